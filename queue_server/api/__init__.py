@@ -1,0 +1,111 @@
+"""/api/v1: the JSON API (blueprint, route registry feeding the OpenAPI document, request helpers)."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from typing import TypeVar
+
+from flask import Blueprint
+from flask import current_app
+from flask import jsonify
+from flask import request
+from pydantic import BaseModel
+from werkzeug.exceptions import BadRequest
+from werkzeug.exceptions import UnsupportedMediaType
+
+from queue_server.api.openapi import OPERATIONS
+from queue_server.api.openapi import Operation
+from queue_server.api.openapi import document
+from queue_server.auth import Principal
+from queue_server.auth import principal_for_token
+from queue_server.runtime import Runtime
+from queue_server.settings import Settings
+from queue_server.store import Store
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+M = TypeVar("M", bound=BaseModel)
+
+
+class LoginRequired(Exception):
+    """No valid credential on a protected route (401)."""
+
+
+@dataclass(frozen=True)
+class Services:
+    """What the composition root hands the adapters."""
+
+    settings: Settings
+    store: Store
+    runtime: Runtime
+
+
+def services() -> Services:
+    return current_app.extensions["hallq"]  # type: ignore[no-any-return]
+
+
+def route(
+    method: str, path: str, summary: str, *, request_model: type[BaseModel] | None = None,
+    responses: dict[int, Any] | None = None, public: bool = False, query: dict[str, dict[str, Any]] | None = None,
+    body_required: bool = True,
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register a Flask route and its OpenAPI operation from one declaration. Path uses {name} or {name:int}."""
+    params = dict(re.findall(r"{(\w+)(?::(\w+))?}", path))
+    flask_path = re.sub(r"{(\w+):int}", r"<int:\1>", path).replace("{", "<").replace("}", ">")
+    openapi_path = re.sub(r"{(\w+):int}", r"{\1}", path)
+
+    def wrap(fn: Callable[..., Any]) -> Callable[..., Any]:
+        OPERATIONS.append(Operation(
+            method=method, path=openapi_path, summary=summary, operation_id=fn.__name__,
+            request=request_model, responses=responses or {200: None}, public=public,
+            path_params={k: ("integer" if v == "int" else "string") for k, v in params.items()},
+            query=query or {}, body_required=body_required,
+        ))
+        bp.add_url_rule(flask_path, endpoint=fn.__name__, view_func=fn, methods=[method])
+        return fn
+
+    return wrap
+
+
+def principal() -> Principal:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise LoginRequired()
+    with services().store.read_session() as session:
+        found = principal_for_token(session, token.strip())
+    if found is None:
+        raise LoginRequired()
+    return found
+
+
+def body(model: type[M], *, optional: bool = False) -> M:
+    """Parse the JSON body into `model`; an empty body counts as {} when `optional`."""
+    raw = request.get_data(cache=True)
+    if not raw.strip():
+        if optional:
+            return model()
+        raise BadRequest()
+    if request.mimetype not in ("application/json", "") and not request.mimetype.endswith("+json"):
+        raise UnsupportedMediaType()
+    try:
+        data = json.loads(raw)
+    except ValueError as exc:  # includes UnicodeDecodeError
+        raise BadRequest() from exc
+    return model.model_validate(data)  # a non-object body fails validation: 422 with the reason
+
+
+@bp.get("/openapi.json")
+def openapi_json() -> Any:
+    return jsonify(document())
+
+
+def _register_modules() -> None:
+    from queue_server.api import hall  # noqa: F401
+    from queue_server.api import queue  # noqa: F401
+
+
+_register_modules()

@@ -1,0 +1,82 @@
+"""Hall read routes: services (public), windows, events replay, and a citizen's ticket by track token."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import jsonify
+from flask import request
+
+from queue_server import engine
+from queue_server import snapshots
+from queue_server.api import body
+from queue_server.api import principal
+from queue_server.api import route
+from queue_server.api import services
+from queue_server.api.schemas import EmptyBody
+from queue_server.api.schemas import EventOut
+from queue_server.api.schemas import ServiceOut
+from queue_server.api.schemas import TrackOut
+from queue_server.api.schemas import WindowOut
+from queue_server.models import Role
+
+ANY_ROLE = tuple(Role)
+
+
+@route("GET", "/halls/{hall}/services", "Services of a hall with waiting counts and estimated waits",
+       responses={200: [ServiceOut]}, public=True)
+def list_services(hall: str) -> Any:
+    hq = services()
+    with hq.store.read_session() as session:
+        row = snapshots.hall_by_code(session, hall)
+        return jsonify(snapshots.services(session, row, hq.runtime.clock.now()))
+
+
+@route("GET", "/halls/{hall}/windows", "Windows of a hall with their services, state and current ticket",
+       responses={200: [WindowOut]})
+def list_windows(hall: str) -> Any:
+    principal().require(hall, *ANY_ROLE)
+    with services().store.read_session() as session:
+        return jsonify(snapshots.windows(session, snapshots.hall_by_code(session, hall)))
+
+
+@route("GET", "/halls/{hall}/events", "Events after a seq, in order (the replay the realtime feed uses)",
+       responses={200: [EventOut]}, query={"after": {"type": "integer", "minimum": 0}})
+def list_events(hall: str) -> Any:
+    principal().require(hall, Role.DISPLAY, Role.STAFF, Role.MANAGER, Role.ADMIN, Role.KIOSK)
+    after = request.args.get("after", "0")
+    after_seq = int(after) if after.isdigit() else 0
+    with services().store.read_session() as session:
+        return jsonify(snapshots.events_after(session, snapshots.hall_by_code(session, hall), after_seq))
+
+
+def track_out(tracked: snapshots.Tracked) -> dict[str, Any]:
+    t = tracked.ticket
+    return {
+        "number": t.ticket_no, "hall": tracked.hall.code, "hall_name": tracked.hall.name,
+        "service": t.service.code, "service_name": t.service.name, "status": t.status.value,
+        "ahead": tracked.ahead, "estimated_wait_s": tracked.estimated_wait_s,
+        "window": t.window.number if t.window else None, "window_name": t.window.name if t.window else None,
+        "issued_at": t.issued_at.isoformat(),
+    }
+
+
+@route("GET", "/track/{token}", "A citizen's own ticket: status, people ahead, estimated wait",
+       responses={200: TrackOut}, public=True)
+def track(token: str) -> Any:
+    hq = services()
+    with hq.store.read_session() as session:
+        return jsonify(track_out(snapshots.track(session, token, hq.runtime.clock.now())))
+
+
+@route("POST", "/track/{token}/cancel", "The citizen withdraws their own ticket",
+       request_model=EmptyBody, body_required=False, responses={200: TrackOut}, public=True)
+def track_cancel(token: str) -> Any:
+    body(EmptyBody, optional=True)
+    hq = services()
+    with hq.store.read_session() as session:
+        tracked = snapshots.track(session, token, hq.runtime.clock.now())
+        hall_code, ticket_id = tracked.hall.code, tracked.ticket.id
+    hq.runtime.execute(engine.cancel, hall=hall_code, ticket_id=ticket_id, by="citizen")
+    with hq.store.read_session() as session:
+        return jsonify(track_out(snapshots.track(session, token, hq.runtime.clock.now())))

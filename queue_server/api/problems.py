@@ -1,0 +1,89 @@
+"""Every failure as application/problem+json (RFC 9457): HallqError, validation, HTTP errors, the unexpected.
+
+The only place that maps an error kind to a status and translates titles; tracebacks never reach the client.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+from flask import Flask
+from flask import Response
+from flask import json
+from flask import request
+from flask_babel import get_locale
+from flask_babel import gettext
+from pydantic import ValidationError
+from werkzeug.exceptions import HTTPException
+
+from queue_server import errors
+from queue_server.errors import N_
+
+log = logging.getLogger(__name__)
+
+MEDIA_TYPE = "application/problem+json"
+
+# Non-domain failures: code -> (status, title msgid, detail msgid)
+GENERIC = {
+    "bad_request": (400, N_("Malformed request"), N_("The request body is not valid JSON.")),
+    "login_required": (401, N_("Login required"), N_("Send a valid bearer token or log in.")),
+    "not_found": (404, N_("Not found"), N_("There is nothing at this address.")),
+    "method_not_allowed": (405, N_("Method not allowed"), N_("This address does not accept that method.")),
+    "payload_too_large": (413, N_("Request too large"), N_("The request body is larger than the server accepts.")),
+    "unsupported_media_type": (415, N_("Unsupported media type"), N_("Send the body as application/json.")),
+    "invalid_request": (422, N_("Invalid request"), N_("Some fields are missing or invalid.")),
+    "internal_error": (500, N_("Internal error"), N_("Something went wrong on our side. Quote the request id.")),
+}
+HTTP_CODES = {400: "bad_request", 401: "login_required", 404: "not_found", 405: "method_not_allowed",
+              413: "payload_too_large", 415: "unsupported_media_type"}
+
+
+def problem(code: str, status: int, title: str, detail: str, **extra: Any) -> Response:
+    body = {"type": f"/problems/{code}", "title": title, "status": status, "detail": detail, "code": code,
+            "instance": request.path, **extra}
+    resp = Response(json.dumps(body, ensure_ascii=False), status=status, mimetype=MEDIA_TYPE)
+    resp.headers["Content-Language"] = "en" if str(get_locale()) == "en" else "zh-Hans"
+    return resp
+
+
+def generic(code: str, **extra: Any) -> Response:
+    status, title, detail = GENERIC[code]
+    return problem(code, status, gettext(title), gettext(detail), **extra)
+
+
+def from_error(exc: errors.HallqError) -> Response:
+    data = {k: v for k, v in exc.data.items() if isinstance(v, str | int | float | bool) or v is None}
+    return problem(exc.code, exc.status, gettext(exc.title), exc.render_detail(gettext), **data)
+
+
+def from_validation(exc: ValidationError) -> Response:
+    items = [
+        {"field": ".".join(str(p) for p in err["loc"]) or "body", "message": err["msg"]}
+        for err in exc.errors(include_url=False)
+    ]
+    return generic("invalid_request", errors=items)
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(errors.HallqError)
+    def _hallq(exc: errors.HallqError) -> Response:
+        return from_error(exc)
+
+    @app.errorhandler(ValidationError)
+    def _invalid(exc: ValidationError) -> Response:
+        return from_validation(exc)
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException) -> Response:
+        code = HTTP_CODES.get(exc.code or 500)
+        if code is None:
+            return problem("http_error", exc.code or 500, exc.name, exc.description or "")
+        return generic(code)
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception) -> Response:
+        request_id = uuid.uuid4().hex
+        log.exception("unhandled error, request_id=%s", request_id)
+        return generic("internal_error", request_id=request_id)

@@ -1,0 +1,219 @@
+"""Queue actions: issue a ticket, window actions (call next, call a number, pause, resume), ticket actions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import Response
+from flask import jsonify
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from queue_server import engine
+from queue_server import errors
+from queue_server.api import body
+from queue_server.api import principal
+from queue_server.api import route
+from queue_server.api import services
+from queue_server.api.schemas import CallOut
+from queue_server.api.schemas import CallSpecificRequest
+from queue_server.api.schemas import EmptyBody
+from queue_server.api.schemas import FinishRequest
+from queue_server.api.schemas import IssueRequest
+from queue_server.api.schemas import ParkRequest
+from queue_server.api.schemas import PauseRequest
+from queue_server.api.schemas import TicketOut
+from queue_server.api.schemas import TransferRequest
+from queue_server.api.schemas import WindowOut
+from queue_server.auth import Principal
+from queue_server.engine.payloads import window_payload
+from queue_server.models import Hall
+from queue_server.models import Role
+from queue_server.models import Ticket
+from queue_server.models import Window
+
+ISSUERS = (Role.KIOSK, Role.STAFF, Role.MANAGER, Role.ADMIN)
+CALLERS = (Role.STAFF, Role.MANAGER, Role.ADMIN)
+
+
+def staff_ticket(ticket: Ticket, hall: Hall, now: Any) -> dict[str, Any]:
+    return {
+        "id": ticket.id, "number": ticket.ticket_no, "hall": hall.code, "service": ticket.service.code,
+        "service_name": ticket.service.name, "status": ticket.status.value,
+        "priority": ticket.priority.code if ticket.priority else None, "channel": ticket.channel,
+        "window": ticket.window.number if ticket.window else None,
+        "window_name": ticket.window.name if ticket.window else None, "call_count": ticket.call_count,
+        "issued_at": ticket.issued_at.isoformat(), "queued_at": ticket.queued_at.isoformat(),
+        "waited_s": max(0, round((now - ticket.queued_at).total_seconds())), "person": ticket.person_masked,
+    }
+
+
+def _acting_window(who: Principal) -> int | None:
+    """Staff act for the window their credential is bound to; managers and admins for any window."""
+    if who.role == Role.STAFF:
+        if who.window_id is None:
+            raise errors.WindowNotAssigned()
+        return who.window_id
+    return None
+
+
+@route("POST", "/halls/{hall}/tickets", "Issue a ticket (kiosk, staff, manager)",
+       request_model=IssueRequest, responses={201: TicketOut})
+def issue_ticket(hall: str) -> Any:
+    who = principal()
+    who.require(hall, *ISSUERS)
+    req = body(IssueRequest)
+    hq = services()
+
+    def respond(_: Session, issued: engine.Issued) -> dict[str, Any]:
+        t = issued.ticket
+        return {
+            "id": t.id, "number": t.ticket_no, "hall": hall, "service": t.service.code,
+            "service_name": t.service.name, "status": t.status.value,
+            "priority": t.priority.code if t.priority else None, "channel": t.channel, "window": None,
+            "window_name": None, "call_count": 0, "ahead": issued.ahead, "estimated_wait_s": issued.estimated_wait_s,
+            "track_token": t.track_token, "track_url": f"{hq.settings.public_url}/t/{t.track_token}",
+            "issued_at": t.issued_at.isoformat(), "queued_at": t.queued_at.isoformat(),
+        }
+
+    channel = req.channel or ("kiosk" if who.role == Role.KIOSK else "staff")
+    done = hq.runtime.execute(
+        engine.issue_ticket, hall=hall, after=respond, service_code=req.service, priority_code=req.priority,
+        channel=channel, appointment_code=req.appointment_code, id_number=req.id_number, phone=req.phone,
+    )
+    return jsonify(done.value), 201
+
+
+def _call_response(hall: str) -> Callable[[Session, Ticket | None], dict[str, Any] | None]:
+    hq = services()
+
+    def respond(session: Session, ticket: Ticket | None) -> dict[str, Any] | None:
+        if ticket is None:
+            return None
+        hall_row = session.get(Hall, ticket.hall_id)
+        assert hall_row is not None
+        return {"ticket": staff_ticket(ticket, hall_row, hq.runtime.clock.now())}
+
+    return respond
+
+
+@route("POST", "/halls/{hall}/windows/{number:int}/call-next", "Call the next ticket for a window",
+       request_model=EmptyBody, body_required=False, responses={200: CallOut, 204: None})
+def call_next(hall: str, number: int) -> Any:
+    who = principal()
+    who.require(hall, *CALLERS)
+    body(EmptyBody, optional=True)
+    done = services().runtime.execute(
+        engine.call_next, hall=hall, after=_call_response(hall), window_number=number, staff_id=who.staff_id,
+        acting_window_id=_acting_window(who),
+    )
+    if done.value is None:
+        return Response(status=204)
+    return jsonify(done.value)
+
+
+@route("POST", "/halls/{hall}/windows/{number:int}/call", "Call a specific number out of order (audited)",
+       request_model=CallSpecificRequest, responses={200: CallOut})
+def call_specific(hall: str, number: int) -> Any:
+    who = principal()
+    who.require(hall, *CALLERS)
+    req = body(CallSpecificRequest)
+    done = services().runtime.execute(
+        engine.call_specific, hall=hall, after=_call_response(hall), window_number=number,
+        ticket_no=req.ticket_no, reason=req.reason, actor=who.label, staff_id=who.staff_id,
+        acting_window_id=_acting_window(who),
+    )
+    return jsonify(done.value)
+
+
+def _window_response(session: Session, window: Window) -> dict[str, Any]:
+    item = window_payload(window)
+    item["services"] = [ws.service.code for ws in window.profile]
+    current = session.scalar(select(Ticket).where(Ticket.window_id == window.id,
+                                                  Ticket.status.in_(("called", "serving"))).limit(1))
+    item["current"] = ({"id": current.id, "number": current.ticket_no, "status": current.status.value}
+                       if current else None)
+    return item
+
+
+@route("POST", "/halls/{hall}/windows/{number:int}/pause", "Pause a window with a reason (暂停服务)",
+       request_model=PauseRequest, body_required=False, responses={200: WindowOut})
+def pause_window(hall: str, number: int) -> Any:
+    who = principal()
+    who.require(hall, *CALLERS)
+    req = body(PauseRequest, optional=True)
+    done = services().runtime.execute(engine.pause_window, hall=hall, after=_window_response, window_number=number,
+                                      reason=req.reason, acting_window_id=_acting_window(who))
+    return jsonify(done.value)
+
+
+@route("POST", "/halls/{hall}/windows/{number:int}/resume", "Resume a paused window",
+       request_model=EmptyBody, body_required=False, responses={200: WindowOut})
+def resume_window(hall: str, number: int) -> Any:
+    who = principal()
+    who.require(hall, *CALLERS)
+    body(EmptyBody, optional=True)
+    done = services().runtime.execute(engine.resume_window, hall=hall, after=_window_response,
+                                      window_number=number, acting_window_id=_acting_window(who))
+    return jsonify(done.value)
+
+
+def _ticket_action(ticket_id: int, op: Callable[..., Any], **kwargs: Any) -> Any:
+    who = principal()
+    hq = services()
+    with hq.store.read_session() as session:
+        ticket = session.get(Ticket, ticket_id)
+        hall_row = session.get(Hall, ticket.hall_id) if ticket is not None else None
+        if ticket is None or hall_row is None:
+            raise errors.TicketNotFound(ticket=ticket_id)
+        hall = hall_row.code
+    who.require(hall, *CALLERS)
+
+    def respond(session: Session, ticket: Ticket) -> dict[str, Any]:
+        hall_row = session.get(Hall, ticket.hall_id)
+        assert hall_row is not None
+        return {"ticket": staff_ticket(ticket, hall_row, hq.runtime.clock.now())}
+
+    done = hq.runtime.execute(op, hall=hall, after=respond, ticket_id=ticket_id,
+                              acting_window_id=_acting_window(who), **kwargs)
+    return jsonify(done.value)
+
+
+def _simple(verb: str, op: Callable[..., Any], summary: str) -> None:
+    def action(ticket_id: int) -> Any:
+        body(EmptyBody, optional=True)
+        return _ticket_action(ticket_id, op)
+
+    action.__name__ = f"ticket_{verb.replace('-', '_')}"
+    route("POST", f"/tickets/{{ticket_id:int}}/{verb}", summary, request_model=EmptyBody, body_required=False,
+          responses={200: CallOut})(action)
+
+
+_simple("recall", engine.recall, "Announce the called ticket again (limited repeats)")
+_simple("no-show", engine.no_show, "Mark the called ticket as no-show (过号)")
+_simple("reactivate", engine.reactivate, "Put a no-show ticket back in the queue within the tolerance")
+_simple("start", engine.start, "The citizen is at the window: start handling")
+_simple("resume", engine.resume, "Return a parked ticket to the queue")
+_simple("cancel", engine.cancel, "Cancel a ticket")
+
+
+@route("POST", "/tickets/{ticket_id:int}/finish", "Finish with an outcome (办结/退办/咨询), from called or serving",
+       request_model=FinishRequest, body_required=False, responses={200: CallOut})
+def ticket_finish(ticket_id: int) -> Any:
+    req = body(FinishRequest, optional=True)
+    return _ticket_action(ticket_id, engine.finish, outcome=req.outcome, case_no=req.case_no)
+
+
+@route("POST", "/tickets/{ticket_id:int}/park", "Park the ticket; it returns after `minutes` or by hand",
+       request_model=ParkRequest, body_required=False, responses={200: CallOut})
+def ticket_park(ticket_id: int) -> Any:
+    req = body(ParkRequest, optional=True)
+    return _ticket_action(ticket_id, engine.park, minutes=req.minutes)
+
+
+@route("POST", "/tickets/{ticket_id:int}/transfer", "Transfer to another service or window, keeping number and "
+       "queue time", request_model=TransferRequest, responses={200: CallOut})
+def ticket_transfer(ticket_id: int) -> Any:
+    req = body(TransferRequest)
+    return _ticket_action(ticket_id, engine.transfer, service_code=req.service, window_number=req.window)

@@ -1,0 +1,166 @@
+"""Request and response models of /api/v1: the only source of the OpenAPI schemas."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel
+from pydantic import ConfigDict
+from pydantic import Field
+
+Code = Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_.-]+$")
+
+
+class Body(BaseModel):
+    # Unknown fields are ignored so an older kiosk keeps working against a newer server.
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+
+class IssueRequest(Body):
+    service: str = Code
+    priority: str | None = Field(default=None, min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_.-]+$")
+    channel: Literal["kiosk", "mobile", "staff", "api"] | None = None
+    appointment_code: str | None = Field(default=None, min_length=1, max_length=32)
+    id_number: str | None = Field(default=None, max_length=32)
+    phone: str | None = Field(default=None, max_length=20)
+
+
+class FinishRequest(Body):
+    outcome: Literal["done", "returned", "consult"] = "done"
+    case_no: str | None = Field(default=None, max_length=64)
+
+
+class ParkRequest(Body):
+    minutes: int | None = Field(default=None, ge=1, le=480)
+
+
+class TransferRequest(Body):
+    service: str | None = Field(default=None, min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_.-]+$")
+    window: int | None = Field(default=None, ge=1, le=9999)
+
+
+class PauseRequest(Body):
+    reason: str = Field(default="", max_length=128)
+
+
+class CallSpecificRequest(Body):
+    ticket_no: str = Field(min_length=1, max_length=16)
+    reason: str = Field(min_length=1, max_length=256)
+
+
+class EmptyBody(Body):
+    pass
+
+
+class TicketOut(BaseModel):
+    id: int
+    number: str
+    hall: str
+    service: str
+    service_name: str
+    status: str
+    priority: str | None
+    channel: str
+    window: int | None
+    window_name: str | None
+    call_count: int
+    ahead: int
+    estimated_wait_s: int
+    track_token: str
+    track_url: str
+    issued_at: str
+    queued_at: str
+
+
+class StaffTicketOut(BaseModel):
+    """A ticket as staff see it: no track token (it would let them act as the citizen)."""
+
+    id: int
+    number: str
+    hall: str
+    service: str
+    service_name: str
+    status: str
+    priority: str | None
+    channel: str
+    window: int | None
+    window_name: str | None
+    call_count: int
+    issued_at: str
+    queued_at: str
+    waited_s: int
+    person: str | None = Field(description="masked ID or phone, never the full value")
+
+
+class CallOut(BaseModel):
+    ticket: StaffTicketOut
+
+
+class ServiceOut(BaseModel):
+    code: str
+    name: str
+    prefix: str
+    department: str | None
+    active: bool
+    green_channel: bool
+    person_limit: int | None
+    waiting: int
+    estimated_wait_s: int
+
+
+class CurrentTicket(BaseModel):
+    id: int
+    number: str
+    status: str
+
+
+class WindowOut(BaseModel):
+    number: int
+    name: str
+    zone: str
+    state: str
+    reason: str
+    staff: str | None
+    services: list[str]
+    current: CurrentTicket | None
+
+
+class TrackOut(BaseModel):
+    number: str
+    hall: str
+    hall_name: str
+    service: str
+    service_name: str
+    status: str
+    ahead: int
+    estimated_wait_s: int
+    window: int | None
+    window_name: str | None
+    issued_at: str
+
+
+class EventOut(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    seq: int
+    type: str
+    hall: str
+    at: str
+
+
+class FieldError(BaseModel):
+    field: str
+    message: str
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details with a stable machine `code`."""
+
+    model_config = ConfigDict(extra="allow")
+    type: str
+    title: str
+    status: int
+    detail: str
+    code: str
+    instance: str | None = None
+    errors: list[FieldError] | None = None
+    request_id: str | None = None

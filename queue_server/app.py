@@ -1,0 +1,83 @@
+"""create_app(): the composition root. The only place that picks implementations and imports kiosk and display."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask
+from flask import Response
+from flask import request
+from flask_babel import Babel
+
+from queue_server import __version__
+from queue_server.api import LoginRequired
+from queue_server.api import Services
+from queue_server.api import bp as api_bp
+from queue_server.api import problems
+from queue_server.clock import Clock
+from queue_server.clock import SystemClock
+from queue_server.i18n import LOCALES
+from queue_server.i18n import ensure_compiled
+from queue_server.runtime import Publish
+from queue_server.runtime import Runtime
+from queue_server.settings import Settings
+from queue_server.settings import load_settings
+from queue_server.store import make_store
+
+log = logging.getLogger(__name__)
+
+
+def select_locale() -> str:
+    """zh_Hans unless the client asks for English (?lang=en, a lang cookie, or Accept-Language)."""
+    wanted = request.args.get("lang") or request.cookies.get("lang")
+    if wanted in LOCALES:
+        return wanted
+    return request.accept_languages.best_match(["zh_Hans", "zh", "en"], default="zh_Hans").replace(
+        "zh", "zh_Hans").replace("zh_Hans_Hans", "zh_Hans")
+
+
+def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
+               publish: Publish | None = None) -> Flask:
+    settings = settings or load_settings()
+    ensure_compiled()
+    app = Flask(__name__, instance_path=str(settings.instance_path))
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        MAX_CONTENT_LENGTH=settings.max_body_bytes,
+        JSON_AS_ASCII=False,
+        BABEL_DEFAULT_LOCALE="zh_Hans",
+        BABEL_TRANSLATION_DIRECTORIES="translations",
+    )
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    Babel(app, locale_selector=select_locale)
+    store = make_store(settings.database_url)
+    runtime = Runtime(store, clock or SystemClock(), publish)
+    app.extensions["hallq"] = Services(settings=settings, store=store, runtime=runtime)
+    problems.register(app)
+
+    @app.errorhandler(LoginRequired)
+    def _login_required(_: LoginRequired) -> Response:
+        return problems.generic("login_required")
+
+    app.register_blueprint(api_bp)
+
+    @app.get("/healthz")
+    def healthz() -> dict[str, Any]:
+        return {"status": "ok", "version": __version__}
+
+    @app.get("/")
+    def index() -> Response:
+        return Response(INDEX_HTML, mimetype="text/html")
+
+    return app
+
+
+INDEX_HTML = """<!doctype html><html lang="zh-Hans"><head><meta charset="utf-8"><title>hallq 排队叫号</title></head>
+<body style="font-family:sans-serif;max-width:40em;margin:2em auto">
+<h1>hallq 政务服务大厅排队叫号</h1>
+<ul>
+<li><a href="/api/v1/openapi.json">API (OpenAPI)</a></li>
+<li><a href="/api/v1/halls/cxz/services">楚雄州政务服务中心 — 事项与等候人数 services and waiting</a></li>
+<li><a href="/healthz">健康检查 health</a></li>
+</ul></body></html>"""

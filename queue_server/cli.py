@@ -1,0 +1,166 @@
+"""`hallq`: init (migrate), demo, serve, token create, user create. Every command honours HALLQ_DATABASE_URL.
+
+Errors: a HallqError prints `title: detail` to stderr and exits 2; anything else exits 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import os
+import sys
+from pathlib import Path
+
+from sqlalchemy import select
+
+from queue_server import errors
+from queue_server import migrate
+from queue_server.auth import hash_password
+from queue_server.auth import mint_token
+from queue_server.clock import SystemClock
+from queue_server.demo import DEMO_PASSWORD
+from queue_server.demo import load_demo
+from queue_server.models import Hall
+from queue_server.models import Role
+from queue_server.models import Staff
+from queue_server.models import Window
+from queue_server.settings import Settings
+from queue_server.settings import load_settings
+from queue_server.store import Store
+from queue_server.store import make_store
+
+DEMO_CREDENTIALS = "demo-credentials.txt"
+
+
+def _store(settings: Settings) -> Store:
+    return make_store(settings.database_url)
+
+
+def cmd_init(settings: Settings, _: argparse.Namespace) -> int:
+    store = _store(settings)
+    migrate.upgrade(store.writer)
+    print(f"database ready: {store.writer.url.render_as_string(hide_password=True)}", file=sys.stderr)
+    return 0
+
+
+def cmd_demo(settings: Settings, _: argparse.Namespace) -> int:
+    store = _store(settings)
+    migrate.upgrade(store.writer)
+    with store.transaction() as session:
+        creds = load_demo(session, SystemClock().now())
+    path = settings.instance_path / DEMO_CREDENTIALS
+    if creds is None:
+        print("demo hall cxz already loaded", file=sys.stderr)
+        return 0
+    text = (
+        "# hallq demo credentials (demo data only)\n"
+        f"staff logins: cx1001 … cx1024 (window 1 … 24), manager cxmgr, admin admin; password {DEMO_PASSWORD}\n"
+        f"kiosk token:   {creds.kiosk_token}\n"
+        f"staff token:   {creds.staff_token}   (window 1)\n"
+        f"manager token: {creds.manager_token}\n"
+        f"display token: {creds.display_token}\n"
+    )
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(text)
+    print(f"demo halls loaded: cxz 楚雄州政务服务中心, lfs 禄丰市政务服务中心; credentials in {path}", file=sys.stderr)
+    return 0
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    from queue_server.app import create_app  # only the serving command needs the web stack
+
+    app = create_app(settings)
+    creds = settings.instance_path / DEMO_CREDENTIALS
+    print(f"hallq serving on http://{args.host}:{args.port}/", file=sys.stderr)
+    if creds.exists():
+        print(Path(creds).read_text(), file=sys.stderr)
+    app.run(host=args.host, port=args.port, threaded=True, use_reloader=False)
+    return 0
+
+
+def cmd_token_create(settings: Settings, args: argparse.Namespace) -> int:
+    store = _store(settings)
+    role = Role(args.role)
+    with store.transaction() as session:
+        hall = session.scalar(select(Hall).where(Hall.code == args.hall))
+        if hall is None:
+            raise errors.HallNotFound(hall=args.hall)
+        window = None
+        if args.window is not None:
+            window = session.scalar(select(Window).where(Window.hall_id == hall.id, Window.number == args.window))
+            if window is None:
+                raise errors.WindowNotFound(hall=args.hall, window=args.window)
+        staff = None
+        if args.user:
+            staff = session.scalar(select(Staff).where(Staff.user_no == args.user))
+            if staff is None:
+                raise errors.StaffNotFound(user=args.user)
+        if role == Role.STAFF and window is None:
+            print("a staff token needs --window N (staff act only for their own window)", file=sys.stderr)
+            return 1
+        token = mint_token(session, SystemClock().now(), role=role, hall=None if role == Role.ADMIN else hall,
+                           window=window, staff=staff, device_name=args.name)
+    print(token)
+    return 0
+
+
+def cmd_user_create(settings: Settings, args: argparse.Namespace) -> int:
+    store = _store(settings)
+    password = args.password or os.environ.get("HALLQ_PASSWORD") or getpass.getpass("password: ")
+    if len(password) < 8:
+        print("password must have at least 8 characters", file=sys.stderr)
+        return 1
+    with store.transaction() as session:
+        hall = None
+        if args.hall:
+            hall = session.scalar(select(Hall).where(Hall.code == args.hall))
+            if hall is None:
+                raise errors.HallNotFound(hall=args.hall)
+        session.add(Staff(hall_id=hall.id if hall else None, user_no=args.user, name=args.name or args.user,
+                          password_hash=hash_password(password), role=Role(args.role)))
+    print(f"user {args.user} created", file=sys.stderr)
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="hallq", description="hallq 政务服务大厅排队叫号")
+    sub = p.add_subparsers(dest="command", required=True)
+    sub.add_parser("init", help="create or upgrade the database schema (safe to repeat)").set_defaults(fn=cmd_init)
+    sub.add_parser("demo", help="load the demo halls (cxz, lfs)").set_defaults(fn=cmd_demo)
+    serve = sub.add_parser("serve", help="serve the web app and API")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=5000)
+    serve.set_defaults(fn=cmd_serve)
+    token = sub.add_parser("token", help="bearer tokens").add_subparsers(dest="token_cmd", required=True)
+    create = token.add_parser("create", help="mint a token and print it alone on stdout")
+    create.add_argument("--role", required=True, choices=[r.value for r in Role])
+    create.add_argument("--hall", required=True)
+    create.add_argument("--window", type=int)
+    create.add_argument("--user", help="staff 工号 the token acts as")
+    create.add_argument("--name", help="device name (kiosks, displays)")
+    create.set_defaults(fn=cmd_token_create)
+    user = sub.add_parser("user", help="staff accounts").add_subparsers(dest="user_cmd", required=True)
+    ucreate = user.add_parser("create", help="create a staff account")
+    ucreate.add_argument("--user", required=True, help="工号")
+    ucreate.add_argument("--name")
+    ucreate.add_argument("--role", required=True, choices=[Role.STAFF.value, Role.MANAGER.value, Role.ADMIN.value])
+    ucreate.add_argument("--hall")
+    ucreate.add_argument("--password", help="or HALLQ_PASSWORD, or asked for")
+    ucreate.set_defaults(fn=cmd_user_create)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    args = parser().parse_args(argv)
+    try:
+        return int(args.fn(load_settings(), args))
+    except errors.HallqError as exc:
+        print(f"{exc.title}: {exc.render_detail()}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,26 @@
+"""The queue engine: every hall action as a function `op(session, clock, *, hall, ...) -> Outcome`.
+
+Imports only models, events, errors, clock, SQLAlchemy and the stdlib. It never commits, never reads the wall
+clock and never emits: the runtime sequences, stores and publishes the events it returns.
+"""
+
+from queue_server.engine.calling import call_next
+from queue_server.engine.calling import call_specific
+from queue_server.engine.calling import no_show
+from queue_server.engine.calling import reactivate
+from queue_server.engine.calling import recall
+from queue_server.engine.handling import cancel
+from queue_server.engine.handling import finish
+from queue_server.engine.handling import park
+from queue_server.engine.handling import resume
+from queue_server.engine.handling import start
+from queue_server.engine.handling import transfer
+from queue_server.engine.issuing import Issued
+from queue_server.engine.issuing import issue_ticket
+from queue_server.engine.windows import pause_window
+from queue_server.engine.windows import resume_window
+
+__all__ = [
+    "Issued", "call_next", "call_specific", "cancel", "finish", "issue_ticket", "no_show", "park",
+    "pause_window", "reactivate", "recall", "resume", "resume_window", "start", "transfer",
+]

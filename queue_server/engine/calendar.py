@@ -1,0 +1,63 @@
+"""Opening hours of a hall or service on a given local day: weekly hours, holidays and 调休 working days."""
+
+from __future__ import annotations
+
+from datetime import date
+from datetime import datetime
+from datetime import time
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from queue_server.clock import local_time
+from queue_server.models import CalendarDay
+from queue_server.models import Hall
+from queue_server.models import Service
+
+Interval = tuple[time, time | None]  # None end = midnight ("24:00")
+
+# 调休: an adjusted working day on a weekend keeps Monday's hours.
+WORKDAY_TEMPLATE = "1"
+
+
+def _parse(text: str) -> time | None:
+    if text in {"24:00", "24:00:00"}:
+        return None
+    hour, minute = text.split(":")[:2]
+    return time(int(hour), int(minute))
+
+
+def day_intervals(session: Session, hall: Hall, service: Service | None, on: date) -> list[Interval]:
+    """Open intervals (local time) for the day; empty when closed."""
+    override = session.scalar(select(CalendarDay).where(CalendarDay.hall_id == hall.id, CalendarDay.day == on))
+    if override is not None and override.kind == "holiday":
+        return []
+    key = WORKDAY_TEMPLATE if override is not None and override.kind == "workday" else str(on.isoweekday())
+    hours = service.opening_hours if service is not None and service.opening_hours else hall.opening_hours
+    return [(_parse(start) or time(0), _parse(end)) for start, end in hours.get(key, [])]
+
+
+def describe(intervals: list[Interval]) -> str:
+    if not intervals:
+        return "休息 closed"
+    return ", ".join(f"{s:%H:%M}-{'24:00' if e is None else f'{e:%H:%M}'}" for s, e in intervals)
+
+
+def is_open(intervals: list[Interval], at_local: datetime, stop_before_min: int = 0) -> bool:
+    """Whether `at_local` falls in an interval, stopping `stop_before_min` minutes before its end."""
+    moment = at_local.replace(tzinfo=None)
+    for start, end in intervals:
+        begin = datetime.combine(moment.date(), start)
+        finish = datetime.combine(moment.date() + timedelta(days=1), time(0)) if end is None else (
+            datetime.combine(moment.date(), end))
+        if begin <= moment < finish - timedelta(minutes=stop_before_min):
+            return True
+    return False
+
+
+def open_now(session: Session, hall: Hall, service: Service | None, at: datetime) -> tuple[bool, str]:
+    local = local_time(at, hall.timezone)
+    intervals = day_intervals(session, hall, service, local.date())
+    stop = service.stop_issue_before_close_min if service is not None else 0
+    return is_open(intervals, local, stop), describe(intervals)

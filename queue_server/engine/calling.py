@@ -1,0 +1,180 @@
+"""Calling tickets to a window: call next, call a specific number, recall, no-show and reactivation."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from queue_server import errors
+from queue_server import events
+from queue_server.clock import Clock
+from queue_server.clock import service_day
+from queue_server.engine import routing
+from queue_server.engine.ledger import close_leg
+from queue_server.engine.ledger import load_ticket
+from queue_server.engine.ledger import load_window
+from queue_server.engine.ledger import log
+from queue_server.engine.ledger import require_window
+from queue_server.engine.ledger import stats_event
+from queue_server.engine.ledger import ticket_event
+from queue_server.engine.numbering import TICKET_NO_RE
+from queue_server.models import ACTIVE_STATUSES
+from queue_server.models import AuditEntry
+from queue_server.models import Hall
+from queue_server.models import Ticket
+from queue_server.models import TicketStatus
+from queue_server.models import Window
+from queue_server.models import WindowState
+
+
+def _ready(session: Session, window: Window) -> None:
+    if window.state != WindowState.OPEN:
+        raise errors.WindowNotOpen(window=window.number, state=window.state.value)
+    busy = session.scalar(
+        select(Ticket).where(Ticket.window_id == window.id, Ticket.status.in_(ACTIVE_STATUSES)).limit(1)
+    )
+    if busy is not None:
+        raise errors.WindowBusy(window=window.number, ticket_no=busy.ticket_no)
+
+
+def return_due_parked(session: Session, hall: Hall, now: datetime) -> list[events.Event]:
+    """Parked tickets whose return time has come go back to the queue with their original queue time."""
+    due = session.scalars(
+        select(Ticket).where(
+            Ticket.hall_id == hall.id, Ticket.status == TicketStatus.PARKED, Ticket.parked_until <= now
+        )
+    ).all()
+    out = []
+    for ticket in due:
+        ticket.status, ticket.parked_until = TicketStatus.WAITING, None
+        log(session, ticket, "returned", now, "auto")
+        out.append(ticket_event(events.TICKET_RETURNED, ticket))
+    return out
+
+
+def _call(session: Session, window: Window, ticket: Ticket, staff_id: int | None, now: datetime) -> None:
+    ticket.status = TicketStatus.CALLED
+    ticket.window_id, ticket.window = window.id, window
+    ticket.staff_id = staff_id if staff_id is not None else window.staff_id
+    ticket.called_at = now
+    ticket.call_count = 1
+    ticket.target_window_id = None
+    log(session, ticket, "called", now)
+
+
+def call_next(
+    session: Session, clock: Clock, *, hall: Hall, window_number: int, staff_id: int | None = None,
+    acting_window_id: int | None = None,
+) -> events.Outcome[Ticket | None]:
+    """Raises window_not_found, window_not_assigned, window_not_open, window_busy. None when nobody waits."""
+    now = clock.now()
+    window = load_window(session, hall, window_number)
+    if acting_window_id is not None and window.id != acting_window_id:
+        raise errors.WindowNotAssigned()
+    _ready(session, window)
+    returned = return_due_parked(session, hall, now)
+    services = {s.id: s for s in hall.services}
+    for candidate in routing.candidates(session, hall, window, now):
+        ticket = _claim(session, candidate)
+        if ticket is None:
+            continue
+        priority = routing.is_priority(ticket, services)
+        window.normal_streak = 0 if priority else window.normal_streak + 1
+        _call(session, window, ticket, staff_id, now)
+        called = ticket_event(events.TICKET_CALLED, ticket, call_count=1)
+        return events.Outcome(ticket, (*returned, called, stats_event(session, hall, [ticket.service], now)))
+    return events.Outcome(None, tuple(returned))
+
+
+def _claim(session: Session, ticket: Ticket) -> Ticket | None:
+    """Lock the row (PostgreSQL: SKIP LOCKED) and re-check it still waits; None if another window took it."""
+    stmt = select(Ticket).where(Ticket.id == ticket.id, Ticket.status == TicketStatus.WAITING)
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)
+    return session.scalar(stmt.execution_options(populate_existing=True))
+
+
+def call_specific(
+    session: Session, clock: Clock, *, hall: Hall, window_number: int, ticket_no: str, reason: str, actor: str,
+    staff_id: int | None = None, acting_window_id: int | None = None,
+) -> events.Outcome[Ticket]:
+    """Call a given number out of order (指定呼叫); always audited. Raises bad_ticket_no, ticket_not_found,
+    window_not_found, window_not_assigned, window_not_open, window_busy, invalid_transition."""
+    now = clock.now()
+    if not TICKET_NO_RE.match(ticket_no.strip().upper()):
+        raise errors.BadTicketNo(ticket_no=ticket_no)
+    window = load_window(session, hall, window_number)
+    if acting_window_id is not None and window.id != acting_window_id:
+        raise errors.WindowNotAssigned()
+    _ready(session, window)
+    on = service_day(now, hall.timezone, hall.day_rollover)
+    ticket = session.scalar(
+        select(Ticket)
+        .where(Ticket.hall_id == hall.id, Ticket.service_on == on, Ticket.ticket_no == ticket_no.strip().upper())
+        .order_by(Ticket.cycle.desc())
+        .limit(1)
+    )
+    if ticket is None:
+        raise errors.TicketNotFound(ticket=ticket_no)
+    ticket.require("called", TicketStatus.WAITING, TicketStatus.PARKED)
+    ticket.parked_until = None
+    _call(session, window, ticket, staff_id, now)
+    session.add(AuditEntry(at=now, hall_id=hall.id, actor=actor, action="ticket.call_specific",
+                           target=ticket.ticket_no, data={"window": window.number, "reason": reason}))
+    return events.Outcome(ticket, (ticket_event(events.TICKET_CALLED, ticket, call_count=1, specific=True),
+                                   stats_event(session, hall, [ticket.service], now)))
+
+
+def recall(
+    session: Session, clock: Clock, *, hall: Hall, ticket_id: int, acting_window_id: int | None = None
+) -> events.Outcome[Ticket]:
+    """Announce the called ticket again. Raises ticket_not_found, window_not_assigned, invalid_transition,
+    recall_limit_reached."""
+    now = clock.now()
+    ticket = load_ticket(session, hall, ticket_id)
+    require_window(ticket, acting_window_id)
+    ticket.require("recalled", TicketStatus.CALLED)
+    if ticket.call_count > hall.recall_limit:
+        raise errors.RecallLimitReached(ticket_no=ticket.ticket_no, calls=ticket.call_count)
+    ticket.call_count += 1
+    log(session, ticket, "recalled", now)
+    remaining = hall.recall_limit + 1 - ticket.call_count
+    return events.Outcome(ticket, (ticket_event(events.TICKET_RECALLED, ticket, call_count=ticket.call_count,
+                                                recalls_left=remaining),))
+
+
+def no_show(
+    session: Session, clock: Clock, *, hall: Hall, ticket_id: int, acting_window_id: int | None = None
+) -> events.Outcome[Ticket]:
+    """Mark the called ticket as 过号. Raises ticket_not_found, window_not_assigned, invalid_transition."""
+    now = clock.now()
+    ticket = load_ticket(session, hall, ticket_id)
+    require_window(ticket, acting_window_id)
+    ticket.require("marked no-show", TicketStatus.CALLED)
+    ticket.status = TicketStatus.NO_SHOW
+    ticket.ended_at = now
+    close_leg(session, ticket, "no_show", now)
+    log(session, ticket, "no_show", now)
+    return events.Outcome(ticket, (ticket_event(events.TICKET_NO_SHOW, ticket),))
+
+
+def reactivate(
+    session: Session, clock: Clock, *, hall: Hall, ticket_id: int, acting_window_id: int | None = None
+) -> events.Outcome[Ticket]:
+    """A no-show citizen turns up within the tolerance: back to the queue with the original queue time.
+    Raises ticket_not_found, invalid_transition, reactivation_expired."""
+    now = clock.now()
+    ticket = load_ticket(session, hall, ticket_id)
+    ticket.require("reactivated", TicketStatus.NO_SHOW)
+    assert ticket.ended_at is not None
+    if now - ticket.ended_at > timedelta(minutes=hall.no_show_tolerance_min):
+        raise errors.ReactivationExpired(ticket_no=ticket.ticket_no)
+    ticket.status, ticket.ended_at = TicketStatus.WAITING, None
+    ticket.window_id, ticket.window, ticket.called_at, ticket.started_at, ticket.call_count = None, None, None, None, 0
+    ticket.leg_queued_at = now
+    log(session, ticket, "reactivated", now)
+    return events.Outcome(ticket, (ticket_event(events.TICKET_REACTIVATED, ticket),
+                                   stats_event(session, hall, [ticket.service], now)))

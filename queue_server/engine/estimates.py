@@ -1,0 +1,94 @@
+"""People ahead and estimated wait (domain.md §3).
+
+estimate = people ahead x recent mean service time of the service / windows actively serving it.
+The mean comes from the same hour of day when there are enough samples, else from all recent samples, else the
+service's configured standard duration.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from datetime import timedelta
+
+from sqlalchemy import func
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from queue_server.clock import local_time
+from queue_server.models import Hall
+from queue_server.models import Service
+from queue_server.models import Ticket
+from queue_server.models import TicketLeg
+from queue_server.models import TicketStatus
+from queue_server.models import Window
+from queue_server.models import WindowService
+from queue_server.models import WindowState
+
+MIN_SAMPLES = 50  # fewer than this and the mean is noise; use the configured standard duration
+SAMPLE_WINDOW = timedelta(days=28)  # four weeks: recent enough to follow staffing, long enough to fill
+MAX_SAMPLES = 500
+
+
+def mean_service_s(session: Session, hall: Hall, service: Service, now: datetime) -> float:
+    rows = session.execute(
+        select(TicketLeg.service_s, TicketLeg.ended_at)
+        .where(
+            TicketLeg.service_id == service.id,
+            TicketLeg.ended_at >= now - SAMPLE_WINDOW,
+            TicketLeg.service_s.is_not(None),
+        )
+        .order_by(TicketLeg.ended_at.desc())
+        .limit(MAX_SAMPLES)
+    ).all()
+    if len(rows) < MIN_SAMPLES:
+        return float(service.standard_duration_s)
+    hour = local_time(now, hall.timezone).hour
+    same_hour = [s for s, at in rows if local_time(at, hall.timezone).hour == hour]
+    sample = same_hour if len(same_hour) >= MIN_SAMPLES else [s for s, _ in rows]
+    return sum(sample) / len(sample)
+
+
+def serving_windows(session: Session, service: Service) -> int:
+    """Open windows whose profile includes the service; at least one, so a closed hall still gets an estimate."""
+    count = session.scalar(
+        select(func.count())
+        .select_from(WindowService)
+        .join(Window, Window.id == WindowService.window_id)
+        .where(WindowService.service_id == service.id, Window.state == WindowState.OPEN)
+    )
+    return max(1, int(count or 0))
+
+
+def people_ahead(session: Session, ticket: Ticket) -> int:
+    """Waiting tickets of the same service that will be called before this one (priority first, then FIFO)."""
+    if ticket.status != TicketStatus.WAITING:
+        return 0
+    base = select(func.count()).select_from(Ticket).where(
+        Ticket.hall_id == ticket.hall_id,
+        Ticket.status == TicketStatus.WAITING,
+        Ticket.service_id == ticket.service_id,
+        Ticket.id != ticket.id,
+    )
+    higher = base.where(Ticket.priority_weight > ticket.priority_weight)
+    same = base.where(
+        Ticket.priority_weight == ticket.priority_weight,
+        (Ticket.queued_at < ticket.queued_at) | ((Ticket.queued_at == ticket.queued_at) & (Ticket.id < ticket.id)),
+    )
+    return int(session.scalar(higher) or 0) + int(session.scalar(same) or 0)
+
+
+def estimated_wait_s(session: Session, hall: Hall, service: Service, ahead: int, now: datetime) -> int:
+    return round(ahead * mean_service_s(session, hall, service, now) / serving_windows(session, service))
+
+
+def waiting_count(session: Session, service: Service) -> int:
+    return int(
+        session.scalar(
+            select(func.count()).select_from(Ticket).where(
+                Ticket.hall_id == service.hall_id,
+                Ticket.status == TicketStatus.WAITING,
+                Ticket.service_id == service.id,
+            )
+        )
+        or 0
+    )

@@ -1,0 +1,137 @@
+"""issue_ticket: take a number for a service (kiosk, phone, appointment check-in, staff)."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from queue_server import errors
+from queue_server import events
+from queue_server.clock import Clock
+from queue_server.clock import service_day
+from queue_server.engine import calendar
+from queue_server.engine import estimates
+from queue_server.engine import numbering
+from queue_server.engine.ledger import load_service
+from queue_server.engine.ledger import log
+from queue_server.engine.ledger import stats_event
+from queue_server.engine.ledger import ticket_event
+from queue_server.models import Appointment
+from queue_server.models import Channel
+from queue_server.models import Hall
+from queue_server.models import PriorityCategory
+from queue_server.models import Service
+from queue_server.models import Ticket
+from queue_server.models import TicketStatus
+
+# Check-in opens an hour before the slot: people come early to government halls, and an early check-in still
+# queues at its slot time, so it costs walk-ins nothing.
+APPOINTMENT_EARLY = timedelta(minutes=60)
+
+
+@dataclass(frozen=True)
+class Issued:
+    ticket: Ticket
+    ahead: int
+    estimated_wait_s: int
+
+
+def _appointment(
+    session: Session, hall: Hall, service: Service, code: str, now: datetime
+) -> tuple[Appointment, datetime, bool]:
+    """The booked appointment, the queue time it gets, and whether it is on time (late ones queue as walk-ins)."""
+    appt = session.scalar(
+        select(Appointment).where(
+            Appointment.hall_id == hall.id, Appointment.code == code, Appointment.status == "booked"
+        )
+    )
+    if appt is None or appt.service_id != service.id:
+        raise errors.AppointmentNotFound(appointment_code=code)
+    if now < appt.slot_start - APPOINTMENT_EARLY:
+        raise errors.AppointmentNotCheckable(
+            appointment_code=code,
+            earliest=(appt.slot_start - APPOINTMENT_EARLY).isoformat(timespec="minutes"),
+            latest=appt.slot_end.isoformat(timespec="minutes"),
+        )
+    on_time = now <= appt.slot_end
+    return appt, (appt.slot_start if on_time else now), on_time
+
+
+def issue_ticket(
+    session: Session,
+    clock: Clock,
+    *,
+    hall: Hall,
+    service_code: str,
+    priority_code: str | None = None,
+    channel: str | None = None,
+    appointment_code: str | None = None,
+    id_number: str | None = None,
+    phone: str | None = None,
+) -> events.Outcome[Issued]:
+    """Raises service_not_found, priority_not_found, hall_closed, service_closed, daily_quota_reached,
+    slot_quota_reached, number_range_exhausted, person_required, person_limit_reached, bad_person_id,
+    appointment_not_found, appointment_not_checkable."""
+    now = clock.now()
+    service = load_service(session, hall, service_code)
+    priority = None
+    if priority_code:
+        priority = session.scalar(
+            select(PriorityCategory).where(
+                PriorityCategory.hall_id == hall.id, PriorityCategory.code == priority_code
+            )
+        )
+        if priority is None:
+            raise errors.PriorityNotFound(hall=hall.code, priority=priority_code)
+
+    hall_open, hours = calendar.open_now(session, hall, None, now)
+    if not hall_open:
+        raise errors.HallClosed(hall=hall.code, hours=hours)
+    service_open, hours = calendar.open_now(session, hall, service, now)
+    if not service.active or not service_open:
+        raise errors.ServiceClosed(service=service.code, service_name=service.name, hours=hours)
+
+    on = service_day(now, hall.timezone, hall.day_rollover)
+    appointment, queued_at, on_time = None, now, False
+    if appointment_code:
+        appointment, queued_at, on_time = _appointment(session, hall, service, appointment_code, now)
+
+    person = numbering.normalise_person(id_number, phone)
+    digest = numbering.person_hash(hall, person[0]) if person else None
+    if service.person_limit is not None:
+        if digest is None:
+            raise errors.PersonRequired(service=service.code, service_name=service.name)
+        numbering.check_person_limit(session, service, on, digest)
+    if not on_time:
+        numbering.check_slot_quota(session, hall, service, on, now)
+
+    number = numbering.next_number(session, service, on, enforce_cap=not on_time)
+    ticket = Ticket(
+        hall_id=hall.id, service_on=on, original_service_id=service.id, service_id=service.id,
+        seq=number.seq, cycle=number.cycle, ticket_no=number.ticket_no,
+        channel=Channel.APPOINTMENT.value if appointment else (channel or Channel.KIOSK.value),
+        priority_id=priority.id if priority else None, priority_weight=priority.weight if priority else 0,
+        status=TicketStatus.WAITING, issued_at=now, queued_at=queued_at, leg_queued_at=now,
+        track_token=secrets.token_urlsafe(24), person_hash=digest, person_masked=person[1] if person else None,
+        appointment_id=appointment.id if appointment else None,
+    )
+    ticket.service = service
+    ticket.priority = priority
+    session.add(ticket)
+    session.flush()
+    if appointment is not None:
+        appointment.status = "checked_in"
+    ahead = estimates.people_ahead(session, ticket)
+    wait_s = estimates.estimated_wait_s(session, hall, service, ahead, now)
+    ticket.estimated_wait_s = wait_s
+    log(session, ticket, "issued", now)
+    return events.Outcome(
+        Issued(ticket, ahead, wait_s),
+        (ticket_event(events.TICKET_ISSUED, ticket, ahead=ahead, estimated_wait_s=wait_s),
+         stats_event(session, hall, [service], now)),
+    )

@@ -1,0 +1,95 @@
+"""Shared bookkeeping of the ticket ops: loading, the per-ticket event log, closing legs, stats events."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from queue_server import errors
+from queue_server import events
+from queue_server.engine import estimates
+from queue_server.engine.payloads import service_payload
+from queue_server.engine.payloads import ticket_payload
+from queue_server.engine.payloads import window_payload
+from queue_server.models import Hall
+from queue_server.models import Service
+from queue_server.models import Ticket
+from queue_server.models import TicketEvent
+from queue_server.models import TicketLeg
+from queue_server.models import Window
+
+
+def load_ticket(session: Session, hall: Hall, ticket_id: int) -> Ticket:
+    ticket = session.get(Ticket, ticket_id)
+    if ticket is None or ticket.hall_id != hall.id:
+        raise errors.TicketNotFound(ticket=ticket_id)
+    return ticket
+
+
+def load_window(session: Session, hall: Hall, number: int) -> Window:
+    window = session.scalar(select(Window).where(Window.hall_id == hall.id, Window.number == number))
+    if window is None:
+        raise errors.WindowNotFound(hall=hall.code, window=number)
+    return window
+
+
+def load_service(session: Session, hall: Hall, code: str) -> Service:
+    service = session.scalar(select(Service).where(Service.hall_id == hall.id, Service.code == code))
+    if service is None:
+        raise errors.ServiceNotFound(hall=hall.code, service=code)
+    return service
+
+
+def require_window(ticket: Ticket, acting_window_id: int | None) -> None:
+    """Staff bound to a window act only on tickets at that window; managers pass None."""
+    if acting_window_id is not None and ticket.window_id != acting_window_id:
+        raise errors.WindowNotAssigned()
+
+
+def log(session: Session, ticket: Ticket, kind: str, at: datetime, note: str = "") -> None:
+    session.add(
+        TicketEvent(
+            ticket_id=ticket.id, kind=kind, at=at, status=ticket.status.value, service_id=ticket.service_id,
+            window_id=ticket.window_id, staff_id=ticket.staff_id, note=note,
+        )
+    )
+
+
+def close_leg(session: Session, ticket: Ticket, end: str, at: datetime) -> None:
+    """Write the finished stretch of the ticket as a TicketLeg with exact wait and service seconds."""
+    first_call = ticket.called_at
+    handling_from = ticket.started_at or ticket.called_at
+    served = end in {"finished", "transferred"} and handling_from is not None
+    session.add(
+        TicketLeg(
+            ticket_id=ticket.id, hall_id=ticket.hall_id, service_on=ticket.service_on,
+            service_id=ticket.service_id, window_id=ticket.window_id, staff_id=ticket.staff_id,
+            queued_at=ticket.leg_queued_at, called_at=ticket.called_at, started_at=ticket.started_at,
+            ended_at=at, end=end, outcome=ticket.outcome,
+            wait_s=round((first_call - ticket.leg_queued_at).total_seconds()) if first_call else None,
+            service_s=round((at - handling_from).total_seconds()) if served and handling_from else None,
+        )
+    )
+
+
+def ticket_event(kind: str, ticket: Ticket, **extra: object) -> events.Event:
+    data: dict[str, object] = {"ticket": ticket_payload(ticket), "service": service_payload(ticket.service)}
+    if ticket.window is not None:
+        data["window"] = window_payload(ticket.window)
+    data.update(extra)
+    return events.Event(kind, data)
+
+
+def stats_event(session: Session, hall: Hall, services: list[Service], now: datetime) -> events.Event:
+    """queue.stats for the services an op touched: waiting count and the wait a newcomer would face."""
+    items = []
+    for service in dict.fromkeys(services):
+        waiting = estimates.waiting_count(session, service)
+        items.append({
+            "code": service.code,
+            "waiting": waiting,
+            "estimated_wait_s": estimates.estimated_wait_s(session, hall, service, waiting, now),
+        })
+    return events.Event(events.QUEUE_STATS, {"services": items})

@@ -1,0 +1,130 @@
+"""Daily ticket numbers, caps, time-slot quotas and per-person limits.
+
+The number comes from an upsert on the (service, day) counter in the ticket's own transaction, so a rolled-back
+issue gives its number back and the numbers stay gap-free.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import date
+from datetime import datetime
+from datetime import time
+
+from sqlalchemy import func
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects import sqlite
+from sqlalchemy.orm import Session
+
+from queue_server import errors
+from queue_server.clock import local_time
+from queue_server.models import DailyCounter
+from queue_server.models import Hall
+from queue_server.models import Service
+from queue_server.models import Ticket
+from queue_server.models import TicketStatus
+
+ID_RE = re.compile(r"^\d{17}[\dX]$")
+PHONE_RE = re.compile(r"^1\d{10}$")
+TICKET_NO_RE = re.compile(r"^[A-Z]{1,4}\d{1,6}$")
+
+
+@dataclass(frozen=True)
+class Number:
+    seq: int
+    cycle: int
+    ticket_no: str
+    issued_today: int
+
+
+def format_ticket_no(service: Service, seq: int) -> str:
+    return f"{service.prefix}{seq:0{service.number_width}d}"
+
+
+def next_number(session: Session, service: Service, on: date, *, enforce_cap: bool = True) -> Number:
+    """Take the next number of the day atomically (raises daily_quota_reached / number_range_exhausted).
+
+    Appointments checking in on time pass enforce_cap=False: their place was reserved when they booked.
+    """
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(DailyCounter).values(service_id=service.id, service_on=on, issued=1)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[DailyCounter.service_id, DailyCounter.service_on],
+        set_={"issued": DailyCounter.issued + 1},
+    ).returning(DailyCounter.issued)
+    issued = int(session.execute(stmt).scalar_one())
+    if enforce_cap and service.daily_cap is not None and issued > service.daily_cap:
+        raise errors.DailyQuotaReached(service=service.code, service_name=service.name, quota=service.daily_cap)
+    size = service.number_end - service.number_start + 1
+    if issued > size and not service.number_wrap:
+        raise errors.NumberRangeExhausted(service=service.code, service_name=service.name)
+    cycle, offset = divmod(issued - 1, size)
+    seq = service.number_start + offset
+    return Number(seq=seq, cycle=cycle, ticket_no=format_ticket_no(service, seq), issued_today=issued)
+
+
+def _slot_bounds(slot: dict[str, object]) -> tuple[time, time]:
+    start = time.fromisoformat(str(slot["start"]))
+    end = time(23, 59, 59) if slot["end"] in ("24:00", "24:00:00") else time.fromisoformat(str(slot["end"]))
+    return start, end
+
+
+def check_slot_quota(session: Session, hall: Hall, service: Service, on: date, at: datetime) -> None:
+    """Refuse when the time slot containing `at` has issued its quota (分时段出票限额)."""
+    local = local_time(at, hall.timezone)
+    for slot in service.slot_quotas or []:
+        start, end = _slot_bounds(slot)
+        if not (start <= local.time() < end):
+            continue
+        begin = datetime.combine(local.date(), start, tzinfo=local.tzinfo)
+        finish = datetime.combine(local.date(), end, tzinfo=local.tzinfo)
+        issued = session.scalar(
+            select(func.count()).select_from(Ticket).where(
+                Ticket.original_service_id == service.id,
+                Ticket.service_on == on,
+                Ticket.issued_at >= begin,
+                Ticket.issued_at < finish,
+            )
+        )
+        if (issued or 0) >= int(str(slot["limit"])):
+            raise errors.SlotQuotaReached(
+                service=service.code, service_name=service.name, quota=slot["limit"],
+                slot=f"{start:%H:%M}-{slot['end']}", next=str(slot["end"]),
+            )
+
+
+def normalise_person(id_number: str | None, phone: str | None) -> tuple[str, str] | None:
+    """(canonical value, masked form) of the ID number or phone, or None when neither is given."""
+    if id_number:
+        value = id_number.strip().upper()
+        if not ID_RE.match(value):
+            raise errors.BadPersonId()
+        return value, f"{value[:4]}{'*' * 10}{value[-4:]}"
+    if phone:
+        value = re.sub(r"[\s-]", "", phone)
+        if not PHONE_RE.match(value):
+            raise errors.BadPersonId()
+        return value, f"{value[:3]}****{value[-4:]}"
+    return None
+
+
+def person_hash(hall: Hall, value: str) -> str:
+    return hashlib.sha256(f"{hall.person_salt}:{value}".encode()).hexdigest()
+
+
+def check_person_limit(session: Session, service: Service, on: date, digest: str) -> None:
+    assert service.person_limit is not None
+    held = session.scalar(
+        select(func.count()).select_from(Ticket).where(
+            Ticket.original_service_id == service.id,
+            Ticket.service_on == on,
+            Ticket.person_hash == digest,
+            Ticket.status != TicketStatus.CANCELLED,
+        )
+    )
+    if (held or 0) >= service.person_limit:
+        raise errors.PersonLimitReached(service=service.code, service_name=service.name, limit=service.person_limit)

@@ -1,0 +1,160 @@
+"""The error model: HallqError, its four kinds, and every concrete error with a stable code.
+
+A code never changes once shipped; clients branch on it. Titles and details are English msgids marked with N_()
+and translated by the web adapter (api/problems.py) — this module cannot import Flask-Babel.
+Stdlib only.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from typing import ClassVar
+
+
+def N_(msgid: str) -> str:  # noqa: N802 - the conventional gettext marker name
+    """Mark a string for extraction without translating it here."""
+    return msgid
+
+
+class HallqError(Exception):
+    code: ClassVar[str] = "hallq_error"
+    status: ClassVar[int] = 400
+    title: ClassVar[str] = N_("Request refused")
+    detail: ClassVar[str] = N_("The request was refused.")
+
+    def __init__(self, **data: Any) -> None:
+        self.data = data
+        super().__init__(f"{self.code}: {data}")
+
+    def render_detail(self, translate: Any = None) -> str:
+        template = translate(self.detail) if translate else self.detail
+        try:
+            return template % self.data
+        except (KeyError, TypeError, ValueError):
+            return template
+
+
+class NotFound(HallqError):
+    status = 404
+
+
+class Conflict(HallqError):
+    status = 409
+
+
+class Forbidden(HallqError):
+    status = 403
+
+
+class Invalid(HallqError):
+    status = 422
+
+
+def _error(kind: type[HallqError], code: str, title: str, detail: str) -> type[HallqError]:
+    cls = type(code, (kind,), {"code": code, "title": title, "detail": detail})
+    REGISTRY[code] = cls
+    return cls
+
+
+REGISTRY: dict[str, type[HallqError]] = {}
+
+HallNotFound = _error(NotFound, "hall_not_found", N_("Hall not found"), N_("There is no hall %(hall)s."))
+ServiceNotFound = _error(
+    NotFound, "service_not_found", N_("Service not found"), N_("Hall %(hall)s has no service %(service)s.")
+)
+WindowNotFound = _error(
+    NotFound, "window_not_found", N_("Window not found"), N_("Hall %(hall)s has no window %(window)s.")
+)
+TicketNotFound = _error(NotFound, "ticket_not_found", N_("Ticket not found"), N_("No such ticket."))
+PriorityNotFound = _error(
+    NotFound, "priority_not_found", N_("Priority category not found"),
+    N_("Hall %(hall)s has no priority category %(priority)s."),
+)
+AppointmentNotFound = _error(
+    NotFound, "appointment_not_found", N_("Appointment not found"),
+    N_("No appointment %(appointment_code)s for this service today."),
+)
+StaffNotFound = _error(NotFound, "staff_not_found", N_("Staff member not found"), N_("No staff member %(user)s."))
+
+HallClosed = _error(
+    Conflict, "hall_closed", N_("The hall is closed"),
+    N_("Hall %(hall)s is not issuing tickets now. Opening hours today: %(hours)s."),
+)
+ServiceClosed = _error(
+    Conflict, "service_closed", N_("Service not available now"),
+    N_("%(service_name)s is not issuing tickets now. Opening hours today: %(hours)s."),
+)
+DailyQuotaReached = _error(
+    Conflict, "daily_quota_reached", N_("Today's tickets are all taken"),
+    N_("All %(quota)s tickets for %(service_name)s today have been issued. Please come back on the next working day "
+       "or book an appointment."),
+)
+SlotQuotaReached = _error(
+    Conflict, "slot_quota_reached", N_("Tickets for this time slot are all taken"),
+    N_("All %(quota)s tickets for %(service_name)s between %(slot)s have been issued. Next slot starts at %(next)s."),
+)
+PersonLimitReached = _error(
+    Conflict, "person_limit_reached", N_("Ticket limit per person reached"),
+    N_("This ID or phone already holds %(limit)s ticket(s) for %(service_name)s today."),
+)
+PersonRequired = _error(
+    Invalid, "person_required", N_("ID number or phone required"),
+    N_("%(service_name)s limits tickets per person: please enter an ID number or a phone number."),
+)
+NumberRangeExhausted = _error(
+    Conflict, "number_range_exhausted", N_("No numbers left today"),
+    N_("All numbers of %(service_name)s for today are used up."),
+)
+InvalidTransition = _error(
+    Conflict, "invalid_transition", N_("Not possible in the ticket's state"),
+    N_("Ticket %(ticket_no)s is %(status)s; it cannot be %(action)s."),
+)
+WindowNotOpen = _error(
+    Conflict, "window_not_open", N_("The window is not open"),
+    N_("Window %(window)s is %(state)s. Resume it first."),
+)
+WindowBusy = _error(
+    Conflict, "window_busy", N_("The window is still serving a ticket"),
+    N_("Window %(window)s still has ticket %(ticket_no)s. Finish it, mark it as no-show or park it first."),
+)
+RecallLimitReached = _error(
+    Conflict, "recall_limit_reached", N_("Recall limit reached"),
+    N_("Ticket %(ticket_no)s has been called %(calls)s times; mark it as no-show instead."),
+)
+ReactivationExpired = _error(
+    Conflict, "reactivation_expired", N_("Too late to reactivate"),
+    N_("Ticket %(ticket_no)s was marked no-show too long ago; please take a new ticket."),
+)
+AppointmentNotCheckable = _error(
+    Conflict, "appointment_not_checkable", N_("Appointment cannot be checked in now"),
+    N_("Appointment %(appointment_code)s can be checked in from %(earliest)s to %(latest)s."),
+)
+ServiceNotAtWindow = _error(
+    Conflict, "service_not_at_window", N_("Window does not handle this service"),
+    N_("Window %(window)s does not handle %(service_name)s."),
+)
+
+WindowNotAssigned = _error(
+    Forbidden, "window_not_assigned", N_("Not your window"), N_("You may act only for your own window.")
+)
+RoleRequired = _error(
+    Forbidden, "role_required", N_("Permission denied"), N_("This action needs the role: %(roles)s.")
+)
+HallNotAllowed = _error(
+    Forbidden, "hall_not_allowed", N_("Permission denied"), N_("Your credential is not valid for hall %(hall)s.")
+)
+
+TransferToSameService = _error(
+    Invalid, "transfer_to_same_service", N_("Transfer to the same service"),
+    N_("Ticket %(ticket_no)s is already queued for this service."),
+)
+TransferTargetMissing = _error(
+    Invalid, "transfer_target_missing", N_("Transfer target missing"),
+    N_("Give a service or a window to transfer to."),
+)
+BadTicketNo = _error(Invalid, "bad_ticket_no", N_("Bad ticket number"), N_("%(ticket_no)s is not a ticket number."))
+BadPersonId = _error(
+    Invalid, "bad_person_id", N_("Bad ID number or phone"),
+    N_("Please enter an 18-character ID number or an 11-digit mobile number."),
+)
+BadOutcome = _error(Invalid, "bad_outcome", N_("Bad outcome"), N_("Outcome must be one of: %(allowed)s."))

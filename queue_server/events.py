@@ -1,0 +1,69 @@
+"""Events the engine returns and the outbox stores; the wire envelope clients receive.
+
+Stdlib only: the print agent and other out-of-process clients import this module.
+Event types are `noun.past_participle`; docs/events.md lists each with its fields.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import datetime
+from typing import Any
+from typing import Generic
+from typing import TypeVar
+
+TICKET_ISSUED = "ticket.issued"
+TICKET_CALLED = "ticket.called"
+TICKET_RECALLED = "ticket.recalled"
+TICKET_STARTED = "ticket.started"
+TICKET_FINISHED = "ticket.finished"
+TICKET_NO_SHOW = "ticket.no_show"
+TICKET_REACTIVATED = "ticket.reactivated"
+TICKET_PARKED = "ticket.parked"
+TICKET_RETURNED = "ticket.returned"
+TICKET_TRANSFERRED = "ticket.transferred"
+TICKET_CANCELLED = "ticket.cancelled"
+WINDOW_PAUSED = "window.paused"
+WINDOW_RESUMED = "window.resumed"
+QUEUE_STATS = "queue.stats"
+
+EVENT_TYPES: tuple[str, ...] = (
+    TICKET_ISSUED, TICKET_CALLED, TICKET_RECALLED, TICKET_STARTED, TICKET_FINISHED, TICKET_NO_SHOW,
+    TICKET_REACTIVATED, TICKET_PARKED, TICKET_RETURNED, TICKET_TRANSFERRED, TICKET_CANCELLED,
+    WINDOW_PAUSED, WINDOW_RESUMED, QUEUE_STATS,
+)
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something that happened in a hall; `data` holds top-level wire fields (ticket, window, service...)."""
+
+    type: str
+    data: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """An event after commit: stamped with the hall-wide gap-free seq."""
+
+    seq: int
+    type: str
+    hall: str
+    at: datetime
+    data: Mapping[str, Any]
+
+    def to_wire(self) -> dict[str, Any]:
+        return {**self.data, "seq": self.seq, "type": self.type, "hall": self.hall, "at": self.at.isoformat()}
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Outcome(Generic[T]):
+    """What an engine op returns: its value and the events it caused (not yet sequenced)."""
+
+    value: T
+    events: tuple[Event, ...] = field(default_factory=tuple)

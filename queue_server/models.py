@@ -1,0 +1,440 @@
+"""SQLAlchemy 2 typed models of a service hall and its queue, and the ticket state machine.
+
+Imports SQLAlchemy and the stdlib only; no Flask. Every `*_at` column is an aware UTC datetime (UTCDateTime),
+every `*_on` a date in the hall's timezone.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC
+from datetime import date
+from datetime import datetime
+from datetime import time
+from typing import Any
+
+from sqlalchemy import JSON
+from sqlalchemy import BigInteger
+from sqlalchemy import Boolean
+from sqlalchemy import Date
+from sqlalchemy import DateTime
+from sqlalchemy import Enum
+from sqlalchemy import ForeignKey
+from sqlalchemy import Index
+from sqlalchemy import Integer
+from sqlalchemy import MetaData
+from sqlalchemy import String
+from sqlalchemy import Text
+from sqlalchemy import Time
+from sqlalchemy import TypeDecorator
+from sqlalchemy import UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import Mapped
+from sqlalchemy.orm import mapped_column
+from sqlalchemy.orm import relationship
+
+from queue_server import errors
+
+# Stable constraint names so Alembic batch migrations on SQLite can address them.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+ID = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores UTC; always returns an aware UTC datetime (SQLite would hand back a naive one)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class TicketStatus(enum.StrEnum):
+    WAITING = "waiting"
+    CALLED = "called"
+    SERVING = "serving"
+    PARKED = "parked"
+    FINISHED = "finished"
+    NO_SHOW = "no_show"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+
+
+ACTIVE_STATUSES = (TicketStatus.CALLED, TicketStatus.SERVING)
+OPEN_STATUSES = (TicketStatus.WAITING, TicketStatus.CALLED, TicketStatus.SERVING, TicketStatus.PARKED)
+
+
+class WindowState(enum.StrEnum):
+    OPEN = "open"
+    PAUSED = "paused"
+    CLOSED = "closed"
+
+
+class Role(enum.StrEnum):
+    KIOSK = "kiosk"
+    DISPLAY = "display"
+    STAFF = "staff"
+    MANAGER = "manager"
+    ADMIN = "admin"
+
+
+class Outcome(enum.StrEnum):
+    DONE = "done"  # 办结
+    RETURNED = "returned"  # 退办
+    CONSULT = "consult"  # 咨询
+
+
+class Channel(enum.StrEnum):
+    KIOSK = "kiosk"
+    MOBILE = "mobile"
+    APPOINTMENT = "appointment"
+    STAFF = "staff"
+    API = "api"
+
+
+def _enum(cls: type[enum.StrEnum], name: str) -> Enum:
+    return Enum(cls, name=name, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e])
+
+
+class Hall(Base):
+    __tablename__ = "halls"
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(128))
+    timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
+    # Local time at which the business day turns; tickets issued before it count for the previous day.
+    day_rollover: Mapped[time] = mapped_column(Time, default=time(0, 0))
+    # {"1": [["08:30", "12:00"], ["14:00", "17:30"]], ..., "7": []}: ISO weekday -> open intervals, local time.
+    opening_hours: Mapped[dict[str, list[list[str]]]] = mapped_column(JSON, default=dict)
+    # N normal calls, then one priority call, when both wait (no starvation either way).
+    priority_ratio: Mapped[int] = mapped_column(Integer, default=2)
+    recall_limit: Mapped[int] = mapped_column(Integer, default=3)
+    no_show_tolerance_min: Mapped[int] = mapped_column(Integer, default=30)
+    # A queue head that waited this long is served before weighted ordering applies.
+    escalation_min: Mapped[int] = mapped_column(Integer, default=60)
+    # Salt for hashing ID numbers and phones (per hall, so hashes don't link across halls).
+    person_salt: Mapped[str] = mapped_column(String(64))
+    event_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+
+    services: Mapped[list[Service]] = relationship(back_populates="hall", order_by="Service.id")
+    windows: Mapped[list[Window]] = relationship(back_populates="hall", order_by="Window.number")
+
+
+class CalendarDay(Base):
+    """Holiday (法定节假日, closed) or adjusted working day (调休, open with Monday's hours)."""
+
+    __tablename__ = "calendar_days"
+    __table_args__ = (UniqueConstraint("hall_id", "day", name="uq_calendar_days_hall_day"),)
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id", ondelete="CASCADE"))
+    day: Mapped[date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(16))  # "holiday" | "workday"
+    name: Mapped[str] = mapped_column(String(64), default="")
+
+
+class Department(Base):
+    __tablename__ = "departments"
+    __table_args__ = (UniqueConstraint("hall_id", "code", name="uq_departments_hall_code"),)
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(128))
+
+
+class Service(Base):
+    __tablename__ = "services"
+    __table_args__ = (UniqueConstraint("hall_id", "code", name="uq_services_hall_code"),)
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id", ondelete="CASCADE"))
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id", ondelete="SET NULL"))
+    code: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(128))
+    prefix: Mapped[str] = mapped_column(String(4))
+    number_start: Mapped[int] = mapped_column(Integer, default=1)
+    number_end: Mapped[int] = mapped_column(Integer, default=999)
+    # When the range is used up: wrap back to number_start (True) or refuse (False).
+    number_wrap: Mapped[bool] = mapped_column(Boolean, default=False)
+    daily_cap: Mapped[int | None] = mapped_column(Integer)
+    # [{"start": "08:30", "end": "10:00", "limit": 40}, ...] local time; slots not listed are unlimited.
+    slot_quotas: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # Own hours inside the hall's (same shape as Hall.opening_hours); None = the hall's hours.
+    opening_hours: Mapped[dict[str, list[list[str]]] | None] = mapped_column(JSON)
+    stop_issue_before_close_min: Mapped[int] = mapped_column(Integer, default=0)
+    warning_threshold: Mapped[int | None] = mapped_column(Integer)
+    standard_duration_s: Mapped[int] = mapped_column(Integer, default=600)
+    green_channel: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Max tickets per person (by salted ID/phone hash) per day; None = no limit and no ID asked.
+    person_limit: Mapped[int | None] = mapped_column(Integer)
+    guide_code: Mapped[str | None] = mapped_column(String(64))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    hall: Mapped[Hall] = relationship(back_populates="services")
+    department: Mapped[Department | None] = relationship()
+
+    @property
+    def number_width(self) -> int:
+        return len(str(self.number_end))
+
+
+class PriorityCategory(Base):
+    __tablename__ = "priority_categories"
+    __table_args__ = (UniqueConstraint("hall_id", "code", name="uq_priority_categories_hall_code"),)
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(64))
+    # Order among priority tickets: higher first (军人依法优先 above 老年人, say).
+    weight: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class Window(Base):
+    __tablename__ = "windows"
+    __table_args__ = (UniqueConstraint("hall_id", "number", name="uq_windows_hall_number"),)
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(64))
+    zone: Mapped[str] = mapped_column(String(32), default="")
+    state: Mapped[WindowState] = mapped_column(_enum(WindowState, "window_state"), default=WindowState.OPEN)
+    state_reason: Mapped[str] = mapped_column(String(128), default="")
+    state_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    priority_ratio: Mapped[int | None] = mapped_column(Integer)  # overrides the hall's ratio
+    # Normal calls since this window last called a priority ticket (drives the ratio).
+    normal_streak: Mapped[int] = mapped_column(Integer, default=0)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
+
+    hall: Mapped[Hall] = relationship(back_populates="windows")
+    profile: Mapped[list[WindowService]] = relationship(
+        order_by="WindowService.position", cascade="all, delete-orphan"
+    )
+    staff: Mapped[Staff | None] = relationship(foreign_keys=[staff_id])
+
+
+class WindowService(Base):
+    """One service in a window's profile. weight 0: only when nothing else waits; n >= 1: waited time x n."""
+
+    __tablename__ = "window_services"
+
+    window_id: Mapped[int] = mapped_column(ForeignKey("windows.id", ondelete="CASCADE"), primary_key=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id", ondelete="CASCADE"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    weight: Mapped[int] = mapped_column(Integer, default=1)
+
+    service: Mapped[Service] = relationship()
+
+
+class Staff(Base):
+    __tablename__ = "staff"
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    hall_id: Mapped[int | None] = mapped_column(ForeignKey("halls.id", ondelete="CASCADE"))
+    user_no: Mapped[str] = mapped_column(String(32), unique=True)  # 工号
+    name: Mapped[str] = mapped_column(String(64))
+    password_hash: Mapped[str] = mapped_column(String(256))
+    role: Mapped[Role] = mapped_column(_enum(Role, "role"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Device(Base):
+    """A kiosk, wall display, window screen or rating tablet; it authenticates with an ApiToken."""
+
+    __tablename__ = "devices"
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(64))
+    window_id: Mapped[int | None] = mapped_column(ForeignKey("windows.id", ondelete="SET NULL"))
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ApiToken(Base):
+    """A bearer credential; only its SHA-256 is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[Role] = mapped_column(_enum(Role, "role"))
+    hall_id: Mapped[int | None] = mapped_column(ForeignKey("halls.id", ondelete="CASCADE"))
+    window_id: Mapped[int | None] = mapped_column(ForeignKey("windows.id", ondelete="CASCADE"))
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"))
+    device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class DailyCounter(Base):
+    """Tickets issued per service and business day; upserted in the ticket's own transaction (gap-free)."""
+
+    __tablename__ = "daily_counters"
+
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id", ondelete="CASCADE"), primary_key=True)
+    service_on: Mapped[date] = mapped_column(Date, primary_key=True)
+    issued: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Appointment(Base):
+    __tablename__ = "appointments"
+    __table_args__ = (UniqueConstraint("hall_id", "code", name="uq_appointments_hall_code"),)
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id", ondelete="CASCADE"))
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(32))
+    slot_start: Mapped[datetime] = mapped_column(UTCDateTime)
+    slot_end: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(16), default="booked")  # booked|checked_in|no_show|cancelled
+    person_hash: Mapped[str | None] = mapped_column(String(64))
+
+
+class Ticket(Base):
+    """A numbered ticket; it keeps its number and original queue time across transfers (一票到底).
+
+    The open leg lives on the ticket (service, window, called/started times); each closed leg is a TicketLeg row.
+    """
+
+    __tablename__ = "tickets"
+    __table_args__ = (
+        UniqueConstraint("hall_id", "service_on", "original_service_id", "seq", "cycle",
+                         name="uq_tickets_number"),
+        Index("ix_tickets_queue", "hall_id", "status", "service_id", "queued_at"),
+        Index("ix_tickets_person", "original_service_id", "service_on", "person_hash"),
+    )
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id", ondelete="CASCADE"))
+    service_on: Mapped[date] = mapped_column(Date)
+    original_service_id: Mapped[int] = mapped_column(ForeignKey("services.id"))
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"))
+    seq: Mapped[int] = mapped_column(Integer)  # the printed daily number
+    cycle: Mapped[int] = mapped_column(Integer, default=0)  # how often a wrapping number range went round
+    ticket_no: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[str] = mapped_column(String(16), default=Channel.KIOSK.value)
+    priority_id: Mapped[int | None] = mapped_column(ForeignKey("priority_categories.id", ondelete="SET NULL"))
+    priority_weight: Mapped[int] = mapped_column(Integer, default=0)  # 0 = normal class
+    status: Mapped[TicketStatus] = mapped_column(_enum(TicketStatus, "ticket_status"), default=TicketStatus.WAITING)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    queued_at: Mapped[datetime] = mapped_column(UTCDateTime)  # original queue time; kept on transfer/park
+    leg_queued_at: Mapped[datetime] = mapped_column(UTCDateTime)  # when the current leg started waiting
+    window_id: Mapped[int | None] = mapped_column(ForeignKey("windows.id", ondelete="SET NULL"))
+    target_window_id: Mapped[int | None] = mapped_column(ForeignKey("windows.id", ondelete="SET NULL"))
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
+    call_count: Mapped[int] = mapped_column(Integer, default=0)
+    called_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    parked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    case_no: Mapped[str | None] = mapped_column(String(64))  # 办件编号
+    track_token: Mapped[str] = mapped_column(String(43), unique=True)
+    person_hash: Mapped[str | None] = mapped_column(String(64))
+    person_masked: Mapped[str | None] = mapped_column(String(32))
+    appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointments.id", ondelete="SET NULL"))
+    estimated_wait_s: Mapped[int | None] = mapped_column(Integer)  # as printed, for accuracy statistics
+
+    service: Mapped[Service] = relationship(foreign_keys=[service_id])
+    window: Mapped[Window | None] = relationship(foreign_keys=[window_id])
+    priority: Mapped[PriorityCategory | None] = relationship()
+
+    def require(self, action: str, *allowed: TicketStatus) -> None:
+        if self.status not in allowed:
+            raise errors.InvalidTransition(ticket_no=self.ticket_no, status=self.status.value, action=action)
+
+
+class TicketLeg(Base):
+    """A closed leg of a ticket: one stretch of waiting for one service and its handling, with exact times."""
+
+    __tablename__ = "ticket_legs"
+    __table_args__ = (
+        Index("ix_ticket_legs_service_end", "service_id", "ended_at"),
+        Index("ix_ticket_legs_hall_day", "hall_id", "service_on"),
+    )
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id", ondelete="CASCADE"))
+    service_on: Mapped[date] = mapped_column(Date)
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"))
+    window_id: Mapped[int | None] = mapped_column(ForeignKey("windows.id", ondelete="SET NULL"))
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
+    queued_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    called_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    end: Mapped[str] = mapped_column(String(16))  # finished|transferred|no_show|cancelled|expired
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    wait_s: Mapped[int | None] = mapped_column(Integer)  # queued -> first call
+    service_s: Mapped[int | None] = mapped_column(Integer)  # start (or call) -> end, for finished/transferred
+
+
+class TicketEvent(Base):
+    """Every state change of a ticket, with time, window and staff (the audit trail of a ticket)."""
+
+    __tablename__ = "ticket_events"
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(24))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(16))
+    service_id: Mapped[int | None] = mapped_column(ForeignKey("services.id"))
+    window_id: Mapped[int | None] = mapped_column(ForeignKey("windows.id", ondelete="SET NULL"))
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class HallEvent(Base):
+    """The transactional outbox: every published event with its hall-wide gap-free seq."""
+
+    __tablename__ = "hall_events"
+    __table_args__ = (UniqueConstraint("hall_id", "seq", name="uq_hall_events_hall_seq"),)
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(BigInteger)
+    type: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class AuditEntry(Base):
+    """Sensitive actions (call a specific number, configuration, token minting); kept >= 6 months."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    hall_id: Mapped[int | None] = mapped_column(ForeignKey("halls.id", ondelete="CASCADE"))
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str] = mapped_column(String(128), default="")
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -1,0 +1,73 @@
+"""Frozen settings read from HALLQ_* environment variables, with safe defaults.
+
+Defaults give the embedded set-up: a SQLite file in the instance folder, one process, no Redis.
+Must not import Flask: the CLI and the engine tests use it without a web app.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from dataclasses import field
+from pathlib import Path
+
+SECRET_KEY_FILE = "secret_key"
+
+
+@dataclass(frozen=True)
+class Settings:
+    instance_path: Path
+    database_url: str
+    redis_url: str | None
+    secret_key: str
+    public_url: str = "http://127.0.0.1:5000"
+    # 64 KiB: the largest legitimate request (a guide item edit) is a few KiB; more is abuse.
+    max_body_bytes: int = 64 * 1024
+    log_json: bool = False
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def _secret_key(instance: Path, env: dict[str, str]) -> str:
+    """The configured key, else one generated once and kept in the instance folder (never a built-in default)."""
+    if env.get("HALLQ_SECRET_KEY"):
+        return env["HALLQ_SECRET_KEY"]
+    path = instance / SECRET_KEY_FILE
+    if path.exists():
+        return path.read_text().strip()
+    key = secrets.token_hex(32)
+    # O_EXCL: two processes starting at once must end up with the same key, not two.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept plain postgresql:// URLs and route them to psycopg 3."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def load_settings(env: dict[str, str] | None = None) -> Settings:
+    env = dict(os.environ if env is None else env)
+    instance = Path(env.get("HALLQ_INSTANCE_PATH") or Path.cwd() / "instance").resolve()
+    instance.mkdir(parents=True, exist_ok=True)
+    url = env.get("HALLQ_DATABASE_URL") or f"sqlite:///{instance / 'hallq.db'}"
+    return Settings(
+        instance_path=instance,
+        database_url=normalise_database_url(url),
+        redis_url=env.get("HALLQ_REDIS_URL") or None,
+        secret_key=_secret_key(instance, env),
+        public_url=(env.get("HALLQ_PUBLIC_URL") or "http://127.0.0.1:5000").rstrip("/"),
+        log_json=env.get("HALLQ_LOG_JSON", "").lower() in {"1", "true", "yes"},
+    )

@@ -1,0 +1,103 @@
+"""The read side: service and window lists, a ticket by its track token, events after a seq. Never writes.
+
+No Flask imports; the API and the realtime hub render these.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm import selectinload
+
+from queue_server import errors
+from queue_server.engine import estimates
+from queue_server.engine.payloads import window_payload
+from queue_server.models import ACTIVE_STATUSES
+from queue_server.models import Hall
+from queue_server.models import HallEvent
+from queue_server.models import Service
+from queue_server.models import Ticket
+from queue_server.models import TicketStatus
+from queue_server.models import Window
+from queue_server.models import WindowService
+
+
+def hall_by_code(session: Session, code: str) -> Hall:
+    hall = session.scalar(select(Hall).where(Hall.code == code))
+    if hall is None:
+        raise errors.HallNotFound(hall=code)
+    return hall
+
+
+def services(session: Session, hall: Hall, now: datetime) -> list[dict[str, Any]]:
+    out = []
+    for service in session.scalars(
+        select(Service).where(Service.hall_id == hall.id).options(selectinload(Service.department))
+        .order_by(Service.id)
+    ):
+        waiting = estimates.waiting_count(session, service)
+        out.append({
+            "code": service.code,
+            "name": service.name,
+            "prefix": service.prefix,
+            "department": service.department.name if service.department else None,
+            "active": service.active,
+            "green_channel": service.green_channel,
+            "person_limit": service.person_limit,
+            "waiting": waiting,
+            "estimated_wait_s": estimates.estimated_wait_s(session, hall, service, waiting, now),
+        })
+    return out
+
+
+def windows(session: Session, hall: Hall) -> list[dict[str, Any]]:
+    current = {
+        t.window_id: t for t in session.scalars(
+            select(Ticket).where(Ticket.hall_id == hall.id, Ticket.status.in_(ACTIVE_STATUSES))
+        )
+    }
+    out = []
+    for window in session.scalars(
+        select(Window).where(Window.hall_id == hall.id).order_by(Window.number)
+        .options(selectinload(Window.profile).selectinload(WindowService.service), selectinload(Window.staff))
+    ):
+        ticket = current.get(window.id)
+        item = window_payload(window)
+        item["services"] = [ws.service.code for ws in window.profile]
+        item["current"] = (
+            {"id": ticket.id, "number": ticket.ticket_no, "status": ticket.status.value} if ticket else None
+        )
+        out.append(item)
+    return out
+
+
+@dataclass(frozen=True)
+class Tracked:
+    ticket: Ticket
+    hall: Hall
+    ahead: int
+    estimated_wait_s: int
+
+
+def track(session: Session, token: str, now: datetime) -> Tracked:
+    ticket = session.scalar(select(Ticket).where(Ticket.track_token == token))
+    if ticket is None:
+        raise errors.TicketNotFound(ticket="?")
+    hall = session.get(Hall, ticket.hall_id)
+    assert hall is not None
+    ahead = estimates.people_ahead(session, ticket)
+    wait = estimates.estimated_wait_s(session, hall, ticket.service, ahead, now) if (
+        ticket.status == TicketStatus.WAITING) else 0
+    return Tracked(ticket, hall, ahead, wait)
+
+
+def events_after(session: Session, hall: Hall, after: int, limit: int = 500) -> list[dict[str, Any]]:
+    rows = session.scalars(
+        select(HallEvent).where(HallEvent.hall_id == hall.id, HallEvent.seq > after)
+        .order_by(HallEvent.seq).limit(limit)
+    )
+    return [{**r.payload, "seq": r.seq, "type": r.type, "hall": hall.code, "at": r.at.isoformat()} for r in rows]

@@ -1,0 +1,87 @@
+"""Database engines and session factories for SQLite (embedded) and PostgreSQL (scale-out).
+
+SQLite: WAL so readers never block the writer, busy_timeout so a second process waits instead of failing, and
+`BEGIN IMMEDIATE` on the writer engine so a write transaction takes the lock up front (no deadlocking upgrade
+from a read lock). Readers use a second engine with plain deferred transactions.
+No Flask imports.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlalchemy import create_engine
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+from sqlalchemy.orm import sessionmaker
+
+# 30 s: a writer waits this long for another process's write lock before SQLite gives up with "locked".
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Take transaction control from pysqlite so BEGIN is ours to emit.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cur.execute("PRAGMA foreign_keys=ON")
+        # NORMAL is durable across application crashes in WAL mode; only an OS crash can lose the last commit.
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+@dataclass(frozen=True)
+class Store:
+    """The writer and reader session factories over one database."""
+
+    url: str
+    writer: Engine
+    reader: Engine
+    write_session: sessionmaker[Session]
+    read_session: sessionmaker[Session]
+
+    @property
+    def dialect(self) -> str:
+        return self.writer.dialect.name
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A write session in a transaction, committed on success (for the CLI and set-up, not hall ops)."""
+        with self.write_session() as session, session.begin():
+            yield session
+
+    def dispose(self) -> None:
+        self.writer.dispose()
+        if self.reader is not self.writer:
+            self.reader.dispose()
+
+
+def make_store(url: str, *, pool_size: int = 10) -> Store:
+    if url.startswith("sqlite"):
+        writer = _sqlite_engine(url, immediate=True)
+        reader = _sqlite_engine(url, immediate=False)
+    else:
+        writer = create_engine(url, pool_size=pool_size, max_overflow=pool_size * 2, pool_pre_ping=True)
+        reader = writer
+    return Store(
+        url=url,
+        writer=writer,
+        reader=reader,
+        write_session=sessionmaker(writer, expire_on_commit=False),
+        read_session=sessionmaker(reader, expire_on_commit=False),
+    )
