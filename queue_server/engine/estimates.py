@@ -29,23 +29,35 @@ SAMPLE_WINDOW = timedelta(days=28)  # four weeks: recent enough to follow staffi
 MAX_SAMPLES = 500
 
 
-def mean_service_s(session: Session, hall: Hall, service: Service, now: datetime) -> float:
-    rows = session.execute(
-        select(TicketLeg.service_s, TicketLeg.ended_at)
+def _recent_mean(session: Session, service: Service, since: datetime, hour: int | None) -> tuple[int, float]:
+    """(sample count, mean service seconds) over the newest MAX_SAMPLES legs, optionally of one local hour."""
+    recent = (
+        select(TicketLeg.service_s.label("s"))
         .where(
             TicketLeg.service_id == service.id,
-            TicketLeg.ended_at >= now - SAMPLE_WINDOW,
+            TicketLeg.ended_at >= since,
             TicketLeg.service_s.is_not(None),
+            *([TicketLeg.local_hour == hour] if hour is not None else []),
         )
         .order_by(TicketLeg.ended_at.desc())
         .limit(MAX_SAMPLES)
-    ).all()
-    if len(rows) < MIN_SAMPLES:
-        return float(service.standard_duration_s)
-    hour = local_time(now, hall.timezone).hour
-    same_hour = [s for s, at in rows if local_time(at, hall.timezone).hour == hour]
-    sample = same_hour if len(same_hour) >= MIN_SAMPLES else [s for s, _ in rows]
-    return sum(sample) / len(sample)
+        .subquery()
+    )
+    count, mean = session.execute(select(func.count(), func.avg(recent.c.s))).one()
+    return int(count or 0), float(mean or 0.0)
+
+
+def mean_service_s(session: Session, hall: Hall, service: Service, now: datetime) -> float:
+    """Cached per transaction: an op asks for the same service's mean several times (ticket, stats event)."""
+    cache: dict[tuple[int, datetime], float] = session.info.setdefault("hallq_mean_service_s", {})
+    key = (service.id, now)
+    if key not in cache:
+        since = now - SAMPLE_WINDOW
+        count, mean = _recent_mean(session, service, since, local_time(now, hall.timezone).hour)
+        if count < MIN_SAMPLES:
+            count, mean = _recent_mean(session, service, since, None)
+        cache[key] = mean if count >= MIN_SAMPLES else float(service.standard_duration_s)
+    return cache[key]
 
 
 def serving_windows(session: Session, service: Service) -> int:

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from queue_server import errors
 from queue_server import events
+from queue_server.clock import local_time
 from queue_server.engine import estimates
 from queue_server.engine.payloads import service_payload
 from queue_server.engine.payloads import ticket_payload
@@ -59,6 +60,8 @@ def log(session: Session, ticket: Ticket, kind: str, at: datetime, note: str = "
 
 def close_leg(session: Session, ticket: Ticket, end: str, at: datetime) -> None:
     """Write the finished stretch of the ticket as a TicketLeg with exact wait and service seconds."""
+    hall = session.get(Hall, ticket.hall_id)
+    tz = hall.timezone if hall is not None else "Asia/Shanghai"
     first_call = ticket.called_at
     handling_from = ticket.started_at or ticket.called_at
     served = end in {"finished", "transferred"} and handling_from is not None
@@ -70,6 +73,7 @@ def close_leg(session: Session, ticket: Ticket, end: str, at: datetime) -> None:
             ended_at=at, end=end, outcome=ticket.outcome,
             wait_s=round((first_call - ticket.leg_queued_at).total_seconds()) if first_call else None,
             service_s=round((at - handling_from).total_seconds()) if served and handling_from else None,
+            local_hour=local_time(at, tz).hour,
         )
     )
 
