@@ -15,6 +15,7 @@ from queue_server.api import LoginRequired
 from queue_server.api import Services
 from queue_server.api import bp as api_bp
 from queue_server.api import problems
+from queue_server.auth import PrincipalCache
 from queue_server.clock import Clock
 from queue_server.clock import SystemClock
 from queue_server.i18n import LOCALES
@@ -53,7 +54,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
     Babel(app, locale_selector=select_locale)
     store = make_store(settings.database_url)
     runtime = Runtime(store, clock or SystemClock(), publish)
-    app.extensions["hallq"] = Services(settings=settings, store=store, runtime=runtime)
+    app.extensions["hallq"] = Services(settings=settings, store=store, runtime=runtime,
+                                              principals=PrincipalCache())
     problems.register(app)
 
     @app.errorhandler(LoginRequired)

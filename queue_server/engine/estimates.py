@@ -10,7 +10,9 @@ from __future__ import annotations
 from datetime import datetime
 from datetime import timedelta
 
+from sqlalchemy import and_
 from sqlalchemy import func
+from sqlalchemy import or_
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -27,6 +29,7 @@ from queue_server.models import WindowState
 MIN_SAMPLES = 50  # fewer than this and the mean is noise; use the configured standard duration
 SAMPLE_WINDOW = timedelta(days=28)  # four weeks: recent enough to follow staffing, long enough to fill
 MAX_SAMPLES = 500
+CACHE_KEY = "hallq_estimates"  # the TTL cache the store puts in Session.info (store.ESTIMATE_CACHE_KEY)
 
 
 def _recent_mean(session: Session, service: Service, since: datetime, hour: int | None) -> tuple[int, float]:
@@ -48,49 +51,66 @@ def _recent_mean(session: Session, service: Service, since: datetime, hour: int 
 
 
 def mean_service_s(session: Session, hall: Hall, service: Service, now: datetime) -> float:
-    """Cached per transaction: an op asks for the same service's mean several times (ticket, stats event)."""
-    cache: dict[tuple[int, datetime], float] = session.info.setdefault("hallq_mean_service_s", {})
-    key = (service.id, now)
-    if key not in cache:
-        since = now - SAMPLE_WINDOW
-        count, mean = _recent_mean(session, service, since, local_time(now, hall.timezone).hour)
-        if count < MIN_SAMPLES:
-            count, mean = _recent_mean(session, service, since, None)
-        cache[key] = mean if count >= MIN_SAMPLES else float(service.standard_duration_s)
-    return cache[key]
+    """Mean service seconds; cached by the store for a minute when it provides a cache in Session.info."""
+    cache = session.info.get(CACHE_KEY)
+    key = ("mean", service.id)
+    if cache is not None and (hit := cache.get(key, now)) is not None:
+        return float(hit)
+    since = now - SAMPLE_WINDOW
+    count, mean = _recent_mean(session, service, since, local_time(now, hall.timezone).hour)
+    if count < MIN_SAMPLES:
+        count, mean = _recent_mean(session, service, since, None)
+    value = mean if count >= MIN_SAMPLES else float(service.standard_duration_s)
+    if cache is not None:
+        cache.put(key, value, now)
+    return value
 
 
-def serving_windows(session: Session, service: Service) -> int:
-    """Open windows whose profile includes the service; at least one, so a closed hall still gets an estimate."""
+def serving_windows(session: Session, service: Service, now: datetime | None = None) -> int:
+    """Open windows whose profile includes the service; at least one, so a closed hall still gets an estimate.
+    Cached like the mean when `now` is given (a pause shows in estimates within the cache time)."""
+    cache = session.info.get(CACHE_KEY) if now is not None else None
+    key = ("windows", service.id)
+    if cache is not None and (hit := cache.get(key, now)) is not None:
+        return int(hit)
     count = session.scalar(
         select(func.count())
         .select_from(WindowService)
         .join(Window, Window.id == WindowService.window_id)
         .where(WindowService.service_id == service.id, Window.state == WindowState.OPEN)
     )
-    return max(1, int(count or 0))
+    value = max(1, int(count or 0))
+    if cache is not None:
+        cache.put(key, value, now)
+    return value
 
 
 def people_ahead(session: Session, ticket: Ticket) -> int:
     """Waiting tickets of the same service that will be called before this one (priority first, then FIFO)."""
     if ticket.status != TicketStatus.WAITING:
         return 0
-    base = select(func.count()).select_from(Ticket).where(
-        Ticket.hall_id == ticket.hall_id,
-        Ticket.status == TicketStatus.WAITING,
-        Ticket.service_id == ticket.service_id,
-        Ticket.id != ticket.id,
+    before = or_(
+        Ticket.priority_weight > ticket.priority_weight,
+        and_(
+            Ticket.priority_weight == ticket.priority_weight,
+            or_(Ticket.queued_at < ticket.queued_at, and_(Ticket.queued_at == ticket.queued_at, Ticket.id < ticket.id)),
+        ),
     )
-    higher = base.where(Ticket.priority_weight > ticket.priority_weight)
-    same = base.where(
-        Ticket.priority_weight == ticket.priority_weight,
-        (Ticket.queued_at < ticket.queued_at) | ((Ticket.queued_at == ticket.queued_at) & (Ticket.id < ticket.id)),
+    return int(
+        session.scalar(
+            select(func.count()).select_from(Ticket).where(
+                Ticket.hall_id == ticket.hall_id,
+                Ticket.status == TicketStatus.WAITING,
+                Ticket.service_id == ticket.service_id,
+                before,
+            )
+        )
+        or 0
     )
-    return int(session.scalar(higher) or 0) + int(session.scalar(same) or 0)
 
 
 def estimated_wait_s(session: Session, hall: Hall, service: Service, ahead: int, now: datetime) -> int:
-    return round(ahead * mean_service_s(session, hall, service, now) / serving_windows(session, service))
+    return round(ahead * mean_service_s(session, hall, service, now) / serving_windows(session, service, now))
 
 
 def waiting_count(session: Session, service: Service) -> int:
