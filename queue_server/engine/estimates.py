@@ -11,6 +11,7 @@ from datetime import datetime
 from datetime import timedelta
 
 from sqlalchemy import and_
+from sqlalchemy import case
 from sqlalchemy import func
 from sqlalchemy import or_
 from sqlalchemy import select
@@ -107,6 +108,24 @@ def people_ahead(session: Session, ticket: Ticket) -> int:
         )
         or 0
     )
+
+
+def position_for_new(
+    session: Session, hall_id: int, service_id: int, priority_weight: int, queued_at: datetime
+) -> tuple[int, int]:
+    """(people ahead, people waiting) for a ticket about to be added: one query, before the insert."""
+    before = or_(
+        Ticket.priority_weight > priority_weight,
+        and_(Ticket.priority_weight == priority_weight, Ticket.queued_at <= queued_at),
+    )
+    waiting, ahead = session.execute(
+        select(func.count(), func.coalesce(func.sum(case((before, 1), else_=0)), 0)).where(
+            Ticket.hall_id == hall_id,
+            Ticket.status == TicketStatus.WAITING,
+            Ticket.service_id == service_id,
+        )
+    ).one()
+    return int(ahead), int(waiting)
 
 
 def estimated_wait_s(session: Session, hall: Hall, service: Service, ahead: int, now: datetime) -> int:

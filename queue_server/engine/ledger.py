@@ -88,14 +88,18 @@ def ticket_event(kind: str, ticket: Ticket, **extra: object) -> events.Event:
     return events.Event(kind, data)
 
 
-def stats_event(session: Session, hall: Hall, services: list[Service], now: datetime) -> events.Event:
-    """queue.stats for the services an op touched: waiting count and the wait a newcomer would face."""
+def stats_event(
+    session: Session, hall: Hall, services: list[Service], now: datetime, waiting: dict[int, int] | None = None
+) -> events.Event:
+    """queue.stats for the services an op touched: waiting count and the wait a newcomer would face.
+    `waiting` passes counts the op already knows, saving a query."""
     items = []
     for service in dict.fromkeys(services):
-        waiting = estimates.waiting_count(session, service)
+        count = (waiting or {}).get(service.id)
+        waiting_now = estimates.waiting_count(session, service) if count is None else count
         items.append({
             "code": service.code,
-            "waiting": waiting,
-            "estimated_wait_s": estimates.estimated_wait_s(session, hall, service, waiting, now),
+            "waiting": waiting_now,
+            "estimated_wait_s": estimates.estimated_wait_s(session, hall, service, waiting_now, now),
         })
     return events.Event(events.QUEUE_STATS, {"services": items})
