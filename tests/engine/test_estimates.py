@@ -1,5 +1,9 @@
 """People ahead and estimated wait (domain.md 3): standard duration until 50 samples, then the recent mean of
-finished legs (same hour of day where it can), divided by the open windows serving the service."""
+finished legs (same hour of day where it can), divided by the open windows serving the service.
+
+The store caches the mean and the window count for store.ESTIMATE_TTL, so tests that change either move the
+clock past it: a change shows in estimates within that time.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +13,11 @@ from sqlalchemy import select
 
 from queue_server import engine
 from queue_server.clock import FrozenClock
+from queue_server.clock import local_time
 from queue_server.models import Hall
 from queue_server.models import Ticket
 from queue_server.models import TicketLeg
+from queue_server.store import ESTIMATE_TTL
 from queue_server.store import Store
 from tests import factories
 from tests.conftest import Recorder
@@ -31,7 +37,8 @@ def setup_hall(store: Store) -> None:
 
 
 def add_samples(store: Store, clock: FrozenClock, durations: list[int], *, hours_ago: float = 1) -> None:
-    """Finished legs of service a, ended `hours_ago` before now (history the estimate learns from)."""
+    """Finished legs of service a, ended `hours_ago` before now (history the estimate learns from); the clock
+    then moves past the estimate cache time."""
     ended = clock.now() - timedelta(hours=hours_ago)
     with store.transaction() as s:
         ticket = s.scalars(select(Ticket).order_by(Ticket.id)).first()
@@ -40,7 +47,9 @@ def add_samples(store: Store, clock: FrozenClock, durations: list[int], *, hours
             s.add(TicketLeg(ticket_id=ticket.id, hall_id=ticket.hall_id, service_on=ticket.service_on,
                             service_id=ticket.service_id, queued_at=ended - timedelta(seconds=seconds + 60),
                             called_at=ended - timedelta(seconds=seconds), ended_at=ended, end="finished",
-                            wait_s=60, service_s=seconds))
+                            wait_s=60, service_s=seconds,
+                            local_hour=local_time(ended, "Asia/Shanghai").hour))
+    clock.advance(seconds=ESTIMATE_TTL.total_seconds())
 
 
 def issued(desk: Desk, service: str = "a", **kwargs: object) -> engine.Issued:
@@ -69,10 +78,11 @@ def test_wait_uses_the_standard_duration_divided_by_open_windows(store: Store, d
     assert desk.ticket(third.ticket.id).estimated_wait_s == 300
 
 
-def test_a_paused_window_no_longer_shares_the_load(store: Store, desk: Desk) -> None:
+def test_a_paused_window_no_longer_shares_the_load(store: Store, desk: Desk, clock: FrozenClock) -> None:
     setup_hall(store)
     issued(desk)
     desk.do(engine.pause_window, window_number=2, reason="午休")
+    clock.advance(seconds=ESTIMATE_TTL.total_seconds())
 
     assert issued(desk).estimated_wait_s == 300
 
