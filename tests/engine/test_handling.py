@@ -281,3 +281,45 @@ def test_serving_ticket_cannot_be_cancelled(store: Store, desk: Desk) -> None:
     desk.do(engine.start, ticket_id=ticket.id)
 
     refused(desk, "invalid_transition", engine.cancel, ticket_id=ticket.id)
+
+
+def test_each_transfer_leg_records_its_own_wait_and_service(store: Store, desk: Desk, clock: FrozenClock) -> None:
+    setup_hall(store)
+    ticket = desk.issue("a")
+    clock.advance(seconds=30)
+    desk.call(1)
+    clock.advance(seconds=45)
+    desk.do(engine.transfer, ticket_id=ticket.id, service_code="b")
+    clock.advance(seconds=90)
+    desk.call(2)
+    desk.do(engine.start, ticket_id=ticket.id)
+    clock.advance(seconds=60)
+
+    desk.finish(ticket)
+
+    first, second = desk.legs(ticket)
+    assert (first.end, first.wait_s, first.service_s) == ("transferred", 30, 45)
+    assert (second.end, second.wait_s, second.service_s) == ("finished", 90, 60)
+    assert first.service_id != second.service_id
+    assert desk.log(ticket) == ["issued", "called", "transferred", "called", "started", "finished"]
+
+
+def test_a_reactivated_ticket_waits_afresh_from_its_reactivation(
+    store: Store, desk: Desk, clock: FrozenClock
+) -> None:
+    setup_hall(store)
+    ticket = desk.issue("a")
+    desk.call(1)
+    clock.advance(minutes=2)
+    desk.do(engine.no_show, ticket_id=ticket.id)
+    clock.advance(minutes=10)
+    desk.do(engine.reactivate, ticket_id=ticket.id)
+    clock.advance(minutes=1)
+    desk.call(1)
+    clock.advance(minutes=5)
+
+    desk.finish(ticket)
+
+    no_show, finished = desk.legs(ticket)
+    assert (no_show.end, no_show.wait_s, no_show.service_s) == ("no_show", 0, None)
+    assert (finished.end, finished.wait_s, finished.service_s) == ("finished", 60, 300)
