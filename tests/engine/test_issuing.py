@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from datetime import date
 from datetime import datetime
+from datetime import time
 from zoneinfo import ZoneInfo
 
 from queue_server import engine
@@ -12,6 +13,7 @@ from queue_server.clock import FrozenClock
 from queue_server.models import CalendarDay
 from queue_server.store import Store
 from tests import factories
+from tests.conftest import Recorder
 from tests.engine.desk import Desk
 from tests.engine.desk import refused
 
@@ -267,3 +269,49 @@ def test_refused_issue_leaves_no_gap_in_the_numbers(store: Store, desk: Desk) ->
     refused(desk, "person_required", engine.issue_ticket, service_code="a")
 
     assert desk.issue("a", phone="13900000000").ticket_no == "A002"
+
+
+def test_numbering_restarts_at_local_midnight_not_utc_midnight(store: Store, desk: Desk, clock: FrozenClock) -> None:
+    two_services(store)
+    clock.set(at_local(2026, 3, 2, 23, 59))
+    desk.issue("a")
+    desk.issue("a")
+
+    clock.set(at_local(2026, 3, 3, 0, 0))  # 16:00 UTC
+    after_midnight = desk.issue("a")
+
+    assert (after_midnight.ticket_no, after_midnight.service_on) == ("A001", date(2026, 3, 3))
+    assert len(desk.tickets()) == 3
+
+
+def test_a_three_oclock_rollover_keeps_the_small_hours_in_the_previous_day(
+    store: Store, desk: Desk, clock: FrozenClock
+) -> None:
+    with store.transaction() as s:
+        h = factories.hall(s, day_rollover=time(3, 0))
+        a = factories.service(s, h, "a", "A")
+        factories.window(s, h, 1, [a])
+    clock.set(at_local(2026, 3, 2, 22, 0))
+    desk.issue("a")
+    clock.set(at_local(2026, 3, 3, 2, 59))
+
+    small_hours = desk.issue("a")
+    called = desk.do(engine.call_specific, window_number=1, ticket_no="A001", reason="夜间", actor="u1")
+    clock.set(at_local(2026, 3, 3, 3, 0))
+    next_day = desk.issue("a")
+
+    assert (small_hours.ticket_no, small_hours.service_on) == ("A002", date(2026, 3, 2))
+    assert called.service_on == date(2026, 3, 2)
+    assert (next_day.ticket_no, next_day.service_on) == ("A001", date(2026, 3, 3))
+
+
+def test_events_carry_no_personal_data(store: Store, desk: Desk, published: Recorder) -> None:
+    two_services(store, person_limit=1)
+
+    ticket = desk.issue("a", id_number="532301199001011234")
+
+    text = repr([e.data for e in published.envelopes])
+    stored = desk.ticket(ticket.id)
+    assert stored.person_hash and stored.person_masked
+    for secret in ("532301199001011234", stored.person_hash, stored.person_masked, stored.track_token):
+        assert secret not in text
