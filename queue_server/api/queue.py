@@ -186,7 +186,7 @@ def _simple(verb: str, op: Callable[..., Any], summary: str) -> None:
         return _ticket_action(ticket_id, op)
 
     action.__name__ = f"ticket_{verb.replace('-', '_')}"
-    route("POST", f"/tickets/{{ticket_id:int}}/{verb}", summary, request_model=EmptyBody, body_required=False,
+    route("POST", f"/tickets/{{ticket_id:id}}/{verb}", summary, request_model=EmptyBody, body_required=False,
           responses={200: CallOut})(action)
 
 
@@ -198,21 +198,21 @@ _simple("resume", engine.resume, "Return a parked ticket to the queue")
 _simple("cancel", engine.cancel, "Cancel a ticket")
 
 
-@route("POST", "/tickets/{ticket_id:int}/finish", "Finish with an outcome (办结/退办/咨询), from called or serving",
+@route("POST", "/tickets/{ticket_id:id}/finish", "Finish with an outcome (办结/退办/咨询), from called or serving",
        request_model=FinishRequest, body_required=False, responses={200: CallOut})
 def ticket_finish(ticket_id: int) -> Any:
     req = body(FinishRequest, optional=True)
     return _ticket_action(ticket_id, engine.finish, outcome=req.outcome, case_no=req.case_no)
 
 
-@route("POST", "/tickets/{ticket_id:int}/park", "Park the ticket; it returns after `minutes` or by hand",
+@route("POST", "/tickets/{ticket_id:id}/park", "Park the ticket; it returns after `minutes` or by hand",
        request_model=ParkRequest, body_required=False, responses={200: CallOut})
 def ticket_park(ticket_id: int) -> Any:
     req = body(ParkRequest, optional=True)
     return _ticket_action(ticket_id, engine.park, minutes=req.minutes)
 
 
-@route("POST", "/tickets/{ticket_id:int}/transfer", "Transfer to another service or window, keeping number and "
+@route("POST", "/tickets/{ticket_id:id}/transfer", "Transfer to another service or window, keeping number and "
        "queue time", request_model=TransferRequest, responses={200: CallOut})
 def ticket_transfer(ticket_id: int) -> Any:
     req = body(TransferRequest)
