@@ -120,7 +120,7 @@ def body(model: type[M], *, optional: bool = False) -> M:
         raise UnsupportedMediaType()
     try:
         data = json.loads(raw)
-    except ValueError as exc:  # includes UnicodeDecodeError
+    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError; 30k nested [ recurse
         raise BadRequest() from exc
     return model.model_validate(data)  # a non-object body fails validation: 422 with the reason
 

@@ -93,7 +93,12 @@ def register(app: Flask) -> None:
         code = HTTP_CODES.get(exc.code or 500)
         if code is None:
             return problem("http_error", exc.code or 500, exc.name, exc.description or "")
-        return generic(code)
+        response = generic(code)
+        # 405 must say what is allowed (RFC 9110 §15.5.6); werkzeug puts it in the exception's headers.
+        for name, value in exc.get_headers():
+            if name.lower() == "allow":
+                response.headers["Allow"] = value
+        return response
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Response:

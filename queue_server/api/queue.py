@@ -109,7 +109,9 @@ def call_next(hall: str, number: int) -> Any:
         acting_window_id=_acting_window(who),
     )
     if done.value is None:
-        return Response(status=204)
+        empty = Response(status=204)
+        del empty.headers["Content-Type"]  # no content, so no content type (werkzeug adds text/html by default)
+        return empty
     return jsonify(done.value)
 
 
