@@ -1,5 +1,5 @@
 """The architecture's checkable rules: import-linter contracts, every error and generic problem translated into
-zh_Hans, every event type documented in docs/events.md."""
+zh_Hans, every event type documented in docs/events.md, every route and error code in docs/api.md."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
+from queue_server.api.openapi import OPERATIONS
 from queue_server.api.problems import GENERIC
 from queue_server.errors import REGISTRY
 from queue_server.events import EVENT_TYPES
@@ -72,3 +73,12 @@ def test_every_event_type_is_documented_in_docs_events_md() -> None:
 
     assert sorted(documented) == sorted(EVENT_TYPES)
     assert "## Envelope" in text and "## seq semantics" in text
+
+
+def test_docs_api_md_lists_every_route_and_every_error_code() -> None:
+    text = (ROOT / "docs/api.md").read_text(encoding="utf-8")
+
+    missing_routes = [f"{op.method} {op.path}" for op in OPERATIONS if f"`{op.method} {op.path}" not in text]
+    missing_codes = [code for code in [*REGISTRY, *GENERIC] if f"`{code}`" not in text]
+    assert missing_routes == []
+    assert missing_codes == []
