@@ -118,6 +118,20 @@ def test_park_and_resume_by_hand(client: Any, hall: BasicHall) -> None:
     _ok(client, act(client, hall.staff1, ticket["id"], "resume"), "waiting")
 
 
+def test_a_parked_ticket_comes_back_to_its_window_after_its_minutes(
+    client: Any, clock: FrozenClock, hall: BasicHall
+) -> None:
+    issue(client, hall.kiosk)
+    ticket = called(client, hall.staff1)
+    act(client, hall.staff1, ticket["id"], "park", {"minutes": 10})
+
+    assert call_next(client, hall.staff1).status_code == 204
+    clock.advance(minutes=10)
+    again = called(client, hall.staff1)
+
+    assert (again["id"], again["number"]) == (ticket["id"], "A001")
+
+
 def test_park_for_longer_than_a_working_day_is_422(client: Any, store: Store, hall: BasicHall) -> None:
     issue(client, hall.kiosk)
     ticket = called(client, hall.staff1)
@@ -138,6 +152,17 @@ def test_transfer_keeps_the_number_and_queues_for_the_other_service(client: Any,
 
     assert (moved["number"], moved["service"], moved["window"]) == ("A001", "b", None)
     assert (at_window_2["id"], at_window_2["number"]) == (ticket["id"], "A001")
+
+
+def test_transfer_to_a_window_sends_the_ticket_there_and_only_there(client: Any, hall: BasicHall) -> None:
+    issue(client, hall.kiosk, "a")
+    ticket = called(client, hall.staff1)
+
+    moved = _ok(client, act(client, hall.staff1, ticket["id"], "transfer", {"window": 2}), "waiting")
+    at_window_2 = called(client, hall.staff2, 2)
+
+    assert (moved["number"], moved["service"]) == ("A001", "a")
+    assert (at_window_2["id"], at_window_2["window"]) == (ticket["id"], 2)
 
 
 def test_transfer_without_a_target_is_422_transfer_target_missing(
