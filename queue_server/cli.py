@@ -126,6 +126,9 @@ def cmd_user_create(settings: Settings, args: argparse.Namespace) -> int:
             hall = session.scalar(select(Hall).where(Hall.code == args.hall))
             if hall is None:
                 raise errors.HallNotFound(hall=args.hall)
+        if session.scalar(select(Staff.id).where(Staff.user_no == args.user)) is not None:
+            print(f"user {args.user} already exists", file=sys.stderr)
+            return 1
         session.add(Staff(hall_id=hall.id if hall else None, user_no=args.user, name=args.name or args.user,
                           password_hash=hash_password(password), role=Role(args.role)))
     print(f"user {args.user} created", file=sys.stderr)

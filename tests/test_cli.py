@@ -125,3 +125,35 @@ def test_demo_kiosk_token_issues_in_the_demo_hall(
     response = client.post("/api/v1/halls/cxz/tickets", json={"service": service}, headers=bearer(kiosk))
 
     assert response.status_code == 201, response.get_data(as_text=True)
+
+
+def test_user_create_then_a_token_acting_as_that_user_issues_tickets(
+    cli_env: Path, store: Store, clock: FrozenClock, client: Any, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    basic_hall(store, clock)
+    monkeypatch.setenv("HALLQ_PASSWORD", "long-enough-pw")
+
+    assert main(["user", "create", "--user", "u9", "--name", "张三", "--role", "staff", "--hall", "t1"]) == 0
+    token = _token(capsys, "--role", "staff", "--hall", "t1", "--window", "1", "--user", "u9")
+    response = client.post("/api/v1/halls/t1/tickets", json={"service": "a"}, headers=bearer(token))
+
+    assert response.status_code == 201
+    assert response.get_json()["channel"] == "staff"
+
+
+def test_user_create_twice_exits_1_with_a_message_not_a_traceback(
+    cli_env: Path, store: Store, clock: FrozenClock, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    basic_hall(store, clock)
+    monkeypatch.setenv("HALLQ_PASSWORD", "long-enough-pw")
+    assert main(["user", "create", "--user", "u9", "--role", "staff", "--hall", "t1"]) == 0
+    capsys.readouterr()
+
+    code = main(["user", "create", "--user", "u9", "--role", "staff", "--hall", "t1"])
+
+    assert code == 1
+    assert capsys.readouterr().err.strip() == "user u9 already exists"
+    with store.read_session() as s:
+        assert s.scalar(select(func.count()).select_from(Staff).where(Staff.user_no == "u9")) == 1
