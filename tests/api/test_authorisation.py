@@ -87,6 +87,22 @@ def test_every_protected_route_without_a_token_is_401_login_required(
     _refused_everywhere(client, store, scene, PROTECTED, {}, 401, "login_required")
 
 
+def test_without_a_token_even_a_malformed_body_is_401_not_a_validation_answer(
+    client: Any, store: Store, hall: BasicHall
+) -> None:
+    scene = _scene(client, hall)
+    before = footprint(store)
+
+    for op_id in PROTECTED:
+        method, url, _ = SAMPLES[op_id]
+        if method != "POST":
+            continue
+        response = client.post(url.format(**scene), data="{", content_type="application/json")
+        assert response.status_code == 401, f"{op_id}: {response.get_data(as_text=True)}"
+        assert_problem(client, response, 401, "login_required")
+    assert footprint(store) == before
+
+
 def test_an_unknown_token_is_401_on_every_protected_route(client: Any, store: Store, hall: BasicHall) -> None:
     scene = _scene(client, hall)
 
