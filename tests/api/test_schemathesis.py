@@ -109,6 +109,13 @@ def api_schema(api_app: tuple[Any, str]) -> Any:
     return schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
 
 
+def test_the_openapi_document_is_valid_openapi_3_1(api_schema: Any) -> None:
+    api_schema.validate()  # against the OpenAPI meta-schema; raises with the offending location
+
+    assert api_schema.raw_schema["openapi"].startswith("3.1")
+    assert len(list(api_schema.get_all_operations())) == len(OPERATIONS)
+
+
 # One test per operation and generation mode, so a failure names the route. (schemathesis' own
 # from_fixture/parametrize lazy loader relies on pytest internals that pytest 9 removed.)
 OPERATION_LABELS = [f"{op.method} {op.path}" for op in OPERATIONS]
