@@ -13,6 +13,7 @@ from queue_server import events
 from queue_server.clock import Clock
 from queue_server.clock import service_day
 from queue_server.engine import routing
+from queue_server.engine.days import expire_past_days
 from queue_server.engine.ledger import close_leg
 from queue_server.engine.ledger import load_ticket
 from queue_server.engine.ledger import load_window
@@ -51,6 +52,7 @@ def return_due_parked(session: Session, hall: Hall, now: datetime) -> list[event
     for ticket in due:
         ticket.status, ticket.parked_until, ticket.leg_queued_at = TicketStatus.WAITING, None, now
         log(session, ticket, "returned", now, "auto")
+        ticket.window_id, ticket.window = None, None  # waiting again; target_window_id routes it back
         out.append(ticket_event(events.TICKET_RETURNED, ticket))
     return out
 
@@ -75,6 +77,7 @@ def call_next(
     if acting_window_id is not None and window.id != acting_window_id:
         raise errors.WindowNotAssigned()
     _ready(session, window)
+    expire_past_days(session, hall, now)
     returned = return_due_parked(session, hall, now)
     services = {s.id: s for s in hall.services}
     for candidate in routing.candidates(session, hall, window, now):
@@ -102,7 +105,8 @@ def call_specific(
     staff_id: int | None = None, acting_window_id: int | None = None,
 ) -> events.Outcome[Ticket]:
     """Call a given number out of order (指定呼叫); always audited. Raises bad_ticket_no, ticket_not_found,
-    window_not_found, window_not_assigned, window_not_open, window_busy, invalid_transition."""
+    window_not_found, window_not_assigned, window_not_open, window_busy, invalid_transition,
+    service_not_at_window."""
     now = clock.now()
     if not TICKET_NO_RE.match(ticket_no.strip().upper()):
         raise errors.BadTicketNo(ticket_no=ticket_no)
@@ -120,6 +124,9 @@ def call_specific(
     if ticket is None:
         raise errors.TicketNotFound(ticket=ticket_no)
     ticket.require("called", TicketStatus.WAITING, TicketStatus.PARKED)
+    handles = {ws.service_id for ws in window.profile}
+    if ticket.service_id not in handles and ticket.target_window_id != window.id:
+        raise errors.ServiceNotAtWindow(window=window.number, service_name=ticket.service.name)
     ticket.parked_until = None
     _call(session, window, ticket, staff_id, now)
     session.add(AuditEntry(at=now, hall_id=hall.id, actor=actor, action="ticket.call_specific",
@@ -165,9 +172,10 @@ def reactivate(
     session: Session, clock: Clock, *, hall: Hall, ticket_id: int, acting_window_id: int | None = None
 ) -> events.Outcome[Ticket]:
     """A no-show citizen turns up within the tolerance: back to the queue with the original queue time.
-    Raises ticket_not_found, invalid_transition, reactivation_expired."""
+    Raises ticket_not_found, window_not_assigned, invalid_transition, reactivation_expired."""
     now = clock.now()
     ticket = load_ticket(session, hall, ticket_id)
+    require_window(ticket, acting_window_id)
     ticket.require("reactivated", TicketStatus.NO_SHOW)
     assert ticket.ended_at is not None
     if now - ticket.ended_at > timedelta(minutes=hall.no_show_tolerance_min):

@@ -89,6 +89,7 @@ def resume(
     ticket.require("returned", TicketStatus.PARKED)
     ticket.status, ticket.parked_until, ticket.leg_queued_at = TicketStatus.WAITING, None, now
     log(session, ticket, "returned", now, "manual")
+    ticket.window_id, ticket.window = None, None  # waiting again; target_window_id routes it back
     return events.Outcome(ticket, (ticket_event(events.TICKET_RETURNED, ticket),
                                    stats_event(session, hall, [ticket.service], now)))
 

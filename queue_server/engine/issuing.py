@@ -17,6 +17,7 @@ from queue_server.clock import service_day
 from queue_server.engine import calendar
 from queue_server.engine import estimates
 from queue_server.engine import numbering
+from queue_server.engine.days import expire_past_days
 from queue_server.engine.ledger import load_service
 from queue_server.engine.ledger import log
 from queue_server.engine.ledger import stats_event
@@ -111,6 +112,8 @@ def issue_ticket(
         numbering.check_slot_quota(session, hall, service, on, now)
 
     number = numbering.next_number(session, service, on, enforce_cap=not on_time)
+    if number.issued_today == 1:  # the service's first ticket today: yesterday's leftovers must not count ahead
+        expire_past_days(session, hall, now)
     priority_weight = priority.weight if priority else 0
     ahead, waiting = estimates.position_for_new(session, hall.id, service.id, priority_weight, queued_at)
     wait_s = estimates.estimated_wait_s(session, hall, service, ahead, now)

@@ -97,11 +97,21 @@ def check_slot_quota(session: Session, hall: Hall, service: Service, on: date, a
             )
 
 
+ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+ID_CHECK = "10X98765432"
+
+
+def id_checksum_ok(value: str) -> bool:
+    """The GB 11643 check character of an 18-character resident ID number."""
+    total = sum(int(d) * w for d, w in zip(value[:17], ID_WEIGHTS, strict=True))
+    return ID_CHECK[total % 11] == value[17]
+
+
 def normalise_person(id_number: str | None, phone: str | None) -> tuple[str, str] | None:
     """(canonical value, masked form) of the ID number or phone, or None when neither is given."""
     if id_number:
         value = id_number.strip().upper()
-        if not ID_RE.match(value):
+        if not ID_RE.match(value) or not id_checksum_ok(value):
             raise errors.BadPersonId()
         return value, f"{value[:4]}{'*' * 10}{value[-4:]}"
     if phone:

@@ -6,6 +6,7 @@ session so they see only what was committed.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from sqlalchemy import func
 from sqlalchemy import select
 
 from queue_server import engine
+from queue_server.clock import service_day
 from queue_server.errors import HallqError
 from queue_server.models import DailyCounter
 from queue_server.models import Hall
@@ -44,6 +46,13 @@ class Desk:
 
     def finish(self, ticket: Ticket, **kwargs: Any) -> Ticket:
         return self.do(engine.finish, ticket_id=ticket.id, **kwargs)
+
+    def today(self) -> date:
+        """The hall's current service day by the runtime's clock."""
+        with self.runtime.store.read_session() as s:
+            hall = s.scalar(select(Hall).where(Hall.code == self.code))
+            assert hall is not None
+            return service_day(self.runtime.clock.now(), hall.timezone, hall.day_rollover)
 
     def ticket(self, ticket_id: int) -> Ticket:
         with self.runtime.store.read_session() as s:

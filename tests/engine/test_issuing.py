@@ -169,11 +169,11 @@ def test_slot_quota_refuses_inside_the_slot_only(store: Store, desk: Desk, clock
 
 def test_person_limit_by_id_number_counts_per_service_and_day(store: Store, desk: Desk, clock: FrozenClock) -> None:
     two_services(store, person_limit=1)
-    id_number = "53230119900101123x"
+    id_number = "53230119900101106x"
 
     first = desk.issue("a", id_number=id_number)
     refused(desk, "person_limit_reached", engine.issue_ticket, service_code="a", id_number=id_number.upper())
-    other_person = desk.issue("a", id_number="532301199001011234")
+    other_person = desk.issue("a", id_number="532301199001011238")
     clock.advance(days=1)
 
     assert (first.ticket_no, other_person.ticket_no) == ("A001", "A002")
@@ -200,16 +200,16 @@ def test_cancelled_ticket_does_not_count_against_the_person_limit(store: Store, 
 def test_only_a_salted_hash_and_a_masked_form_of_the_person_are_stored(store: Store, desk: Desk) -> None:
     two_services(store, person_limit=2)
 
-    by_id = desk.issue("a", id_number="532301199001011234")
+    by_id = desk.issue("a", id_number="532301199001011238")
     by_phone = desk.issue("a", phone="13812345678")
 
     stored_id, stored_phone = desk.ticket(by_id.id), desk.ticket(by_phone.id)
-    assert stored_id.person_masked == "5323**********1234"
+    assert stored_id.person_masked == "5323**********1238"
     assert stored_phone.person_masked == "138****5678"
-    unsalted = hashlib.sha256(b"532301199001011234").hexdigest()
+    unsalted = hashlib.sha256(b"532301199001011238").hexdigest()
     assert stored_id.person_hash is not None and len(stored_id.person_hash) == 64
     assert stored_id.person_hash != unsalted
-    assert "532301199001011234" not in repr(vars(stored_id))
+    assert "532301199001011238" not in repr(vars(stored_id))
     assert "13812345678" not in repr(vars(stored_phone))
 
 
@@ -238,6 +238,8 @@ def test_malformed_id_number_or_phone_is_refused(store: Store, desk: Desk) -> No
     two_services(store, person_limit=1)
 
     refused(desk, "bad_person_id", engine.issue_ticket, service_code="a", id_number="12345")
+    # right length and digits but a wrong GB 11643 check character: a typo, not a person
+    refused(desk, "bad_person_id", engine.issue_ticket, service_code="a", id_number="532301199001011234")
     refused(desk, "bad_person_id", engine.issue_ticket, service_code="a", phone="2381234567")
     refused(desk, "bad_person_id", engine.issue_ticket, service_code="b", phone="138123")
 
@@ -308,10 +310,25 @@ def test_a_three_oclock_rollover_keeps_the_small_hours_in_the_previous_day(
 def test_events_carry_no_personal_data(store: Store, desk: Desk, published: Recorder) -> None:
     two_services(store, person_limit=1)
 
-    ticket = desk.issue("a", id_number="532301199001011234")
+    ticket = desk.issue("a", id_number="532301199001011238")
 
     text = repr([e.data for e in published.envelopes])
     stored = desk.ticket(ticket.id)
     assert stored.person_hash and stored.person_masked
-    for secret in ("532301199001011234", stored.person_hash, stored.person_masked, stored.track_token):
+    for secret in ("532301199001011238", stored.person_hash, stored.person_masked, stored.track_token):
         assert secret not in text
+
+
+def test_tickets_left_waiting_yesterday_expire_and_are_neither_ahead_nor_called_today(
+    store: Store, desk: Desk, clock: FrozenClock
+) -> None:
+    two_services(store)
+    yesterday = desk.issue("a")
+    clock.advance(days=1)
+
+    today = desk.issue("a")
+
+    assert today.ticket_no == "A001"
+    assert desk.ticket(yesterday.id).status == "expired"
+    assert desk.call_no(1) == "A001"
+    assert desk.ticket(today.id).status == "called"

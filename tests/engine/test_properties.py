@@ -77,9 +77,20 @@ class Model:
     issued: dict[int, tuple[str, datetime]] = field(default_factory=dict)  # id -> ticket_no, queued_at
     called: list[int] = field(default_factory=list)
     service_of: dict[int, str] = field(default_factory=dict)
+    day_of: dict[int, date] = field(default_factory=dict)
+    issued_on: set[tuple[str, date]] = field(default_factory=set)
+
+    def expire_before(self, today: date) -> None:
+        """The engine expires earlier days' waiting tickets on a service's first issue of the day and on call."""
+        for ticket_id in [i for i in self.waiting if self.day_of[i] < today]:
+            del self.waiting[ticket_id]
 
     def issue(self, desk: Desk, service: str, priority: bool = False) -> None:
         ticket = desk.issue(service, priority_code="laonian" if priority else None)
+        self.day_of[ticket.id] = ticket.service_on
+        if (service, ticket.service_on) not in self.issued_on:
+            self.issued_on.add((service, ticket.service_on))
+            self.expire_before(ticket.service_on)
         self.waiting[ticket.id] = (service, ticket.priority_weight, ticket.queued_at)
         self.issued[ticket.id] = (ticket.ticket_no, ticket.queued_at)
         self.service_of[ticket.id] = service
@@ -88,6 +99,7 @@ class Model:
         if self.at_window[window] is not None:
             return
         ticket = desk.call(window)
+        self.expire_before(desk.today())
         callable_here = [i for i, (svc, _, _) in self.waiting.items() if svc in SERVES[window]]
         if ticket is None:
             assert callable_here == [], "a window found nobody while its services had waiting tickets"
