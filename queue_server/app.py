@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from flask import Flask
@@ -15,8 +16,10 @@ from queue_server.api import LoginRequired
 from queue_server.api import Services
 from queue_server.api import bp as api_bp
 from queue_server.api import problems
+from queue_server.api.devices import signal_print_jobs
 from queue_server.clock import Clock
 from queue_server.clock import SystemClock
+from queue_server.events import Envelope
 from queue_server.i18n import LOCALES
 from queue_server.i18n import ensure_compiled
 from queue_server.runtime import Publish
@@ -37,6 +40,17 @@ def select_locale() -> str:
         "zh", "zh_Hans").replace("zh_Hans_Hans", "zh_Hans")
 
 
+def _with_print_signal(publish: Publish | None) -> Publish:
+    """Wake the print agents' long-polls in this process when a print job is queued, then publish as usual."""
+
+    def publish_all(envelopes: Sequence[Envelope]) -> None:
+        signal_print_jobs(envelopes)
+        if publish is not None:
+            publish(envelopes)
+
+    return publish_all
+
+
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
                publish: Publish | None = None) -> Flask:
     settings = settings or load_settings()
@@ -52,7 +66,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     Babel(app, locale_selector=select_locale)
     store = make_store(settings.database_url)
-    runtime = Runtime(store, clock or SystemClock(), publish)
+    runtime = Runtime(store, clock or SystemClock(), _with_print_signal(publish))
     app.extensions["hallq"] = Services(settings=settings, store=store, runtime=runtime)
     problems.register(app)
 
