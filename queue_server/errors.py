@@ -141,7 +141,7 @@ AppointmentNotCheckable = _error(
 )
 PrintJobNotClaimed = _error(
     Conflict, "print_job_not_claimed", N_("Print job is not being printed"),
-    N_("Print job %(job)s is %(status)s; only a claimed job can report a print result."),
+    N_("Print job %(job)s is %(job_status)s; only a claimed job can report a print result."),
 )
 ServiceNotAtWindow = _error(
     Conflict, "service_not_at_window", N_("Window does not handle this service"),

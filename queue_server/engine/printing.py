@@ -118,13 +118,13 @@ def report_print_result(session: Session, clock: Clock, *, hall: Hall, device_id
         if job.status == PrintJobStatus.PRINTED:
             return events.Outcome(job)
         if job.status not in (PrintJobStatus.PRINTING, PrintJobStatus.EXPIRED) or job.claimed_at is None:
-            raise errors.PrintJobNotClaimed(job=job_id, status=job.status.value)
+            raise errors.PrintJobNotClaimed(job=job_id, job_status=job.status.value)
         job.status, job.error, job.finished_at = PrintJobStatus.PRINTED, None, now
         return events.Outcome(job, (_event(events.PRINT_JOB_PRINTED, job),))
     if job.status == PrintJobStatus.FAILED and job.error == error:
         return events.Outcome(job)
     if job.status != PrintJobStatus.PRINTING:
-        raise errors.PrintJobNotClaimed(job=job_id, status=job.status.value)
+        raise errors.PrintJobNotClaimed(job=job_id, job_status=job.status.value)
     job.status, job.error = PrintJobStatus.FAILED, error or "printer_error"
     return events.Outcome(job, (_event(events.PRINT_JOB_FAILED, job),))
 
