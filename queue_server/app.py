@@ -11,6 +11,7 @@ from flask import Response
 from flask import request
 from flask_babel import Babel
 
+from kiosk.views import bp as kiosk_bp
 from queue_server import __version__
 from queue_server.api import LoginRequired
 from queue_server.api import Services
@@ -75,6 +76,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
         return problems.generic("login_required")
 
     app.register_blueprint(api_bp)
+    app.register_blueprint(kiosk_bp)
 
     @app.get("/healthz")
     def healthz() -> dict[str, Any]:
@@ -93,5 +95,6 @@ INDEX_HTML = """<!doctype html><html lang="zh-Hans"><head><meta charset="utf-8">
 <ul>
 <li><a href="/api/v1/openapi.json">API (OpenAPI)</a></li>
 <li><a href="/api/v1/halls/cxz/services">楚雄州政务服务中心 — 事项与等候人数 services and waiting</a></li>
+<li><a href="/kiosk/">自助终端 kiosk</a> (<a href="/kiosk/cxz/">cxz</a>)</li>
 <li><a href="/healthz">健康检查 health</a></li>
 </ul></body></html>"""
