@@ -74,7 +74,8 @@ def main() -> int:
 
         ticket = layout.TicketData(
             hall_name="楚雄州政务服务中心", service_name="不动产转移登记", number="F013", ahead=12,
-            estimated_wait_s=1500, issued_at=datetime(2026, 3, 2, 9, 5), track_url="http://127.0.0.1:5000/t/" + "x" * 32,
+            estimated_wait_s=1500, issued_at=datetime(2026, 3, 2, 9, 5),
+            track_url="http://127.0.0.1:5000/t/" + "x" * 32,
             materials=("不动产登记申请书", "不动产权证书", "买卖双方身份证明", "不动产买卖合同", "契税完税凭证"),
         )
         config = printer.PrinterConfig()
