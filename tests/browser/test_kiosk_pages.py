@@ -131,3 +131,38 @@ def test_large_text_and_english_switches_stay_on_the_kiosk(page: Page) -> None:
 
     expect(page.locator("body")).to_have_class("large")
     expect(page.locator("[data-tile=take]")).to_contain_text("Take a ticket")
+
+
+def test_every_touch_target_is_at_least_64_px_in_portrait_and_landscape(
+    browser: Any, hall: tuple[ServerProcess, str]
+) -> None:
+    server, token = hall
+    for width, height in ((1080, 1920), (1920, 1080)):
+        context = browser.new_context(viewport={"width": width, "height": height})
+        pg = context.new_page()
+        pg.goto(f"{server.url}/kiosk/pair?token={token}")
+        pg.wait_for_url("**/kiosk/cxz/")
+        for path in ("/kiosk/cxz/", "/kiosk/cxz/service/bdczy", "/kiosk/cxz/checkin"):
+            pg.goto(server.url + path)
+            small = pg.eval_on_selector_all(
+                "a.btn, button, a.tile, a.row, a.chip",
+                "els => els.filter(e => e.offsetParent !== null && e.getBoundingClientRect().height < 64)"
+                ".map(e => e.textContent.trim())")
+            assert small == [], (width, path, small)
+        tiles = pg.locator("a.tile")
+        pg.goto(server.url + "/kiosk/cxz/")
+        for i in range(tiles.count()):
+            assert tiles.nth(i).is_visible()
+            box = tiles.nth(i).bounding_box()
+            assert box is not None and box["y"] + box["height"] <= height  # no scrolling to reach a tile
+        context.close()
+
+
+def test_an_unattended_page_returns_home(page: Page, hall: tuple[ServerProcess, str]) -> None:
+    server, _ = hall
+    page.clock.install()
+    page.goto(f"{server.url}/kiosk/cxz/guides")
+
+    page.clock.run_for(91_000)
+
+    page.wait_for_url("**/kiosk/cxz/")
