@@ -182,6 +182,9 @@ def status(url: str) -> PrinterStatus:
         return PrinterStatus.UNKNOWN
     try:
         printer = connect(url, timeout=STATUS_TIMEOUT_S)
+    except Exception:  # noqa: BLE001 - a bad URL or missing transport library: sending will say which
+        return PrinterStatus.UNKNOWN
+    try:
         printer.open()
     except Exception:  # noqa: BLE001 - every way of not reaching the printer means the same: offline
         return PrinterStatus.OFFLINE
@@ -209,7 +212,12 @@ def _close(printer: Escpos) -> None:
 
 def send(url: str, data: bytes) -> None:
     """Deliver rendered bytes in one write. Raises PrintError(printer_offline | printer_error)."""
-    printer = connect(url)
+    try:
+        printer = connect(url)
+    except PrintError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a bad URL or a transport whose library is missing (pyusb...)
+        raise PrintError("printer_error", str(exc)) from exc
     try:
         printer.open()
     except Exception as exc:  # noqa: BLE001 - python-escpos raises several types for "not there"

@@ -104,6 +104,19 @@ def claim_print_jobs(session: Session, clock: Clock, *, hall: Hall, device_id: i
     return events.Outcome(claimed, tuple(out))
 
 
+def expire_print_jobs(session: Session, clock: Clock, *, hall: Hall) -> events.Outcome[int]:
+    """Mark the hall's unprinted jobs past expires_at as expired (housekeeping: a kiosk whose agent is gone
+    would otherwise show them as queued forever). Returns how many expired."""
+    now = clock.now()
+    rows = session.scalars(
+        select(PrintJob).where(PrintJob.hall_id == hall.id, PrintJob.status.in_(RETRYABLE),
+                               PrintJob.expires_at <= now).order_by(PrintJob.id)
+    ).all()
+    for job in rows:
+        job.status, job.finished_at = PrintJobStatus.EXPIRED, now
+    return events.Outcome(len(rows), tuple(_event(events.PRINT_JOB_EXPIRED, job) for job in rows))
+
+
 def report_print_result(session: Session, clock: Clock, *, hall: Hall, device_id: int, job_id: int,
                         printed: bool, error: str | None = None) -> events.Outcome[PrintJob]:
     """Record what the printer did. Raises print_job_not_found, print_job_not_claimed.

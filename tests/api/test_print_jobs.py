@@ -165,3 +165,19 @@ def test_guide_findings_are_for_managers(client: Any, app: Any, hall: factories.
     assert "530000-jzz" in {g["code"] for g in found}
     assert one[0]["rule"] == 1
     assert public.status_code == 200 and public.json[0]["name"].startswith("不动产")
+
+
+def test_housekeeping_expires_jobs_of_a_kiosk_whose_agent_is_gone(
+    client: Any, app: Any, hall: factories.BasicHall, clock: FrozenClock, published: Recorder
+) -> None:
+    from queue_server import engine
+
+    ticket = issue(client, hall.kiosk)
+    clock.advance(minutes=11)
+
+    expired = app.extensions["hallq"].runtime.execute(engine.expire_print_jobs, hall="t1").value
+
+    assert expired == 1
+    assert client.get(f"/api/v1/print-jobs/{ticket['print_job_id']}", headers=bearer(hall.kiosk)).json[
+        "status"] == "expired"
+    assert published.types()[-1] == "print_job.expired"

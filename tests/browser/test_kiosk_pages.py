@@ -166,3 +166,46 @@ def test_an_unattended_page_returns_home(page: Page, hall: tuple[ServerProcess, 
     page.clock.run_for(91_000)
 
     page.wait_for_url("**/kiosk/cxz/")
+
+
+def test_appointment_check_in_by_code_issues_the_booked_service(page: Page, hall: tuple[ServerProcess, str]) -> None:
+    from datetime import UTC
+    from datetime import datetime
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from queue_server.models import Appointment
+    from queue_server.models import Hall
+    from queue_server.models import Service
+    from queue_server.store import make_store
+
+    server, _ = hall
+    store = make_store(server.env["HALLQ_DATABASE_URL"])
+    now = datetime.now(UTC)
+    with store.transaction() as s:
+        cxz = s.scalar(select(Hall).where(Hall.code == "cxz"))
+        assert cxz is not None
+        jzz = s.scalar(select(Service).where(Service.hall_id == cxz.id, Service.code == "jzz"))
+        assert jzz is not None
+        s.add(Appointment(hall_id=cxz.id, service_id=jzz.id, code="880021", slot_start=now - timedelta(minutes=5),
+                          slot_end=now + timedelta(minutes=25)))
+    store.dispose()
+
+    page.click("[data-tile=checkin]")
+    for key in "880021":
+        page.click(f'.keypad [data-key="{key}"]')
+    page.click("[data-checkin]")
+
+    expect(page.locator("#ticket [data-service]")).to_have_text("居住证办理")
+    expect(page.locator("#ticket [data-number]")).to_have_text("M001")
+
+
+def test_unknown_appointment_code_is_refused_with_advice(page: Page) -> None:
+    page.click("[data-tile=checkin]")
+    for key in "999999":
+        page.click(f'.keypad [data-key="{key}"]')
+    page.click("[data-checkin]")
+
+    expect(page.locator("#refusal [data-title]")).to_have_text("预约不存在")
+    expect(page.locator("#refusal [data-hint]")).to_contain_text("请核对预约码")

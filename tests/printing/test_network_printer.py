@@ -113,3 +113,10 @@ def test_preview_image_is_as_wide_as_the_paper_prints() -> None:
     assert raster.render(layout.ticket_layout(TicketData(
         hall_name="厅", service_name="事项", number="A001", ahead=0, estimated_wait_s=0,
         issued_at=datetime(2026, 3, 2, 9, 0), track_url="http://x/t/1"), 58)).width == 384
+
+
+def test_unknown_printer_url_fails_as_a_printer_error_not_a_crash() -> None:
+    with pytest.raises(printer.PrintError) as failed:
+        printer.print_layout(ticket(), PrinterConfig(url="lpt://1"))
+
+    assert failed.value.code == "printer_error"
