@@ -89,6 +89,7 @@ def test_citizen_takes_a_ticket_and_sees_it_on_screen_while_it_prints(page: Page
     expect(ticket.locator("[data-number]")).to_have_text(r"K001")
     expect(ticket.locator("[data-service]")).to_have_text("户籍业务办理")
     expect(ticket.locator("[data-materials]")).to_contain_text("居民户口簿")
+    expect(ticket.locator("[data-wait]")).to_have_text("5分钟以内")  # the paper's rounded range
     expect(ticket.locator("[data-print]")).to_have_text("请取票", timeout=15_000)
     page.wait_for_function("document.querySelector('#ticket [data-qr]').naturalWidth > 0")
     page.screenshot(path=str(SHOTS / "kiosk-ticket.png"))

@@ -83,7 +83,13 @@
   }
   window.hallqKiosk.refuse = refuse;
 
-  function minutes(s) { return Math.max(1, Math.round(s / 60)); }
+  // The same rounded range as the paper ticket (kiosk/layout.py wait_range): a range is trusted more than a number.
+  function waitRange(s) {
+    var m = s / 60;
+    if (m < 5) return cfg.lang === "en" ? "under 5 min" : "5分钟以内";
+    var low = Math.max(5, Math.floor(m * 0.8 / 5) * 5), high = Math.max(low + 5, Math.ceil(m * 1.2 / 5) * 5);
+    return cfg.lang === "en" ? low + "-" + high + " min" : "约" + low + "-" + high + "分钟";
+  }
 
   function pollPrint(jobId, status) {
     var started = Date.now();
@@ -111,7 +117,7 @@
     box.querySelector("[data-number]").textContent = ticket.number;
     box.querySelector("[data-service]").textContent = ticket.service_name;
     box.querySelector("[data-ahead]").textContent = ticket.ahead;
-    box.querySelector("[data-wait]").textContent = minutes(ticket.estimated_wait_s);
+    box.querySelector("[data-wait]").textContent = waitRange(ticket.estimated_wait_s);
     box.querySelector("[data-qr]").src = "/kiosk/qr.svg?data=" + encodeURIComponent(ticket.track_url);
     box.querySelector("[data-preview]").src = "/kiosk/" + cfg.hall + "/tickets/" + ticket.track_token + "/preview.png";
     var list = box.querySelector("[data-materials]");
