@@ -221,6 +221,18 @@ def ticket_layout(job: dict[str, Any], paper_mm: int) -> layout.TicketLayout:
     ), paper_mm)
 
 
+def server_printer_settings(server: str, token: str) -> dict[str, Any]:
+    """The kiosk's printer settings kept on the server (paper, encoding, QR); {} when it cannot be asked now."""
+    req = urllib.request.Request(server.rstrip("/") + "/api/v1/kiosks/me",
+                                 headers={"Authorization": f"Bearer {token}"})
+    try:
+        with urllib.request.urlopen(req, timeout=HTTP_MARGIN_S) as resp:
+            return dict(json.loads(resp.read()).get("printer") or {})
+    except (OSError, ValueError) as exc:  # URLError and HTTPError are OSErrors
+        log.warning("could not read the kiosk's printer settings from %s (%s); using defaults", server, exc)
+        return {}
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="hallq-print-agent", description="hallq 自助终端打印代理 (kiosk print agent)")
     p.add_argument("--server", default=os.environ.get("HALLQ_SERVER", "http://127.0.0.1:5000"))
@@ -229,8 +241,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--printer", default=os.environ.get("HALLQ_PRINTER", "dummy://"),
                    help="tcp://host:9100, usb://04b8:0202, serial:///dev/ttyS0?baudrate=19200, file:///dev/usb/lp0, "
                         "cups://queue, dummy://")
-    p.add_argument("--paper", type=int, choices=[58, 80], default=80, help="paper width in mm")
-    p.add_argument("--encoding", choices=[e.value for e in Encoding], default="gbk")
+    p.add_argument("--paper", type=int, choices=[58, 80], help="paper width in mm (default: the kiosk's setting "
+                   "on the server, else 80)")
+    p.add_argument("--encoding", choices=[e.value for e in Encoding], help="default: the kiosk's setting, else gbk")
     p.add_argument("--raster-qr", action="store_true", help="send the QR as an image (no GS ( k support)")
     p.add_argument("--state-dir", type=Path, default=Path(os.environ.get("HALLQ_AGENT_STATE", ".hallq-agent")))
     p.add_argument("--test-page", action="store_true", help="print the qualification test page and exit")
@@ -240,11 +253,11 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     args = parser().parse_args(argv)
-    config = PrinterConfig(url=args.printer, paper_mm=args.paper, encoding=Encoding(args.encoding),
-                           native_qr=not args.raster_qr)
     if args.test_page:
+        config = PrinterConfig(url=args.printer, paper_mm=args.paper or 80, encoding=Encoding(args.encoding or "gbk"),
+                               native_qr=not args.raster_qr)
         try:
-            done = printer.print_layout(layout.qualification_page(args.paper, args.encoding), config,
+            done = printer.print_layout(layout.qualification_page(config.paper_mm, config.encoding.value), config,
                                         line_images=True)
         except printer.PrintError as exc:
             print(f"打印失败 print failed: {exc.code}", file=sys.stderr)
@@ -254,6 +267,12 @@ def main(argv: list[str] | None = None) -> int:
     if not args.token:
         print("a kiosk token is needed: --token or HALLQ_KIOSK_TOKEN", file=sys.stderr)
         return 2
+    settings = server_printer_settings(args.server, args.token)
+    config = PrinterConfig(
+        url=args.printer, paper_mm=args.paper or int(settings.get("paper_mm", 80)),
+        encoding=Encoding(args.encoding or settings.get("encoding", "gbk")),
+        native_qr=not args.raster_qr and bool(settings.get("native_qr", True)),
+    )
     agent = PrintAgent(AgentConfig(server=args.server, token=args.token, printer=config, state_dir=args.state_dir))
     try:
         agent.run()

@@ -35,14 +35,14 @@ class ServerProcess:
         self.proc: subprocess.Popen[bytes] | None = None
         self.log = instance / "server.log"
 
-    def _cli(self, *args: str) -> None:
+    def cli(self, *args: str) -> None:
         subprocess.run([sys.executable, "-m", "queue_server.cli", *args], env=self.env, cwd=self.instance,
                        check=True, capture_output=True, timeout=120)
 
     def load_demo(self) -> str:
         """Create the schema and the demo halls; return the demo kiosk's token."""
-        self._cli("init")
-        self._cli("demo")
+        self.cli("init")
+        self.cli("demo")
         creds = (self.instance / "demo-credentials.txt").read_text(encoding="utf-8")
         match = re.search(r"kiosk token:\s+(\S+)", creds)
         assert match, creds

@@ -153,3 +153,18 @@ def test_paper_out_keeps_the_job_tells_the_kiosk_logs_once_and_prints_after_reco
     messages = [r.getMessage() for r in caplog.records]
     assert sum("paper_out" in m and "printer" in m for m in messages) == 1
     assert sum("is back" in m for m in messages) == 1
+
+
+def test_kiosk_printer_settings_come_from_the_server_and_none_means_no_print_jobs(
+    server: tuple[ServerProcess, str]
+) -> None:
+    from kiosk.agent import server_printer_settings
+
+    proc, token = server
+    proc.cli("kiosk", "printer", "--hall", "cxz", "--name", "一楼取号机1", "--paper", "58", "--encoding", "gb18030")
+
+    assert server_printer_settings(proc.url, token) == {"paper_mm": 58, "encoding": "gb18030", "native_qr": True}
+
+    proc.cli("kiosk", "printer", "--hall", "cxz", "--name", "一楼取号机1", "--none")
+
+    assert issue(proc, token, "hj")["print_job_id"] is None
