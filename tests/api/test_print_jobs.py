@@ -181,3 +181,26 @@ def test_housekeeping_expires_jobs_of_a_kiosk_whose_agent_is_gone(
     assert client.get(f"/api/v1/print-jobs/{ticket['print_job_id']}", headers=bearer(hall.kiosk)).json[
         "status"] == "expired"
     assert published.types()[-1] == "print_job.expired"
+
+
+def test_a_waiting_agent_gets_a_job_issued_while_it_long_polls(
+    client: Any, app: Any, hall: factories.BasicHall
+) -> None:
+    import threading
+    import time
+
+    got: list[Any] = []
+
+    def long_poll() -> None:
+        started = time.monotonic()
+        resp = app.test_client().get("/api/v1/print-jobs?wait=20&agent=a1", headers=bearer(hall.kiosk))
+        got.append((resp.json, time.monotonic() - started))
+
+    poller = threading.Thread(target=long_poll)
+    poller.start()
+    ticket = issue(client, hall.kiosk)
+    poller.join(timeout=25)
+
+    (jobs, elapsed), = got
+    assert [j["id"] for j in jobs] == [ticket["print_job_id"]]
+    assert elapsed < 20  # answered when the job came, not at the end of the wait
