@@ -58,7 +58,8 @@ def job_status(server: ServerProcess, token: str, job_id: int) -> dict[str, Any]
 
 
 def numbers(jobs: list[bytes]) -> list[str]:
-    return [m.decode() for job in jobs for m in re.findall(rb"[A-Z]\d{3}", job)]
+    """The ticket numbers printed large (GS ! 4x4, bold): not any look-alike inside the QR's random token."""
+    return [m.decode() for job in jobs for m in re.findall(rb"\x1d!\x33\x1bE\x01([A-Z]{1,4}\d{1,6})\x1bE\x00", job)]
 
 
 def test_agent_prints_a_ticket_with_chinese_name_materials_and_the_phone_qr(
