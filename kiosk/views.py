@@ -128,15 +128,18 @@ def search(hall: str) -> str:
 def guides(hall: str) -> str:
     item_type = request.args.get("type") or None
     theme = request.args.get("theme") or None
+    department = request.args.get("department") or None
     with services().store.read_session() as session:
         row = _hall(session, hall)
         everything = catalogue.search_guides(session, limit=1000)
         themes = sorted({g.theme for g in everything if g.theme})
         types = sorted({g.item_type for g in everything})
         shown = [g for g in everything if (not item_type or g.item_type == item_type)
-                 and (not theme or g.theme == theme)]
+                 and (not theme or g.theme == theme) and (not department or g.department_code == department)]
         return render_template("kiosk/guides.html", hall=row, guides=shown, themes=themes, types=types,
-                               item_type=item_type, theme=theme, linked=catalogue.services_by_guide(session, row))
+                               item_type=item_type, theme=theme, department=department,
+                               departments=catalogue.departments(session, row),
+                               linked=catalogue.services_by_guide(session, row))
 
 
 @bp.get("/<hall>/guides/<code>")

@@ -32,6 +32,7 @@ from sqlalchemy.orm import mapped_column
 
 from queue_server.models import ID
 from queue_server.models import Base
+from queue_server.models import Department
 from queue_server.models import Hall
 from queue_server.models import Service
 
@@ -241,6 +242,13 @@ def services_by_guide(session: Session, hall: Hall) -> dict[str, Service]:
     """The hall's active services keyed by the guide they link to (Service.guide_code)."""
     rows = session.scalars(select(Service).where(Service.hall_id == hall.id, Service.guide_code.is_not(None)))
     return {s.guide_code: s for s in rows if s.guide_code}
+
+
+def departments(session: Session, hall: Hall) -> list[tuple[str, str]]:
+    """(code, name) of the hall's departments, for browsing guides by department."""
+    rows = session.execute(select(Department.code, Department.name).where(Department.hall_id == hall.id)
+                           .order_by(Department.id))
+    return [(code, name) for code, name in rows]
 
 
 def materials_to_bring(session: Session, service: Service) -> list[str]:

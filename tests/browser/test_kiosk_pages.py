@@ -210,3 +210,15 @@ def test_unknown_appointment_code_is_refused_with_advice(page: Page) -> None:
 
     expect(page.locator("#refusal [data-title]")).to_have_text("预约不存在")
     expect(page.locator("#refusal [data-hint]")).to_contain_text("请核对预约码")
+
+
+def test_guides_can_be_browsed_by_department_theme_and_type(page: Page) -> None:
+    page.click("[data-tile=guides]")
+    page.click("text=州住房公积金管理中心")
+
+    names = page.locator(".list .row .name")
+    expect(names).to_have_count(3)
+    expect(names.first).to_contain_text("住房公积金")
+
+    page.click("text=行政给付")
+    expect(page.locator(".list .row").first).to_be_visible()
