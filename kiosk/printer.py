@@ -108,8 +108,8 @@ def render(layout: TicketLayout, config: PrinterConfig, *, line_images: bool = F
         if config.native_qr:
             printer.qr(layout.qr, size=QR_MODULE_DOTS, native=True)
             printer._raw(encoder.LF)
-        else:
-            printer.image(raster.qr_image(layout.qr), impl="bitImageRaster")
+        else:  # python-escpos draws it (qrcode) and sends it as a GS v 0 raster image
+            printer.qr(layout.qr, size=QR_MODULE_DOTS, native=False, image_arguments={"impl": "bitImageRaster"})
         if layout.qr_caption:
             _line_bytes(printer, Line(layout.qr_caption, align="center"), config, line_images)
     for line in layout.after_qr:
