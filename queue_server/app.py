@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from flask import Flask
@@ -10,14 +11,17 @@ from flask import Response
 from flask import request
 from flask_babel import Babel
 
+from kiosk.views import bp as kiosk_bp
 from queue_server import __version__
 from queue_server.api import LoginRequired
 from queue_server.api import Services
 from queue_server.api import bp as api_bp
 from queue_server.api import problems
+from queue_server.api.devices import signal_print_jobs
 from queue_server.auth import PrincipalCache
 from queue_server.clock import Clock
 from queue_server.clock import SystemClock
+from queue_server.events import Envelope
 from queue_server.i18n import LOCALES
 from queue_server.i18n import ensure_compiled
 from queue_server.runtime import Publish
@@ -38,6 +42,17 @@ def select_locale() -> str:
         "zh", "zh_Hans").replace("zh_Hans_Hans", "zh_Hans")
 
 
+def _with_print_signal(publish: Publish | None) -> Publish:
+    """Wake the print agents' long-polls in this process when a print job is queued, then publish as usual."""
+
+    def publish_all(envelopes: Sequence[Envelope]) -> None:
+        signal_print_jobs(envelopes)
+        if publish is not None:
+            publish(envelopes)
+
+    return publish_all
+
+
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
                publish: Publish | None = None) -> Flask:
     settings = settings or load_settings()
@@ -53,9 +68,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     Babel(app, locale_selector=select_locale)
     store = make_store(settings.database_url)
-    runtime = Runtime(store, clock or SystemClock(), publish)
+    runtime = Runtime(store, clock or SystemClock(), _with_print_signal(publish))
     app.extensions["hallq"] = Services(settings=settings, store=store, runtime=runtime,
-                                              principals=PrincipalCache())
+                                       principals=PrincipalCache())
     problems.register(app)
 
     @app.errorhandler(LoginRequired)
@@ -65,6 +80,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
         return response
 
     app.register_blueprint(api_bp)
+    app.register_blueprint(kiosk_bp)
 
     @app.get("/healthz")
     def healthz() -> dict[str, Any]:
@@ -83,5 +99,6 @@ INDEX_HTML = """<!doctype html><html lang="zh-Hans"><head><meta charset="utf-8">
 <ul>
 <li><a href="/api/v1/openapi.json">API (OpenAPI)</a></li>
 <li><a href="/api/v1/halls/cxz/services">楚雄州政务服务中心 — 事项与等候人数 services and waiting</a></li>
+<li><a href="/kiosk/">自助终端 kiosk</a> (<a href="/kiosk/cxz/">cxz</a>)</li>
 <li><a href="/healthz">健康检查 health</a></li>
 </ul></body></html>"""

@@ -38,6 +38,7 @@ class Principal:
     window_number: int | None
     staff_id: int | None
     label: str  # who did it, for the audit log: 工号 or device name
+    device_id: int | None = None  # kiosks and displays: their Device row (a kiosk's print jobs hang on it)
 
     def may_access_hall(self, hall_code: str) -> bool:
         return self.role == Role.ADMIN and self.hall_id is None or self.hall_code == hall_code
@@ -98,7 +99,7 @@ def principal_for_token(session: Session, token: str) -> Principal | None:
     return Principal(
         role=row.role, hall_id=hall.id if hall else None, hall_code=hall.code if hall else None,
         window_id=window.id if window else None, window_number=window.number if window else None,
-        staff_id=staff.id if staff else None, label=label,
+        staff_id=staff.id if staff else None, label=label, device_id=device.id if device else None,
     )
 
 

@@ -22,6 +22,7 @@ from queue_server.auth import mint_token
 from queue_server.clock import SystemClock
 from queue_server.demo import DEMO_PASSWORD
 from queue_server.demo import load_demo
+from queue_server.models import Device
 from queue_server.models import Hall
 from queue_server.models import Role
 from queue_server.models import Staff
@@ -113,6 +114,23 @@ def cmd_token_create(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_kiosk_printer(settings: Settings, args: argparse.Namespace) -> int:
+    """Give a kiosk a ticket printer (its issues then queue print jobs) or take it away (--none)."""
+    store = _store(settings)
+    with store.transaction() as session:
+        hall = session.scalar(select(Hall).where(Hall.code == args.hall))
+        if hall is None:
+            raise errors.HallNotFound(hall=args.hall)
+        device = session.scalar(select(Device).where(Device.hall_id == hall.id, Device.kind == Role.KIOSK.value,
+                                                     Device.name == args.name))
+        if device is None:
+            raise errors.KioskNotFound(kiosk=args.name)
+        device.printer = None if args.none else {"paper_mm": args.paper, "encoding": args.encoding,
+                                                 "native_qr": not args.raster_qr}
+    print(f"kiosk {args.name}: printer {'none' if args.none else f'{args.paper} mm {args.encoding}'}", file=sys.stderr)
+    return 0
+
+
 def cmd_user_create(settings: Settings, args: argparse.Namespace) -> int:
     password = args.password or os.environ.get("HALLQ_PASSWORD") or getpass.getpass("password: ")
     if len(password) < 8:
@@ -151,6 +169,15 @@ def parser() -> argparse.ArgumentParser:
     create.add_argument("--user", help="staff 工号 the token acts as")
     create.add_argument("--name", help="device name (kiosks, displays)")
     create.set_defaults(fn=cmd_token_create)
+    kiosk = sub.add_parser("kiosk", help="kiosk devices").add_subparsers(dest="kiosk_cmd", required=True)
+    kprinter = kiosk.add_parser("printer", help="set a kiosk's ticket printer (paper, encoding) or --none")
+    kprinter.add_argument("--hall", required=True)
+    kprinter.add_argument("--name", required=True, help="the kiosk's device name (token create --name)")
+    kprinter.add_argument("--paper", type=int, choices=[58, 80], default=80)
+    kprinter.add_argument("--encoding", choices=["gbk", "gb18030", "big5"], default="gbk")
+    kprinter.add_argument("--raster-qr", action="store_true", help="the printer lacks native QR (GS ( k)")
+    kprinter.add_argument("--none", action="store_true", help="no printer: issue without print jobs")
+    kprinter.set_defaults(fn=cmd_kiosk_printer)
     user = sub.add_parser("user", help="staff accounts").add_subparsers(dest="user_cmd", required=True)
     ucreate = user.add_parser("create", help="create a staff account")
     ucreate.add_argument("--user", required=True, help="工号")

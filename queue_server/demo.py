@@ -13,10 +13,13 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from queue_server import catalogue
+from queue_server import demo_guides
 from queue_server.auth import hash_password
 from queue_server.auth import mint_token
 from queue_server.models import CalendarDay
 from queue_server.models import Department
+from queue_server.models import Device
 from queue_server.models import Hall
 from queue_server.models import PriorityCategory
 from queue_server.models import Role
@@ -208,8 +211,14 @@ def load_demo(session: Session, now: datetime) -> DemoCredentials | None:
         session.add(CalendarDay(hall_id=county.id, day=date.fromisoformat(day_text), kind="workday", name=name))
     session.flush()
 
+    catalogue.import_guides(session, demo_guides.guides())
+    catalogue.import_disclosures(session, demo_guides.disclosures())
+    kiosk_token = mint_token(session, now, role=Role.KIOSK, hall=hall, device_name="一楼取号机1")
+    kiosk = session.scalar(select(Device).where(Device.hall_id == hall.id, Device.name == "一楼取号机1"))
+    assert kiosk is not None
+    kiosk.printer = {"paper_mm": 80, "encoding": "gbk", "native_qr": True}  # the hall's usual 80 mm printer
     return DemoCredentials(
-        kiosk_token=mint_token(session, now, role=Role.KIOSK, hall=hall, device_name="一楼取号机1"),
+        kiosk_token=kiosk_token,
         staff_token=mint_token(session, now, role=Role.STAFF, hall=hall, window=windows[1], staff=staff[1]),
         manager_token=mint_token(session, now, role=Role.MANAGER, hall=hall, staff=manager),
         display_token=mint_token(session, now, role=Role.DISPLAY, hall=hall, device_name="一楼综合屏"),

@@ -74,6 +74,16 @@ AppointmentNotFound = _error(
     NotFound, "appointment_not_found", N_("Appointment not found"),
     N_("No appointment %(appointment_code)s for this service today."),
 )
+PrintJobNotFound = _error(
+    NotFound, "print_job_not_found", N_("Print job not found"), N_("No print job %(job)s for this kiosk.")
+)
+KioskNotFound = _error(NotFound, "kiosk_not_found", N_("Kiosk not found"), N_("There is no kiosk %(kiosk)s here."))
+GuideNotFound = _error(
+    NotFound, "guide_not_found", N_("Service guide not found"), N_("There is no service guide %(guide)s.")
+)
+DisclosureNotFound = _error(
+    NotFound, "disclosure_not_found", N_("Document not found"), N_("There is no disclosed document %(document)s.")
+)
 StaffNotFound = _error(NotFound, "staff_not_found", N_("Staff member not found"), N_("No staff member %(user)s."))
 
 HallClosed = _error(
@@ -128,6 +138,10 @@ ReactivationExpired = _error(
 AppointmentNotCheckable = _error(
     Conflict, "appointment_not_checkable", N_("Appointment cannot be checked in now"),
     N_("Appointment %(appointment_code)s can be checked in from %(earliest)s to %(latest)s."),
+)
+PrintJobNotClaimed = _error(
+    Conflict, "print_job_not_claimed", N_("Print job is not being printed"),
+    N_("Print job %(job)s is %(job_status)s; only a claimed job can report a print result."),
 )
 ServiceNotAtWindow = _error(
     Conflict, "service_not_at_window", N_("Window does not handle this service"),

@@ -274,6 +274,10 @@ class Device(Base):
     name: Mapped[str] = mapped_column(String(64))
     window_id: Mapped[int | None] = mapped_column(ForeignKey("windows.id", ondelete="SET NULL"))
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A kiosk's ticket printer: {"paper_mm": 80, "encoding": "gbk", "native_qr": true}; None = no printer, so
+    # issuing queues no print job. The connection URL lives with the print agent on the kiosk PC.
+    printer: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    printer_state: Mapped[str | None] = mapped_column(String(16))  # last state the agent reported
 
 
 class ApiToken(Base):
@@ -441,3 +445,34 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(64))
     target: Mapped[str] = mapped_column(String(128), default="")
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class PrintJobStatus(enum.StrEnum):
+    QUEUED = "queued"
+    PRINTING = "printing"  # claimed by the kiosk's print agent
+    PRINTED = "printed"
+    FAILED = "failed"  # kept: printed once the printer is back, unless it expires first
+    EXPIRED = "expired"  # never printed: a late ticket misleads
+
+
+class PrintJob(Base):
+    """A ticket to print at the kiosk that issued it; printed at most once, never after expires_at."""
+
+    __tablename__ = "print_jobs"
+    __table_args__ = (Index("ix_print_jobs_device_status", "device_id", "status"),)
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id", ondelete="CASCADE"))
+    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id", ondelete="CASCADE"))
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    status: Mapped[PrintJobStatus] = mapped_column(_enum(PrintJobStatus, "print_job_status"),
+                                                   default=PrintJobStatus.QUEUED)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(String(32))  # printer_offline | paper_out | printer_error
+    agent: Mapped[str | None] = mapped_column(String(64))  # the agent instance that holds the claim
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # What the ticket said when issued (number, service, people ahead, wait...): the paper shows issue-time facts.
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -132,6 +132,8 @@ def openapi_json() -> Any:
 
 
 def _register_modules() -> None:
+    from queue_server.api import catalogue  # noqa: F401
+    from queue_server.api import devices  # noqa: F401
     from queue_server.api import hall  # noqa: F401
     from queue_server.api import queue  # noqa: F401
 

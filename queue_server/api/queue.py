@@ -29,6 +29,7 @@ from queue_server.api.schemas import WindowOut
 from queue_server.auth import Principal
 from queue_server.engine.payloads import window_payload
 from queue_server.models import Hall
+from queue_server.models import PrintJob
 from queue_server.models import Role
 from queue_server.models import Ticket
 from queue_server.models import Window
@@ -66,7 +67,7 @@ def issue_ticket(hall: str) -> Any:
     req = body(IssueRequest)
     hq = services()
 
-    def respond(_: Session, issued: engine.Issued) -> dict[str, Any]:
+    def respond(session: Session, issued: engine.Issued) -> dict[str, Any]:
         t = issued.ticket
         return {
             "id": t.id, "number": t.ticket_no, "hall": hall, "service": t.service.code,
@@ -75,12 +76,16 @@ def issue_ticket(hall: str) -> Any:
             "window_name": None, "call_count": 0, "ahead": issued.ahead, "estimated_wait_s": issued.estimated_wait_s,
             "track_token": t.track_token, "track_url": f"{hq.settings.public_url}/t/{t.track_token}",
             "issued_at": t.issued_at.isoformat(), "queued_at": t.queued_at.isoformat(),
+            "print_job_id": session.scalar(select(PrintJob.id).where(PrintJob.ticket_id == t.id)),
         }
 
     channel = req.channel or ("kiosk" if who.role == Role.KIOSK else "staff")
+    # A kiosk with a printer also queues the ticket's print job, in the same transaction.
+    op, device = ((engine.issue_at_kiosk, {"device_id": who.device_id})
+                  if who.role == Role.KIOSK and who.device_id is not None else (engine.issue_ticket, {}))
     done = hq.runtime.execute(
-        engine.issue_ticket, hall=hall, after=respond, service_code=req.service, priority_code=req.priority,
-        channel=channel, appointment_code=req.appointment_code, id_number=req.id_number, phone=req.phone,
+        op, hall=hall, after=respond, service_code=req.service, priority_code=req.priority,
+        channel=channel, appointment_code=req.appointment_code, id_number=req.id_number, phone=req.phone, **device,
     )
     return jsonify(done.value), 201
 

@@ -91,6 +91,7 @@ class TicketOut(BaseModel):
     track_url: str
     issued_at: str
     queued_at: str
+    print_job_id: int | None = Field(default=None, description="set when the issuing kiosk prints the ticket")
 
 
 class StaffTicketOut(BaseModel):

@@ -17,10 +17,16 @@ from queue_server.engine.handling import start
 from queue_server.engine.handling import transfer
 from queue_server.engine.issuing import Issued
 from queue_server.engine.issuing import issue_ticket
+from queue_server.engine.printing import claim_print_jobs
+from queue_server.engine.printing import expire_print_jobs
+from queue_server.engine.printing import issue_at_kiosk
+from queue_server.engine.printing import report_print_result
+from queue_server.engine.printing import report_printer_state
 from queue_server.engine.windows import pause_window
 from queue_server.engine.windows import resume_window
 
 __all__ = [
-    "Issued", "call_next", "call_specific", "cancel", "finish", "issue_ticket", "no_show", "park",
-    "pause_window", "reactivate", "recall", "resume", "resume_window", "start", "transfer",
+    "Issued", "call_next", "call_specific", "cancel", "claim_print_jobs", "expire_print_jobs", "finish",
+    "issue_at_kiosk", "issue_ticket", "no_show", "park", "pause_window", "reactivate", "recall",
+    "report_print_result", "report_printer_state", "resume", "resume_window", "start", "transfer",
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
+from queue_server import catalogue  # noqa: F401 - registers the guide and disclosure tables
 from queue_server.models import Base
 
 config = context.config

@@ -1,0 +1,128 @@
+"""Service guides (办事指南) and disclosures (政务公开): public search and reading; guide-quality findings for
+managers. Guides are shared by every hall; each hall links them to its own services (Service.guide_code)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import jsonify
+from flask import request
+
+from queue_server import catalogue
+from queue_server import errors
+from queue_server import guide_quality
+from queue_server import snapshots
+from queue_server.api import principal
+from queue_server.api import route
+from queue_server.api import services
+from queue_server.api.kiosk_schemas import DisclosureOut
+from queue_server.api.kiosk_schemas import DisclosureSummary
+from queue_server.api.kiosk_schemas import FindingOut
+from queue_server.api.kiosk_schemas import GuideFindingsOut
+from queue_server.api.kiosk_schemas import GuideOut
+from queue_server.api.kiosk_schemas import GuideSummary
+from queue_server.catalogue import DisclosureDocument
+from queue_server.catalogue import GuideItem
+from queue_server.models import Role
+from queue_server.models import Service
+
+SEARCH_QUERY = {"q": {"type": "string", "maxLength": 64}}
+
+
+def guide_summary(item: GuideItem, linked: dict[str, Service]) -> dict[str, Any]:
+    service = linked.get(item.code)
+    return {
+        "code": item.code, "name": item.name, "item_type": item.item_type,
+        "item_type_name": catalogue.ITEM_TYPES.get(item.item_type, ""), "agency": item.agency,
+        "department_code": item.department_code, "theme": item.theme, "online": item.online,
+        "appointment": item.appointment, "self_service": item.self_service, "visits": item.visits,
+        "service": service.code if service else None,
+    }
+
+
+def guide_full(item: GuideItem, linked: dict[str, Service]) -> dict[str, Any]:
+    service = linked.get(item.code)
+    return {
+        **guide_summary(item, linked), "basic_code": item.basic_code, "keywords": item.keywords,
+        "target": item.target, "location": item.location, "hours": item.hours, "conditions": item.conditions,
+        "materials": item.materials, "process": item.process, "legal_limit_days": item.legal_limit_days,
+        "promised_limit_days": item.promised_limit_days, "fee": item.fee, "legal_basis": item.legal_basis,
+        "consult_phone": item.consult_phone, "complaint_phone": item.complaint_phone, "faq": item.faq,
+        "service_name": service.name if service else None,
+    }
+
+
+def disclosure_summary(doc: DisclosureDocument) -> dict[str, Any]:
+    return {"id": doc.id, "index_no": doc.index_no, "doc_no": doc.doc_no, "title": doc.title,
+            "publisher": doc.publisher, "written_on": doc.written_on.isoformat() if doc.written_on else None,
+            "category": doc.category}
+
+
+@route("GET", "/halls/{hall}/guides", "Search service guides: words (社保), phrases, pinyin initials (bdcdj)",
+       responses={200: [GuideSummary]}, public=True,
+       query={**SEARCH_QUERY, "type": {"type": "string"}, "department": {"type": "string"},
+              "theme": {"type": "string"}})
+def list_guides(hall: str) -> Any:
+    args = request.args
+    with services().store.read_session() as session:
+        linked = catalogue.services_by_guide(session, snapshots.hall_by_code(session, hall))
+        rows = catalogue.search_guides(session, args.get("q", "")[:64], item_type=args.get("type") or None,
+                                       department=args.get("department") or None, theme=args.get("theme") or None)
+        return jsonify([guide_summary(g, linked) for g in rows])
+
+
+@route("GET", "/halls/{hall}/guides/{code}", "One service guide, sections in the national order",
+       responses={200: GuideOut}, public=True)
+def get_guide(hall: str, code: str) -> Any:
+    with services().store.read_session() as session:
+        linked = catalogue.services_by_guide(session, snapshots.hall_by_code(session, hall))
+        item = catalogue.guide_by_code(session, code)
+        if item is None:
+            raise errors.GuideNotFound(guide=code)
+        return jsonify(guide_full(item, linked))
+
+
+@route("GET", "/halls/{hall}/guides/{code}/findings", "Guide-quality findings of one guide (managers)",
+       responses={200: [FindingOut]})
+def guide_findings(hall: str, code: str) -> Any:
+    principal().require(hall, Role.MANAGER, Role.ADMIN)
+    with services().store.read_session() as session:
+        item = catalogue.guide_by_code(session, code)
+        if item is None:
+            raise errors.GuideNotFound(guide=code)
+        return jsonify([f.as_dict() for f in guide_quality.check(item)])
+
+
+@route("GET", "/halls/{hall}/guide-findings", "Guide-quality findings of every guide with any (managers)",
+       responses={200: [GuideFindingsOut]})
+def all_guide_findings(hall: str) -> Any:
+    principal().require(hall, Role.MANAGER, Role.ADMIN)
+    with services().store.read_session() as session:
+        snapshots.hall_by_code(session, hall)
+        out = []
+        for item in catalogue.search_guides(session, limit=10_000):
+            found = guide_quality.check(item)
+            if found:
+                out.append({"code": item.code, "name": item.name, "findings": [f.as_dict() for f in found]})
+        return jsonify(out)
+
+
+@route("GET", "/halls/{hall}/disclosures", "Search disclosed documents (政务公开), newest first",
+       responses={200: [DisclosureSummary]}, public=True, query={**SEARCH_QUERY, "category": {"type": "string"}})
+def list_disclosures(hall: str) -> Any:
+    with services().store.read_session() as session:
+        snapshots.hall_by_code(session, hall)
+        rows = catalogue.search_disclosures(session, request.args.get("q", "")[:64],
+                                            category=request.args.get("category") or None)
+        return jsonify([disclosure_summary(d) for d in rows])
+
+
+@route("GET", "/halls/{hall}/disclosures/{doc_id:int}", "One disclosed document with body and attachments",
+       responses={200: DisclosureOut}, public=True)
+def get_disclosure(hall: str, doc_id: int) -> Any:
+    with services().store.read_session() as session:
+        snapshots.hall_by_code(session, hall)
+        doc = catalogue.disclosure_by_id(session, doc_id)
+        if doc is None:
+            raise errors.DisclosureNotFound(document=doc_id)
+        return jsonify({**disclosure_summary(doc), "body": doc.body, "attachments": doc.attachments})

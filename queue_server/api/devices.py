@@ -1,0 +1,165 @@
+"""Kiosks and their print jobs: the print agent fetches (long-poll) and reports; the kiosk page reads a job's
+status to tell the citizen 请取票 or 打印失败; the agent reports its printer's state (manager alert)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from flask import jsonify
+from flask import request
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from queue_server import catalogue
+from queue_server import engine
+from queue_server import errors
+from queue_server import events
+from queue_server.api import body
+from queue_server.api import principal
+from queue_server.api import route
+from queue_server.api import services
+from queue_server.api.kiosk_schemas import KioskOut
+from queue_server.api.kiosk_schemas import PrinterStateOut
+from queue_server.api.kiosk_schemas import PrinterStateRequest
+from queue_server.api.kiosk_schemas import PrintJobOut
+from queue_server.api.kiosk_schemas import PrintResultRequest
+from queue_server.auth import Principal
+from queue_server.engine.printing import RETRYABLE
+from queue_server.engine.printing import job_payload
+from queue_server.models import Device
+from queue_server.models import Hall
+from queue_server.models import PrintJob
+from queue_server.models import Role
+from queue_server.models import Service
+
+# 25 s: below the usual 30 s proxy and load-balancer idle timeouts, so a quiet long-poll is never cut.
+MAX_WAIT_S = 25.0
+# Between looks at the table while nothing was signalled (another process may have issued the ticket).
+POLL_S = 0.5
+
+_jobs_changed = threading.Condition()
+
+
+def signal_print_jobs(envelopes: Sequence[events.Envelope]) -> None:
+    """Wake long-polls in this process when a job was queued (app.py adds this to the publisher)."""
+    if any(e.type == events.PRINT_JOB_QUEUED for e in envelopes):
+        with _jobs_changed:
+            _jobs_changed.notify_all()
+
+
+def _kiosk() -> Principal:
+    who = principal()
+    if who.role != Role.KIOSK or who.device_id is None or who.hall_code is None:
+        raise errors.RoleRequired(roles=Role.KIOSK.value)
+    return who
+
+
+def job_out(session: Session, job: PrintJob, *, owner: bool) -> dict[str, Any]:
+    """The job with what the paper needs: the phone-page URL (owner only) and the materials to bring."""
+    out = job_payload(job)
+    token = out.pop("track_token", None)
+    out["track_url"] = f"{services().settings.public_url}/t/{token}" if owner and token else None
+    service = session.scalar(select(Service).where(Service.hall_id == job.hall_id,
+                                                   Service.code == job.payload.get("service")))
+    out["materials"] = catalogue.materials_to_bring(session, service) if service else []
+    return out
+
+
+def _has_claimable(device_id: int) -> bool:
+    with services().store.read_session() as session:
+        return session.scalar(select(PrintJob.id).where(PrintJob.device_id == device_id,
+                                                        PrintJob.status.in_(RETRYABLE)).limit(1)) is not None
+
+
+@route("GET", "/print-jobs", "The kiosk's print agent claims its printable jobs (long-poll up to `wait` s)",
+       responses={200: [PrintJobOut]}, query={"wait": {"type": "number", "minimum": 0, "maximum": MAX_WAIT_S},
+                                               "agent": {"type": "string", "maxLength": 64}})
+def fetch_print_jobs() -> Any:
+    who = _kiosk()
+    try:
+        wait = min(max(float(request.args.get("wait", "0")), 0.0), MAX_WAIT_S)
+    except ValueError:
+        wait = 0.0
+    agent = (request.args.get("agent") or "agent")[:64]
+    hq = services()
+    deadline = time.monotonic() + wait
+
+    def respond(session: Session, jobs: list[PrintJob]) -> list[dict[str, Any]]:
+        return [job_out(session, job, owner=True) for job in jobs]
+
+    while True:
+        if _has_claimable(who.device_id):  # type: ignore[arg-type]
+            done = hq.runtime.execute(engine.claim_print_jobs, hall=who.hall_code, after=respond,  # type: ignore[arg-type]
+                                      device_id=who.device_id, agent=agent)
+            if done.value:
+                return jsonify(done.value)
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return jsonify([])
+        with _jobs_changed:
+            _jobs_changed.wait(timeout=min(POLL_S, left))
+
+
+def _hall_of_job(job_id: int) -> tuple[str, int, int]:
+    with services().store.read_session() as session:
+        job = session.get(PrintJob, job_id)
+        hall = session.get(Hall, job.hall_id) if job else None
+        if job is None or hall is None:
+            raise errors.PrintJobNotFound(job=job_id)
+        return hall.code, job.device_id, job.id
+
+
+@route("POST", "/print-jobs/{job_id:int}/result", "The print agent reports printed or failed (with the reason)",
+       request_model=PrintResultRequest, responses={200: PrintJobOut})
+def report_print_result(job_id: int) -> Any:
+    who = _kiosk()
+    req = body(PrintResultRequest)
+    hall, device_id, _ = _hall_of_job(job_id)
+    if device_id != who.device_id:
+        raise errors.PrintJobNotFound(job=job_id)
+    done = services().runtime.execute(
+        engine.report_print_result, hall=hall, after=lambda s, job: job_out(s, job, owner=True),
+        device_id=device_id, job_id=job_id, printed=req.status == "printed", error=req.error,
+    )
+    return jsonify(done.value)
+
+
+@route("GET", "/print-jobs/{job_id:int}", "A print job's status (the kiosk that issued it; hall staff)",
+       responses={200: PrintJobOut})
+def get_print_job(job_id: int) -> Any:
+    who = principal()
+    hall, device_id, _ = _hall_of_job(job_id)
+    who.require(hall, Role.KIOSK, Role.STAFF, Role.MANAGER, Role.ADMIN)
+    owner = who.role == Role.KIOSK
+    if owner and device_id != who.device_id:
+        raise errors.PrintJobNotFound(job=job_id)
+    with services().store.read_session() as session:
+        job = session.get(PrintJob, job_id)
+        assert job is not None
+        return jsonify(job_out(session, job, owner=owner))
+
+
+@route("GET", "/kiosks/me", "The calling kiosk: name, hall and printer settings (pairing check, agent config)",
+       responses={200: KioskOut})
+def kiosk_me() -> Any:
+    who = _kiosk()
+    with services().store.read_session() as session:
+        device = session.get(Device, who.device_id)
+        hall = session.get(Hall, who.hall_id)
+        if device is None or hall is None:
+            raise errors.KioskNotFound(kiosk=who.device_id)
+        return jsonify({"id": device.id, "name": device.name, "hall": hall.code, "hall_name": hall.name,
+                        "printer": device.printer, "printer_state": device.printer_state})
+
+
+@route("POST", "/kiosks/me/printer-status", "The print agent reports its printer's state (event on change)",
+       request_model=PrinterStateRequest, responses={200: PrinterStateOut})
+def kiosk_printer_status() -> Any:
+    who = _kiosk()
+    req = body(PrinterStateRequest)
+    services().runtime.execute(engine.report_printer_state, hall=who.hall_code,  # type: ignore[arg-type]
+                               device_id=who.device_id, state=req.state)
+    return jsonify({"state": req.state})

@@ -1,0 +1,129 @@
+"""Request and response models of the kiosk-facing API: print jobs, kiosk printers, guides and disclosures.
+
+Kept apart from api/schemas.py (the queue core's) so the two areas grow without stepping on each other; both feed
+the one OpenAPI document.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel
+from pydantic import Field
+
+from queue_server.api.schemas import Body
+
+
+class PrintResultRequest(Body):
+    status: Literal["printed", "failed"]
+    error: Literal["printer_offline", "paper_out", "printer_error"] | None = None
+
+
+class PrinterStateRequest(Body):
+    state: Literal["online", "paper_out", "offline", "error", "unknown"]
+
+
+class PrintJobOut(BaseModel):
+    id: int
+    ticket_id: int
+    status: str
+    attempts: int
+    error: str | None
+    expires_at: str
+    number: str | None = None
+    service: str | None = None
+    service_name: str | None = None
+    hall_name: str | None = None
+    priority_name: str | None = None
+    ahead: int | None = None
+    estimated_wait_s: int | None = None
+    issued_local: str | None = None
+    person_masked: str | None = None
+    track_url: str | None = Field(default=None, description="only for the kiosk that owns the job")
+    materials: list[str] = Field(default_factory=list)
+
+
+class KioskOut(BaseModel):
+    id: int
+    name: str
+    hall: str
+    hall_name: str
+    printer: dict[str, object] | None
+    printer_state: str | None
+
+
+class PrinterStateOut(BaseModel):
+    state: str
+
+
+class Material(BaseModel):
+    name: str
+    original: int = 1
+    copies: int = 0
+    required: bool = True
+    source: str = ""
+    form: bool = False
+    blank_form: str | None = None
+    sample: str | None = None
+
+
+class GuideSummary(BaseModel):
+    code: str
+    name: str
+    item_type: str
+    item_type_name: str
+    agency: str
+    department_code: str
+    theme: str
+    online: bool
+    appointment: bool
+    self_service: bool
+    visits: int
+    service: str | None = Field(description="the hall's service this guide belongs to (take a ticket for it)")
+
+
+class GuideOut(GuideSummary):
+    basic_code: str
+    keywords: str
+    target: list[str]
+    location: str
+    hours: str
+    conditions: str
+    materials: list[Material]
+    process: list[str]
+    legal_limit_days: int | None
+    promised_limit_days: int | None
+    fee: dict[str, object]
+    legal_basis: str
+    consult_phone: str
+    complaint_phone: str
+    faq: list[dict[str, str]]
+    service_name: str | None
+
+
+class FindingOut(BaseModel):
+    rule: int
+    code: str
+    field: str
+    message: str
+
+
+class GuideFindingsOut(BaseModel):
+    code: str
+    name: str
+    findings: list[FindingOut]
+
+
+class DisclosureSummary(BaseModel):
+    id: int
+    index_no: str
+    doc_no: str
+    title: str
+    publisher: str
+    written_on: str | None
+    category: str
+
+
+class DisclosureOut(DisclosureSummary):
+    body: str
+    attachments: list[dict[str, str]]

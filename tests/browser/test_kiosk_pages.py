@@ -1,0 +1,224 @@
+"""A citizen at the kiosk (Playwright on Debian Chromium, portrait 1080x1920, against a real server subprocess):
+takes a ticket and sees it on screen while it prints, is refused with an explanation, opens a guide from search.
+Screenshots go to docs/screenshots/."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from playwright.sync_api import Page
+from playwright.sync_api import expect
+from playwright.sync_api import sync_playwright
+
+from kiosk.agent import AgentConfig
+from kiosk.agent import PrintAgent
+from kiosk.printer import PrinterConfig
+from tests.kiosk.server_process import ROOT
+from tests.kiosk.server_process import ServerProcess
+from tests.virtual_printer import VirtualPrinter
+from tests.virtual_printer import virtual_printer
+
+pytestmark = pytest.mark.slow
+SHOTS = ROOT / "docs" / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update"]
+
+
+@pytest.fixture(scope="module")
+def hall(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServerProcess, str]]:
+    instance = tmp_path_factory.mktemp("kiosk-browser")
+    server = ServerProcess(instance)
+    token = server.load_demo()
+    server.start()
+    yield server, token
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (deploy/install-system-deps.sh)")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser: Any, hall: tuple[ServerProcess, str]) -> Iterator[Page]:
+    server, token = hall
+    context = browser.new_context(viewport={"width": 1080, "height": 1920})
+    pg = context.new_page()
+    pg.goto(f"{server.url}/kiosk/pair?token={token}")
+    pg.wait_for_url("**/kiosk/cxz/")
+    yield pg
+    context.close()
+
+
+@pytest.fixture
+def agent(hall: tuple[ServerProcess, str], tmp_path: Path) -> Iterator[VirtualPrinter]:
+    """The kiosk PC's print agent, running against a virtual printer for the test."""
+    server, token = hall
+    stop = threading.Event()
+    with virtual_printer() as device:
+        runner = PrintAgent(AgentConfig(server=server.url, token=token, state_dir=tmp_path / "agent", wait_s=1,
+                                        retry_s=0.2, printer=PrinterConfig(url=device.url)), stop)
+        thread = threading.Thread(target=runner.run, name="print-agent")
+        thread.start()
+        yield device
+        stop.set()
+        thread.join(timeout=15)
+
+
+def test_citizen_takes_a_ticket_and_sees_it_on_screen_while_it_prints(page: Page, agent: VirtualPrinter) -> None:
+    expect(page.locator("[data-tile=take]")).to_contain_text("取号")
+    page.screenshot(path=str(SHOTS / "kiosk-home.png"))
+
+    page.click("[data-tile=take]")
+    page.click("text=州公安局")
+    page.click("[data-service=hj]")
+    page.click("[data-confirm]")
+
+    ticket = page.locator("#ticket")
+    expect(ticket).to_be_visible()
+    expect(ticket.locator("[data-number]")).to_have_text(r"K001")
+    expect(ticket.locator("[data-service]")).to_have_text("户籍业务办理")
+    expect(ticket.locator("[data-materials]")).to_contain_text("居民户口簿")
+    expect(ticket.locator("[data-wait]")).to_have_text("5分钟以内")  # the paper's rounded range
+    expect(ticket.locator("[data-print]")).to_have_text("请取票", timeout=15_000)
+    page.wait_for_function("document.querySelector('#ticket [data-qr]').naturalWidth > 0")
+    page.screenshot(path=str(SHOTS / "kiosk-ticket.png"))
+    assert b"K001" in agent.wait_for_jobs(1)[0]
+
+
+def test_refusal_says_what_happened_and_what_to_do_instead(page: Page, hall: tuple[ServerProcess, str]) -> None:
+    server, token = hall
+    first = requests.post(f"{server.url}/api/v1/halls/cxz/tickets", timeout=10,
+                          json={"service": "crj", "id_number": "53230119800101002X"},
+                          headers={"Authorization": f"Bearer {token}"})
+    assert first.status_code == 201
+
+    page.goto(f"{server.url}/kiosk/cxz/service/crj")
+    for key in "53230119800101002X":
+        page.click(f'.keypad [data-key="{key}"]')
+    page.click("[data-confirm]")
+
+    refusal = page.locator("#refusal")
+    expect(refusal).to_be_visible()
+    expect(refusal.locator("[data-title]")).to_have_text("已达到每人取号上限")
+    expect(refusal.locator("[data-hint]")).to_contain_text("您今天已取过号")
+    expect(page.locator("#ticket")).to_be_hidden()
+
+
+def test_guide_opens_from_a_pinyin_initials_search_with_a_ticket_button(page: Page) -> None:
+    page.fill("input[name=q]", "bdcdj")
+    page.click("button[type=submit]")
+    page.click("[data-guide='530000-bdczy'] a.name")
+
+    expect(page.locator("[data-guide-name]")).to_have_text("不动产转移登记")
+    expect(page.locator(".guide dt").first).to_have_text("事项类型")
+    expect(page.locator("[data-take]")).to_be_visible()
+    page.screenshot(path=str(SHOTS / "kiosk-guide.png"))
+
+
+def test_large_text_and_english_switches_stay_on_the_kiosk(page: Page) -> None:
+    page.click("[data-large]")
+    page.click("[data-lang]")
+
+    expect(page.locator("body")).to_have_class("large")
+    expect(page.locator("[data-tile=take]")).to_contain_text("Take a ticket")
+
+
+def test_every_touch_target_is_at_least_64_px_in_portrait_and_landscape(
+    browser: Any, hall: tuple[ServerProcess, str]
+) -> None:
+    server, token = hall
+    for width, height in ((1080, 1920), (1920, 1080)):
+        context = browser.new_context(viewport={"width": width, "height": height})
+        pg = context.new_page()
+        pg.goto(f"{server.url}/kiosk/pair?token={token}")
+        pg.wait_for_url("**/kiosk/cxz/")
+        for path in ("/kiosk/cxz/", "/kiosk/cxz/service/bdczy", "/kiosk/cxz/checkin"):
+            pg.goto(server.url + path)
+            small = pg.eval_on_selector_all(
+                "a.btn, button, a.tile, a.row, a.chip",
+                "els => els.filter(e => e.offsetParent !== null && e.getBoundingClientRect().height < 64)"
+                ".map(e => e.textContent.trim())")
+            assert small == [], (width, path, small)
+        tiles = pg.locator("a.tile")
+        pg.goto(server.url + "/kiosk/cxz/")
+        for i in range(tiles.count()):
+            assert tiles.nth(i).is_visible()
+            box = tiles.nth(i).bounding_box()
+            assert box is not None and box["y"] + box["height"] <= height  # no scrolling to reach a tile
+        context.close()
+
+
+def test_an_unattended_page_returns_home(page: Page, hall: tuple[ServerProcess, str]) -> None:
+    server, _ = hall
+    page.clock.install()
+    page.goto(f"{server.url}/kiosk/cxz/guides")
+
+    page.clock.run_for(91_000)
+
+    page.wait_for_url("**/kiosk/cxz/")
+
+
+def test_appointment_check_in_by_code_issues_the_booked_service(page: Page, hall: tuple[ServerProcess, str]) -> None:
+    from datetime import UTC
+    from datetime import datetime
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from queue_server.models import Appointment
+    from queue_server.models import Hall
+    from queue_server.models import Service
+    from queue_server.store import make_store
+
+    server, _ = hall
+    store = make_store(server.env["HALLQ_DATABASE_URL"])
+    now = datetime.now(UTC)
+    with store.transaction() as s:
+        cxz = s.scalar(select(Hall).where(Hall.code == "cxz"))
+        assert cxz is not None
+        jzz = s.scalar(select(Service).where(Service.hall_id == cxz.id, Service.code == "jzz"))
+        assert jzz is not None
+        s.add(Appointment(hall_id=cxz.id, service_id=jzz.id, code="880021", slot_start=now - timedelta(minutes=5),
+                          slot_end=now + timedelta(minutes=25)))
+    store.dispose()
+
+    page.click("[data-tile=checkin]")
+    for key in "880021":
+        page.click(f'.keypad [data-key="{key}"]')
+    page.click("[data-checkin]")
+
+    expect(page.locator("#ticket [data-service]")).to_have_text("居住证办理")
+    expect(page.locator("#ticket [data-number]")).to_have_text("M001")
+
+
+def test_unknown_appointment_code_is_refused_with_advice(page: Page) -> None:
+    page.click("[data-tile=checkin]")
+    for key in "999999":
+        page.click(f'.keypad [data-key="{key}"]')
+    page.click("[data-checkin]")
+
+    expect(page.locator("#refusal [data-title]")).to_have_text("预约不存在")
+    expect(page.locator("#refusal [data-hint]")).to_contain_text("请核对预约码")
+
+
+def test_guides_can_be_browsed_by_department_theme_and_type(page: Page) -> None:
+    page.click("[data-tile=guides]")
+    page.click("text=州住房公积金管理中心")
+
+    names = page.locator(".list .row .name")
+    expect(names).to_have_count(3)
+    expect(names.first).to_contain_text("住房公积金")
+
+    page.click("text=行政给付")
+    expect(page.locator(".list .row").first).to_be_visible()
