@@ -44,7 +44,7 @@ def make_agent(server: ServerProcess, token: str, device: VirtualPrinter, state:
 
 
 def issue(server: ServerProcess, token: str, service: str = "bdczy") -> dict[str, Any]:
-    body = {"service": service, "id_number": "532301199001011234"} if service == "bdczy" else {"service": service}
+    body = {"service": service, "id_number": "532301199001011238"} if service == "bdczy" else {"service": service}
     resp = requests.post(f"{server.url}/api/v1/halls/cxz/tickets", json=body,
                          headers={"Authorization": f"Bearer {token}"}, timeout=10)
     assert resp.status_code == 201, resp.text
