@@ -75,7 +75,7 @@ def test_agent_prints_a_ticket_with_chinese_name_materials_and_the_phone_qr(
     assert "不动产转移登记".encode("gbk") in job
     assert "不动产权证书".encode("gbk") in job  # a material to bring, from the guide
     assert ticket["track_url"].encode() in job
-    assert b"532301199001011234" not in job
+    assert b"532301199001011238" not in job
     assert job_status(proc, token, ticket["print_job_id"])["status"] == "printed"
 
 
