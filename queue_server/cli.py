@@ -76,7 +76,11 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     print(f"hallq serving on http://{args.host}:{args.port}/", file=sys.stderr)
     if creds.exists():
         print(Path(creds).read_text(), file=sys.stderr)
-    app.run(host=args.host, port=args.port, threaded=True, use_reloader=False)
+    # Flask-SocketIO's server (threading mode, simple-websocket): Werkzeug's threaded server that also upgrades
+    # /socket.io to websockets. For production behind nginx use gunicorn (deploy/gunicorn.conf.py).
+    hub = app.extensions["hallq.hub"]
+    hub.socketio.run(app, host=args.host, port=args.port, use_reloader=False, log_output=False,
+                     allow_unsafe_werkzeug=True)
     return 0
 
 
