@@ -62,6 +62,6 @@
       refresh();  // people ahead and the estimate are not in the event: fetch them
     },
     onSync: function (ack) { if (ack.ticket) { state = ack.ticket; render(); } },
-    onStatus: function (online) { $("offline").hidden = online; }
+    onStatus: function (online) { $("offline").hidden = online; document.body.dataset.online = online ? "1" : "0"; }
   });
 })();

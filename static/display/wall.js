@@ -95,6 +95,7 @@
     board.recent = snap.recent.slice(0, RECENT_MAX).map(callOf);
     board.latest = board.recent[0] || null;
     renderLatest(); renderRecent(); renderWindows(); renderServices(); renderNotices(snap.notices);
+    document.body.dataset.ready = "1";  // tests and monitoring: the board holds a consistent state
   }
 
   function onEvent(ev, meta) {
@@ -140,7 +141,7 @@
     auth: {token: token},
     onSnapshot: onSnapshot,
     onEvent: onEvent,
-    onStatus: function (online) { $("offline").hidden = online; document.body.classList.toggle("is-offline", !online); },
+    onStatus: function (online) { $("offline").hidden = online; document.body.dataset.online = online ? "1" : "0"; document.body.classList.toggle("is-offline", !online); },
     onRefused: function () { $("need-token").hidden = false; }
   });
 })();

@@ -28,6 +28,7 @@
     onSnapshot: function (snap) {
       showWindow(snap.window);
       showCurrent(snap.window.current ? snap.window.current.number : null);
+      document.body.dataset.ready = "1";
     },
     onEvent: function (ev) {
       if (ev.window) showWindow(ev.window);
@@ -37,7 +38,7 @@
         showCurrent(null);
       }
     },
-    onStatus: function (online) { $("offline").hidden = online; },
+    onStatus: function (online) { $("offline").hidden = online; document.body.dataset.online = online ? "1" : "0"; },
     onRefused: function () { $("need-token").hidden = false; }
   });
 })();
