@@ -3,8 +3,9 @@
 An adapter: it reads through `snapshots` and never writes. It imports neither kiosk nor display; the composition
 root hands it `voice` (display.voice.annotate) to add spoken text to call events. Protocol: docs/realtime.md.
 
-Rooms: `hall:<code>` (every event), `window:<code>:<n>` (events of window n), `ticket:<token>` (one citizen's
-ticket). The track token never travels in hall-wide events: `publish` looks it up by ticket id to route.
+Rooms: `hall:<code>` (every event), `window:<code>:<n>` (events of window n), `ticket:<code>:<id>` (one
+citizen's ticket). A phone authenticates with its track token; the hub resolves it to the ticket id once at
+connect, so routing needs no token and the token never travels in events, room names or Redis messages.
 
 Nothing missed, nothing twice: a subscriber is replayed from the outbox outside the rooms, then joins them under
 the gate lock after a last catch-up read; the gate drops room deliveries the replay already sent (seq <= floor).
@@ -109,6 +110,12 @@ class Subscriber:
         return True
 
 
+def ticket_room(hall: str, ticket_id: int) -> str:
+    """A citizen's room, named by the internal ticket id: the track token stays out of room names, Redis
+    messages and hall-wide events alike, and routing needs no token lookup."""
+    return f"ticket:{hall}:{ticket_id}"
+
+
 def _window_of(event: Mapping[str, Any]) -> int | None:
     window = event.get("window")
     if isinstance(window, dict):
@@ -151,37 +158,23 @@ class Hub:
 
     def publish(self, envelopes: Sequence[Envelope]) -> None:
         """Called by Runtime after commit, in commit order. Routes each event to its rooms."""
-        tokens = self._tokens([e for e in envelopes if e.type.startswith("ticket.")])
         for env in envelopes:
-            wire = env.to_wire()
-            ticket = wire.get("ticket")
-            token = tokens.get(ticket.get("id")) if isinstance(ticket, dict) else None
-            self.deliver(wire, token)
+            self.deliver(env.to_wire())
 
-    def deliver(self, wire: dict[str, Any], token: str | None) -> None:
+    def deliver(self, wire: dict[str, Any]) -> None:
         hall = wire["hall"]
         announced = self._with_voice(wire)
         self.socketio.emit("event", announced, to=f"hall:{hall}", namespace=NAMESPACE)
         window = _window_of(wire)
         if window is not None:
             self.socketio.emit("event", announced, to=f"window:{hall}:{window}", namespace=NAMESPACE)
-        if token is not None:
-            self.socketio.emit("event", wire, to=f"ticket:{token}", namespace=NAMESPACE)
+        ticket = wire.get("ticket")
+        if wire["type"].startswith("ticket.") and isinstance(ticket, dict) and ticket.get("id") is not None:
+            self.socketio.emit("event", wire, to=ticket_room(hall, int(ticket["id"])), namespace=NAMESPACE)
 
     def _with_voice(self, wire: dict[str, Any]) -> dict[str, Any]:
         voice = self.voice(wire) if self.voice is not None else None
         return {**wire, "voice": voice} if voice is not None else wire
-
-    def _tokens(self, envelopes: Sequence[Envelope]) -> dict[int, str]:
-        ids = {e.data["ticket"]["id"] for e in envelopes if isinstance(e.data.get("ticket"), dict)}
-        if not ids or (not self.redis and not self._has_ticket_rooms()):
-            return {}  # nobody tracks a ticket in this (only) process: skip the lookup
-        with self.store.read_session() as session:
-            return snapshots.track_tokens(session, ids)
-
-    def _has_ticket_rooms(self) -> bool:
-        rooms = self.socketio.server.manager.rooms.get(NAMESPACE, {})
-        return any(isinstance(r, str) and r.startswith("ticket:") for r in list(rooms))
 
     # ---- Socket.IO handlers ---------------------------------------------------------------------------------
 
@@ -247,7 +240,8 @@ class Hub:
                 if hall != sub.hall:
                     raise errors.HallNotAllowed(hall=hall)
                 sub.window = None
-                return (f"ticket:{sub.token}",)
+                assert sub.ticket_id is not None
+                return (ticket_room(hall, sub.ticket_id),)
             assert sub.principal is not None
             if not sub.principal.may_access_hall(hall):
                 raise errors.HallNotAllowed(hall=hall)

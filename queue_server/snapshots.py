@@ -5,7 +5,6 @@ No Flask imports; the API and the realtime hub render these.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -118,14 +117,6 @@ def recent_calls(session: Session, hall: Hall, limit: int = 10) -> list[dict[str
         .order_by(HallEvent.seq.desc()).limit(limit)
     )
     return [{**r.payload, "seq": r.seq, "type": r.type, "hall": hall.code, "at": r.at.isoformat()} for r in rows]
-
-
-def track_tokens(session: Session, ticket_ids: Iterable[int]) -> dict[int, str]:
-    """Ticket id -> track token, for routing a ticket's events to its citizen's phone only."""
-    ids = set(ticket_ids)
-    if not ids:
-        return {}
-    return dict(session.execute(select(Ticket.id, Ticket.track_token).where(Ticket.id.in_(ids))).tuples().all())
 
 
 def ticket_for_token(session: Session, token: str) -> tuple[int, str] | None:
