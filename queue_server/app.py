@@ -21,6 +21,7 @@ from queue_server.api import LoginRequired
 from queue_server.api import Services
 from queue_server.api import bp as api_bp
 from queue_server.api import problems
+from queue_server.auth import PrincipalCache
 from queue_server.clock import Clock
 from queue_server.clock import SystemClock
 from queue_server.events import Envelope
@@ -75,7 +76,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
         hub.publish(envelopes)
 
     runtime = Runtime(store, clock, publish_all)
-    app.extensions["hallq"] = Services(settings=settings, store=store, runtime=runtime)
+    app.extensions["hallq"] = Services(settings=settings, store=store, runtime=runtime,
+                                       principals=PrincipalCache())
     app.extensions["hallq.hub"] = hub
     app.extensions["hallq.voice"] = Renderer(settings.instance_path / "voice-cache", settings.voice_pack)
     problems.register(app)

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -22,6 +24,7 @@ from queue_server.models import Hall
 from queue_server.models import Role
 from queue_server.models import Staff
 from queue_server.models import Window
+from queue_server.ttlcache import TTLCache
 
 TOKEN_PREFIX = "hq_"
 
@@ -79,6 +82,7 @@ def mint_token(
 
 
 def principal_for_token(session: Session, token: str) -> Principal | None:
+    """The principal behind a bearer token, or None when unknown, revoked or its staff member is inactive."""
     row = session.scalar(
         select(ApiToken).where(ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None))
     )
@@ -96,3 +100,25 @@ def principal_for_token(session: Session, token: str) -> Principal | None:
         window_id=window.id if window else None, window_number=window.number if window else None,
         staff_id=staff.id if staff else None, label=label,
     )
+
+
+class PrincipalCache:
+    """Token -> principal for a few seconds: every API call authenticates, and the lookup is several queries.
+    A revoked token keeps working for at most `ttl`; revoking through the API clears the cache at once."""
+
+    def __init__(self, ttl: timedelta = timedelta(seconds=10)) -> None:
+        self._cache = TTLCache(ttl)
+
+    def lookup(self, session_factory: Callable[[], Session], token: str, now: datetime) -> Principal | None:
+        key = hash_token(token)
+        hit = self._cache.get(key, now)
+        if hit is not None:
+            return hit  # type: ignore[no-any-return]
+        with session_factory() as session:
+            found = principal_for_token(session, token)
+        if found is not None:
+            self._cache.put(key, found, now)
+        return found
+
+    def clear(self) -> None:
+        self._cache.clear()

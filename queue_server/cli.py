@@ -10,7 +10,6 @@ import getpass
 import logging
 import os
 import sys
-from pathlib import Path
 
 from sqlalchemy import select
 
@@ -69,18 +68,13 @@ def cmd_demo(settings: Settings, _: argparse.Namespace) -> int:
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
-    from queue_server.app import create_app  # only the serving command needs the web stack
+    from queue_server.server import serve  # only the serving command needs the web stack
 
-    app = create_app(settings)
     creds = settings.instance_path / DEMO_CREDENTIALS
-    print(f"hallq serving on http://{args.host}:{args.port}/", file=sys.stderr)
+    print(f"hallq serving on http://{args.host}:{args.port}/  (Ctrl+C stops)", file=sys.stderr)
     if creds.exists():
-        print(Path(creds).read_text(), file=sys.stderr)
-    # Flask-SocketIO's server (threading mode, simple-websocket): Werkzeug's threaded server that also upgrades
-    # /socket.io to websockets. For production behind nginx use gunicorn (deploy/gunicorn.conf.py).
-    hub = app.extensions["hallq.hub"]
-    hub.socketio.run(app, host=args.host, port=args.port, use_reloader=False, log_output=False,
-                     allow_unsafe_werkzeug=True)
+        print(creds.read_text(), file=sys.stderr)
+    serve(settings, args.host, args.port, threads=args.threads)
     return 0
 
 
@@ -136,6 +130,7 @@ def parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="serve the web app and API")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=5000)
+    serve.add_argument("--threads", type=int, help="request + websocket threads (default HALLQ_THREADS or 256)")
     serve.set_defaults(fn=cmd_serve)
     token = sub.add_parser("token", help="bearer tokens").add_subparsers(dest="token_cmd", required=True)
     create = token.add_parser("create", help="mint a token and print it alone on stdout")

@@ -376,6 +376,7 @@ class TicketLeg(Base):
     __tablename__ = "ticket_legs"
     __table_args__ = (
         Index("ix_ticket_legs_service_end", "service_id", "ended_at"),
+        Index("ix_ticket_legs_service_hour_end", "service_id", "local_hour", "ended_at"),
         Index("ix_ticket_legs_hall_day", "hall_id", "service_on"),
     )
 
@@ -394,6 +395,8 @@ class TicketLeg(Base):
     outcome: Mapped[str | None] = mapped_column(String(16))
     wait_s: Mapped[int | None] = mapped_column(Integer)  # queued -> first call
     service_s: Mapped[int | None] = mapped_column(Integer)  # start (or call) -> end, for finished/transferred
+    # Hall-local hour the leg ended in: estimates prefer samples from the same hour of day.
+    local_hour: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class TicketEvent(Base):

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 from typing import TypeVar
 
+from sqlalchemy import insert
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -99,8 +100,9 @@ class Runtime:
         seq = hall.event_seq
         for event in outcome.events:
             seq += 1
-            payload = dict(event.data)
-            session.add(HallEvent(hall_id=hall.id, seq=seq, type=event.type, at=at, payload=payload))
-            out.append(Envelope(seq=seq, type=event.type, hall=hall.code, at=at, data=payload))
+            out.append(Envelope(seq=seq, type=event.type, hall=hall.code, at=at, data=dict(event.data)))
+        session.execute(insert(HallEvent), [
+            {"hall_id": hall.id, "seq": e.seq, "type": e.type, "at": at, "payload": e.data} for e in out
+        ])
         hall.event_seq = seq
         return tuple(out)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import Engine
@@ -18,6 +19,13 @@ from sqlalchemy import create_engine
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 from sqlalchemy.orm import sessionmaker
+
+from queue_server.ttlcache import TTLCache
+
+# Wait estimates may lag the newest finished ticket by this much; recomputing them on every issue costs more than
+# the precision is worth.
+ESTIMATE_TTL = timedelta(seconds=60)
+ESTIMATE_CACHE_KEY = "hallq_estimates"
 
 # 30 s: a writer waits this long for another process's write lock before SQLite gives up with "locked".
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -78,10 +86,12 @@ def make_store(url: str, *, pool_size: int = 10) -> Store:
     else:
         writer = create_engine(url, pool_size=pool_size, max_overflow=pool_size * 2, pool_pre_ping=True)
         reader = writer
+    # One cache per store, shared by every session through Session.info (the engine reads it there).
+    info = {ESTIMATE_CACHE_KEY: TTLCache(ESTIMATE_TTL)}
     return Store(
         url=url,
         writer=writer,
         reader=reader,
-        write_session=sessionmaker(writer, expire_on_commit=False),
-        read_session=sessionmaker(reader, expire_on_commit=False),
+        write_session=sessionmaker(writer, expire_on_commit=False, info=info),
+        read_session=sessionmaker(reader, expire_on_commit=False, info=info),
     )

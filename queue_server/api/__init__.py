@@ -21,7 +21,7 @@ from queue_server.api.openapi import OPERATIONS
 from queue_server.api.openapi import Operation
 from queue_server.api.openapi import document
 from queue_server.auth import Principal
-from queue_server.auth import principal_for_token
+from queue_server.auth import PrincipalCache
 from queue_server.runtime import Runtime
 from queue_server.settings import Settings
 from queue_server.store import Store
@@ -41,6 +41,7 @@ class Services:
     settings: Settings
     store: Store
     runtime: Runtime
+    principals: PrincipalCache
 
 
 def services() -> Services:
@@ -75,8 +76,8 @@ def principal() -> Principal:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise LoginRequired()
-    with services().store.read_session() as session:
-        found = principal_for_token(session, token.strip())
+    hq = services()
+    found = hq.principals.lookup(hq.store.read_session, token.strip(), hq.runtime.clock.now())
     if found is None:
         raise LoginRequired()
     return found

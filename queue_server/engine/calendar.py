@@ -30,10 +30,15 @@ def _parse(text: str) -> time | None:
 
 def day_intervals(session: Session, hall: Hall, service: Service | None, on: date) -> list[Interval]:
     """Open intervals (local time) for the day; empty when closed."""
-    override = session.scalar(select(CalendarDay).where(CalendarDay.hall_id == hall.id, CalendarDay.day == on))
-    if override is not None and override.kind == "holiday":
+    memo: dict[tuple[int, date], str | None] = session.info.setdefault("hallq_calendar", {})
+    if (hall.id, on) not in memo:  # hall and service checks in one op ask for the same day
+        memo[(hall.id, on)] = session.scalar(
+            select(CalendarDay.kind).where(CalendarDay.hall_id == hall.id, CalendarDay.day == on)
+        )
+    kind = memo[(hall.id, on)]
+    if kind == "holiday":
         return []
-    key = WORKDAY_TEMPLATE if override is not None and override.kind == "workday" else str(on.isoweekday())
+    key = WORKDAY_TEMPLATE if kind == "workday" else str(on.isoweekday())
     hours = service.opening_hours if service is not None and service.opening_hours else hall.opening_hours
     return [(_parse(start) or time(0), _parse(end)) for start, end in hours.get(key, [])]
 

@@ -10,7 +10,10 @@ from __future__ import annotations
 from datetime import datetime
 from datetime import timedelta
 
+from sqlalchemy import and_
+from sqlalchemy import case
 from sqlalchemy import func
+from sqlalchemy import or_
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -27,58 +30,106 @@ from queue_server.models import WindowState
 MIN_SAMPLES = 50  # fewer than this and the mean is noise; use the configured standard duration
 SAMPLE_WINDOW = timedelta(days=28)  # four weeks: recent enough to follow staffing, long enough to fill
 MAX_SAMPLES = 500
+CACHE_KEY = "hallq_estimates"  # the TTL cache the store puts in Session.info (store.ESTIMATE_CACHE_KEY)
 
 
-def mean_service_s(session: Session, hall: Hall, service: Service, now: datetime) -> float:
-    rows = session.execute(
-        select(TicketLeg.service_s, TicketLeg.ended_at)
+def _recent_mean(session: Session, service: Service, since: datetime, hour: int | None) -> tuple[int, float]:
+    """(sample count, mean service seconds) over the newest MAX_SAMPLES legs, optionally of one local hour."""
+    recent = (
+        select(TicketLeg.service_s.label("s"))
         .where(
             TicketLeg.service_id == service.id,
-            TicketLeg.ended_at >= now - SAMPLE_WINDOW,
+            TicketLeg.ended_at >= since,
             TicketLeg.service_s.is_not(None),
+            *([TicketLeg.local_hour == hour] if hour is not None else []),
         )
         .order_by(TicketLeg.ended_at.desc())
         .limit(MAX_SAMPLES)
-    ).all()
-    if len(rows) < MIN_SAMPLES:
-        return float(service.standard_duration_s)
-    hour = local_time(now, hall.timezone).hour
-    same_hour = [s for s, at in rows if local_time(at, hall.timezone).hour == hour]
-    sample = same_hour if len(same_hour) >= MIN_SAMPLES else [s for s, _ in rows]
-    return sum(sample) / len(sample)
+        .subquery()
+    )
+    count, mean = session.execute(select(func.count(), func.avg(recent.c.s))).one()
+    return int(count or 0), float(mean or 0.0)
 
 
-def serving_windows(session: Session, service: Service) -> int:
-    """Open windows whose profile includes the service; at least one, so a closed hall still gets an estimate."""
+def mean_service_s(session: Session, hall: Hall, service: Service, now: datetime) -> float:
+    """Mean service seconds; cached by the store for a minute when it provides a cache in Session.info."""
+    cache = session.info.get(CACHE_KEY)
+    key = ("mean", service.id)
+    if cache is not None and (hit := cache.get(key, now)) is not None:
+        return float(hit)
+    since = now - SAMPLE_WINDOW
+    count, mean = _recent_mean(session, service, since, local_time(now, hall.timezone).hour)
+    if count < MIN_SAMPLES:
+        count, mean = _recent_mean(session, service, since, None)
+    value = mean if count >= MIN_SAMPLES else float(service.standard_duration_s)
+    if cache is not None:
+        cache.put(key, value, now)
+    return value
+
+
+def serving_windows(session: Session, service: Service, now: datetime | None = None) -> int:
+    """Open windows whose profile includes the service; at least one, so a closed hall still gets an estimate.
+    Cached like the mean when `now` is given (a pause shows in estimates within the cache time)."""
+    cache = session.info.get(CACHE_KEY) if now is not None else None
+    key = ("windows", service.id)
+    if cache is not None and (hit := cache.get(key, now)) is not None:
+        return int(hit)
     count = session.scalar(
         select(func.count())
         .select_from(WindowService)
         .join(Window, Window.id == WindowService.window_id)
         .where(WindowService.service_id == service.id, Window.state == WindowState.OPEN)
     )
-    return max(1, int(count or 0))
+    value = max(1, int(count or 0))
+    if cache is not None:
+        cache.put(key, value, now)
+    return value
 
 
 def people_ahead(session: Session, ticket: Ticket) -> int:
     """Waiting tickets of the same service that will be called before this one (priority first, then FIFO)."""
     if ticket.status != TicketStatus.WAITING:
         return 0
-    base = select(func.count()).select_from(Ticket).where(
-        Ticket.hall_id == ticket.hall_id,
-        Ticket.status == TicketStatus.WAITING,
-        Ticket.service_id == ticket.service_id,
-        Ticket.id != ticket.id,
+    before = or_(
+        Ticket.priority_weight > ticket.priority_weight,
+        and_(
+            Ticket.priority_weight == ticket.priority_weight,
+            or_(Ticket.queued_at < ticket.queued_at, and_(Ticket.queued_at == ticket.queued_at, Ticket.id < ticket.id)),
+        ),
     )
-    higher = base.where(Ticket.priority_weight > ticket.priority_weight)
-    same = base.where(
-        Ticket.priority_weight == ticket.priority_weight,
-        (Ticket.queued_at < ticket.queued_at) | ((Ticket.queued_at == ticket.queued_at) & (Ticket.id < ticket.id)),
+    return int(
+        session.scalar(
+            select(func.count()).select_from(Ticket).where(
+                Ticket.hall_id == ticket.hall_id,
+                Ticket.status == TicketStatus.WAITING,
+                Ticket.service_id == ticket.service_id,
+                before,
+            )
+        )
+        or 0
     )
-    return int(session.scalar(higher) or 0) + int(session.scalar(same) or 0)
+
+
+def position_for_new(
+    session: Session, hall_id: int, service_id: int, priority_weight: int, queued_at: datetime
+) -> tuple[int, int]:
+    """(people ahead, people waiting) for a ticket about to be added: one query, before the insert."""
+    before = or_(
+        Ticket.priority_weight > priority_weight,
+        and_(Ticket.priority_weight == priority_weight, Ticket.queued_at <= queued_at),
+    )
+    waiting, ahead = session.execute(
+        select(func.count(), func.coalesce(func.sum(case((before, 1), else_=0)), 0)).where(
+            Ticket.hall_id == hall_id,
+            Ticket.status == TicketStatus.WAITING,
+            Ticket.service_id == service_id,
+        )
+    ).one()
+    return int(ahead), int(waiting)
 
 
 def estimated_wait_s(session: Session, hall: Hall, service: Service, ahead: int, now: datetime) -> int:
-    return round(ahead * mean_service_s(session, hall, service, now) / serving_windows(session, service))
+    return round(ahead * mean_service_s(session, hall, service, now) / serving_windows(session, service, now))
 
 
 def waiting_count(session: Session, service: Service) -> int:

@@ -111,11 +111,14 @@ def issue_ticket(
         numbering.check_slot_quota(session, hall, service, on, now)
 
     number = numbering.next_number(session, service, on, enforce_cap=not on_time)
+    priority_weight = priority.weight if priority else 0
+    ahead, waiting = estimates.position_for_new(session, hall.id, service.id, priority_weight, queued_at)
+    wait_s = estimates.estimated_wait_s(session, hall, service, ahead, now)
     ticket = Ticket(
         hall_id=hall.id, service_on=on, original_service_id=service.id, service_id=service.id,
         seq=number.seq, cycle=number.cycle, ticket_no=number.ticket_no,
         channel=Channel.APPOINTMENT.value if appointment else (channel or Channel.KIOSK.value),
-        priority_id=priority.id if priority else None, priority_weight=priority.weight if priority else 0,
+        priority_id=priority.id if priority else None, priority_weight=priority_weight, estimated_wait_s=wait_s,
         status=TicketStatus.WAITING, issued_at=now, queued_at=queued_at, leg_queued_at=now,
         track_token=secrets.token_urlsafe(24), person_hash=digest, person_masked=person[1] if person else None,
         appointment_id=appointment.id if appointment else None,
@@ -126,12 +129,9 @@ def issue_ticket(
     session.flush()
     if appointment is not None:
         appointment.status = "checked_in"
-    ahead = estimates.people_ahead(session, ticket)
-    wait_s = estimates.estimated_wait_s(session, hall, service, ahead, now)
-    ticket.estimated_wait_s = wait_s
     log(session, ticket, "issued", now)
     return events.Outcome(
         Issued(ticket, ahead, wait_s),
         (ticket_event(events.TICKET_ISSUED, ticket, ahead=ahead, estimated_wait_s=wait_s),
-         stats_event(session, hall, [service], now)),
+         stats_event(session, hall, [service], now, waiting={service.id: waiting + 1})),
     )

@@ -17,6 +17,8 @@ from datetime import datetime
 from datetime import timedelta
 
 from sqlalchemy import and_
+from sqlalchemy import false
+from sqlalchemy import func
 from sqlalchemy import or_
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -35,19 +37,29 @@ def is_priority(ticket: Ticket, services: dict[int, Service]) -> bool:
 
 
 def waiting_for_window(session: Session, hall: Hall, window: Window) -> list[Ticket]:
-    """Waiting tickets this window may call: its services' queues plus tickets transferred to it."""
+    """The head of every queue this window may call: per service, priority weight and target window, only the
+    earliest ticket can be next (FIFO inside a group), so a long queue costs one row, not one row per person."""
     service_ids = [ws.service_id for ws in window.profile]
-    mine = and_(Ticket.service_id.in_(service_ids), Ticket.target_window_id.is_(None)) if service_ids else False
-    stmt = (
-        select(Ticket)
+    mine = and_(Ticket.service_id.in_(service_ids), Ticket.target_window_id.is_(None)) if service_ids else false()
+    ranked = (
+        select(
+            Ticket.id,
+            func.row_number()
+            .over(
+                partition_by=(Ticket.service_id, Ticket.priority_weight, Ticket.target_window_id),
+                order_by=(Ticket.queued_at, Ticket.id),
+            )
+            .label("place"),
+        )
         .where(
             Ticket.hall_id == hall.id,
             Ticket.status == TicketStatus.WAITING,
             or_(mine, Ticket.target_window_id == window.id),
         )
-        .order_by(Ticket.queued_at, Ticket.id)
+        .subquery()
     )
-    return list(session.scalars(stmt))
+    heads = select(ranked.c.id).where(ranked.c.place == 1)
+    return list(session.scalars(select(Ticket).where(Ticket.id.in_(heads)).order_by(Ticket.queued_at, Ticket.id)))
 
 
 def rank(

@@ -4,7 +4,9 @@ loopback port, and HTTP helpers that drive it like a kiosk and a window clerk. N
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -41,6 +43,7 @@ class Server:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "queue_server.cli", "serve", "--port", str(self.port)],
             env=env, stdout=log, stderr=subprocess.STDOUT, cwd=str(ROOT),
+            start_new_session=True,  # its own process group: gunicorn's worker goes down with the arbiter
         )
         log.close()
         deadline = time.monotonic() + START_TIMEOUT_S
@@ -48,21 +51,26 @@ class Server:
             if self.process.poll() is not None:
                 raise RuntimeError(f"server exited with {self.process.returncode}:\n{self.log()}")
             try:
-                if requests.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                if requests.get(f"{self.url}/healthz", timeout=5).status_code == 200:
                     return self
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # bound but the worker is still booting
                 time.sleep(0.05)  # polling a real condition (the port answering) with a deadline
         self.stop()
         raise RuntimeError(f"server did not answer within {START_TIMEOUT_S} s:\n{self.log()}")
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        """Quick shutdown (SIGINT: gunicorn does not wait for open websockets), SIGKILL if it hangs."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        group = os.getpgid(self.process.pid)
+        os.killpg(group, signal.SIGINT)
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(group, signal.SIGKILL)
+            self.process.wait()
+        with contextlib.suppress(ProcessLookupError):  # an orphaned worker would keep the port
+            os.killpg(group, signal.SIGKILL)
 
     def log(self) -> str:
         path = self.instance / f"server-{self.port}.log"

@@ -1,0 +1,1 @@
+"""Benchmarks: scripts, not tests. Each prints a table; docs/benchmarks.md records the figures and the machine."""

@@ -1,0 +1,116 @@
+"""Issue and call-next throughput over HTTP against `hallq serve`, embedded (SQLite) and PostgreSQL, with an
+empty database and with 1,000,000 tickets of history.
+
+    python -m bench.issue [--backends sqlite,postgres] [--history 0,1000000] [--seconds 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import requests
+
+from bench import history
+from bench.common import BenchHall
+from bench.common import build_hall
+from bench.common import fresh_database
+from bench.common import machine
+from bench.common import start_server
+from bench.common import table
+from bench.common import wrk
+
+SCRIPT = Path(__file__).with_name("issue.lua")
+PORT = 5871
+QUEUE = 2_000  # tickets waiting before the call-next run: a very busy hall's morning queue
+
+
+def call_next_run(base: str, hall: BenchHall) -> tuple[float, float, float]:
+    """Fill a queue of QUEUE tickets, then 8 windows call-next + finish until it is empty.
+    Returns (call-next per second, p50 ms, p99 ms) of the call-next requests."""
+    with requests.Session() as http:
+        http.headers["Authorization"] = f"Bearer {hall.kiosk}"
+        for i in range(QUEUE):
+            http.post(f"{base}/api/v1/halls/bench/tickets", json={"service": hall.services[i % len(hall.services)]})
+
+    def window(n: int) -> list[float]:
+        took = []
+        with requests.Session() as http:
+            http.headers["Authorization"] = f"Bearer {hall.staff[n]}"
+            while True:
+                t0 = time.perf_counter()
+                resp = http.post(f"{base}/api/v1/halls/bench/windows/{n}/call-next")
+                took.append((time.perf_counter() - t0) * 1000)
+                if resp.status_code == 204:
+                    return took
+                http.post(f"{base}/api/v1/tickets/{resp.json()['ticket']['id']}/finish", json={})
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(len(hall.staff)) as pool:
+        latencies = [t for part in pool.map(window, hall.staff) for t in part]
+    elapsed = time.perf_counter() - start
+    q = statistics.quantiles(latencies, n=100)
+    return QUEUE / elapsed, q[49], q[98]
+
+
+def expire_waiting(url: str) -> None:
+    """Between runs: the issue runs leave tens of thousands waiting, which no hall ever has."""
+    from sqlalchemy import update
+
+    from queue_server.models import Ticket
+    from queue_server.store import make_store
+
+    store = make_store(url)
+    with store.transaction() as s:
+        s.execute(update(Ticket).where(Ticket.status == "waiting").values(status="expired"))
+    store.dispose()
+
+
+def run(backends: list[str], histories: list[int], seconds: int) -> str:
+    rows = []
+    for backend in backends:
+        for size in histories:
+            url = fresh_database(backend, f"bench_{backend}_{size}")
+            hall = build_hall(url)
+            if size:
+                t0 = time.perf_counter()
+                history.generate(url, size)
+                print(f"  history of {size:,} tickets in {time.perf_counter() - t0:.0f} s")
+            server = start_server(url, PORT)
+            try:
+                env = {"HALLQ_BENCH_TOKEN": hall.kiosk}
+                wrk(server.url, SCRIPT, connections=4, seconds=2, env=env)  # warm-up
+                for connections in (1, 16):
+                    for fresh in (False, True):
+                        expire_waiting(url)
+                        r = wrk(server.url, SCRIPT, connections=connections, seconds=seconds,
+                                env={**env, "HALLQ_BENCH_CLOSE": "1" if fresh else "0"})
+                        rows.append([backend, f"{size:,}", "issue", connections, "fresh" if fresh else "keep-alive",
+                                     f"{r.requests_per_s:,.0f}", f"{r.p50_ms:.1f}", f"{r.p99_ms:.1f}",
+                                     r.non_2xx + r.errors])
+                        print("  " + " | ".join(map(str, rows[-1])))
+                expire_waiting(url)
+                rate, p50, p99 = call_next_run(server.url, hall)
+                rows.append([backend, f"{size:,}", "call-next", 8, "keep-alive", f"{rate:,.0f}", f"{p50:.1f}",
+                             f"{p99:.1f}", 0])
+                print("  " + " | ".join(map(str, rows[-1])))
+            finally:
+                server.stop()
+    headers = ["database", "history", "operation", "clients", "connections", "req/s", "p50 ms", "p99 ms", "errors"]
+    return f"Machine: {machine()}\n\n" + table(headers, rows)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--backends", default="sqlite,postgres")
+    parser.add_argument("--history", default="0,1000000")
+    parser.add_argument("--seconds", type=int, default=10)
+    args = parser.parse_args()
+    print(run(args.backends.split(","), [int(x) for x in args.history.split(",")], args.seconds))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,21 @@
+"""gunicorn settings for one hallq server process (see docs/deploy.md and docs/benchmarks.md).
+
+One worker per process: Socket.IO keeps per-connection state in the process, and several workers would need
+sticky sessions inside one port. Concurrency comes from threads (gthread): a request spends most of its time
+waiting for the database lock or the network, which threads overlap well; websockets hold a thread each.
+"""
+
+import os
+
+bind = os.environ.get("HALLQ_BIND", "127.0.0.1:5000")
+workers = 1
+worker_class = "gthread"
+# Threads: 16 request threads saturate a 2-core machine for API traffic; each open websocket holds one more.
+threads = int(os.environ.get("HALLQ_THREADS", "64"))
+# Long enough for a Socket.IO long-poll cycle (25 s ping interval) plus margin.
+timeout = 60
+graceful_timeout = 20
+keepalive = 5
+accesslog = None
+errorlog = "-"
+loglevel = os.environ.get("HALLQ_LOG_LEVEL", "info")

@@ -1,0 +1,48 @@
+"""`hallq serve`: gunicorn (gthread, one worker) inside the CLI, so the embedded default gets a production server.
+
+Measured on the 2-core reference machine (docs/benchmarks.md): Werkzeug's threaded server tops out well below
+gunicorn's gthread worker for the same handler, and its latency tail is wider.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from gunicorn.app.base import BaseApplication
+
+from queue_server.settings import Settings
+
+# Request threads plus one per open websocket (displays and phones hold one each while connected).
+DEFAULT_THREADS = 256
+
+
+class _Gunicorn(BaseApplication):  # type: ignore[misc]
+    def __init__(self, app: Any, options: dict[str, Any]) -> None:
+        self._app = app
+        self._options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self._options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Any:
+        return self._app
+
+
+def serve(settings: Settings, host: str, port: int, *, threads: int | None = None) -> None:
+    from queue_server.app import create_app  # the web stack only when serving
+
+    app = create_app(settings)
+    _Gunicorn(app, {
+        "bind": f"{host}:{port}",
+        "workers": 1,  # Socket.IO state is per process; scale out with more processes behind nginx
+        "worker_class": "gthread",
+        "threads": threads or int(os.environ.get("HALLQ_THREADS", DEFAULT_THREADS)),
+        "timeout": 60,
+        "keepalive": 5,
+        "accesslog": None,
+        "errorlog": "-",
+        "loglevel": "warning",
+    }).run()
