@@ -25,6 +25,10 @@
     };
     var socket = io("/live", {
       auth: opts.auth,
+      // Websocket first: no sticky sessions needed behind nginx with several processes; long-polling only as
+      // the fallback for networks that block websockets.
+      transports: ["websocket", "polling"],
+      tryAllTransports: true,
       reconnectionDelay: 500,
       reconnectionDelayMax: 5000
     });
