@@ -17,7 +17,6 @@ from flask import abort
 from flask import current_app
 from flask import render_template
 from flask import request
-from flask import send_file
 
 from display import voice
 from display.audio import Renderer
@@ -92,5 +91,7 @@ def speech(key: str) -> Any:
         if rendered is None:
             abort(404)  # no synthesiser: announcer.js falls back to the browser's speech synthesis
         path = rendered
-    resp = send_file(path, mimetype="audio/wav", max_age=86400)
+    # A few hundred KiB at most: read whole, which also closes the file before the response streams.
+    resp = Response(path.read_bytes(), mimetype="audio/wav")
+    resp.headers["Cache-Control"] = "public, max-age=86400"  # same key, same audio: cache for a day
     return resp

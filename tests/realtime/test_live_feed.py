@@ -148,3 +148,19 @@ def test_a_window_screen_receives_only_its_windows_events(server: Server, tokens
 
     assert [(e["type"], e["window"]["number"]) for e in received] == [("ticket.called", 2)]
     assert received[0]["ticket"]["number"] == theirs["number"] == "B002"
+
+
+def test_a_citizens_sync_ack_carries_their_fresh_place_in_the_queue(server: Server, tokens: BasicHall) -> None:
+    first = server.issue("t1", tokens.kiosk)
+    mine = server.issue("t1", tokens.kiosk)
+    with connected(server.url, {"track": mine["track_token"]}) as phone:
+        subscribe(phone, "t1", since=_current_seq(server, tokens))
+        before = phone.call("sync", {"last_seq": 0}, timeout=5)["ticket"]
+
+        server.finish(tokens.staff1, server.call_next("t1", tokens.staff1, window=1)["id"])
+        after = phone.call("sync", {"last_seq": 0}, timeout=5)["ticket"]
+
+    assert first["number"] == "A001"
+    assert (before["number"], before["status"], before["ahead"]) == ("A002", "waiting", 1)
+    assert after["ahead"] == 0
+    assert "track_token" not in after
