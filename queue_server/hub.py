@@ -176,6 +176,15 @@ class Hub:
         voice = self.voice(wire) if self.voice is not None else None
         return {**wire, "voice": voice} if voice is not None else wire
 
+    def close_all(self) -> None:
+        """Close every connection (server shutdown): a websocket thread blocked on receive would otherwise keep
+        the worker alive until gunicorn's graceful timeout. Clients reconnect and resync from `since`."""
+        for eio_socket in list(self.socketio.server.eio.sockets.values()):
+            try:
+                eio_socket.close(wait=False, abort=True)
+            except Exception:  # shutting down: one broken socket must not keep the others open
+                log.debug("closing a socket at shutdown failed", exc_info=True)
+
     # ---- Socket.IO handlers ---------------------------------------------------------------------------------
 
     def _register(self) -> None:
