@@ -13,6 +13,7 @@ import sys
 
 from sqlalchemy import select
 
+from queue_server import engine
 from queue_server import errors
 from queue_server import migrate
 from queue_server.auth import hash_password
@@ -24,6 +25,7 @@ from queue_server.models import Hall
 from queue_server.models import Role
 from queue_server.models import Staff
 from queue_server.models import Window
+from queue_server.runtime import Runtime
 from queue_server.settings import Settings
 from queue_server.settings import load_settings
 from queue_server.store import Store
@@ -75,6 +77,15 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     if creds.exists():
         print(creds.read_text(), file=sys.stderr)
     serve(settings, args.host, args.port, threads=args.threads)
+    return 0
+
+
+def cmd_notice_set(settings: Settings, args: argparse.Namespace) -> int:
+    """Replace the wall display's scrolling notices (until the manager console edits them)."""
+    store = _store(settings)
+    # Without Redis nothing is pushed from here: displays pick the event up from the outbox at their next sync.
+    done = Runtime(store, SystemClock()).execute(engine.set_notices, hall=args.hall, texts=args.text)
+    print(f"{len(done.value)} notice(s) active in hall {args.hall}", file=sys.stderr)
     return 0
 
 
@@ -140,6 +151,11 @@ def parser() -> argparse.ArgumentParser:
     create.add_argument("--user", help="staff 工号 the token acts as")
     create.add_argument("--name", help="device name (kiosks, displays)")
     create.set_defaults(fn=cmd_token_create)
+    notice = sub.add_parser("notice", help="wall display notices").add_subparsers(dest="notice_cmd", required=True)
+    nset = notice.add_parser("set", help="replace the scrolling notices of a hall (no text: clear them)")
+    nset.add_argument("--hall", required=True)
+    nset.add_argument("text", nargs="*", help="one argument per notice, in display order")
+    nset.set_defaults(fn=cmd_notice_set)
     user = sub.add_parser("user", help="staff accounts").add_subparsers(dest="user_cmd", required=True)
     ucreate = user.add_parser("create", help="create a staff account")
     ucreate.add_argument("--user", required=True, help="工号")

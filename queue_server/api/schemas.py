@@ -52,6 +52,12 @@ class EmptyBody(Body):
     pass
 
 
+class NoticesBody(Body):
+    """The wall display's scrolling notices, in display order (an empty list clears them)."""
+
+    notices: list[str] = Field(max_length=20)
+
+
 class TicketOut(BaseModel):
     id: int
     number: str

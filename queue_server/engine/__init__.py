@@ -17,10 +17,11 @@ from queue_server.engine.handling import start
 from queue_server.engine.handling import transfer
 from queue_server.engine.issuing import Issued
 from queue_server.engine.issuing import issue_ticket
+from queue_server.engine.notices import set_notices
 from queue_server.engine.windows import pause_window
 from queue_server.engine.windows import resume_window
 
 __all__ = [
     "Issued", "call_next", "call_specific", "cancel", "finish", "issue_ticket", "no_show", "park",
-    "pause_window", "reactivate", "recall", "resume", "resume_window", "start", "transfer",
+    "pause_window", "reactivate", "recall", "resume", "resume_window", "set_notices", "start", "transfer",
 ]

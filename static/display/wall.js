@@ -73,11 +73,11 @@
     });
   }
 
+  var DEFAULT_NOTICE = "请留意叫号 · Please listen for your number";
   function renderNotices(list) {
-    if (!list || !list.length) return;
     var box = $("notices");
     box.textContent = "";
-    box.appendChild(S.el("span", null, list.join("　　·　　")));
+    box.appendChild(S.el("span", null, list && list.length ? list.join("　　·　　") : DEFAULT_NOTICE));
   }
 
   function callOf(ev) {
@@ -125,6 +125,9 @@
           board.windows[ev.window.number] = {state: ev.window.state, current: null, name: ev.window.name};
         }
         renderWindows();
+        break;
+      case "notices.updated":
+        renderNotices(ev.notices);
         break;
       case "queue.stats":
         ev.services.forEach(function (s) {

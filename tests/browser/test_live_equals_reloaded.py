@@ -8,7 +8,7 @@ from tests.browser.test_display_pages import open_wall
 from tests.factories import BasicHall
 from tests.realtime.server import Server
 
-BOARD = """() => ['#latest', '#recent', '#windows', '#services'].map(s => document.querySelector(s).innerText)"""
+BOARD = """() => ['#latest', '#recent', '#windows', '#services', '#notices'].map(s => document.querySelector(s).innerText)"""
 
 
 def test_a_display_fed_events_matches_the_same_display_reloaded(browser: Any, server: Server,
@@ -25,6 +25,7 @@ def test_a_display_fed_events_matches_the_same_display_reloaded(browser: Any, se
         server.call_next("t1", tokens.staff2, window=2)
         server.finish(tokens.staff1, first["id"])
         server.call_next("t1", tokens.staff1, window=1)
+        server.post("/api/v1/halls/t1/notices", tokens.manager, {"notices": ["今日 16:30 停止取号"]})
         server.post("/api/v1/halls/t1/windows/3/pause", tokens.manager, {"reason": "午休"})
         live.wait_for_function("document.querySelector('.window-card[data-window=\"3\"] .w-current')"
                                "?.textContent === '暂停服务'", timeout=5000)
@@ -34,6 +35,7 @@ def test_a_display_fed_events_matches_the_same_display_reloaded(browser: Any, se
 
         assert live.evaluate(BOARD) == fresh.evaluate(BOARD)
         assert "A002" in live.locator("#latest").inner_text()
+        assert live.locator("#notices").inner_text() == "今日 16:30 停止取号"
     finally:
         live_ctx.close()
         fresh_ctx.close()

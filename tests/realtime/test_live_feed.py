@@ -3,6 +3,10 @@ citizens' privacy, snapshots and sync."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 import requests
 import socketio
@@ -14,6 +18,7 @@ from tests.realtime.feed import events_until
 from tests.realtime.feed import no_more_events
 from tests.realtime.feed import receive
 from tests.realtime.feed import subscribe
+from tests.realtime.server import ROOT
 from tests.realtime.server import Server
 
 
@@ -164,3 +169,36 @@ def test_a_citizens_sync_ack_carries_their_fresh_place_in_the_queue(server: Serv
     assert (before["number"], before["status"], before["ahead"]) == ("A002", "waiting", 1)
     assert after["ahead"] == 0
     assert "track_token" not in after
+
+
+def test_notices_set_from_the_cli_reach_a_display_at_its_next_sync(server: Server, tokens: BasicHall) -> None:
+    with connected(server.url, {"token": tokens.display}) as display:
+        seq = subscribe(display, "t1", since=_current_seq(server, tokens))["seq"]
+
+        cli = subprocess.run(
+            [sys.executable, "-m", "queue_server.cli", "notice", "set", "--hall", "t1", "请携带身份证原件"],
+            env={**os.environ, "HALLQ_DATABASE_URL": server.database_url, "HALLQ_INSTANCE_PATH": str(server.instance),
+                 "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, timeout=60, check=False,
+        )
+        ack = display.call("sync", {"last_seq": seq}, timeout=5)
+        assert ack["seq"] == seq + 1  # behind: the client re-subscribes from its last seq
+        subscribe(display, "t1", since=seq)
+        (event,) = events_until(display, seq + 1)
+
+    assert cli.returncode == 0, cli.stderr
+    assert (event["type"], event["notices"]) == ("notices.updated", ["请携带身份证原件"])
+
+
+def test_a_manager_sets_notices_and_a_subscribed_display_receives_them(server: Server, tokens: BasicHall) -> None:
+    with connected(server.url, {"token": tokens.display}) as display:
+        seq = subscribe(display, "t1", since=_current_seq(server, tokens))["seq"]
+
+        server.post("/api/v1/halls/t1/notices", tokens.manager, {"notices": ["今日 16:30 停止取号"]})
+        (event,) = events_until(display, seq + 1)
+    public = requests.get(f"{server.url}/api/v1/halls/t1/notices", timeout=5).json()
+
+    assert (event["type"], event["notices"]) == ("notices.updated", ["今日 16:30 停止取号"])
+    assert public == {"notices": ["今日 16:30 停止取号"]}
+    refused = requests.post(f"{server.url}/api/v1/halls/t1/notices", json={"notices": []}, timeout=5,
+                            headers={"Authorization": f"Bearer {tokens.display}"})
+    assert refused.status_code == 403
