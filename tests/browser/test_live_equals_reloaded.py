@@ -8,7 +8,8 @@ from tests.browser.test_display_pages import open_wall
 from tests.factories import BasicHall
 from tests.realtime.server import Server
 
-BOARD = """() => ['#latest', '#recent', '#windows', '#services', '#notices'].map(s => document.querySelector(s).innerText)"""
+BOARD = ("() => ['#latest', '#recent', '#windows', '#services', '#notices']"
+         ".map(s => document.querySelector(s).innerText)")
 
 
 def test_a_display_fed_events_matches_the_same_display_reloaded(browser: Any, server: Server,

@@ -42,9 +42,9 @@ def test_the_wall_display_goes_offline_and_catches_up_after_a_restart_without_re
     store.dispose()
     server.start()
     page.wait_for_function("document.querySelector('#latest .number')?.textContent === 'B001'", timeout=20000)
+    page.wait_for_selector("#offline", state="hidden", timeout=5000)  # online again once the subscribe is acked
     announced = page.evaluate("window.hallqAnnouncer.items.concat(window.hallqAnnouncer.log).map(v => v.text)")
 
     assert page.evaluate("window.loadedOnce") is True  # caught up in place, no full-page reload
-    assert page.locator("#offline").is_hidden()
     assert page.locator("#recent .number").all_text_contents() == ["B001", "A001"]
     assert announced == ["请 B001 号到 2 号窗口办理"]  # the two-minute-old call is shown, not announced
