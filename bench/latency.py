@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import signal
 import statistics
+import subprocess
 import time
 import uuid
 from dataclasses import dataclass
@@ -131,10 +133,21 @@ async def measure(fleet: Fleet, base: str, hall: BenchHall, calls: int) -> list[
 
 
 def stop(server: Server) -> None:
-    """SIGINT: gunicorn's quick shutdown (SIGTERM would wait for the open websockets)."""
-    if server.process.poll() is None:
-        server.process.send_signal(signal.SIGINT)
-        server.process.wait(timeout=30)
+    """SIGINT: gunicorn's quick shutdown (SIGTERM would wait for the open websockets). If it still hangs, kill
+    the worker and then the arbiter (killing only the arbiter would orphan the worker on the port)."""
+    if server.process.poll() is not None:
+        return
+    server.process.send_signal(signal.SIGINT)
+    try:
+        server.process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        pid = server.process.pid
+        children = Path(f"/proc/{pid}/task/{pid}/children")
+        for child in (children.read_text().split() if children.exists() else []):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(int(child), signal.SIGKILL)
+        server.process.kill()
+        server.process.wait()
 
 
 async def scenario(backend: str, clients: int, processes: int, calls: int, redis: str | None) -> list[object]:
