@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import BaseModel
 from pydantic import ConfigDict
 from pydantic import Field
+from pydantic import field_validator
 
 Code = Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_.-]+$")
 
@@ -14,6 +15,19 @@ Code = Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_.-]+$")
 class Body(BaseModel):
     # Unknown fields are ignored so an older kiosk keeps working against a newer server.
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+    @field_validator("*")
+    @classmethod
+    def _storable_text(cls, value: object) -> object:
+        """Refuse text no database stores: NUL (PostgreSQL errors on it) and lone surrogates (not UTF-8)."""
+        if isinstance(value, str):
+            if "\x00" in value:
+                raise ValueError("must not contain NUL characters")
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                raise ValueError("must be valid Unicode text") from exc
+        return value
 
 
 class IssueRequest(Body):
@@ -56,6 +70,13 @@ class NoticesBody(Body):
     """The wall display's scrolling notices, in display order (an empty list clears them)."""
 
     notices: list[str] = Field(max_length=20)
+
+
+class EventsQuery(BaseModel):
+    """?after=<seq>: events with a larger seq; 0 (the default) replays from the start."""
+
+    model_config = ConfigDict(extra="ignore")
+    after: int = Field(default=0, ge=0, le=2**63 - 1)
 
 
 class TicketOut(BaseModel):

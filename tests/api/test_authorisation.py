@@ -1,0 +1,191 @@
+"""Authorisation on every route: no or bad credential 401, wrong role 403 role_required, another window's staff
+403 window_not_assigned, another hall's manager 403 hall_not_allowed. Every refusal writes nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import update
+
+from queue_server.api.openapi import OPERATIONS
+from queue_server.auth import hash_token
+from queue_server.auth import mint_token
+from queue_server.clock import FrozenClock
+from queue_server.models import ApiToken
+from queue_server.models import Hall
+from queue_server.models import Role
+from queue_server.models import Staff
+from queue_server.store import Store
+from tests.api.footprint import footprint
+from tests.api.steps import assert_problem
+from tests.api.steps import called
+from tests.api.steps import issue
+from tests.factories import BasicHall
+from tests.factories import bearer
+
+# One sample request per operation; {ticket} is a ticket called to window 1. A new route must be added here.
+SAMPLES: dict[str, tuple[str, str, Any]] = {
+    "list_services": ("GET", "/api/v1/halls/t1/services", None),
+    "list_windows": ("GET", "/api/v1/halls/t1/windows", None),
+    "list_events": ("GET", "/api/v1/halls/t1/events?after=0", None),
+    "track": ("GET", "/api/v1/track/{token}", None),
+    "track_cancel": ("POST", "/api/v1/track/{token}/cancel", None),
+    "issue_ticket": ("POST", "/api/v1/halls/t1/tickets", {"service": "a"}),
+    "call_next": ("POST", "/api/v1/halls/t1/windows/1/call-next", None),
+    "call_specific": ("POST", "/api/v1/halls/t1/windows/1/call", {"ticket_no": "A002", "reason": "测试"}),
+    "pause_window": ("POST", "/api/v1/halls/t1/windows/1/pause", {"reason": "会议"}),
+    "resume_window": ("POST", "/api/v1/halls/t1/windows/1/resume", None),
+    "ticket_recall": ("POST", "/api/v1/tickets/{ticket}/recall", None),
+    "ticket_no_show": ("POST", "/api/v1/tickets/{ticket}/no-show", None),
+    "ticket_reactivate": ("POST", "/api/v1/tickets/{ticket}/reactivate", None),
+    "ticket_start": ("POST", "/api/v1/tickets/{ticket}/start", None),
+    "ticket_resume": ("POST", "/api/v1/tickets/{ticket}/resume", None),
+    "ticket_cancel": ("POST", "/api/v1/tickets/{ticket}/cancel", None),
+    "ticket_finish": ("POST", "/api/v1/tickets/{ticket}/finish", {"outcome": "done"}),
+    "ticket_park": ("POST", "/api/v1/tickets/{ticket}/park", {"minutes": 10}),
+    "ticket_transfer": ("POST", "/api/v1/tickets/{ticket}/transfer", {"service": "b"}),
+}
+PUBLIC = {op.operation_id for op in OPERATIONS if op.public}
+PROTECTED = [op.operation_id for op in OPERATIONS if not op.public]
+WINDOW_ACTIONS = ["call_next", "call_specific", "pause_window", "resume_window", "ticket_recall", "ticket_no_show",
+                  "ticket_start", "ticket_resume", "ticket_cancel", "ticket_finish", "ticket_park", "ticket_transfer"]
+
+
+def _scene(client: Any, hall: BasicHall) -> dict[str, str]:
+    """A1 called to window 1 (its id is {ticket}), A2 waiting (its track token is {token})."""
+    issue(client, hall.kiosk)
+    waiting = issue(client, hall.kiosk)
+    ticket = called(client, hall.staff1)
+    return {"ticket": str(ticket["id"]), "token": waiting["track_token"]}
+
+
+def _send(client: Any, op_id: str, scene: dict[str, str], headers: dict[str, str]) -> Any:
+    method, url, json = SAMPLES[op_id]
+    return client.open(url.format(**scene), method=method, json=json, headers=headers)
+
+
+def _refused_everywhere(client: Any, store: Store, scene: dict[str, str], ops: list[str],
+                        headers: dict[str, str], status: int, code: str) -> None:
+    before = footprint(store)
+    for op_id in ops:
+        response = _send(client, op_id, scene, headers)
+        assert response.status_code == status, f"{op_id}: {response.status_code} {response.get_data(as_text=True)}"
+        assert_problem(client, response, status, code)
+        assert footprint(store) == before, f"{op_id} wrote while refusing"
+
+
+def test_every_operation_has_a_sample_request() -> None:
+    assert set(SAMPLES) == {op.operation_id for op in OPERATIONS}
+    assert PUBLIC == {"list_services", "track", "track_cancel"}
+
+
+def test_every_protected_route_without_a_token_is_401_login_required(
+    client: Any, store: Store, hall: BasicHall
+) -> None:
+    scene = _scene(client, hall)
+
+    _refused_everywhere(client, store, scene, PROTECTED, {}, 401, "login_required")
+
+
+def test_without_a_token_even_a_malformed_body_is_401_not_a_validation_answer(
+    client: Any, store: Store, hall: BasicHall
+) -> None:
+    scene = _scene(client, hall)
+    before = footprint(store)
+
+    for op_id in PROTECTED:
+        method, url, _ = SAMPLES[op_id]
+        if method != "POST":
+            continue
+        response = client.post(url.format(**scene), data="{", content_type="application/json")
+        assert response.status_code == 401, f"{op_id}: {response.get_data(as_text=True)}"
+        assert_problem(client, response, 401, "login_required")
+    assert footprint(store) == before
+
+
+def test_an_unknown_token_is_401_on_every_protected_route(client: Any, store: Store, hall: BasicHall) -> None:
+    scene = _scene(client, hall)
+
+    _refused_everywhere(client, store, scene, PROTECTED, bearer("hq_not-a-token"), 401, "login_required")
+
+
+def test_a_token_in_the_wrong_scheme_is_401(client: Any, store: Store, hall: BasicHall) -> None:
+    scene = _scene(client, hall)
+
+    _refused_everywhere(client, store, scene, PROTECTED, {"Authorization": f"Basic {hall.manager}"}, 401,
+                        "login_required")
+
+
+def test_a_revoked_token_is_401_on_every_protected_route(
+    client: Any, store: Store, clock: FrozenClock, hall: BasicHall
+) -> None:
+    scene = _scene(client, hall)
+    with store.transaction() as s:
+        s.execute(update(ApiToken).where(ApiToken.token_hash == hash_token(hall.manager))
+                  .values(revoked_at=clock.now()))
+
+    _refused_everywhere(client, store, scene, PROTECTED, bearer(hall.manager), 401, "login_required")
+
+
+def test_a_deactivated_staff_member_is_401(client: Any, store: Store, hall: BasicHall) -> None:
+    scene = _scene(client, hall)
+    with store.transaction() as s:
+        s.execute(update(Staff).where(Staff.user_no == "u1").values(active=False))
+
+    _refused_everywhere(client, store, scene, ["call_next", "ticket_finish"], bearer(hall.staff1), 401,
+                        "login_required")
+
+
+def test_a_kiosk_issues_but_cannot_call_or_act_on_tickets(client: Any, store: Store, hall: BasicHall) -> None:
+    scene = _scene(client, hall)
+
+    _refused_everywhere(client, store, scene, WINDOW_ACTIONS + ["ticket_reactivate"], bearer(hall.kiosk), 403,
+                        "role_required")
+
+
+def test_a_display_cannot_issue_call_or_act(client: Any, store: Store, hall: BasicHall) -> None:
+    scene = _scene(client, hall)
+
+    _refused_everywhere(client, store, scene, ["issue_ticket", *WINDOW_ACTIONS, "ticket_reactivate"],
+                        bearer(hall.display), 403, "role_required")
+
+
+def test_staff_of_window_2_cannot_act_for_window_1_or_its_ticket(
+    client: Any, store: Store, hall: BasicHall
+) -> None:
+    scene = _scene(client, hall)
+
+    _refused_everywhere(client, store, scene, WINDOW_ACTIONS, bearer(hall.staff2), 403, "window_not_assigned")
+
+
+def test_staff_token_without_a_window_cannot_call(
+    client: Any, store: Store, clock: FrozenClock, hall: BasicHall
+) -> None:
+    scene = _scene(client, hall)
+    with store.transaction() as s:
+        h = s.query(Hall).filter(Hall.code == "t1").one()
+        unbound = mint_token(s, clock.now(), role=Role.STAFF, hall=h)
+
+    _refused_everywhere(client, store, scene, WINDOW_ACTIONS, bearer(unbound), 403, "window_not_assigned")
+
+
+def test_a_manager_of_another_hall_is_403_hall_not_allowed(client: Any, store: Store, hall: BasicHall) -> None:
+    scene = _scene(client, hall)
+
+    _refused_everywhere(client, store, scene, PROTECTED, bearer(hall.other_manager), 403, "hall_not_allowed")
+
+
+def test_public_routes_need_no_token(client: Any, hall: BasicHall) -> None:
+    scene = _scene(client, hall)
+
+    for op_id in sorted(PUBLIC):
+        response = _send(client, op_id, scene, {})
+        assert response.status_code == 200, f"{op_id}: {response.get_data(as_text=True)}"
+
+
+def test_staff_act_on_their_own_windows_ticket(client: Any, hall: BasicHall) -> None:
+    scene = _scene(client, hall)
+
+    for op_id in ["ticket_recall", "ticket_start", "ticket_finish"]:
+        response = _send(client, op_id, scene, bearer(hall.staff1))
+        assert response.status_code == 200, f"{op_id}: {response.get_data(as_text=True)}"
