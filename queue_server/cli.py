@@ -91,9 +91,9 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_notice_set(settings: Settings, args: argparse.Namespace) -> int:
     """Replace the wall display's scrolling notices (until the manager console edits them)."""
-    store = _store(settings)
     # Without Redis nothing is pushed from here: displays pick the event up from the outbox at their next sync.
-    done = Runtime(store, SystemClock()).execute(engine.set_notices, hall=args.hall, texts=args.text)
+    with _store(settings) as store:
+        done = Runtime(store, SystemClock()).execute(engine.set_notices, hall=args.hall, texts=args.text)
     print(f"{len(done.value)} notice(s) active in hall {args.hall}", file=sys.stderr)
     return 0
 
