@@ -129,10 +129,13 @@ def test_a_revoked_token_is_401_on_every_protected_route(
     _refused_everywhere(client, store, scene, PROTECTED, bearer(hall.manager), 401, "login_required")
 
 
-def test_a_deactivated_staff_member_is_401(client: Any, store: Store, hall: BasicHall) -> None:
+def test_a_deactivated_staff_member_is_401_once_the_principal_cache_expires(
+    client: Any, store: Store, clock: FrozenClock, hall: BasicHall
+) -> None:
     scene = _scene(client, hall)
     with store.transaction() as s:
         s.execute(update(Staff).where(Staff.user_no == "u1").values(active=False))
+    clock.advance(seconds=11)  # auth.PrincipalCache keeps a looked-up principal for 10 s
 
     _refused_everywhere(client, store, scene, ["call_next", "ticket_finish"], bearer(hall.staff1), 401,
                         "login_required")
