@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from bench import issue
+from bench import latency
 
 
 def main() -> None:
     print("## Issue and call-next over HTTP\n")
     print(issue.run(["sqlite", "postgres"], [0, 1_000_000], 10))
+    print("\n## Call-to-screen latency (call-next -> event at the last display)\n")
+    print(latency.run([10, 100, 1_000], [2_000], 50))
 
 
 if __name__ == "__main__":

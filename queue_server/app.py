@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from functools import partial
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -11,6 +13,9 @@ from flask import Response
 from flask import request
 from flask_babel import Babel
 
+from display import voice as display_voice
+from display.audio import Renderer
+from display.views import bp as display_bp
 from kiosk.views import bp as kiosk_bp
 from queue_server import __version__
 from queue_server.api import LoginRequired
@@ -22,6 +27,7 @@ from queue_server.auth import PrincipalCache
 from queue_server.clock import Clock
 from queue_server.clock import SystemClock
 from queue_server.events import Envelope
+from queue_server.hub import Hub
 from queue_server.i18n import LOCALES
 from queue_server.i18n import ensure_compiled
 from queue_server.runtime import Publish
@@ -31,6 +37,8 @@ from queue_server.settings import load_settings
 from queue_server.store import make_store
 
 log = logging.getLogger(__name__)
+
+STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
 
 
 def select_locale() -> str:
@@ -57,7 +65,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
                publish: Publish | None = None) -> Flask:
     settings = settings or load_settings()
     ensure_compiled()
-    app = Flask(__name__, instance_path=str(settings.instance_path))
+    # Browser assets live in the repository's static/ (vendored libraries, page scripts), served at /static.
+    app = Flask(__name__, instance_path=str(settings.instance_path), static_folder=str(STATIC_DIR),
+                static_url_path="/static")
     app.config.update(
         SECRET_KEY=settings.secret_key,
         MAX_CONTENT_LENGTH=settings.max_body_bytes,
@@ -68,9 +78,22 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     Babel(app, locale_selector=select_locale)
     store = make_store(settings.database_url)
-    runtime = Runtime(store, clock or SystemClock(), _with_print_signal(publish))
+    clock = clock or SystemClock()
+    voice = partial(display_voice.annotate, template=settings.voice_template, repeats=settings.voice_repeats)
+    hub = Hub(app, store, clock, redis_url=settings.redis_url, redis_channel_name=settings.redis_channel,
+              voice=voice)
+
+    def publish_all(envelopes: Sequence[Envelope]) -> None:
+        if publish is not None:  # a test's recorder sees exactly what the hub sends
+            publish(envelopes)
+        hub.publish(envelopes)
+
+    # Every committed batch wakes this process's long-polling print agents, then reaches the hub.
+    runtime = Runtime(store, clock, _with_print_signal(publish_all))
     app.extensions["hallq"] = Services(settings=settings, store=store, runtime=runtime,
                                        principals=PrincipalCache())
+    app.extensions["hallq.hub"] = hub
+    app.extensions["hallq.voice"] = Renderer(settings.instance_path / "voice-cache", settings.voice_pack)
     problems.register(app)
 
     @app.errorhandler(LoginRequired)
@@ -81,6 +104,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
 
     app.register_blueprint(api_bp)
     app.register_blueprint(kiosk_bp)
+    app.register_blueprint(display_bp)
 
     @app.get("/healthz")
     def healthz() -> dict[str, Any]:
@@ -100,5 +124,6 @@ INDEX_HTML = """<!doctype html><html lang="zh-Hans"><head><meta charset="utf-8">
 <li><a href="/api/v1/openapi.json">API (OpenAPI)</a></li>
 <li><a href="/api/v1/halls/cxz/services">楚雄州政务服务中心 — 事项与等候人数 services and waiting</a></li>
 <li><a href="/kiosk/">自助终端 kiosk</a> (<a href="/kiosk/cxz/">cxz</a>)</li>
+<li><a href="/display/cxz">综合屏 wall display</a> (needs a display token: ?token=…)</li>
 <li><a href="/healthz">健康检查 health</a></li>
 </ul></body></html>"""

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 
 from sqlalchemy import select
 
+from queue_server import engine
 from queue_server import errors
 from queue_server import migrate
 from queue_server.auth import hash_password
@@ -27,6 +28,7 @@ from queue_server.models import Hall
 from queue_server.models import Role
 from queue_server.models import Staff
 from queue_server.models import Window
+from queue_server.runtime import Runtime
 from queue_server.settings import Settings
 from queue_server.settings import load_settings
 from queue_server.store import Store
@@ -85,6 +87,15 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     if creds.exists():
         print(creds.read_text(), file=sys.stderr)
     serve(settings, args.host, args.port, threads=args.threads)
+    return 0
+
+
+def cmd_notice_set(settings: Settings, args: argparse.Namespace) -> int:
+    """Replace the wall display's scrolling notices (until the manager console edits them)."""
+    # Without Redis nothing is pushed from here: displays pick the event up from the outbox at their next sync.
+    with _store(settings) as store:
+        done = Runtime(store, SystemClock()).execute(engine.set_notices, hall=args.hall, texts=args.text)
+    print(f"{len(done.value)} notice(s) active in hall {args.hall}", file=sys.stderr)
     return 0
 
 
@@ -178,6 +189,11 @@ def parser() -> argparse.ArgumentParser:
     kprinter.add_argument("--raster-qr", action="store_true", help="the printer lacks native QR (GS ( k)")
     kprinter.add_argument("--none", action="store_true", help="no printer: issue without print jobs")
     kprinter.set_defaults(fn=cmd_kiosk_printer)
+    notice = sub.add_parser("notice", help="wall display notices").add_subparsers(dest="notice_cmd", required=True)
+    nset = notice.add_parser("set", help="replace the scrolling notices of a hall (no text: clear them)")
+    nset.add_argument("--hall", required=True)
+    nset.add_argument("text", nargs="*", help="one argument per notice, in display order")
+    nset.set_defaults(fn=cmd_notice_set)
     user = sub.add_parser("user", help="staff accounts").add_subparsers(dest="user_cmd", required=True)
     ucreate = user.add_parser("create", help="create a staff account")
     ucreate.add_argument("--user", required=True, help="工号")

@@ -476,3 +476,14 @@ class PrintJob(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # What the ticket said when issued (number, service, people ahead, wait...): the paper shows issue-time facts.
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+class HallNotice(Base):
+    """A scrolling notice on the hall's wall display (通知公告), set by the manager; active ones are shown."""
+
+    __tablename__ = "hall_notices"
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id", ondelete="CASCADE"), index=True)
+    text: Mapped[str] = mapped_column(String(500))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

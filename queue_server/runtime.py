@@ -70,21 +70,24 @@ class Runtime:
     ) -> Executed:
         """Run `op` for hall code `hall` in one transaction. `after(session, value)` may read inside the same
         transaction (to build a response) before commit. Raises HallqError; nothing is written then."""
-        with self._lock_for(hall), self.store.write_session() as session, session.begin():
-            stmt = select(Hall).where(Hall.code == hall)
-            if self.store.dialect == "postgresql":
-                stmt = stmt.with_for_update()
-            hall_row = session.scalar(stmt)
-            if hall_row is None:
-                raise errors.HallNotFound(hall=hall)
-            outcome = op(session, self.clock, hall=hall_row, **kwargs)
-            envelopes = self._stamp(session, hall_row, outcome)
-            extra = after(session, outcome.value) if after is not None else None
-        if envelopes:
-            try:
-                self.publish(envelopes)
-            except Exception:  # a failed publish loses nothing: clients catch up from hall_events
-                log.exception("publish failed after commit (seq %s-%s)", envelopes[0].seq, envelopes[-1].seq)
+        with self._lock_for(hall):
+            with self.store.write_session() as session, session.begin():
+                stmt = select(Hall).where(Hall.code == hall)
+                if self.store.dialect == "postgresql":
+                    stmt = stmt.with_for_update()
+                hall_row = session.scalar(stmt)
+                if hall_row is None:
+                    raise errors.HallNotFound(hall=hall)
+                outcome = op(session, self.clock, hall=hall_row, **kwargs)
+                envelopes = self._stamp(session, hall_row, outcome)
+                extra = after(session, outcome.value) if after is not None else None
+            # Publish after commit but still under the in-process lock: two writers of this process cannot
+            # publish seq n+1 before n, so subscribers see the hall's events in seq order.
+            if envelopes:
+                try:
+                    self.publish(envelopes)
+                except Exception:  # a failed publish loses nothing: clients catch up from hall_events
+                    log.exception("publish failed after commit (seq %s-%s)", envelopes[0].seq, envelopes[-1].seq)
         if after is not None:
             return Executed(Outcome(extra, outcome.events), envelopes)
         return Executed(outcome, envelopes)

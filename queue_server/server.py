@@ -35,6 +35,7 @@ def serve(settings: Settings, host: str, port: int, *, threads: int | None = Non
     from queue_server.app import create_app  # the web stack only when serving
 
     app = create_app(settings)
+    hub = app.extensions["hallq.hub"]
     _Gunicorn(app, {
         "bind": f"{host}:{port}",
         "workers": 1,  # Socket.IO state is per process; scale out with more processes behind nginx
@@ -45,4 +46,6 @@ def serve(settings: Settings, host: str, port: int, *, threads: int | None = Non
         "accesslog": None,
         "errorlog": "-",
         "loglevel": "warning",
+        # Ctrl+C / SIGQUIT: close the websockets first, or their threads hold the worker for the graceful timeout.
+        "worker_int": lambda worker: hub.close_all(),
     }).run()

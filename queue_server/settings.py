@@ -25,6 +25,13 @@ class Settings:
     # 64 KiB: the largest legitimate request (a guide item edit) is a few KiB; more is abuse.
     max_body_bytes: int = 64 * 1024
     log_json: bool = False
+    # Announcement template and repeats (docs/voice.md); {ticket} and {window} are filled in.
+    voice_template: str = "请{ticket}号到{window}号窗口办理"
+    voice_repeats: int = 2
+    # A recorded clip pack (one WAV per clip name, display/voice.py); None = espeak-ng only.
+    voice_pack: Path | None = None
+    # Socket.IO pub/sub channel on Redis; None = derived from the Redis db number (hub.redis_channel).
+    redis_channel: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -70,4 +77,8 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         secret_key=_secret_key(instance, env),
         public_url=(env.get("HALLQ_PUBLIC_URL") or "http://127.0.0.1:5000").rstrip("/"),
         log_json=env.get("HALLQ_LOG_JSON", "").lower() in {"1", "true", "yes"},
+        voice_template=env.get("HALLQ_VOICE_TEMPLATE") or "请{ticket}号到{window}号窗口办理",
+        voice_repeats=int(env.get("HALLQ_VOICE_REPEATS") or 2),
+        voice_pack=Path(env["HALLQ_VOICE_PACK"]) if env.get("HALLQ_VOICE_PACK") else None,
+        redis_channel=env.get("HALLQ_REDIS_CHANNEL") or None,
     )

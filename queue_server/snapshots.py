@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm import selectinload
@@ -19,6 +20,7 @@ from queue_server.engine.payloads import window_payload
 from queue_server.models import ACTIVE_STATUSES
 from queue_server.models import Hall
 from queue_server.models import HallEvent
+from queue_server.models import HallNotice
 from queue_server.models import Service
 from queue_server.models import Ticket
 from queue_server.models import TicketStatus
@@ -101,3 +103,33 @@ def events_after(session: Session, hall: Hall, after: int, limit: int = 500) -> 
         .order_by(HallEvent.seq).limit(limit)
     )
     return [{**r.payload, "seq": r.seq, "type": r.type, "hall": hall.code, "at": r.at.isoformat()} for r in rows]
+
+
+def oldest_seq(session: Session, hall: Hall) -> int | None:
+    """The first seq still in the outbox (older ones were pruned), or None when it is empty."""
+    return session.scalar(select(func.min(HallEvent.seq)).where(HallEvent.hall_id == hall.id))
+
+
+def recent_calls(session: Session, hall: Hall, limit: int = 10) -> list[dict[str, Any]]:
+    """The latest ticket.called / ticket.recalled events, newest first (the display's 最近呼叫 list)."""
+    rows = session.scalars(
+        select(HallEvent).where(HallEvent.hall_id == hall.id, HallEvent.type.in_(("ticket.called", "ticket.recalled")))
+        .order_by(HallEvent.seq.desc()).limit(limit)
+    )
+    return [{**r.payload, "seq": r.seq, "type": r.type, "hall": hall.code, "at": r.at.isoformat()} for r in rows]
+
+
+def ticket_for_token(session: Session, token: str) -> tuple[int, str] | None:
+    """(ticket id, hall code) of a track token, or None: the realtime hub's credential check for phones."""
+    row = session.execute(
+        select(Ticket.id, Hall.code).join(Hall, Hall.id == Ticket.hall_id).where(Ticket.track_token == token)
+    ).first()
+    return (int(row[0]), str(row[1])) if row is not None else None
+
+
+def notices(session: Session, hall: Hall) -> list[str]:
+    """Active scrolling notices of the wall display, in display order."""
+    return list(session.scalars(
+        select(HallNotice.text).where(HallNotice.hall_id == hall.id, HallNotice.active.is_(True))
+        .order_by(HallNotice.position, HallNotice.id)
+    ))

@@ -16,6 +16,7 @@ from queue_server.api import services
 from queue_server.api.schemas import EmptyBody
 from queue_server.api.schemas import EventOut
 from queue_server.api.schemas import EventsQuery
+from queue_server.api.schemas import NoticesBody
 from queue_server.api.schemas import ServiceOut
 from queue_server.api.schemas import TrackOut
 from queue_server.api.schemas import WindowOut
@@ -49,6 +50,22 @@ def list_events(hall: str) -> Any:
     query = EventsQuery.model_validate(request.args.to_dict())
     with services().store.read_session() as session:
         return jsonify(snapshots.events_after(session, snapshots.hall_by_code(session, hall), query.after))
+
+
+@route("GET", "/halls/{hall}/notices", "Active scrolling notices of the wall display",
+       responses={200: NoticesBody}, public=True)
+def get_notices(hall: str) -> Any:
+    with services().store.read_session() as session:
+        return jsonify({"notices": snapshots.notices(session, snapshots.hall_by_code(session, hall))})
+
+
+@route("POST", "/halls/{hall}/notices", "Replace the wall display's scrolling notices (manager)",
+       request_model=NoticesBody, responses={200: NoticesBody})
+def set_notices(hall: str) -> Any:
+    principal().require(hall, Role.MANAGER, Role.ADMIN)
+    req = body(NoticesBody)
+    done = services().runtime.execute(engine.set_notices, hall=hall, texts=req.notices)
+    return jsonify({"notices": done.value})
 
 
 def track_out(tracked: snapshots.Tracked) -> dict[str, Any]:

@@ -66,6 +66,12 @@ class EmptyBody(Body):
     pass
 
 
+class NoticesBody(Body):
+    """The wall display's scrolling notices, in display order (an empty list clears them)."""
+
+    notices: list[str] = Field(max_length=20)
+
+
 class EventsQuery(BaseModel):
     """?after=<seq>: events with a larger seq; 0 (the default) replays from the start."""
 

@@ -17,6 +17,7 @@ from queue_server.engine.handling import start
 from queue_server.engine.handling import transfer
 from queue_server.engine.issuing import Issued
 from queue_server.engine.issuing import issue_ticket
+from queue_server.engine.notices import set_notices
 from queue_server.engine.printing import claim_print_jobs
 from queue_server.engine.printing import expire_print_jobs
 from queue_server.engine.printing import issue_at_kiosk
@@ -28,5 +29,5 @@ from queue_server.engine.windows import resume_window
 __all__ = [
     "Issued", "call_next", "call_specific", "cancel", "claim_print_jobs", "expire_print_jobs", "finish",
     "issue_at_kiosk", "issue_ticket", "no_show", "park", "pause_window", "reactivate", "recall",
-    "report_print_result", "report_printer_state", "resume", "resume_window", "start", "transfer",
+    "report_print_result", "report_printer_state", "resume", "resume_window", "set_notices", "start", "transfer",
 ]

@@ -28,6 +28,8 @@ SAMPLES: dict[str, tuple[str, str, Any]] = {
     "list_services": ("GET", "/api/v1/halls/t1/services", None),
     "list_windows": ("GET", "/api/v1/halls/t1/windows", None),
     "list_events": ("GET", "/api/v1/halls/t1/events?after=0", None),
+    "get_notices": ("GET", "/api/v1/halls/t1/notices", None),
+    "set_notices": ("POST", "/api/v1/halls/t1/notices", {"notices": ["测试通知"]}),
     "track": ("GET", "/api/v1/track/{token}", None),
     "track_cancel": ("POST", "/api/v1/track/{token}/cancel", None),
     "issue_ticket": ("POST", "/api/v1/halls/t1/tickets", {"service": "a"}),
@@ -89,8 +91,8 @@ def _refused_everywhere(client: Any, store: Store, scene: dict[str, str], ops: l
 
 def test_every_operation_has_a_sample_request() -> None:
     assert set(SAMPLES) == {op.operation_id for op in OPERATIONS}
-    assert PUBLIC == {"list_services", "track", "track_cancel", "list_guides", "get_guide", "list_disclosures",
-                      "get_disclosure"}
+    assert PUBLIC == {"list_services", "get_notices", "track", "track_cancel", "list_guides", "get_guide",
+                      "list_disclosures", "get_disclosure"}
 
 
 def test_every_protected_route_without_a_token_is_401_login_required(

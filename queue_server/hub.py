@@ -1,0 +1,335 @@
+"""The realtime hub: Flask-SocketIO namespace /live, connect auth, join rules, replay, snapshots, sync, publish.
+
+An adapter: it reads through `snapshots` and never writes. It imports neither kiosk nor display; the composition
+root hands it `voice` (display.voice.annotate) to add spoken text to call events. Protocol: docs/realtime.md.
+
+Rooms: `hall:<code>` (every event), `window:<code>:<n>` (events of window n), `ticket:<code>:<id>` (one
+citizen's ticket). A phone authenticates with its track token; the hub resolves it to the ticket id once at
+connect, so routing needs no token and the token never travels in events, room names or Redis messages.
+
+Nothing missed, nothing twice: a subscriber is replayed from the outbox outside the rooms, then joins them under
+the gate lock after a last catch-up read; the gate drops room deliveries the replay already sent (seq <= floor).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from collections.abc import Mapping
+from collections.abc import Sequence
+from dataclasses import dataclass
+from dataclasses import field
+from typing import Any
+from urllib.parse import urlparse
+
+import socketio
+from flask import Flask
+from flask import request
+from flask_babel import gettext
+from flask_socketio import SocketIO
+from flask_socketio import join_room
+from flask_socketio import leave_room
+
+from queue_server import __version__
+from queue_server import errors
+from queue_server import snapshots
+from queue_server.api.hall import track_out
+from queue_server.auth import Principal
+from queue_server.auth import principal_for_token
+from queue_server.clock import Clock
+from queue_server.events import Envelope
+from queue_server.store import Store
+
+log = logging.getLogger(__name__)
+
+NAMESPACE = "/live"
+# Missed more than this many events: one snapshot is cheaper to send and to apply than the replay.
+REPLAY_MAX = 500
+RECENT_CALLS = 10
+Voice = Callable[[Mapping[str, Any]], dict[str, Any] | None]
+
+
+class Gate:
+    """Per-process delivery gate: sid -> highest seq the replay already sent it; one lock over room deliveries."""
+
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self.floors: dict[str, int] = {}
+
+
+class GatedManager(socketio.Manager):
+    """Local delivery that skips subscribers whose replay already covered the event's seq."""
+
+    gate: Gate | None = None
+
+    def emit(self, event: str, data: Any, namespace: str, room: Any = None, skip_sid: Any = None,
+             callback: Any = None, to: Any = None, **kwargs: Any) -> Any:
+        gate = self.gate
+        target = to or room
+        if gate is None or namespace != NAMESPACE or event != "event" or not isinstance(data, dict):
+            return super().emit(event, data, namespace, room=target, skip_sid=skip_sid, callback=callback, **kwargs)
+        seq = int(data.get("seq", 0))
+        skip = list(skip_sid) if isinstance(skip_sid, list) else ([skip_sid] if skip_sid else [])
+        with gate.lock:
+            skip += [sid for sid, _ in self.get_participants(namespace, target) if gate.floors.get(sid, -1) >= seq]
+            return super().emit(event, data, namespace, room=target, skip_sid=skip, callback=callback, **kwargs)
+
+
+class GatedRedisManager(socketio.RedisManager, GatedManager):
+    """Redis pub/sub between processes; local delivery (PubSubManager -> super().emit) goes through the gate."""
+
+
+def redis_channel(url: str) -> str:
+    """Pub/sub ignores Redis database numbers, so the channel carries the db: /13 -> hallq-13."""
+    db = urlparse(url).path.strip("/") or "0"
+    return f"hallq-{db}"
+
+
+@dataclass
+class Subscriber:
+    principal: Principal | None = None
+    ticket_id: int | None = None
+    token: str | None = None
+    hall: str | None = None  # the hall subscribed to (a track client's is fixed by its ticket)
+    window: int | None = None
+    rooms: tuple[str, ...] = ()
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def scope(self) -> str:
+        return "ticket" if self.token else ("window" if self.window is not None else "hall")
+
+    def wants(self, event: Mapping[str, Any]) -> bool:
+        """Whether a replayed outbox event belongs to this subscriber's scope."""
+        if self.token:
+            return bool(str(event.get("type", "")).startswith("ticket.")
+                        and (event.get("ticket") or {}).get("id") == self.ticket_id)
+        if self.window is not None:
+            return _window_of(event) == self.window
+        return True
+
+
+def ticket_room(hall: str, ticket_id: int) -> str:
+    """A citizen's room, named by the internal ticket id: the track token stays out of room names, Redis
+    messages and hall-wide events alike, and routing needs no token lookup."""
+    return f"ticket:{hall}:{ticket_id}"
+
+
+def _window_of(event: Mapping[str, Any]) -> int | None:
+    window = event.get("window")
+    if isinstance(window, dict):
+        return window.get("number")  # type: ignore[no-any-return]
+    return None
+
+
+def problem(exc: errors.HallqError) -> dict[str, Any]:
+    """The same problem object the REST API renders (RFC 9457 members), for refused joins and connects."""
+    return {"ok": False, "problem": {
+        "type": f"/problems/{exc.code}", "title": gettext(exc.title), "status": exc.status, "code": exc.code,
+        "detail": exc.render_detail(gettext)}}
+
+
+LOGIN_REQUIRED = {"ok": False, "problem": {"type": "/problems/login_required", "status": 401,
+                                           "code": "login_required", "title": "Login required"}}
+
+
+class Hub:
+    def __init__(self, app: Flask, store: Store, clock: Clock, *, redis_url: str | None = None,
+                 redis_channel_name: str | None = None, voice: Voice | None = None) -> None:
+        self.store = store
+        self.clock = clock
+        self.voice = voice
+        self.gate = Gate()
+        manager: GatedManager
+        if redis_url:
+            manager = GatedRedisManager(redis_url, channel=redis_channel_name or redis_channel(redis_url))
+        else:
+            manager = GatedManager()
+        manager.gate = self.gate
+        self.redis = bool(redis_url)
+        self.socketio = SocketIO(app, async_mode="threading", client_manager=manager, logger=False,
+                                 engineio_logger=False)
+        self._subs: dict[str, Subscriber] = {}
+        self._subs_lock = threading.Lock()
+        self._register()
+
+    # ---- publish: runtime -> rooms --------------------------------------------------------------------------
+
+    def publish(self, envelopes: Sequence[Envelope]) -> None:
+        """Called by Runtime after commit, in commit order. Routes each event to its rooms."""
+        for env in envelopes:
+            self.deliver(env.to_wire())
+
+    def deliver(self, wire: dict[str, Any]) -> None:
+        hall = wire["hall"]
+        announced = self._with_voice(wire)
+        self.socketio.emit("event", announced, to=f"hall:{hall}", namespace=NAMESPACE)
+        window = _window_of(wire)
+        if window is not None:
+            self.socketio.emit("event", announced, to=f"window:{hall}:{window}", namespace=NAMESPACE)
+        ticket = wire.get("ticket")
+        if wire["type"].startswith("ticket.") and isinstance(ticket, dict) and ticket.get("id") is not None:
+            self.socketio.emit("event", wire, to=ticket_room(hall, int(ticket["id"])), namespace=NAMESPACE)
+
+    def _with_voice(self, wire: dict[str, Any]) -> dict[str, Any]:
+        voice = self.voice(wire) if self.voice is not None else None
+        return {**wire, "voice": voice} if voice is not None else wire
+
+    def close_all(self) -> None:
+        """Close every connection (server shutdown): a websocket thread blocked on receive would otherwise keep
+        the worker alive until gunicorn's graceful timeout. Clients reconnect and resync from `since`."""
+        for eio_socket in list(self.socketio.server.eio.sockets.values()):
+            try:
+                eio_socket.close(wait=False, abort=True)
+            except Exception:  # shutting down: one broken socket must not keep the others open
+                log.debug("closing a socket at shutdown failed", exc_info=True)
+
+    # ---- Socket.IO handlers ---------------------------------------------------------------------------------
+
+    def _register(self) -> None:
+        sio = self.socketio
+        sio.on_event("connect", self.on_connect, namespace=NAMESPACE)
+        sio.on_event("disconnect", self.on_disconnect, namespace=NAMESPACE)
+        sio.on_event("subscribe", self.on_subscribe, namespace=NAMESPACE)
+        sio.on_event("sync", self.on_sync, namespace=NAMESPACE)
+
+    def on_connect(self, auth: Any = None) -> None:
+        sub = self._authenticate(auth if isinstance(auth, dict) else {})
+        if sub is None:
+            raise ConnectionRefusedError("login_required", LOGIN_REQUIRED)
+        with self._subs_lock:
+            self._subs[request.sid] = sub  # type: ignore[attr-defined]
+
+    def _authenticate(self, auth: dict[str, Any]) -> Subscriber | None:
+        token, track = auth.get("token"), auth.get("track")
+        with self.store.read_session() as session:
+            if isinstance(token, str) and token:
+                principal = principal_for_token(session, token)
+                return Subscriber(principal=principal) if principal is not None else None
+            if isinstance(track, str) and track:
+                found = snapshots.ticket_for_token(session, track)
+                if found is not None:
+                    return Subscriber(ticket_id=found[0], token=track, hall=found[1])
+        return None
+
+    def on_disconnect(self, *_: Any) -> None:
+        sid = request.sid  # type: ignore[attr-defined]
+        with self._subs_lock:
+            self._subs.pop(sid, None)
+        with self.gate.lock:
+            self.gate.floors.pop(sid, None)
+
+    def on_subscribe(self, data: Any = None) -> dict[str, Any]:
+        sid = request.sid  # type: ignore[attr-defined]
+        sub = self._subs.get(sid)
+        if sub is None:
+            return LOGIN_REQUIRED
+        data = data if isinstance(data, dict) else {}
+        with sub.lock:
+            try:
+                rooms = self._join_rules(sub, data)
+            except errors.HallqError as exc:
+                return problem(exc)
+            since = data.get("since")
+            since = since if isinstance(since, int) and not isinstance(since, bool) and since >= 0 else None
+            self._leave(sid, sub)
+            seq = self._catch_up(sid, sub, since, rooms)
+        return {"ok": True, "seq": seq, "scope": sub.scope, "version": __version__, "now": self.clock.now().isoformat()}
+
+    def _join_rules(self, sub: Subscriber, data: dict[str, Any]) -> tuple[str, ...]:
+        hall = data.get("hall")
+        if not isinstance(hall, str) or not hall:
+            hall = sub.hall or ""
+        window = data.get("window")
+        window = window if isinstance(window, int) and not isinstance(window, bool) else None
+        with self.store.read_session() as session:
+            snapshots.hall_by_code(session, hall)  # raises hall_not_found
+            if sub.token is not None:
+                if hall != sub.hall:
+                    raise errors.HallNotAllowed(hall=hall)
+                sub.window = None
+                assert sub.ticket_id is not None
+                return (ticket_room(hall, sub.ticket_id),)
+            assert sub.principal is not None
+            if not sub.principal.may_access_hall(hall):
+                raise errors.HallNotAllowed(hall=hall)
+            if window is not None and not any(w["number"] == window for w in
+                                              snapshots.windows(session, snapshots.hall_by_code(session, hall))):
+                raise errors.WindowNotFound(hall=hall, window=window)
+        sub.hall, sub.window = hall, window
+        return (f"window:{hall}:{window}",) if window is not None else (f"hall:{hall}",)
+
+    def _leave(self, sid: str, sub: Subscriber) -> None:
+        with self.gate.lock:
+            for room in sub.rooms:
+                leave_room(room, sid=sid, namespace=NAMESPACE)
+            sub.rooms = ()
+            self.gate.floors.pop(sid, None)
+
+    def _catch_up(self, sid: str, sub: Subscriber, since: int | None, rooms: tuple[str, ...]) -> int:
+        """Replay (or snapshot), then join the rooms under the gate with one last catch-up read."""
+        last = self._replay_or_snapshot(sid, sub, since)
+        with self.gate.lock:
+            last = self._replay(sid, sub, last)
+            for room in rooms:
+                join_room(room, sid=sid, namespace=NAMESPACE)
+            sub.rooms = rooms
+            self.gate.floors[sid] = last
+        return last
+
+    def _replay_or_snapshot(self, sid: str, sub: Subscriber, since: int | None) -> int:
+        assert sub.hall is not None
+        with self.store.read_session() as session:
+            hall = snapshots.hall_by_code(session, sub.hall)
+            current = hall.event_seq
+            oldest = snapshots.oldest_seq(session, hall)
+            pruned = oldest is not None and since is not None and oldest > since + 1
+            if since is None or since > current or pruned or current - since > REPLAY_MAX:
+                snap = self._snapshot(session, hall, sub)
+                self.socketio.emit("snapshot", snap, to=sid, namespace=NAMESPACE, ignore_queue=True)
+                return current
+        return self._replay(sid, sub, since)
+
+    def _replay(self, sid: str, sub: Subscriber, after: int) -> int:
+        assert sub.hall is not None
+        last = after
+        while True:
+            with self.store.read_session() as session:
+                hall = snapshots.hall_by_code(session, sub.hall)
+                batch = snapshots.events_after(session, hall, last, limit=REPLAY_MAX)
+                current = hall.event_seq
+            for event in batch:
+                if sub.wants(event):
+                    wire = event if sub.token else self._with_voice(event)
+                    self.socketio.emit("event", wire, to=sid, namespace=NAMESPACE, ignore_queue=True)
+                last = event["seq"]
+            if len(batch) < REPLAY_MAX or last >= current:
+                return last
+
+    def _snapshot(self, session: Any, hall: Any, sub: Subscriber) -> dict[str, Any]:
+        base = {"type": "snapshot", "seq": hall.event_seq, "hall": hall.code, "hall_name": hall.name,
+                "scope": sub.scope}
+        if sub.token is not None:
+            tracked = snapshots.track(session, sub.token, self.clock.now())
+            return {**base, "ticket": track_out(tracked)}
+        windows = snapshots.windows(session, hall)
+        if sub.window is not None:
+            return {**base, "window": next(w for w in windows if w["number"] == sub.window)}
+        recent = [self._with_voice(e) for e in snapshots.recent_calls(session, hall, RECENT_CALLS)]
+        return {**base, "services": snapshots.services(session, hall, self.clock.now()), "windows": windows,
+                "recent": recent, "notices": snapshots.notices(session, hall)}
+
+    def on_sync(self, data: Any = None) -> dict[str, Any]:
+        """Heartbeat: the current seq and version; a client behind re-subscribes with `since`."""
+        sid = request.sid  # type: ignore[attr-defined]
+        sub = self._subs.get(sid)
+        if sub is None or sub.hall is None:
+            return LOGIN_REQUIRED if sub is None else {"ok": True, "seq": None, "version": __version__}
+        with self.store.read_session() as session:
+            hall = snapshots.hall_by_code(session, sub.hall)
+            ack: dict[str, Any] = {"ok": True, "seq": hall.event_seq, "version": __version__,
+                                   "now": self.clock.now().isoformat()}
+            if sub.token is not None:
+                ack["ticket"] = track_out(snapshots.track(session, sub.token, self.clock.now()))
+        return ack

@@ -1,0 +1,44 @@
+/* The window screen (窗口屏): window number and name, the ticket being served, staff 工号, pause state. */
+(function () {
+  "use strict";
+  var S = window.HallqScreen;
+  var hall = document.body.dataset.hall;
+  var number = Number(document.body.dataset.window);
+  var $ = function (id) { return document.getElementById(id); };
+  S.clock($("clock"));
+  var token = S.displayToken(hall);
+  if (!token) { $("need-token").hidden = false; return; }
+  var current = null;
+
+  function showWindow(w) {
+    $("w-name").textContent = w.name || "";
+    $("staff").textContent = w.staff || "—";
+    $("paused").hidden = w.state !== "paused";
+    $("reason").textContent = w.reason ? "（" + w.reason + "）" : "";
+  }
+  function showCurrent(n) {
+    current = n;
+    $("current").textContent = n || "—";
+  }
+
+  HallqFeed.start({
+    hall: hall,
+    window: number,
+    auth: {token: token},
+    onSnapshot: function (snap) {
+      showWindow(snap.window);
+      showCurrent(snap.window.current ? snap.window.current.number : null);
+      document.body.dataset.ready = "1";
+    },
+    onEvent: function (ev) {
+      if (ev.window) showWindow(ev.window);
+      if (ev.type === "ticket.called" || ev.type === "ticket.recalled" || ev.type === "ticket.started") {
+        showCurrent(ev.ticket.number);
+      } else if (ev.ticket && ev.ticket.number === current && ev.type !== "ticket.issued") {
+        showCurrent(null);
+      }
+    },
+    onStatus: function (online) { $("offline").hidden = online; document.body.dataset.online = online ? "1" : "0"; },
+    onRefused: function () { $("need-token").hidden = false; }
+  });
+})();

@@ -1,0 +1,95 @@
+"""Playwright on Debian's Chromium against a live server (tests/realtime/server.py) with a small hall.
+
+Chromium starts with --autoplay-policy=no-user-gesture-required, exactly as the wall display's kiosk browser
+must (docs/voice.md); Playwright cannot download browsers here, so /usr/bin/chromium is required.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from queue_server import snapshots
+from queue_server.clock import SystemClock
+from queue_server.models import HallNotice
+from queue_server.models import Staff
+from queue_server.store import make_store
+from tests import factories
+from tests.realtime.server import Server
+from tests.realtime.server import make_server
+
+CHROMIUM = os.environ.get("HALLQ_TEST_CHROMIUM", "/usr/bin/chromium")
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+ON_CI = os.environ.get("CI", "").lower() == "true"
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists():
+        if ON_CI:
+            pytest.fail(f"CI=true but {CHROMIUM} is missing: the browser suite must run on CI")
+        pytest.skip(f"no Chromium at {CHROMIUM} (apt install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-background-networking", "--disable-component-update",
+            "--autoplay-policy=no-user-gesture-required",
+        ])
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def hall(sqlite_template: Path, tmp_path: Path) -> tuple[str, factories.BasicHall]:
+    """Hall t1 (services a, b; windows 1 and 2) plus windows 3-6 and a notice, so screens look like a hall."""
+    path = tmp_path / "hallq.db"
+    shutil.copy(sqlite_template, path)
+    url = f"sqlite:///{path}"
+    store = make_store(url)
+    tokens = factories.basic_hall(store, SystemClock())
+    with store.transaction() as s:
+        t1 = snapshots.hall_by_code(s, "t1")
+        services = {sv.code: sv for sv in t1.services}
+        for n in range(3, 7):
+            factories.window(s, t1, n, [services["a"], services["b"]])
+        for window in t1.windows[:2]:  # clerks u1 and u2 signed in at windows 1 and 2: screens show their 工号
+            window.staff_id = s.scalar(select(Staff.id).where(Staff.user_no == f"u{window.number}"))
+        s.add(HallNotice(hall_id=t1.id, text="请携带身份证原件办理业务 Please bring your ID card", position=0,
+                         created_at=SystemClock().now()))
+    store.dispose()
+    return url, tokens
+
+
+@pytest.fixture
+def server(hall: tuple[str, factories.BasicHall], tmp_path: Path) -> Iterator[Server]:
+    srv = make_server(hall[0], tmp_path / "instance").start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture
+def tokens(hall: tuple[str, factories.BasicHall]) -> factories.BasicHall:
+    return hall[1]
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
+    pg = context.new_page()
+    errors: list[str] = []
+    pg.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield pg
+    context.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+def screenshot(page: Any, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / name))

@@ -1,0 +1,138 @@
+"""The wall display, window screen and phone page in Chromium against a live server."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from tests.browser.conftest import screenshot
+from tests.factories import BasicHall
+from tests.realtime.server import Server
+
+# The issue's target: a call shows on the wall display within one second of the API call.
+CALL_TO_SCREEN_S = 1.0
+
+
+def open_wall(page: Any, server: Server, tokens: BasicHall, path: str = "/display/t1") -> None:
+    page.goto(f"{server.url}{path}?token={tokens.display}")
+    page.wait_for_function("document.body.dataset.ready === '1' && document.body.dataset.online === '1'",
+                           timeout=10000)
+
+
+def test_the_wall_display_shows_a_call_within_a_second_and_queues_its_announcement(
+    page: Any, server: Server, tokens: BasicHall
+) -> None:
+    for service in ("a", "a", "b", "a", "b"):
+        server.issue("t1", tokens.kiosk, service)
+    open_wall(page, server, tokens)
+
+    started = time.monotonic()
+    server.call_next("t1", tokens.staff1, window=1)
+    page.wait_for_function("document.querySelector('#latest .number')?.textContent === 'A001'", timeout=5000)
+    elapsed = time.monotonic() - started
+    page.wait_for_function("window.hallqAnnouncer.log.length >= 1 || window.hallqAnnouncer.items.length >= 1",
+                           timeout=5000)
+    queued = page.evaluate("window.hallqAnnouncer.items.concat(window.hallqAnnouncer.log).map(v => v.text)")
+
+    assert elapsed < CALL_TO_SCREEN_S, f"call took {elapsed:.3f} s to reach the screen"
+    assert "请 A001 号到 1 号窗口办理" in queued
+    assert page.locator("#latest .to").text_content() == "1 号窗口"
+    assert page.locator(".window-card[data-window='1'] .w-current").text_content() == "A001"
+    assert page.locator("#offline").is_hidden()
+    server.call_next("t1", tokens.staff2, window=2)
+    page.wait_for_function("document.querySelector('#latest .number')?.textContent === 'B001'", timeout=5000)
+    screenshot(page, "display-landscape.png")
+
+
+def test_announcements_play_one_at_a_time_in_call_order_and_a_recall_is_queued_again(
+    page: Any, server: Server, tokens: BasicHall
+) -> None:
+    server.issue("t1", tokens.kiosk, "a")
+    server.issue("t1", tokens.kiosk, "b")
+    open_wall(page, server, tokens)
+
+    first = server.call_next("t1", tokens.staff1, window=1)
+    server.call_next("t1", tokens.staff2, window=2)
+    server.post(f"/api/v1/tickets/{first['id']}/recall", tokens.staff1)
+    page.wait_for_function("window.hallqAnnouncer.items.length === 3", timeout=5000)
+    queued = page.evaluate("window.hallqAnnouncer.items.map(v => v.text)")
+    page.wait_for_function("window.hallqAnnouncer.log.length === 2", timeout=30000)
+    log = page.evaluate("window.hallqAnnouncer.log")
+
+    assert queued == ["请 A001 号到 1 号窗口办理", "请 B001 号到 2 号窗口办理", "请 A001 号到 1 号窗口办理"]
+    assert [e["text"] for e in log] == queued[:2]
+    # The second starts only after the first played twice (two spoken sentences of > 1 s each): no overlap.
+    assert log[1]["at"] - log[0]["at"] > 2000
+
+
+def test_the_portrait_wall_display_and_the_window_screen_show_the_current_number(
+    browser: Any, server: Server, tokens: BasicHall
+) -> None:
+    server.issue("t1", tokens.kiosk, "a")
+    server.call_next("t1", tokens.staff1, window=1)
+    context = browser.new_context(viewport={"width": 1080, "height": 1920}, locale="zh-CN")
+    try:
+        page = context.new_page()
+        open_wall(page, server, tokens)
+        assert page.locator("#latest .number").text_content() == "A001"
+        screenshot(page, "display-portrait.png")
+
+        page.set_viewport_size({"width": 1920, "height": 1080})
+        open_wall(page, server, tokens, "/display/t1/window/1")
+        server.post("/api/v1/halls/t1/windows/2/pause", tokens.staff2, {"reason": "午休"})
+        assert page.locator("#current").text_content() == "A001"
+        assert page.locator("#staff").text_content() == "u1"
+        screenshot(page, "window-screen.png")
+    finally:
+        context.close()
+
+
+def test_the_phone_page_turns_to_called_with_the_window_number(
+    browser: Any, server: Server, tokens: BasicHall
+) -> None:
+    server.issue("t1", tokens.kiosk, "a")
+    mine = server.issue("t1", tokens.kiosk, "a")
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN", is_mobile=True,
+                                  has_touch=True)
+    try:
+        page = context.new_page()
+        page.goto(mine["track_url"].replace("http://127.0.0.1:5000", server.url))
+        page.wait_for_function("document.body.dataset.online === '1'", timeout=10000)
+        assert page.locator("#status").text_content() == "等候中 Waiting"
+        assert page.locator("#ahead").text_content() == "1"
+        screenshot(page, "phone-waiting.png")
+
+        first = server.call_next("t1", tokens.staff1, window=1)
+        server.finish(tokens.staff1, first["id"])
+        server.call_next("t1", tokens.staff1, window=1)
+        page.wait_for_function("document.getElementById('card').dataset.status === 'called'", timeout=5000)
+
+        assert page.locator("#called").is_visible()
+        assert "到您了，请到 1 号窗口" in page.locator("#called").inner_text().replace("\n", "")
+        assert page.locator("#number").text_content() == "A002"
+        screenshot(page, "phone-called.png")
+    finally:
+        context.close()
+
+
+def test_the_citizen_can_cancel_from_the_phone_page(browser: Any, server: Server, tokens: BasicHall) -> None:
+    mine = server.issue("t1", tokens.kiosk, "a")
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
+    try:
+        page = context.new_page()
+        page.goto(f"{server.url}/t/{mine['track_token']}")
+        page.wait_for_function("document.body.dataset.online === '1'", timeout=10000)
+        page.once("dialog", lambda dialog: dialog.accept())
+        page.click("#cancel")
+        page.wait_for_function("document.getElementById('card').dataset.status === 'cancelled'", timeout=5000)
+
+        assert page.locator("#status").text_content() == "已取消 Cancelled"
+        assert page.locator("#cancel").is_hidden()
+    finally:
+        context.close()
+
+
+def test_a_wall_display_without_a_token_asks_for_one(page: Any, server: Server) -> None:
+    page.goto(f"{server.url}/display/t1")
+
+    assert page.locator("#need-token").is_visible()
