@@ -24,6 +24,7 @@ from queue_server.runtime import Publish
 from queue_server.runtime import Runtime
 from queue_server.settings import Settings
 from queue_server.settings import load_settings
+from queue_server.staff_console import bp as staff_bp
 from queue_server.store import make_store
 
 log = logging.getLogger(__name__)
@@ -47,6 +48,10 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
         SECRET_KEY=settings.secret_key,
         MAX_CONTENT_LENGTH=settings.max_body_bytes,
         JSON_AS_ASCII=False,
+        # The staff console's session cookie: not readable by scripts, not sent on cross-site POSTs.
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_NAME="hallq_session",
         BABEL_DEFAULT_LOCALE="zh_Hans",
         BABEL_TRANSLATION_DIRECTORIES="translations",
     )
@@ -63,6 +68,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
         return problems.generic("login_required")
 
     app.register_blueprint(api_bp)
+    app.register_blueprint(staff_bp)
 
     @app.get("/healthz")
     def healthz() -> dict[str, Any]:
@@ -81,5 +87,6 @@ INDEX_HTML = """<!doctype html><html lang="zh-Hans"><head><meta charset="utf-8">
 <ul>
 <li><a href="/api/v1/openapi.json">API (OpenAPI)</a></li>
 <li><a href="/api/v1/halls/cxz/services">楚雄州政务服务中心 — 事项与等候人数 services and waiting</a></li>
+<li><a href="/staff/login">窗口工作人员登录 staff console</a></li>
 <li><a href="/healthz">健康检查 health</a></li>
 </ul></body></html>"""

@@ -95,8 +95,8 @@ def cmd_token_create(settings: Settings, args: argparse.Namespace) -> int:
             staff = session.scalar(select(Staff).where(Staff.user_no == args.user))
             if staff is None:
                 raise errors.StaffNotFound(user=args.user)
-        if role == Role.STAFF and window is None:
-            print("a staff token needs --window N (staff act only for their own window)", file=sys.stderr)
+        if role in (Role.STAFF, Role.RATER) and window is None:
+            print("a staff or rater token needs --window N (it acts only for its own window)", file=sys.stderr)
             return 1
         token = mint_token(session, SystemClock().now(), role=role, hall=None if role == Role.ADMIN else hall,
                            window=window, staff=staff, device_name=args.name)
