@@ -194,5 +194,5 @@ NothingToRate = _error(
 CaseNotFound = _error(NotFound, "case_not_found", N_("Case not found"), N_("No evaluation case %(case)s."))
 CaseActionRefused = _error(
     Conflict, "case_action_refused", N_("Not possible in the case's state"),
-    N_("Case %(case)s is %(status)s; %(action)s is not possible."),
+    N_("Case %(case)s is %(case_status)s; %(action)s is not possible."),
 )

@@ -40,6 +40,9 @@ HTTP_CODES = {400: "bad_request", 401: "login_required", 404: "not_found", 405: 
               413: "payload_too_large", 415: "unsupported_media_type"}
 
 
+RESERVED_MEMBERS = frozenset({"type", "title", "status", "detail", "code", "instance"})
+
+
 def problem(code: str, status: int, title: str, detail: str, **extra: Any) -> Response:
     body = {"type": f"/problems/{code}", "title": title, "status": status, "detail": detail, "code": code,
             "instance": request.path, **extra}
@@ -54,7 +57,10 @@ def generic(code: str, **extra: Any) -> Response:
 
 
 def from_error(exc: errors.HallqError) -> Response:
-    data = {k: v for k, v in exc.data.items() if isinstance(v, str | int | float | bool) or v is None}
+    # A data field named like an RFC 9457 member (invalid_transition's `status`) must not clobber it; it still
+    # appears in the detail text.
+    data = {k: v for k, v in exc.data.items()
+            if (isinstance(v, str | int | float | bool) or v is None) and k not in RESERVED_MEMBERS}
     return problem(exc.code, exc.status, gettext(exc.title), exc.render_detail(gettext), **data)
 
 

@@ -38,10 +38,9 @@ CLOSED_STATES = ("closed", "excluded")
 def add_working_days(session: Session, hall: Hall, start: date, days: int) -> date:
     """The `days`-th working day after `start` (the opening day itself does not count)."""
     horizon = start + timedelta(days=days * 3 + 30)
-    marks = dict(session.execute(
+    marks = {day: kind for day, kind in session.execute(
         select(CalendarDay.day, CalendarDay.kind).where(
-            CalendarDay.hall_id == hall.id, CalendarDay.day > start, CalendarDay.day <= horizon)
-    ).tuples().all())
+            CalendarDay.hall_id == hall.id, CalendarDay.day > start, CalendarDay.day <= horizon))}
     day, counted = start, 0
     while counted < min(days, MAX_DEADLINE_DAYS):
         day += timedelta(days=1)
@@ -84,7 +83,7 @@ def case_step(
     case, rating = _load(session, hall, case_id)
     allowed, after = STEPS[action]
     if case.status not in allowed:
-        raise errors.CaseActionRefused(case=case.id, status=case.status, action=action)
+        raise errors.CaseActionRefused(case=case.id, case_status=case.status, action=action)
     case.status = after
     if after == "closed":
         case.closed_at = now
@@ -101,7 +100,7 @@ def decide_appeal(
     now = clock.now()
     case, rating = _load(session, hall, case_id)
     if case.status != "appealed":
-        raise errors.CaseActionRefused(case=case.id, status=case.status, action="decide_appeal")
+        raise errors.CaseActionRefused(case=case.id, case_status=case.status, action="decide_appeal")
     if upheld:
         case.status, case.closed_at, rating.excluded = "excluded", now, True
     else:

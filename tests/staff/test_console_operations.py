@@ -189,3 +189,19 @@ def test_console_shows_the_citizen_id_only_masked(store: Store, clock: FrozenClo
 
     assert "53230119800101001X" not in called and "53230119800101001X" not in state
     assert console.state().get_json()["current"]["person"].count("*") >= 8
+
+
+def test_pressing_start_twice_answers_a_conflict_not_a_server_error(
+    store: Store, clock: FrozenClock, client: Any
+) -> None:
+    hall = basic_hall(store, clock)
+    issue(client, hall, "a")
+    console = Console(client)
+    console.login("u1", 1)
+    ticket_id = console.window_op("call-next").get_json()["ticket"]["id"]
+    console.ticket_op(ticket_id, "start")
+
+    again = console.ticket_op(ticket_id, "start")
+
+    assert again.status_code == 409 and again.get_json()["code"] == "invalid_transition"
+    assert again.get_json()["status"] == 409 and "A001" in again.get_json()["detail"]
