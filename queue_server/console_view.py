@@ -31,6 +31,11 @@ from queue_server.models import Window
 from queue_server.models import WindowService
 
 
+# Earlier steps of the ticket the clerk should know about (the ticket log's notes, labelled).
+HISTORY_KINDS = {"transferred": "转移 transferred", "parked": "挂起 parked", "returned": "回到队列 returned",
+                 "reactivated": "过号后恢复 reactivated"}
+
+
 def window_by_number(session: Session, hall: Hall, number: int) -> Window:
     window = session.scalar(
         select(Window).where(Window.hall_id == hall.id, Window.number == number)
@@ -51,9 +56,9 @@ def _current(session: Session, hall: Hall, window: Window, now: datetime) -> dic
     )
     if ticket is None:
         return None
-    notes = [n for n in session.scalars(
-        select(TicketEvent.note).where(TicketEvent.ticket_id == ticket.id, TicketEvent.note != "")
-        .order_by(TicketEvent.id)
+    notes = [f"{HISTORY_KINDS[kind]} {note}".strip() for kind, note in session.execute(
+        select(TicketEvent.kind, TicketEvent.note).where(
+            TicketEvent.ticket_id == ticket.id, TicketEvent.kind.in_(HISTORY_KINDS)).order_by(TicketEvent.id)
     )]
     return {
         "id": ticket.id, "number": ticket.ticket_no, "status": ticket.status.value,
