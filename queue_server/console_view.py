@@ -30,7 +30,6 @@ from queue_server.models import TicketStatus
 from queue_server.models import Window
 from queue_server.models import WindowService
 
-
 # Earlier steps of the ticket the clerk should know about (the ticket log's notes, labelled).
 HISTORY_KINDS = {"transferred": "转移 transferred", "parked": "挂起 parked", "returned": "回到队列 returned",
                  "reactivated": "过号后恢复 reactivated"}
