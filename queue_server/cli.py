@@ -59,6 +59,8 @@ def cmd_demo(settings: Settings, _: argparse.Namespace) -> int:
         f"staff token:   {creds.staff_token}   (window 1)\n"
         f"manager token: {creds.manager_token}\n"
         f"display token: {creds.display_token}\n"
+        f"rater token:   {creds.rater_token}   (window 1 tablet: /staff/rater#token=<it>)\n"
+        "staff console: /staff/login (工号 + password, pick the window)\n"
     )
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as fh:

@@ -150,3 +150,20 @@ def test_outbox_exports_unreported_ratings_until_marked_reported(
     assert [r["level"] for r in before] == [1, 3] and marked == {"marked": 1}
     assert [r["level"] for r in after] == [3]
     assert clerk.status_code == 403
+
+
+def test_citizen_phone_page_offers_the_five_levels(store: Store, clock: FrozenClock, client: Any) -> None:
+    rh = rating_hall(store, clock, client)
+    ticket = serve_one(rh, client)
+
+    page = client.get(f"/rate/{ticket['track_token']}").get_data(as_text=True)
+
+    assert all(name in page for name in ("非常满意", "满意", "基本满意", "不满意", "非常不满意"))
+    assert f'data-track="{ticket["track_token"]}"' in page
+
+
+def test_openapi_document_lists_the_console_and_rating_routes(client: Any) -> None:
+    paths = client.get("/api/v1/openapi.json").get_json()["paths"]
+
+    assert {"/halls/{hall}/windows/{number}/console", "/rating/pending", "/rating", "/track/{token}/rating",
+            "/halls/{hall}/evaluation-cases", "/halls/{hall}/ratings/outbox"} <= set(paths)
