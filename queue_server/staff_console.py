@@ -110,7 +110,11 @@ def _sign_in() -> Response:
 
 @bp.post("/staff/logout")
 def logout() -> Any:
-    web_session.check_csrf(request.form.get("csrf_token"))
+    try:
+        web_session.check_csrf(request.form.get("csrf_token"))
+    except errors.CsrfFailed:
+        # A stale page (session gone or replaced): show the console, which sends a signed-out clerk to login.
+        return redirect(url_for("staff.console"))
     hq = services()
     with hq.store.read_session() as session:
         who = web_session.principal_for_session(session)

@@ -65,9 +65,17 @@ def test_two_clerks_calling_at_once_on_a_shared_service_never_get_the_same_ticke
                       headers={"Authorization": f"Bearer {kiosk}"}, timeout=5).raise_for_status()
     clerks = [signed_in(server.url, "u1", 1), signed_in(server.url, "u2", 2)]
     got: dict[int, list[str]] = {1: [], 2: []}
+    failures: list[BaseException] = []
     barrier = threading.Barrier(2)
 
     def work(window: int, http: requests.Session, csrf: str) -> None:
+        try:
+            press(window, http, csrf)
+        except BaseException as exc:  # surfaced by the main thread's assert below
+            failures.append(exc)
+            barrier.abort()
+
+    def press(window: int, http: requests.Session, csrf: str) -> None:
         headers = {"X-CSRF-Token": csrf}
         for _ in range(TICKETS // 2):
             barrier.wait(timeout=10)  # both press F1 at the same moment, every round
@@ -86,5 +94,6 @@ def test_two_clerks_calling_at_once_on_a_shared_service_never_get_the_same_ticke
     for t in threads:
         t.join(timeout=60)
 
+    assert failures == []
     assert not set(got[1]) & set(got[2])
     assert sorted(got[1] + got[2]) == [f"B{n:03d}" for n in range(1, TICKETS + 1)]

@@ -120,3 +120,14 @@ def test_away_stops_calls_until_the_clerk_is_back(store: Store, clock: FrozenClo
     assert away.get_json()["state"] == "away"
     assert refused.status_code == 409 and refused.get_json()["code"] == "window_not_open"
     assert called.status_code == 200 and called.get_json()["ticket"]["number"] == "A001"
+
+
+def test_sign_out_from_a_stale_page_does_not_sign_anyone_out(store: Store, clock: FrozenClock, client: Any) -> None:
+    basic_hall(store, clock)
+    console = Console(client)
+    console.login("u1", 1)
+
+    resp = client.post("/staff/logout", data={"csrf_token": "stale"})
+
+    assert resp.status_code == 302 and resp.headers["Location"].endswith("/staff")
+    assert console.state().get_json()["window"]["staff"] == "u1"
