@@ -279,15 +279,19 @@
     }
     busy = true;
     cancelAutoCall();
+    let text = null;
+    let failed = false;
     try {
-      const text = await ops[op]();
-      if (text) say(text, "ok");
+      text = await ops[op]();
     } catch (e) {
-      say(e.message, "error");
-    } finally {
-      busy = false;
-      await refresh();
+      text = e.message;
+      failed = true;
     }
+    // Re-read before accepting the next key and before saying what happened: a key pressed on a stale view
+    // would act on the ticket that just left the window.
+    await refresh();
+    busy = false;
+    if (text) say(text, failed ? "error" : "ok");
   }
 
   // ---- auto-call: when the window is free and open, call the next ticket after N seconds ----
