@@ -43,7 +43,7 @@ def list_windows(hall: str) -> Any:
 @route("GET", "/halls/{hall}/events", "Events after a seq, in order (the replay the realtime feed uses)",
        responses={200: [EventOut]}, query={"after": {"type": "integer", "minimum": 0}})
 def list_events(hall: str) -> Any:
-    principal().require(hall, Role.DISPLAY, Role.STAFF, Role.MANAGER, Role.ADMIN, Role.KIOSK)
+    principal().require(hall, Role.DISPLAY, Role.STAFF, Role.MANAGER, Role.ADMIN, Role.KIOSK, Role.RATER)
     after = request.args.get("after", "0")
     after_seq = int(after) if after.isdigit() else 0
     with services().store.read_session() as session:

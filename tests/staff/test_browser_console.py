@@ -145,6 +145,19 @@ def test_errors_show_as_a_chinese_message(live: Live, browser_page: Page) -> Non
     expect(page.locator("#message")).to_have_text("号票不存在：找不到该号票。")
 
 
+def test_auto_call_calls_the_next_ticket_when_the_window_is_free(live: Live, browser_page: Page) -> None:
+    page = browser_page
+    sign_in_with_keyboard(page, live.server.url)
+    page.locator("#autocall-s").fill("3")
+    page.locator("#autocall-s").dispatch_event("change")
+    page.locator("#autocall").check()
+
+    live.issue("b")
+
+    # Polling (3 s) sees the ticket, then the 3 s auto-call delay runs out.
+    expect(page.locator("#current-body .number")).to_have_text("B001", timeout=15_000)
+
+
 def test_rating_tablet_shows_the_levels_after_finish_and_records_a_rating(
     live: Live, browser_page: Page
 ) -> None:
