@@ -66,7 +66,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
 
     @app.errorhandler(LoginRequired)
     def _login_required(_: LoginRequired) -> Response:
-        return problems.generic("login_required")
+        response = problems.generic("login_required")
+        response.headers["WWW-Authenticate"] = 'Bearer realm="hallq"'  # RFC 6750: say which scheme to use
+        return response
 
     app.register_blueprint(api_bp)
     app.register_blueprint(staff_bp)

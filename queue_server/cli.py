@@ -10,6 +10,8 @@ import getpass
 import logging
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from sqlalchemy import select
 
@@ -32,22 +34,29 @@ from queue_server.store import make_store
 DEMO_CREDENTIALS = "demo-credentials.txt"
 
 
-def _store(settings: Settings) -> Store:
-    return make_store(settings.database_url)
+@contextmanager
+def _store(settings: Settings) -> Iterator[Store]:
+    """The database for one command; its connections are closed when the command ends (a leaked PostgreSQL
+    connection outlives the command in a long-lived caller such as a test run or `make run`)."""
+    store = make_store(settings.database_url)
+    try:
+        yield store
+    finally:
+        store.dispose()
 
 
 def cmd_init(settings: Settings, _: argparse.Namespace) -> int:
-    store = _store(settings)
-    migrate.upgrade(store.writer)
-    print(f"database ready: {store.writer.url.render_as_string(hide_password=True)}", file=sys.stderr)
+    with _store(settings) as store:
+        migrate.upgrade(store.writer)
+        print(f"database ready: {store.writer.url.render_as_string(hide_password=True)}", file=sys.stderr)
     return 0
 
 
 def cmd_demo(settings: Settings, _: argparse.Namespace) -> int:
-    store = _store(settings)
-    migrate.upgrade(store.writer)
-    with store.transaction() as session:
-        creds = load_demo(session, SystemClock().now())
+    with _store(settings) as store:
+        migrate.upgrade(store.writer)
+        with store.transaction() as session:
+            creds = load_demo(session, SystemClock().now())
     path = settings.instance_path / DEMO_CREDENTIALS
     if creds is None:
         print("demo hall cxz already loaded", file=sys.stderr)
@@ -81,9 +90,8 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_token_create(settings: Settings, args: argparse.Namespace) -> int:
-    store = _store(settings)
     role = Role(args.role)
-    with store.transaction() as session:
+    with _store(settings) as store, store.transaction() as session:
         hall = session.scalar(select(Hall).where(Hall.code == args.hall))
         if hall is None:
             raise errors.HallNotFound(hall=args.hall)
@@ -95,7 +103,8 @@ def cmd_token_create(settings: Settings, args: argparse.Namespace) -> int:
         staff = None
         if args.user:
             staff = session.scalar(select(Staff).where(Staff.user_no == args.user))
-            if staff is None:
+            # A token must not act as a member of another hall's staff.
+            if staff is None or staff.hall_id not in (None, hall.id):
                 raise errors.StaffNotFound(user=args.user)
         if role in (Role.STAFF, Role.RATER) and window is None:
             print("a staff or rater token needs --window N (it acts only for its own window)", file=sys.stderr)
@@ -107,17 +116,19 @@ def cmd_token_create(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_user_create(settings: Settings, args: argparse.Namespace) -> int:
-    store = _store(settings)
     password = args.password or os.environ.get("HALLQ_PASSWORD") or getpass.getpass("password: ")
     if len(password) < 8:
         print("password must have at least 8 characters", file=sys.stderr)
         return 1
-    with store.transaction() as session:
+    with _store(settings) as store, store.transaction() as session:
         hall = None
         if args.hall:
             hall = session.scalar(select(Hall).where(Hall.code == args.hall))
             if hall is None:
                 raise errors.HallNotFound(hall=args.hall)
+        if session.scalar(select(Staff.id).where(Staff.user_no == args.user)) is not None:
+            print(f"user {args.user} already exists", file=sys.stderr)
+            return 1
         session.add(Staff(hall_id=hall.id if hall else None, user_no=args.user, name=args.name or args.user,
                           password_hash=hash_password(password), role=Role(args.role)))
     print(f"user {args.user} created", file=sys.stderr)

@@ -407,10 +407,10 @@ class TicketLeg(Base):
     called_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    end: Mapped[str] = mapped_column(String(16))  # finished|transferred|no_show|cancelled|expired
+    end: Mapped[str] = mapped_column(String(16))  # finished|transferred|parked|no_show|cancelled|expired
     outcome: Mapped[str | None] = mapped_column(String(16))
     wait_s: Mapped[int | None] = mapped_column(Integer)  # queued -> first call
-    service_s: Mapped[int | None] = mapped_column(Integer)  # start (or call) -> end, for finished/transferred
+    service_s: Mapped[int | None] = mapped_column(Integer)  # start (or call) -> end, for finished/transferred/parked
     # Hall-local hour the leg ended in: estimates prefer samples from the same hour of day.
     local_hour: Mapped[int] = mapped_column(Integer, default=0)
 

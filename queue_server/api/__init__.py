@@ -13,9 +13,11 @@ from flask import Blueprint
 from flask import current_app
 from flask import jsonify
 from flask import request
+from flask.blueprints import BlueprintSetupState
 from pydantic import BaseModel
 from werkzeug.exceptions import BadRequest
 from werkzeug.exceptions import UnsupportedMediaType
+from werkzeug.routing import BaseConverter
 
 from queue_server import web_session
 from queue_server.api.openapi import OPERATIONS
@@ -49,21 +51,46 @@ def services() -> Services:
     return current_app.extensions["hallq"]  # type: ignore[no-any-return]
 
 
+class CodeConverter(BaseConverter):
+    """Hall codes and track tokens in paths: letters, digits, `_.-`, at most 64. Anything else is 404 before it
+    reaches the database (PostgreSQL refuses NUL bytes with an error, not an empty result)."""
+
+    regex = r"[A-Za-z0-9_.\-]{1,64}"
+
+
+@bp.record_once
+def _converters(state: BlueprintSetupState) -> None:
+    state.app.url_map.converters.setdefault("code", CodeConverter)
+
+
+# Path parameter kinds: Flask converter and OpenAPI schema. Numbers past the column's range are 404, never a
+# database overflow: window numbers are 32-bit columns, ids 64-bit.
+PATH_KINDS: dict[str, tuple[str, dict[str, Any]]] = {
+    "": ("code", {"type": "string", "pattern": "^[A-Za-z0-9_.-]{1,64}$"}),
+    "int": (f"int(min=1, max={2**31 - 1})", {"type": "integer", "format": "int32", "minimum": 1,
+                                             "maximum": 2**31 - 1}),
+    "id": (f"int(min=1, max={2**63 - 1})", {"type": "integer", "format": "int64", "minimum": 1,
+                                            "maximum": 2**63 - 1}),
+}
+
+
 def route(
     method: str, path: str, summary: str, *, request_model: type[BaseModel] | None = None,
     responses: dict[int, Any] | None = None, public: bool = False, query: dict[str, dict[str, Any]] | None = None,
     body_required: bool = True,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Register a Flask route and its OpenAPI operation from one declaration. Path uses {name} or {name:int}."""
+    """Register a Flask route and its OpenAPI operation from one declaration.
+
+    Path parameters: {name} (a code or token), {name:int} (a window number) or {name:id} (a row id)."""
     params = dict(re.findall(r"{(\w+)(?::(\w+))?}", path))
-    flask_path = re.sub(r"{(\w+):int}", r"<int:\1>", path).replace("{", "<").replace("}", ">")
-    openapi_path = re.sub(r"{(\w+):int}", r"{\1}", path)
+    flask_path = re.sub(r"{(\w+)(?::(\w+))?}", lambda m: f"<{PATH_KINDS[m[2] or ''][0]}:{m[1]}>", path)
+    openapi_path = re.sub(r"{(\w+):\w+}", r"{\1}", path)
 
     def wrap(fn: Callable[..., Any]) -> Callable[..., Any]:
         OPERATIONS.append(Operation(
             method=method, path=openapi_path, summary=summary, operation_id=fn.__name__,
             request=request_model, responses=responses or {200: None}, public=public,
-            path_params={k: ("integer" if v == "int" else "string") for k, v in params.items()},
+            path_params={k: dict(PATH_KINDS[v][1]) for k, v in params.items()},
             query=query or {}, body_required=body_required,
         ))
         bp.add_url_rule(flask_path, endpoint=fn.__name__, view_func=fn, methods=[method])
@@ -108,7 +135,7 @@ def body(model: type[M], *, optional: bool = False) -> M:
         raise UnsupportedMediaType()
     try:
         data = json.loads(raw)
-    except ValueError as exc:  # includes UnicodeDecodeError
+    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError; 30k nested [ recurse
         raise BadRequest() from exc
     return model.model_validate(data)  # a non-object body fails validation: 422 with the reason
 

@@ -15,6 +15,7 @@ from queue_server.api import route
 from queue_server.api import services
 from queue_server.api.schemas import EmptyBody
 from queue_server.api.schemas import EventOut
+from queue_server.api.schemas import EventsQuery
 from queue_server.api.schemas import ServiceOut
 from queue_server.api.schemas import TrackOut
 from queue_server.api.schemas import WindowOut
@@ -41,13 +42,13 @@ def list_windows(hall: str) -> Any:
 
 
 @route("GET", "/halls/{hall}/events", "Events after a seq, in order (the replay the realtime feed uses)",
-       responses={200: [EventOut]}, query={"after": {"type": "integer", "minimum": 0}})
+       responses={200: [EventOut]}, query={"after": EventsQuery.model_json_schema()["properties"]["after"]})
 def list_events(hall: str) -> Any:
     principal().require(hall, Role.DISPLAY, Role.STAFF, Role.MANAGER, Role.ADMIN, Role.KIOSK, Role.RATER)
-    after = request.args.get("after", "0")
-    after_seq = int(after) if after.isdigit() else 0
+    # A bad `after` is 422 naming the field: silently replaying from 0 would hide a client bug.
+    query = EventsQuery.model_validate(request.args.to_dict())
     with services().store.read_session() as session:
-        return jsonify(snapshots.events_after(session, snapshots.hall_by_code(session, hall), after_seq))
+        return jsonify(snapshots.events_after(session, snapshots.hall_by_code(session, hall), query.after))
 
 
 def track_out(tracked: snapshots.Tracked) -> dict[str, Any]:

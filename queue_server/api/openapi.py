@@ -28,7 +28,7 @@ class Operation:
     request: type[BaseModel] | None = None
     responses: dict[int, type[BaseModel] | list[type[BaseModel]] | None] = field(default_factory=dict)
     public: bool = False
-    path_params: dict[str, str] = field(default_factory=dict)  # name -> "string" | "integer"
+    path_params: dict[str, dict[str, Any]] = field(default_factory=dict)  # name -> JSON schema
     query: dict[str, dict[str, Any]] = field(default_factory=dict)
     body_required: bool = True
 
@@ -52,8 +52,8 @@ def document() -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
     for op in OPERATIONS:
         params = [
-            {"name": name, "in": "path", "required": True, "schema": {"type": kind}}
-            for name, kind in op.path_params.items()
+            {"name": name, "in": "path", "required": True, "schema": schema}
+            for name, schema in op.path_params.items()
         ] + [{"name": name, "in": "query", "required": False, "schema": schema} for name, schema in op.query.items()]
         spec: dict[str, Any] = {"summary": op.summary, "operationId": op.operation_id, "parameters": params,
                                 "responses": {}}

@@ -40,9 +40,6 @@ HTTP_CODES = {400: "bad_request", 401: "login_required", 404: "not_found", 405: 
               413: "payload_too_large", 415: "unsupported_media_type"}
 
 
-RESERVED_MEMBERS = frozenset({"type", "title", "status", "detail", "code", "instance"})
-
-
 def problem(code: str, status: int, title: str, detail: str, **extra: Any) -> Response:
     body = {"type": f"/problems/{code}", "title": title, "status": status, "detail": detail, "code": code,
             "instance": request.path, **extra}
@@ -56,11 +53,21 @@ def generic(code: str, **extra: Any) -> Response:
     return problem(code, status, gettext(title), gettext(detail), **extra)
 
 
+# Members RFC 9457 and our envelope own; an error's data field of the same name must not replace them.
+RESERVED = frozenset({"type", "title", "status", "detail", "code", "instance", "errors", "request_id"})
+
+
+def extension_members(data: dict[str, Any]) -> dict[str, Any]:
+    """An error's data as extension members: scalars only; a reserved name gets a `current_` prefix
+    (invalid_transition's ticket `status` becomes `current_status`, the HTTP `status` stays the HTTP status)."""
+    return {
+        (f"current_{k}" if k in RESERVED else k): v
+        for k, v in data.items() if isinstance(v, str | int | float | bool) or v is None
+    }
+
+
 def from_error(exc: errors.HallqError) -> Response:
-    # A data field named like an RFC 9457 member (invalid_transition's `status`) must not clobber it; it still
-    # appears in the detail text.
-    data = {k: v for k, v in exc.data.items()
-            if (isinstance(v, str | int | float | bool) or v is None) and k not in RESERVED_MEMBERS}
+    data = extension_members(exc.data)
     return problem(exc.code, exc.status, gettext(exc.title), exc.render_detail(gettext), **data)
 
 
@@ -86,7 +93,12 @@ def register(app: Flask) -> None:
         code = HTTP_CODES.get(exc.code or 500)
         if code is None:
             return problem("http_error", exc.code or 500, exc.name, exc.description or "")
-        return generic(code)
+        response = generic(code)
+        # 405 must say what is allowed (RFC 9110 §15.5.6); werkzeug puts it in the exception's headers.
+        for name, value in exc.get_headers():
+            if name.lower() == "allow":
+                response.headers["Allow"] = value
+        return response
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Response:

@@ -109,7 +109,9 @@ def call_next(hall: str, number: int) -> Any:
         acting_window_id=_acting_window(who),
     )
     if done.value is None:
-        return Response(status=204)
+        empty = Response(status=204)
+        del empty.headers["Content-Type"]  # no content, so no content type (werkzeug adds text/html by default)
+        return empty
     return jsonify(done.value)
 
 
@@ -159,7 +161,10 @@ def resume_window(hall: str, number: int) -> Any:
     return jsonify(done.value)
 
 
-def _ticket_action(ticket_id: int, op: Callable[..., Any], **kwargs: Any) -> Any:
+def _ticket_action(ticket_id: int, op: Callable[..., Any], args: Callable[[], dict[str, Any]] | None = None) -> Any:
+    """Authorise, then read the body (`args` parses it into op arguments), then run `op` on the ticket.
+
+    Credentials come first, as on every route: without one the answer is 401 whatever the body holds."""
     who = principal()
     hq = services()
     with hq.store.read_session() as session:
@@ -169,6 +174,7 @@ def _ticket_action(ticket_id: int, op: Callable[..., Any], **kwargs: Any) -> Any
             raise errors.TicketNotFound(ticket=ticket_id)
         hall = hall_row.code
     who.require(hall, *CALLERS)
+    kwargs = args() if args is not None else {}
 
     def respond(session: Session, ticket: Ticket) -> dict[str, Any]:
         hall_row = session.get(Hall, ticket.hall_id)
@@ -180,13 +186,17 @@ def _ticket_action(ticket_id: int, op: Callable[..., Any], **kwargs: Any) -> Any
     return jsonify(done.value)
 
 
+def _no_body() -> dict[str, Any]:
+    body(EmptyBody, optional=True)
+    return {}
+
+
 def _simple(verb: str, op: Callable[..., Any], summary: str) -> None:
     def action(ticket_id: int) -> Any:
-        body(EmptyBody, optional=True)
-        return _ticket_action(ticket_id, op)
+        return _ticket_action(ticket_id, op, _no_body)
 
     action.__name__ = f"ticket_{verb.replace('-', '_')}"
-    route("POST", f"/tickets/{{ticket_id:int}}/{verb}", summary, request_model=EmptyBody, body_required=False,
+    route("POST", f"/tickets/{{ticket_id:id}}/{verb}", summary, request_model=EmptyBody, body_required=False,
           responses={200: CallOut})(action)
 
 
@@ -198,22 +208,33 @@ _simple("resume", engine.resume, "Return a parked ticket to the queue")
 _simple("cancel", engine.cancel, "Cancel a ticket")
 
 
-@route("POST", "/tickets/{ticket_id:int}/finish", "Finish with an outcome (办结/退办/咨询), from called or serving",
+def _finish_args() -> dict[str, Any]:
+    req = body(FinishRequest, optional=True)
+    return {"outcome": req.outcome, "case_no": req.case_no}
+
+
+@route("POST", "/tickets/{ticket_id:id}/finish", "Finish with an outcome (办结/退办/咨询), from called or serving",
        request_model=FinishRequest, body_required=False, responses={200: CallOut})
 def ticket_finish(ticket_id: int) -> Any:
-    req = body(FinishRequest, optional=True)
-    return _ticket_action(ticket_id, engine.finish, outcome=req.outcome, case_no=req.case_no)
+    return _ticket_action(ticket_id, engine.finish, _finish_args)
 
 
-@route("POST", "/tickets/{ticket_id:int}/park", "Park the ticket; it returns after `minutes` or by hand",
+def _park_args() -> dict[str, Any]:
+    return {"minutes": body(ParkRequest, optional=True).minutes}
+
+
+@route("POST", "/tickets/{ticket_id:id}/park", "Park the ticket; it returns after `minutes` or by hand",
        request_model=ParkRequest, body_required=False, responses={200: CallOut})
 def ticket_park(ticket_id: int) -> Any:
-    req = body(ParkRequest, optional=True)
-    return _ticket_action(ticket_id, engine.park, minutes=req.minutes)
+    return _ticket_action(ticket_id, engine.park, _park_args)
 
 
-@route("POST", "/tickets/{ticket_id:int}/transfer", "Transfer to another service or window, keeping number and "
+def _transfer_args() -> dict[str, Any]:
+    req = body(TransferRequest)
+    return {"service_code": req.service, "window_number": req.window}
+
+
+@route("POST", "/tickets/{ticket_id:id}/transfer", "Transfer to another service or window, keeping number and "
        "queue time", request_model=TransferRequest, responses={200: CallOut})
 def ticket_transfer(ticket_id: int) -> Any:
-    req = body(TransferRequest)
-    return _ticket_action(ticket_id, engine.transfer, service_code=req.service, window_number=req.window)
+    return _ticket_action(ticket_id, engine.transfer, _transfer_args)

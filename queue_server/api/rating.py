@@ -112,7 +112,9 @@ def alert_overdue_cases(hall: str) -> Any:
     return jsonify(hq.runtime.execute(engine.alert_overdue, hall=hall, after=respond).value)
 
 
-def _case_action(case_id: int, op: Any, **kwargs: Any) -> Any:
+def _case_action(case_id: int, op: Any, model: type[CaseActionRequest] | type[AppealDecisionRequest],
+                 **kwargs: Any) -> Any:
+    """Credential first, then the case's hall, then the body (a refusal never depends on the body)."""
     who = principal()
     hq = services()
     with hq.store.read_session() as session:
@@ -122,6 +124,10 @@ def _case_action(case_id: int, op: Any, **kwargs: Any) -> Any:
             raise errors.CaseNotFound(case=case_id)
         hall = hall_row.code
     who.require(hall, *CASE_ROLES)
+    req = body(model)
+    kwargs = {"note": req.note, **kwargs}
+    if isinstance(req, AppealDecisionRequest):
+        kwargs["upheld"] = req.upheld
 
     def respond(session: Session, case: EvaluationCase) -> dict[str, Any]:
         row = session.get(Hall, case.hall_id)
@@ -134,8 +140,7 @@ def _case_action(case_id: int, op: Any, **kwargs: Any) -> Any:
 
 def _step(verb: str, action: str, summary: str) -> None:
     def step(case_id: int) -> Any:
-        req = body(CaseActionRequest)
-        return _case_action(case_id, engine.case_step, action=action, note=req.note)
+        return _case_action(case_id, engine.case_step, CaseActionRequest, action=action)
 
     step.__name__ = f"case_{action}"
     route("POST", f"/evaluation-cases/{{case_id:int}}/{verb}", summary, request_model=CaseActionRequest,
@@ -152,8 +157,7 @@ _step("appeal", "appeal", "申诉: the department appeals the rating as maliciou
        "申诉复核: upheld excludes the rating; rejected reopens the case",
        request_model=AppealDecisionRequest, responses={200: CaseOut})
 def case_decide_appeal(case_id: int) -> Any:
-    req = body(AppealDecisionRequest)
-    return _case_action(case_id, engine.decide_appeal, upheld=req.upheld, note=req.note)
+    return _case_action(case_id, engine.decide_appeal, AppealDecisionRequest)
 
 
 @route("GET", "/halls/{hall}/ratings/outbox", "Ratings (表9 records) not yet reported to the provincial system",

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Annotated
 from typing import Literal
 
 from pydantic import BaseModel
 from pydantic import ConfigDict
 from pydantic import Field
+from pydantic import field_validator
 
 Code = Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_.-]+$")
 
@@ -14,6 +16,19 @@ Code = Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_.-]+$")
 class Body(BaseModel):
     # Unknown fields are ignored so an older kiosk keeps working against a newer server.
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+    @field_validator("*")
+    @classmethod
+    def _storable_text(cls, value: object) -> object:
+        """Refuse text no database stores: NUL (PostgreSQL errors on it) and lone surrogates (not UTF-8)."""
+        if isinstance(value, str):
+            if "\x00" in value:
+                raise ValueError("must not contain NUL characters")
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                raise ValueError("must be valid Unicode text") from exc
+        return value
 
 
 class IssueRequest(Body):
@@ -50,6 +65,13 @@ class CallSpecificRequest(Body):
 
 class EmptyBody(Body):
     pass
+
+
+class EventsQuery(BaseModel):
+    """?after=<seq>: events with a larger seq; 0 (the default) replays from the start."""
+
+    model_config = ConfigDict(extra="ignore")
+    after: int = Field(default=0, ge=0, le=2**63 - 1)
 
 
 class TicketOut(BaseModel):
@@ -244,13 +266,14 @@ class ConsoleOut(BaseModel):
 
 
 ReasonText = Field(default="", max_length=500)
+RowId = Annotated[int, Field(ge=1, le=2**53)]  # a database id; 2**53 keeps it exact in JavaScript
 
 
 class RateRequest(Body):
-    level: int = Field(description="GB/T 39046 A.8 code: 1 非常满意 … 5 非常不满意")
-    tags: list[str] = Field(default_factory=list, max_length=6)
+    level: int = Field(ge=-1000, le=1000, description="GB/T 39046 A.8 code: 1 非常满意 … 5 非常不满意")
+    tags: list[Annotated[str, Field(max_length=16)]] = Field(default_factory=list, max_length=6)
     text: str = ReasonText
-    leg_id: int | None = Field(default=None, description="the pending leg the tablet shows (device only)")
+    leg_id: RowId | None = Field(default=None, description="the pending leg the tablet shows (device only)")
 
 
 class RatingOut(BaseModel):
@@ -319,7 +342,7 @@ class CaseOut(BaseModel):
 
 
 class MarkReportedRequest(Body):
-    ids: list[int] = Field(min_length=1, max_length=1000)
+    ids: list[RowId] = Field(min_length=1, max_length=1000)
 
 
 class MarkReportedOut(BaseModel):

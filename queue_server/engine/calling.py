@@ -49,7 +49,7 @@ def return_due_parked(session: Session, hall: Hall, now: datetime) -> list[event
     ).all()
     out = []
     for ticket in due:
-        ticket.status, ticket.parked_until = TicketStatus.WAITING, None
+        ticket.status, ticket.parked_until, ticket.leg_queued_at = TicketStatus.WAITING, None, now
         log(session, ticket, "returned", now, "auto")
         out.append(ticket_event(events.TICKET_RETURNED, ticket))
     return out

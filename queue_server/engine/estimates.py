@@ -41,6 +41,8 @@ def _recent_mean(session: Session, service: Service, since: datetime, hour: int 
             TicketLeg.service_id == service.id,
             TicketLeg.ended_at >= since,
             TicketLeg.service_s.is_not(None),
+            # A parked leg is half a service; counting it would pull the mean down.
+            TicketLeg.end != "parked",
             *([TicketLeg.local_hour == hour] if hour is not None else []),
         )
         .order_by(TicketLeg.ended_at.desc())

@@ -67,6 +67,10 @@ def park(
     ticket = load_ticket(session, hall, ticket_id)
     require_window(ticket, acting_window_id)
     ticket.require("parked", TicketStatus.CALLED, TicketStatus.SERVING)
+    # Close the handled stretch as its own leg: the return is a fresh wait and a fresh handling, so neither the
+    # park nor the first handling leaks into the next leg's wait_s/service_s.
+    close_leg(session, ticket, "parked", now)
+    ticket.called_at, ticket.started_at, ticket.leg_queued_at = None, None, now
     ticket.status = TicketStatus.PARKED
     ticket.parked_until = now + min(timedelta(minutes=minutes), MAX_PARK) if minutes else None
     # The ticket comes back to the window that parked it: the clerk already knows the case.
@@ -83,7 +87,7 @@ def resume(
     ticket = load_ticket(session, hall, ticket_id)
     require_window(ticket, acting_window_id)
     ticket.require("returned", TicketStatus.PARKED)
-    ticket.status, ticket.parked_until = TicketStatus.WAITING, None
+    ticket.status, ticket.parked_until, ticket.leg_queued_at = TicketStatus.WAITING, None, now
     log(session, ticket, "returned", now, "manual")
     return events.Outcome(ticket, (ticket_event(events.TICKET_RETURNED, ticket),
                                    stats_event(session, hall, [ticket.service], now)))

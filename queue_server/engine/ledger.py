@@ -66,7 +66,7 @@ def close_leg(session: Session, ticket: Ticket, end: str, at: datetime) -> None:
     tz = hall.timezone if hall is not None else "Asia/Shanghai"
     first_call = ticket.called_at
     handling_from = ticket.started_at or ticket.called_at
-    served = end in {"finished", "transferred"} and handling_from is not None
+    served = end in {"finished", "transferred", "parked"} and handling_from is not None
     session.add(
         TicketLeg(
             ticket_id=ticket.id, hall_id=ticket.hall_id, service_on=ticket.service_on,

@@ -5,7 +5,8 @@ Rules, in order:
    window's ratio — after `ratio` normal calls a waiting priority ticket goes next — so neither class starves.
 2. Inside the class, a queue head that has waited past the hall's escalation limit goes first (longest wait).
 3. Otherwise the longest wait weighted by the window profile (waited time x weight); services of weight 0 are
-   served only when nothing else waits. Priority tickets order by category weight, then queue time.
+   served only when nothing else waits, priority tickets included. Priority tickets order by category weight,
+   then queue time.
 Ties fall to the profile order, then the queue time, then the ticket id, so the order is total and FIFO holds
 within a service and class.
 """
@@ -91,12 +92,16 @@ def rank(
             return (3, -waited, position(t), t.queued_at, t.id)
         return (2, -waited * w, position(t), t.queued_at, t.id)
 
-    priority = sorted((t for t in tickets if is_priority(t, services)), key=key)
-    normal = sorted((t for t in tickets if not is_priority(t, services)), key=key)
+    # Weight 0 means "only when nothing else waits", so those tickets stand behind both classes (a priority
+    # ticket included), unless they escalated.
+    last = sorted((t for t in tickets if key(t)[0] == 3), key=key)
+    rest = [t for t in tickets if key(t)[0] != 3]
+    priority = sorted((t for t in rest if is_priority(t, services)), key=key)
+    normal = sorted((t for t in rest if not is_priority(t, services)), key=key)
     # Priority first only when its turn has come by the ratio, or nothing normal waits.
     first, second = (priority, normal) if priority and (not normal or window.normal_streak >= ratio) else (
         normal, priority)
-    return first + second
+    return first + second + last
 
 
 def candidates(session: Session, hall: Hall, window: Window, now: datetime) -> Iterator[Ticket]:

@@ -33,6 +33,8 @@ pytestmark = pytest.mark.slow
 ISSUERS = 64
 PER_ISSUER = 8
 WINDOWS = 8
+# Generous: two processes contending for one SQLite file wait in its busy handler, which sleeps in coarse steps.
+REQUEST_TIMEOUT_S = 120
 
 
 @dataclass(frozen=True)
@@ -73,7 +75,7 @@ def issue_many(url: str, token: str, count: int, worker: int) -> list[tuple[int,
         http.headers["Authorization"] = f"Bearer {token}"
         for i in range(count):
             service = "a" if (worker + i) % 2 == 0 else "b"
-            resp = http.post(f"{url}/api/v1/halls/cc/tickets", json={"service": service}, timeout=30)
+            resp = http.post(f"{url}/api/v1/halls/cc/tickets", json={"service": service}, timeout=REQUEST_TIMEOUT_S)
             out.append((resp.status_code, service, resp.json().get("number", "")))
     return out
 
@@ -127,13 +129,15 @@ def test_eight_windows_calling_at_once_never_share_a_ticket(live_hall: Hall) -> 
         with requests.Session() as http:
             http.headers["Authorization"] = f"Bearer {live_hall.staff[window]}"
             while True:
-                resp = http.post(f"{live_hall.url}/api/v1/halls/cc/windows/{window}/call-next", timeout=30)
+                resp = http.post(f"{live_hall.url}/api/v1/halls/cc/windows/{window}/call-next",
+                                 timeout=REQUEST_TIMEOUT_S)
                 if resp.status_code == 204:
                     return served
                 assert resp.status_code == 200, resp.text
                 ticket = resp.json()["ticket"]
                 served.append(ticket["id"])
-                done = http.post(f"{live_hall.url}/api/v1/tickets/{ticket['id']}/finish", json={}, timeout=30)
+                done = http.post(f"{live_hall.url}/api/v1/tickets/{ticket['id']}/finish", json={},
+                                 timeout=REQUEST_TIMEOUT_S)
                 assert done.status_code == 200, done.text
 
     with ThreadPoolExecutor(WINDOWS) as pool:

@@ -1,0 +1,234 @@
+"""Authorisation on every route: no or bad credential 401, wrong role 403 role_required, another window's staff
+403 window_not_assigned, another hall's manager 403 hall_not_allowed. Every refusal writes nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import update
+
+from queue_server.api.openapi import OPERATIONS
+from queue_server.auth import hash_token
+from queue_server.auth import mint_token
+from queue_server.clock import FrozenClock
+from queue_server.models import ApiToken
+from queue_server.models import Hall
+from queue_server.models import Role
+from queue_server.models import Staff
+from queue_server.store import Store
+from tests.api.footprint import footprint
+from tests.api.steps import act
+from tests.api.steps import assert_problem
+from tests.api.steps import called
+from tests.api.steps import issue
+from tests.factories import BasicHall
+from tests.factories import bearer
+
+# One sample request per operation; {ticket} is a ticket called to window 1. A new route must be added here.
+SAMPLES: dict[str, tuple[str, str, Any]] = {
+    "list_services": ("GET", "/api/v1/halls/t1/services", None),
+    "list_windows": ("GET", "/api/v1/halls/t1/windows", None),
+    "list_events": ("GET", "/api/v1/halls/t1/events?after=0", None),
+    "track": ("GET", "/api/v1/track/{token}", None),
+    "track_cancel": ("POST", "/api/v1/track/{token}/cancel", None),
+    "issue_ticket": ("POST", "/api/v1/halls/t1/tickets", {"service": "a"}),
+    "call_next": ("POST", "/api/v1/halls/t1/windows/1/call-next", None),
+    "call_specific": ("POST", "/api/v1/halls/t1/windows/1/call", {"ticket_no": "A002", "reason": "测试"}),
+    "pause_window": ("POST", "/api/v1/halls/t1/windows/1/pause", {"reason": "会议"}),
+    "resume_window": ("POST", "/api/v1/halls/t1/windows/1/resume", None),
+    "ticket_recall": ("POST", "/api/v1/tickets/{ticket}/recall", None),
+    "ticket_no_show": ("POST", "/api/v1/tickets/{ticket}/no-show", None),
+    "ticket_reactivate": ("POST", "/api/v1/tickets/{ticket}/reactivate", None),
+    "ticket_start": ("POST", "/api/v1/tickets/{ticket}/start", None),
+    "ticket_resume": ("POST", "/api/v1/tickets/{ticket}/resume", None),
+    "ticket_cancel": ("POST", "/api/v1/tickets/{ticket}/cancel", None),
+    "ticket_finish": ("POST", "/api/v1/tickets/{ticket}/finish", {"outcome": "done"}),
+    "ticket_park": ("POST", "/api/v1/tickets/{ticket}/park", {"minutes": 10}),
+    "ticket_transfer": ("POST", "/api/v1/tickets/{ticket}/transfer", {"service": "b"}),
+    # Staff console and 好差评 (issue 5). {case} is a 差评 case of window 2; {done_token} a finished, unrated ticket.
+    "window_console": ("GET", "/api/v1/halls/t1/windows/1/console", None),
+    "window_away": ("POST", "/api/v1/halls/t1/windows/1/away", None),
+    "window_back": ("POST", "/api/v1/halls/t1/windows/1/back", None),
+    "rating_pending": ("GET", "/api/v1/rating/pending", None),
+    "rating_submit": ("POST", "/api/v1/rating", {"level": 1}),
+    "track_rating": ("POST", "/api/v1/track/{done_token}/rating", {"level": 1}),
+    "list_cases": ("GET", "/api/v1/halls/t1/evaluation-cases", None),
+    "alert_overdue_cases": ("POST", "/api/v1/halls/t1/evaluation-cases/alert-overdue", None),
+    "case_follow_up": ("POST", "/api/v1/evaluation-cases/{case}/follow-up", {"note": "回访"}),
+    "case_rectify": ("POST", "/api/v1/evaluation-cases/{case}/rectify", {"note": "整改"}),
+    "case_feedback": ("POST", "/api/v1/evaluation-cases/{case}/feedback", {"note": "反馈"}),
+    "case_appeal": ("POST", "/api/v1/evaluation-cases/{case}/appeal", {"note": "申诉"}),
+    "case_decide_appeal": ("POST", "/api/v1/evaluation-cases/{case}/decide-appeal", {"note": "复核", "upheld": False}),
+    "ratings_outbox": ("GET", "/api/v1/halls/t1/ratings/outbox", None),
+    "ratings_mark_reported": ("POST", "/api/v1/halls/t1/ratings/outbox/mark-reported", {"ids": [1]}),
+}
+# Routes only a window's rating tablet may use: they carry no hall in the path, so any other role is 403
+# role_required there (also another hall's manager).
+RATER_ONLY = ["rating_pending", "rating_submit"]
+PUBLIC = {op.operation_id for op in OPERATIONS if op.public}
+PROTECTED = [op.operation_id for op in OPERATIONS if not op.public]
+WINDOW_ACTIONS = ["call_next", "call_specific", "pause_window", "resume_window", "ticket_recall", "ticket_no_show",
+                  "ticket_start", "ticket_resume", "ticket_cancel", "ticket_finish", "ticket_park", "ticket_transfer"]
+
+
+def _scene(client: Any, hall: BasicHall) -> dict[str, str]:
+    """A1 called to window 1 (its id is {ticket}), A2 waiting (its track token is {token}); at window 2 B001
+    finished and rated 5 (its case is {case}) and B002 finished, not rated (its track token is {done_token})."""
+    issue(client, hall.kiosk)
+    waiting = issue(client, hall.kiosk)
+    ticket = called(client, hall.staff1)
+    finished = []
+    for _ in range(2):
+        issued = issue(client, hall.kiosk, "b")
+        b = called(client, hall.staff2, window=2)
+        assert act(client, hall.staff2, b["id"], "finish", {"outcome": "done"}).status_code == 200
+        finished.append(issued)
+        if len(finished) == 1:
+            pending = client.get("/api/v1/rating/pending", headers=bearer(hall.rater2)).get_json()["pending"]
+            rated = client.post("/api/v1/rating", json={"level": 5, "text": "态度差", "leg_id": pending["leg_id"]},
+                                headers=bearer(hall.rater2)).get_json()
+    return {"ticket": str(ticket["id"]), "token": waiting["track_token"], "case": str(rated["case_id"]),
+            "done_token": finished[1]["track_token"]}
+
+
+def _send(client: Any, op_id: str, scene: dict[str, str], headers: dict[str, str]) -> Any:
+    method, url, json = SAMPLES[op_id]
+    return client.open(url.format(**scene), method=method, json=json, headers=headers)
+
+
+def _refused_everywhere(client: Any, store: Store, scene: dict[str, str], ops: list[str],
+                        headers: dict[str, str], status: int, code: str) -> None:
+    before = footprint(store)
+    for op_id in ops:
+        response = _send(client, op_id, scene, headers)
+        assert response.status_code == status, f"{op_id}: {response.status_code} {response.get_data(as_text=True)}"
+        assert_problem(client, response, status, code)
+        assert footprint(store) == before, f"{op_id} wrote while refusing"
+
+
+def test_every_operation_has_a_sample_request() -> None:
+    assert set(SAMPLES) == {op.operation_id for op in OPERATIONS}
+    assert PUBLIC == {"list_services", "track", "track_cancel", "track_rating"}
+
+
+def test_every_protected_route_without_a_token_is_401_login_required(
+    client: Any, store: Store, hall: BasicHall
+) -> None:
+    scene = _scene(client, hall)
+
+    _refused_everywhere(client, store, scene, PROTECTED, {}, 401, "login_required")
+
+
+def test_without_a_token_even_a_malformed_body_is_401_not_a_validation_answer(
+    client: Any, store: Store, hall: BasicHall
+) -> None:
+    scene = _scene(client, hall)
+    before = footprint(store)
+
+    for op_id in PROTECTED:
+        method, url, _ = SAMPLES[op_id]
+        if method != "POST":
+            continue
+        response = client.post(url.format(**scene), data="{", content_type="application/json")
+        assert response.status_code == 401, f"{op_id}: {response.get_data(as_text=True)}"
+        assert_problem(client, response, 401, "login_required")
+    assert footprint(store) == before
+
+
+def test_an_unknown_token_is_401_on_every_protected_route(client: Any, store: Store, hall: BasicHall) -> None:
+    scene = _scene(client, hall)
+
+    _refused_everywhere(client, store, scene, PROTECTED, bearer("hq_not-a-token"), 401, "login_required")
+
+
+def test_a_token_in_the_wrong_scheme_is_401(client: Any, store: Store, hall: BasicHall) -> None:
+    scene = _scene(client, hall)
+
+    _refused_everywhere(client, store, scene, PROTECTED, {"Authorization": f"Basic {hall.manager}"}, 401,
+                        "login_required")
+
+
+def test_a_revoked_token_is_401_on_every_protected_route(
+    client: Any, store: Store, clock: FrozenClock, hall: BasicHall
+) -> None:
+    scene = _scene(client, hall)
+    with store.transaction() as s:
+        s.execute(update(ApiToken).where(ApiToken.token_hash == hash_token(hall.manager))
+                  .values(revoked_at=clock.now()))
+
+    _refused_everywhere(client, store, scene, PROTECTED, bearer(hall.manager), 401, "login_required")
+
+
+def test_a_deactivated_staff_member_is_401_once_the_principal_cache_expires(
+    client: Any, store: Store, clock: FrozenClock, hall: BasicHall
+) -> None:
+    scene = _scene(client, hall)
+    with store.transaction() as s:
+        s.execute(update(Staff).where(Staff.user_no == "u1").values(active=False))
+    clock.advance(seconds=11)  # auth.PrincipalCache keeps a looked-up principal for 10 s
+
+    _refused_everywhere(client, store, scene, ["call_next", "ticket_finish"], bearer(hall.staff1), 401,
+                        "login_required")
+
+
+def test_a_kiosk_issues_but_cannot_call_or_act_on_tickets(client: Any, store: Store, hall: BasicHall) -> None:
+    scene = _scene(client, hall)
+
+    _refused_everywhere(client, store, scene, WINDOW_ACTIONS + ["ticket_reactivate"], bearer(hall.kiosk), 403,
+                        "role_required")
+
+
+def test_a_display_cannot_issue_call_or_act(client: Any, store: Store, hall: BasicHall) -> None:
+    scene = _scene(client, hall)
+
+    _refused_everywhere(client, store, scene, ["issue_ticket", *WINDOW_ACTIONS, "ticket_reactivate"],
+                        bearer(hall.display), 403, "role_required")
+
+
+def test_staff_of_window_2_cannot_act_for_window_1_or_its_ticket(
+    client: Any, store: Store, hall: BasicHall
+) -> None:
+    scene = _scene(client, hall)
+
+    _refused_everywhere(client, store, scene, WINDOW_ACTIONS, bearer(hall.staff2), 403, "window_not_assigned")
+
+
+def test_staff_token_without_a_window_cannot_call(
+    client: Any, store: Store, clock: FrozenClock, hall: BasicHall
+) -> None:
+    scene = _scene(client, hall)
+    with store.transaction() as s:
+        h = s.query(Hall).filter(Hall.code == "t1").one()
+        unbound = mint_token(s, clock.now(), role=Role.STAFF, hall=h)
+
+    _refused_everywhere(client, store, scene, WINDOW_ACTIONS, bearer(unbound), 403, "window_not_assigned")
+
+
+def test_a_manager_of_another_hall_is_403_hall_not_allowed(client: Any, store: Store, hall: BasicHall) -> None:
+    scene = _scene(client, hall)
+
+    hall_scoped = [op for op in PROTECTED if op not in RATER_ONLY]
+    _refused_everywhere(client, store, scene, hall_scoped, bearer(hall.other_manager), 403, "hall_not_allowed")
+
+
+def test_only_a_rating_tablet_may_rate(client: Any, store: Store, hall: BasicHall) -> None:
+    scene = _scene(client, hall)
+
+    for token in (hall.kiosk, hall.display, hall.staff1, hall.manager, hall.admin, hall.other_manager):
+        _refused_everywhere(client, store, scene, RATER_ONLY, bearer(token), 403, "role_required")
+
+
+def test_public_routes_need_no_token(client: Any, hall: BasicHall) -> None:
+    scene = _scene(client, hall)
+
+    for op_id in sorted(PUBLIC):
+        response = _send(client, op_id, scene, {})
+        assert response.status_code in (200, 201), f"{op_id}: {response.get_data(as_text=True)}"
+
+
+def test_staff_act_on_their_own_windows_ticket(client: Any, hall: BasicHall) -> None:
+    scene = _scene(client, hall)
+
+    for op_id in ["ticket_recall", "ticket_start", "ticket_finish"]:
+        response = _send(client, op_id, scene, bearer(hall.staff1))
+        assert response.status_code == 200, f"{op_id}: {response.get_data(as_text=True)}"

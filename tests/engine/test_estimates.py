@@ -1,0 +1,177 @@
+"""People ahead and estimated wait (domain.md 3): standard duration until 50 samples, then the recent mean of
+finished legs (same hour of day where it can), divided by the open windows serving the service.
+
+The store caches the mean and the window count for store.ESTIMATE_TTL, so tests that change either move the
+clock past it: a change shows in estimates within that time.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from queue_server import engine
+from queue_server.clock import FrozenClock
+from queue_server.clock import local_time
+from queue_server.models import Hall
+from queue_server.models import Ticket
+from queue_server.models import TicketLeg
+from queue_server.store import ESTIMATE_TTL
+from queue_server.store import Store
+from tests import factories
+from tests.conftest import Recorder
+from tests.engine.desk import Desk
+
+
+def setup_hall(store: Store) -> None:
+    """Service a (standard 300 s) at windows 1 and 2; service b (600 s) at window 3 only."""
+    with store.transaction() as s:
+        h = factories.hall(s)
+        a = factories.service(s, h, "a", "A", standard_duration_s=300)
+        b = factories.service(s, h, "b", "B", standard_duration_s=600)
+        factories.priority(s, h, "laonian", 3)
+        factories.window(s, h, 1, [a])
+        factories.window(s, h, 2, [a])
+        factories.window(s, h, 3, [b])
+
+
+def add_samples(store: Store, clock: FrozenClock, durations: list[int], *, hours_ago: float = 1) -> None:
+    """Finished legs of service a, ended `hours_ago` before now (history the estimate learns from); the clock
+    then moves past the estimate cache time."""
+    ended = clock.now() - timedelta(hours=hours_ago)
+    with store.transaction() as s:
+        ticket = s.scalars(select(Ticket).order_by(Ticket.id)).first()
+        assert ticket is not None
+        for seconds in durations:
+            s.add(TicketLeg(ticket_id=ticket.id, hall_id=ticket.hall_id, service_on=ticket.service_on,
+                            service_id=ticket.service_id, queued_at=ended - timedelta(seconds=seconds + 60),
+                            called_at=ended - timedelta(seconds=seconds), ended_at=ended, end="finished",
+                            wait_s=60, service_s=seconds,
+                            local_hour=local_time(ended, "Asia/Shanghai").hour))
+    clock.advance(seconds=ESTIMATE_TTL.total_seconds())
+
+
+def issued(desk: Desk, service: str = "a", **kwargs: object) -> engine.Issued:
+    return desk.do(engine.issue_ticket, service_code=service, **kwargs)  # type: ignore[no-any-return]
+
+
+def test_first_ticket_has_nobody_ahead_and_no_wait(store: Store, desk: Desk) -> None:
+    setup_hall(store)
+
+    first = issued(desk)
+
+    assert (first.ahead, first.estimated_wait_s) == (0, 0)
+
+
+def test_wait_uses_the_standard_duration_divided_by_open_windows(store: Store, desk: Desk) -> None:
+    setup_hall(store)
+    issued(desk)
+    issued(desk)
+    issued(desk, "b")
+
+    third = issued(desk)
+    second_b = issued(desk, "b")
+
+    assert (third.ahead, third.estimated_wait_s) == (2, 2 * 300 // 2)
+    assert (second_b.ahead, second_b.estimated_wait_s) == (1, 600)
+    assert desk.ticket(third.ticket.id).estimated_wait_s == 300
+
+
+def test_a_paused_window_no_longer_shares_the_load(store: Store, desk: Desk, clock: FrozenClock) -> None:
+    setup_hall(store)
+    issued(desk)
+    desk.do(engine.pause_window, window_number=2, reason="午休")
+    clock.advance(seconds=ESTIMATE_TTL.total_seconds())
+
+    assert issued(desk).estimated_wait_s == 300
+
+
+def test_with_every_window_paused_the_estimate_still_counts_one_window(store: Store, desk: Desk) -> None:
+    setup_hall(store)
+    issued(desk, "b")
+    desk.do(engine.pause_window, window_number=3, reason="暂停")
+
+    assert issued(desk, "b").estimated_wait_s == 600
+
+
+def test_tickets_ahead_count_priority_tickets_and_skip_called_ones(store: Store, desk: Desk) -> None:
+    setup_hall(store)
+    issued(desk)
+    issued(desk)
+    priority = issued(desk, priority_code="laonian")
+    desk.call(1)
+
+    normal = issued(desk)
+
+    assert priority.ahead == 0
+    assert normal.ahead == 2  # A002 and the priority A003; A001 is at the window
+
+
+def test_fewer_than_fifty_samples_keep_the_standard_duration(
+    store: Store, desk: Desk, clock: FrozenClock
+) -> None:
+    setup_hall(store)
+    issued(desk)
+    add_samples(store, clock, [900] * 49)
+
+    assert issued(desk).estimated_wait_s == 300 // 2
+
+
+def test_fifty_samples_switch_to_their_mean(store: Store, desk: Desk, clock: FrozenClock) -> None:
+    setup_hall(store)
+    issued(desk)
+    issued(desk)
+    add_samples(store, clock, [100, 500] * 25)
+
+    third = issued(desk)
+
+    assert third.estimated_wait_s == round(2 * 300 / 2)  # mean of 100 and 500 is 300
+    add_samples(store, clock, [900] * 50)
+    assert issued(desk).estimated_wait_s == round(3 * 600 / 2)  # mean of the 100 samples is 600
+
+
+def test_samples_from_the_same_hour_of_day_win_when_there_are_enough(
+    store: Store, desk: Desk, clock: FrozenClock
+) -> None:
+    setup_hall(store)
+    issued(desk)
+    add_samples(store, clock, [1200] * 50, hours_ago=3)
+    add_samples(store, clock, [240] * 50, hours_ago=24)  # yesterday at this hour
+
+    assert issued(desk).estimated_wait_s == 240 // 2
+
+
+def test_samples_older_than_four_weeks_are_ignored(store: Store, desk: Desk, clock: FrozenClock) -> None:
+    setup_hall(store)
+    issued(desk)
+    add_samples(store, clock, [1200] * 60, hours_ago=29 * 24)
+
+    assert issued(desk).estimated_wait_s == 300 // 2
+
+
+def test_finished_tickets_feed_the_mean(store: Store, desk: Desk, clock: FrozenClock) -> None:
+    setup_hall(store)
+    for _ in range(50):
+        ticket = desk.issue("a")
+        desk.call(1)
+        clock.advance(minutes=2)
+        desk.finish(ticket)
+    issued(desk)
+
+    assert issued(desk).estimated_wait_s == 120 // 2
+
+
+def test_queue_stats_event_carries_waiting_and_a_newcomers_wait(
+    store: Store, desk: Desk, published: Recorder
+) -> None:
+    setup_hall(store)
+    issued(desk)
+    issued(desk)
+
+    stats = published.envelopes[-1]
+
+    assert stats.type == "queue.stats"
+    assert stats.data["services"] == [{"code": "a", "waiting": 2, "estimated_wait_s": 300}]
+    with store.read_session() as s:
+        assert s.scalar(select(Hall.event_seq)) == 4
