@@ -63,7 +63,7 @@ def start_server(database_url: str, instance: Path, *, gunicorn: bool = False, t
         try:
             if requests.get(f"{server.url}/healthz", timeout=1).status_code == 200:
                 return server
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # not up yet, or slow to answer on a busy machine
             time.sleep(0.05)  # polling a real condition (the port answering) with a deadline
     server.stop()
     raise RuntimeError(f"server did not answer within {START_TIMEOUT_S} s:\n{log.read_text()}")
