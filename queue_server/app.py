@@ -34,6 +34,7 @@ from queue_server.runtime import Publish
 from queue_server.runtime import Runtime
 from queue_server.settings import Settings
 from queue_server.settings import load_settings
+from queue_server.staff_console import bp as staff_bp
 from queue_server.store import make_store
 
 log = logging.getLogger(__name__)
@@ -72,6 +73,11 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
         SECRET_KEY=settings.secret_key,
         MAX_CONTENT_LENGTH=settings.max_body_bytes,
         JSON_AS_ASCII=False,
+        # The staff console's session cookie: not readable by scripts, not sent on cross-site POSTs.
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_NAME="hallq_session",
+        SESSION_COOKIE_SECURE=settings.public_url.startswith("https://"),
         BABEL_DEFAULT_LOCALE="zh_Hans",
         BABEL_TRANSLATION_DIRECTORIES="translations",
     )
@@ -105,6 +111,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
     app.register_blueprint(api_bp)
     app.register_blueprint(kiosk_bp)
     app.register_blueprint(display_bp)
+    app.register_blueprint(staff_bp)
 
     @app.get("/healthz")
     def healthz() -> dict[str, Any]:
@@ -125,5 +132,6 @@ INDEX_HTML = """<!doctype html><html lang="zh-Hans"><head><meta charset="utf-8">
 <li><a href="/api/v1/halls/cxz/services">楚雄州政务服务中心 — 事项与等候人数 services and waiting</a></li>
 <li><a href="/kiosk/">自助终端 kiosk</a> (<a href="/kiosk/cxz/">cxz</a>)</li>
 <li><a href="/display/cxz">综合屏 wall display</a> (needs a display token: ?token=…)</li>
+<li><a href="/staff/login">窗口工作人员登录 staff console</a></li>
 <li><a href="/healthz">健康检查 health</a></li>
 </ul></body></html>"""

@@ -69,7 +69,7 @@ def mint_token(
     """Create a token and return it in clear (shown once). Kiosks and displays get a Device row too."""
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     device = None
-    if role in (Role.KIOSK, Role.DISPLAY) and hall is not None:
+    if role in (Role.KIOSK, Role.DISPLAY, Role.RATER) and hall is not None:
         device = Device(hall_id=hall.id, kind=role.value, name=device_name or f"{role.value}-{secrets.token_hex(3)}",
                         window_id=window.id if window else None)
         session.add(device)

@@ -71,6 +71,8 @@ def cmd_demo(settings: Settings, _: argparse.Namespace) -> int:
         f"staff token:   {creds.staff_token}   (window 1)\n"
         f"manager token: {creds.manager_token}\n"
         f"display token: {creds.display_token}\n"
+        f"rater token:   {creds.rater_token}   (window 1 tablet: /staff/rater#token=<it>)\n"
+        "staff console: /staff/login (工号 + password, pick the window)\n"
     )
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as fh:
@@ -116,8 +118,8 @@ def cmd_token_create(settings: Settings, args: argparse.Namespace) -> int:
             # A token must not act as a member of another hall's staff.
             if staff is None or staff.hall_id not in (None, hall.id):
                 raise errors.StaffNotFound(user=args.user)
-        if role == Role.STAFF and window is None:
-            print("a staff token needs --window N (staff act only for their own window)", file=sys.stderr)
+        if role in (Role.STAFF, Role.RATER) and window is None:
+            print("a staff or rater token needs --window N (it acts only for its own window)", file=sys.stderr)
             return 1
         token = mint_token(session, SystemClock().now(), role=role, hall=None if role == Role.ADMIN else hall,
                            window=window, staff=staff, device_name=args.name)

@@ -126,6 +126,7 @@ class DemoCredentials:
     staff_token: str
     manager_token: str
     display_token: str
+    rater_token: str = ""  # the rating tablet (评价器) of window 1
 
 
 def _hall(session: Session, code: str, name: str, hours: dict[str, list[list[str]]]) -> Hall:
@@ -222,4 +223,6 @@ def load_demo(session: Session, now: datetime) -> DemoCredentials | None:
         staff_token=mint_token(session, now, role=Role.STAFF, hall=hall, window=windows[1], staff=staff[1]),
         manager_token=mint_token(session, now, role=Role.MANAGER, hall=hall, staff=manager),
         display_token=mint_token(session, now, role=Role.DISPLAY, hall=hall, device_name="一楼综合屏"),
+        rater_token=mint_token(session, now, role=Role.RATER, hall=hall, window=windows[1],
+                               device_name="1号窗口评价器"),
     )

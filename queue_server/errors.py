@@ -172,3 +172,41 @@ BadPersonId = _error(
     N_("Please enter an 18-character ID number or an 11-digit mobile number."),
 )
 BadOutcome = _error(Invalid, "bad_outcome", N_("Bad outcome"), N_("Outcome must be one of: %(allowed)s."))
+
+# Staff console sign-in and CSRF.
+LoginFailed = _error(
+    Forbidden, "login_failed", N_("Wrong staff number or password"),
+    N_("Check the staff number and password. %(left)s attempt(s) left before the account is locked."),
+)
+LoginLocked = _error(
+    Forbidden, "login_locked", N_("Account locked"),
+    N_("Too many wrong passwords. Try again after %(until)s or ask the hall manager."),
+)
+WindowTaken = _error(
+    Conflict, "window_taken", N_("Window already signed in"),
+    N_("Window %(window)s is signed in by %(user)s. Ask them to sign out first."),
+)
+CsrfFailed = _error(
+    Forbidden, "csrf_failed", N_("Page expired"), N_("The page is out of date. Reload it and try again."),
+)
+
+# 好差评 ratings and 差评 cases.
+BadRatingLevel = _error(
+    Invalid, "bad_rating_level", N_("Bad rating level"), N_("The level must be 1 to 5 (GB/T 39046 A.8)."),
+)
+RatingReasonRequired = _error(
+    Invalid, "rating_reason_required", N_("Please give a reason"),
+    N_("For 不满意 or 非常不满意 please pick a reason or write a few words."),
+)
+AlreadyRated = _error(
+    Conflict, "already_rated", N_("Already rated"), N_("Ticket %(ticket_no)s has already been rated for this visit."),
+)
+NothingToRate = _error(
+    Conflict, "nothing_to_rate", N_("Nothing to rate yet"),
+    N_("There is no finished service to rate for this ticket or window."),
+)
+CaseNotFound = _error(NotFound, "case_not_found", N_("Case not found"), N_("No evaluation case %(case)s."))
+CaseActionRefused = _error(
+    Conflict, "case_action_refused", N_("Not possible in the case's state"),
+    N_("Case %(case)s is %(case_status)s; %(action)s is not possible."),
+)

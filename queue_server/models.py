@@ -90,6 +90,7 @@ class WindowState(enum.StrEnum):
     OPEN = "open"
     PAUSED = "paused"
     CLOSED = "closed"
+    AWAY = "away"  # 离岗: the clerk stepped away; unlike paused, no reason is shown and it ends on return
 
 
 class Role(enum.StrEnum):
@@ -98,6 +99,7 @@ class Role(enum.StrEnum):
     STAFF = "staff"
     MANAGER = "manager"
     ADMIN = "admin"
+    RATER = "rater"  # 评价器: the citizen-facing rating tablet of one window
 
 
 class Outcome(enum.StrEnum):
@@ -138,6 +140,10 @@ class Hall(Base):
     # Salt for hashing ID numbers and phones (per hall, so hashes don't link across halls).
     person_salt: Mapped[str] = mapped_column(String(64))
     event_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    # 差评 follow-up deadline in working days (5, 7 and 15 are seen locally).
+    case_deadline_days: Mapped[int] = mapped_column(Integer, default=5, server_default="5")
+    # 行政区划 code reported with every rating (GB/T 39046 表9); 532300 = 楚雄彝族自治州.
+    region_code: Mapped[str] = mapped_column(String(12), default="532300", server_default="532300")
 
     services: Mapped[list[Service]] = relationship(back_populates="hall", order_by="Service.id")
     windows: Mapped[list[Window]] = relationship(back_populates="hall", order_by="Window.number")
@@ -261,6 +267,16 @@ class Staff(Base):
     password_hash: Mapped[str] = mapped_column(String(256))
     role: Mapped[Role] = mapped_column(_enum(Role, "role"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class LoginGuard(Base):
+    """Failed password attempts per 工号; in the database so a lockout holds across server processes."""
+
+    __tablename__ = "login_guards"
+
+    user_no: Mapped[str] = mapped_column(String(32), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Device(Base):
@@ -487,3 +503,5 @@ class HallNotice(Base):
     position: Mapped[int] = mapped_column(Integer, default=0)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+# The 好差评 tables share this metadata; importing them here lets Alembic and create_all see every table.
+from queue_server import evaluation  # noqa: E402,F401

@@ -79,6 +79,7 @@ class BasicHall:
     admin: str
     display: str
     other_manager: str
+    rater2: str = ""  # the rating tablet of window 2
 
 
 def basic_hall(store: Store, clock: Clock, **hall_fields: Any) -> BasicHall:
@@ -103,6 +104,7 @@ def basic_hall(store: Store, clock: Clock, **hall_fields: Any) -> BasicHall:
             admin=mint_token(s, now, role=Role.ADMIN, hall=None),
             display=mint_token(s, now, role=Role.DISPLAY, hall=h, device_name="display-1"),
             other_manager=mint_token(s, now, role=Role.MANAGER, hall=other),
+            rater2=mint_token(s, now, role=Role.RATER, hall=h, window=w2, device_name="rater-2"),
         )
 
 

@@ -19,6 +19,7 @@ from werkzeug.exceptions import BadRequest
 from werkzeug.exceptions import UnsupportedMediaType
 from werkzeug.routing import BaseConverter
 
+from queue_server import web_session
 from queue_server.api.openapi import OPERATIONS
 from queue_server.api.openapi import Operation
 from queue_server.api.openapi import document
@@ -99,7 +100,11 @@ def route(
 
 
 def principal() -> Principal:
+    """Bearer token first (devices, scripts); without an Authorization header, the console's session cookie,
+    whose state-changing requests must carry the CSRF token."""
     header = request.headers.get("Authorization", "")
+    if not header:
+        return _session_principal()
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise LoginRequired()
@@ -107,6 +112,15 @@ def principal() -> Principal:
     found = hq.principals.lookup(hq.store.read_session, token.strip(), hq.runtime.clock.now())
     if found is None:
         raise LoginRequired()
+    return found
+
+
+def _session_principal() -> Principal:
+    with services().store.read_session() as session:
+        found = web_session.principal_for_session(session)
+    if found is None:
+        raise LoginRequired()
+    web_session.check_request_csrf()
     return found
 
 
@@ -133,9 +147,11 @@ def openapi_json() -> Any:
 
 def _register_modules() -> None:
     from queue_server.api import catalogue  # noqa: F401
+    from queue_server.api import console  # noqa: F401
     from queue_server.api import devices  # noqa: F401
     from queue_server.api import hall  # noqa: F401
     from queue_server.api import queue  # noqa: F401
+    from queue_server.api import rating  # noqa: F401
 
 
 _register_modules()

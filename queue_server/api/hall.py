@@ -45,7 +45,7 @@ def list_windows(hall: str) -> Any:
 @route("GET", "/halls/{hall}/events", "Events after a seq, in order (the replay the realtime feed uses)",
        responses={200: [EventOut]}, query={"after": EventsQuery.model_json_schema()["properties"]["after"]})
 def list_events(hall: str) -> Any:
-    principal().require(hall, Role.DISPLAY, Role.STAFF, Role.MANAGER, Role.ADMIN, Role.KIOSK)
+    principal().require(hall, Role.DISPLAY, Role.STAFF, Role.MANAGER, Role.ADMIN, Role.KIOSK, Role.RATER)
     # A bad `after` is 422 naming the field: silently replaying from 0 would hide a client bug.
     query = EventsQuery.model_validate(request.args.to_dict())
     with services().store.read_session() as session:

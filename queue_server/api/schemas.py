@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Annotated
 from typing import Literal
 
 from pydantic import BaseModel
@@ -192,3 +193,164 @@ class Problem(BaseModel):
     instance: str | None = None
     errors: list[FieldError] | None = None
     request_id: str | None = None
+
+
+# Staff console and 好差评 (issue 5).
+
+class WindowStateOut(BaseModel):
+    number: int
+    name: str
+    zone: str
+    state: str
+    reason: str
+    staff: str | None
+
+
+class ConsoleTicket(BaseModel):
+    id: int
+    number: str
+    status: str
+    service: str
+    service_name: str
+    priority: str | None
+    priority_name: str | None
+    channel: str
+    call_count: int
+    recalls_left: int
+    waited_s: int | None
+    serving_s: int | None
+    person: str | None = Field(description="masked ID or phone, never the full value")
+    case_no: str | None
+    notes: list[str]
+
+
+class ConsoleQueue(BaseModel):
+    service: str
+    service_name: str
+    prefix: str
+    waiting: int
+    longest_wait_s: int | None
+
+
+class ConsoleParked(BaseModel):
+    id: int
+    number: str
+    service_name: str
+    returns_in_s: int | None
+
+
+class ConsoleToday(BaseModel):
+    served: int
+    average_service_s: int | None
+
+
+class ConsoleWindow(WindowStateOut):
+    staff_name: str | None
+
+
+class NamedCode(BaseModel):
+    code: str
+    name: str
+
+
+class NamedWindow(BaseModel):
+    number: int
+    name: str
+
+
+class ConsoleOut(BaseModel):
+    hall: str
+    hall_name: str
+    now: str
+    window: ConsoleWindow
+    current: ConsoleTicket | None
+    queues: list[ConsoleQueue]
+    parked: list[ConsoleParked]
+    today: ConsoleToday
+    recall_limit: int
+    transfer_services: list[NamedCode]
+    transfer_windows: list[NamedWindow]
+
+
+ReasonText = Field(default="", max_length=500)
+RowId = Annotated[int, Field(ge=1, le=2**53)]  # a database id; 2**53 keeps it exact in JavaScript
+
+
+class RateRequest(Body):
+    level: int = Field(ge=-1000, le=1000, description="GB/T 39046 A.8 code: 1 非常满意 … 5 非常不满意")
+    tags: list[Annotated[str, Field(max_length=16)]] = Field(default_factory=list, max_length=6)
+    text: str = ReasonText
+    leg_id: RowId | None = Field(default=None, description="the pending leg the tablet shows (device only)")
+
+
+class RatingOut(BaseModel):
+    id: int
+    ticket_no: str
+    case_no: str | None
+    channel: str
+    rater: str
+    rated_at: str
+    attempt: int
+    level: int
+    level_name: str
+    tags: list[str]
+    text: str
+    region_code: str
+    service: str
+    window: int | None
+    staff: str | None
+    excluded: bool
+    case_id: int | None
+
+
+class PendingRating(BaseModel):
+    leg_id: int
+    ticket_no: str
+    service_name: str
+    finished_at: str
+
+
+class RaterStateOut(BaseModel):
+    window: int
+    window_name: str
+    staff: str | None
+    staff_name: str | None
+    levels: list[NamedCode]
+    reason_tags: list[str]
+    pending: PendingRating | None
+
+
+class CaseActionRequest(Body):
+    note: str = Field(min_length=1, max_length=2000)
+
+
+class AppealDecisionRequest(Body):
+    note: str = Field(min_length=1, max_length=2000)
+    upheld: bool = Field(description="true: the rating was malicious and is excluded")
+
+
+class CaseActionOut(BaseModel):
+    kind: str
+    at: str
+    actor: str
+    note: str
+
+
+class CaseOut(BaseModel):
+    id: int
+    status: str
+    department: str | None
+    opened_at: str
+    due_on: str
+    overdue: bool
+    closed_at: str | None
+    rating: RatingOut
+    actions: list[CaseActionOut]
+
+
+class MarkReportedRequest(Body):
+    ids: list[RowId] = Field(min_length=1, max_length=1000)
+
+
+class MarkReportedOut(BaseModel):
+    marked: int

@@ -9,6 +9,9 @@ from queue_server.engine.calling import call_specific
 from queue_server.engine.calling import no_show
 from queue_server.engine.calling import reactivate
 from queue_server.engine.calling import recall
+from queue_server.engine.cases import alert_overdue
+from queue_server.engine.cases import case_step
+from queue_server.engine.cases import decide_appeal
 from queue_server.engine.handling import cancel
 from queue_server.engine.handling import finish
 from queue_server.engine.handling import park
@@ -23,11 +26,19 @@ from queue_server.engine.printing import expire_print_jobs
 from queue_server.engine.printing import issue_at_kiosk
 from queue_server.engine.printing import report_print_result
 from queue_server.engine.printing import report_printer_state
+from queue_server.engine.rating import mark_reported
+from queue_server.engine.rating import rate
+from queue_server.engine.staffing import SignIn
+from queue_server.engine.staffing import come_back
+from queue_server.engine.staffing import sign_in
+from queue_server.engine.staffing import sign_out
+from queue_server.engine.staffing import step_away
 from queue_server.engine.windows import pause_window
 from queue_server.engine.windows import resume_window
 
 __all__ = [
-    "Issued", "call_next", "call_specific", "cancel", "claim_print_jobs", "expire_print_jobs", "finish",
-    "issue_at_kiosk", "issue_ticket", "no_show", "park", "pause_window", "reactivate", "recall",
-    "report_print_result", "report_printer_state", "resume", "resume_window", "set_notices", "start", "transfer",
+    "Issued", "SignIn", "alert_overdue", "call_next", "call_specific", "cancel", "case_step", "claim_print_jobs",
+    "come_back", "decide_appeal", "expire_print_jobs", "finish", "issue_at_kiosk", "issue_ticket", "mark_reported",
+    "no_show", "park", "pause_window", "rate", "reactivate", "recall", "report_print_result", "report_printer_state",
+    "resume", "resume_window", "set_notices", "sign_in", "sign_out", "start", "step_away", "transfer",
 ]

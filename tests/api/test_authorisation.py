@@ -17,6 +17,7 @@ from queue_server.models import Role
 from queue_server.models import Staff
 from queue_server.store import Store
 from tests.api.footprint import footprint
+from tests.api.steps import act
 from tests.api.steps import assert_problem
 from tests.api.steps import called
 from tests.api.steps import issue
@@ -57,9 +58,28 @@ SAMPLES: dict[str, tuple[str, str, Any]] = {
     "get_print_job": ("GET", "/api/v1/print-jobs/1", None),
     "kiosk_me": ("GET", "/api/v1/kiosks/me", None),
     "kiosk_printer_status": ("POST", "/api/v1/kiosks/me/printer-status", {"state": "online"}),
+    # Staff console and 好差评 (issue 5). {case} is a 差评 case of window 2; {done_token} a finished, unrated ticket.
+    "window_console": ("GET", "/api/v1/halls/t1/windows/1/console", None),
+    "window_away": ("POST", "/api/v1/halls/t1/windows/1/away", None),
+    "window_back": ("POST", "/api/v1/halls/t1/windows/1/back", None),
+    "rating_pending": ("GET", "/api/v1/rating/pending", None),
+    "rating_submit": ("POST", "/api/v1/rating", {"level": 1}),
+    "track_rating": ("POST", "/api/v1/track/{done_token}/rating", {"level": 1}),
+    "list_cases": ("GET", "/api/v1/halls/t1/evaluation-cases", None),
+    "alert_overdue_cases": ("POST", "/api/v1/halls/t1/evaluation-cases/alert-overdue", None),
+    "case_follow_up": ("POST", "/api/v1/evaluation-cases/{case}/follow-up", {"note": "回访"}),
+    "case_rectify": ("POST", "/api/v1/evaluation-cases/{case}/rectify", {"note": "整改"}),
+    "case_feedback": ("POST", "/api/v1/evaluation-cases/{case}/feedback", {"note": "反馈"}),
+    "case_appeal": ("POST", "/api/v1/evaluation-cases/{case}/appeal", {"note": "申诉"}),
+    "case_decide_appeal": ("POST", "/api/v1/evaluation-cases/{case}/decide-appeal", {"note": "复核", "upheld": False}),
+    "ratings_outbox": ("GET", "/api/v1/halls/t1/ratings/outbox", None),
+    "ratings_mark_reported": ("POST", "/api/v1/halls/t1/ratings/outbox/mark-reported", {"ids": [1]}),
 }
 # Routes only a kiosk's own device token may use (the kiosk is named by the credential, not the path).
 KIOSK_ONLY = ["fetch_print_jobs", "report_print_result", "kiosk_me", "kiosk_printer_status"]
+# Routes only a window's rating tablet may use: they carry no hall in the path, so any other role is 403
+# role_required there (also another hall's manager).
+RATER_ONLY = ["rating_pending", "rating_submit"]
 PUBLIC = {op.operation_id for op in OPERATIONS if op.public}
 PROTECTED = [op.operation_id for op in OPERATIONS if not op.public]
 WINDOW_ACTIONS = ["call_next", "call_specific", "pause_window", "resume_window", "ticket_recall", "ticket_no_show",
@@ -67,11 +87,23 @@ WINDOW_ACTIONS = ["call_next", "call_specific", "pause_window", "resume_window",
 
 
 def _scene(client: Any, hall: BasicHall) -> dict[str, str]:
-    """A1 called to window 1 (its id is {ticket}), A2 waiting (its track token is {token})."""
+    """A1 called to window 1 (its id is {ticket}), A2 waiting (its track token is {token}); at window 2 B001
+    finished and rated 5 (its case is {case}) and B002 finished, not rated (its track token is {done_token})."""
     issue(client, hall.kiosk)
     waiting = issue(client, hall.kiosk)
     ticket = called(client, hall.staff1)
-    return {"ticket": str(ticket["id"]), "token": waiting["track_token"]}
+    finished = []
+    for _ in range(2):
+        issued = issue(client, hall.kiosk, "b")
+        b = called(client, hall.staff2, window=2)
+        assert act(client, hall.staff2, b["id"], "finish", {"outcome": "done"}).status_code == 200
+        finished.append(issued)
+        if len(finished) == 1:
+            pending = client.get("/api/v1/rating/pending", headers=bearer(hall.rater2)).get_json()["pending"]
+            rated = client.post("/api/v1/rating", json={"level": 5, "text": "态度差", "leg_id": pending["leg_id"]},
+                                headers=bearer(hall.rater2)).get_json()
+    return {"ticket": str(ticket["id"]), "token": waiting["track_token"], "case": str(rated["case_id"]),
+            "done_token": finished[1]["track_token"]}
 
 
 def _send(client: Any, op_id: str, scene: dict[str, str], headers: dict[str, str]) -> Any:
@@ -91,8 +123,8 @@ def _refused_everywhere(client: Any, store: Store, scene: dict[str, str], ops: l
 
 def test_every_operation_has_a_sample_request() -> None:
     assert set(SAMPLES) == {op.operation_id for op in OPERATIONS}
-    assert PUBLIC == {"list_services", "get_notices", "track", "track_cancel", "list_guides", "get_guide",
-                      "list_disclosures", "get_disclosure"}
+    assert PUBLIC == {"list_services", "get_notices", "track", "track_cancel", "track_rating", "list_guides",
+                      "get_guide", "list_disclosures", "get_disclosure"}
 
 
 def test_every_protected_route_without_a_token_is_401_login_required(
@@ -191,9 +223,9 @@ def test_staff_token_without_a_window_cannot_call(
 def test_a_manager_of_another_hall_is_403_hall_not_allowed(client: Any, store: Store, hall: BasicHall) -> None:
     scene = _scene(client, hall)
 
-    hall_scoped = [op.operation_id for op in OPERATIONS if not op.public and op.path.startswith("/halls/")]
-    hall_scoped += [op_id for op_id in PROTECTED if SAMPLES[op_id][1].startswith("/api/v1/tickets/")]
-
+    # Device-only routes name no hall (the credential is the device); a missing print job is 404 for anyone.
+    device_routes = RATER_ONLY + KIOSK_ONLY + ["get_print_job"]
+    hall_scoped = [op for op in PROTECTED if op not in device_routes]
     _refused_everywhere(client, store, scene, hall_scoped, bearer(hall.other_manager), 403, "hall_not_allowed")
 
 
@@ -204,14 +236,21 @@ def test_only_a_kiosk_may_fetch_and_report_print_jobs(client: Any, store: Store,
         _refused_everywhere(client, store, scene, KIOSK_ONLY, bearer(token), 403, "role_required")
 
 
+def test_only_a_rating_tablet_may_rate(client: Any, store: Store, hall: BasicHall) -> None:
+    scene = _scene(client, hall)
+
+    for token in (hall.kiosk, hall.display, hall.staff1, hall.manager, hall.admin, hall.other_manager):
+        _refused_everywhere(client, store, scene, RATER_ONLY, bearer(token), 403, "role_required")
+
+
 def test_public_routes_need_no_token(client: Any, hall: BasicHall) -> None:
     scene = _scene(client, hall)
 
     for op_id in sorted(PUBLIC):
         response = _send(client, op_id, scene, {})
         # get_guide/get_disclosure name things the basic hall lacks: 404 shows the route let us through
-        expected = 404 if op_id in {"get_guide", "get_disclosure"} else 200
-        assert response.status_code == expected, f"{op_id}: {response.get_data(as_text=True)}"
+        expected = (404,) if op_id in {"get_guide", "get_disclosure"} else (200, 201)
+        assert response.status_code in expected, f"{op_id}: {response.get_data(as_text=True)}"
 
 
 def test_staff_act_on_their_own_windows_ticket(client: Any, hall: BasicHall) -> None:

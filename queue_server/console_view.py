@@ -1,0 +1,137 @@
+"""Read side of the staff console: one window's current ticket, its waiting queues, parked tickets and the
+clerk's own figures for today. Never writes.
+
+No Flask imports. Personal data leaves here only in masked form (Ticket.person_masked).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func
+from sqlalchemy import or_
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm import selectinload
+
+from queue_server import errors
+from queue_server.clock import service_day
+from queue_server.engine.payloads import window_payload
+from queue_server.models import ACTIVE_STATUSES
+from queue_server.models import Hall
+from queue_server.models import Service
+from queue_server.models import Staff
+from queue_server.models import Ticket
+from queue_server.models import TicketEvent
+from queue_server.models import TicketLeg
+from queue_server.models import TicketStatus
+from queue_server.models import Window
+from queue_server.models import WindowService
+
+# Earlier steps of the ticket the clerk should know about (the ticket log's notes, labelled).
+HISTORY_KINDS = {"transferred": "转移 transferred", "parked": "挂起 parked", "returned": "回到队列 returned",
+                 "reactivated": "过号后恢复 reactivated"}
+
+
+def window_by_number(session: Session, hall: Hall, number: int) -> Window:
+    window = session.scalar(
+        select(Window).where(Window.hall_id == hall.id, Window.number == number)
+        .options(selectinload(Window.profile).selectinload(WindowService.service), selectinload(Window.staff))
+    )
+    if window is None:
+        raise errors.WindowNotFound(hall=hall.code, window=number)
+    return window
+
+
+def _seconds(later: datetime, earlier: datetime | None) -> int | None:
+    return None if earlier is None else max(0, round((later - earlier).total_seconds()))
+
+
+def _current(session: Session, hall: Hall, window: Window, now: datetime) -> dict[str, Any] | None:
+    ticket = session.scalar(
+        select(Ticket).where(Ticket.window_id == window.id, Ticket.status.in_(ACTIVE_STATUSES)).limit(1)
+    )
+    if ticket is None:
+        return None
+    notes = [f"{HISTORY_KINDS[kind]} {note}".strip() for kind, note in session.execute(
+        select(TicketEvent.kind, TicketEvent.note).where(
+            TicketEvent.ticket_id == ticket.id, TicketEvent.kind.in_(HISTORY_KINDS)).order_by(TicketEvent.id)
+    )]
+    return {
+        "id": ticket.id, "number": ticket.ticket_no, "status": ticket.status.value,
+        "service": ticket.service.code, "service_name": ticket.service.name,
+        "priority": ticket.priority.code if ticket.priority else None,
+        "priority_name": ticket.priority.name if ticket.priority else None,
+        "channel": ticket.channel, "call_count": ticket.call_count,
+        # Total calls allowed = 1 + recall_limit (engine.recall).
+        "recalls_left": max(0, hall.recall_limit + 1 - ticket.call_count),
+        "waited_s": _seconds(ticket.called_at or now, ticket.queued_at),
+        "serving_s": _seconds(now, ticket.started_at),
+        "person": ticket.person_masked, "case_no": ticket.case_no, "notes": notes,
+    }
+
+
+def _queues(session: Session, window: Window, now: datetime) -> list[dict[str, Any]]:
+    ids = [ws.service_id for ws in window.profile]
+    rows = dict.fromkeys(ids, (0, None))
+    waiting = (
+        Ticket.status == TicketStatus.WAITING,
+        or_(Ticket.target_window_id.is_(None), Ticket.target_window_id == window.id),
+    )
+    for service_id, count, oldest in session.execute(
+        select(Ticket.service_id, func.count(), func.min(Ticket.queued_at))
+        .where(Ticket.service_id.in_(ids), *waiting).group_by(Ticket.service_id)
+    ):
+        rows[service_id] = (count, oldest)
+    out = []
+    for ws in window.profile:
+        count, oldest = rows[ws.service_id]
+        if oldest is not None and oldest.tzinfo is None:  # SQLite aggregates lose the type decorator
+            oldest = oldest.replace(tzinfo=UTC)
+        out.append({"service": ws.service.code, "service_name": ws.service.name, "prefix": ws.service.prefix,
+                    "waiting": count, "longest_wait_s": _seconds(now, oldest) if oldest else 0})
+    return out
+
+
+def _parked(session: Session, window: Window, now: datetime) -> list[dict[str, Any]]:
+    rows = session.scalars(
+        select(Ticket).where(Ticket.status == TicketStatus.PARKED, Ticket.target_window_id == window.id)
+        .order_by(Ticket.queued_at)
+    )
+    return [{"id": t.id, "number": t.ticket_no, "service_name": t.service.name,
+             "returns_in_s": _seconds(t.parked_until, now) if t.parked_until else None} for t in rows]
+
+
+def _figures(session: Session, hall: Hall, staff_id: int | None, now: datetime) -> dict[str, Any]:
+    if staff_id is None:
+        return {"served": 0, "average_service_s": None}
+    today = service_day(now, hall.timezone, hall.day_rollover)
+    served, mean = session.execute(
+        select(func.count(), func.avg(TicketLeg.service_s)).where(
+            TicketLeg.hall_id == hall.id, TicketLeg.service_on == today, TicketLeg.staff_id == staff_id,
+            TicketLeg.end == "finished",
+        )
+    ).one()
+    return {"served": int(served or 0), "average_service_s": round(mean) if mean is not None else None}
+
+
+def console(session: Session, hall: Hall, number: int, now: datetime) -> dict[str, Any]:
+    """Everything the console page shows for window `number` of `hall`."""
+    window = window_by_number(session, hall, number)
+    staff = session.get(Staff, window.staff_id) if window.staff_id else None
+    services = session.scalars(select(Service).where(Service.hall_id == hall.id, Service.active.is_(True))
+                               .order_by(Service.id))
+    return {
+        "hall": hall.code, "hall_name": hall.name, "now": now.isoformat(),
+        "window": {**window_payload(window), "staff_name": staff.name if staff else None},
+        "current": _current(session, hall, window, now),
+        "queues": _queues(session, window, now),
+        "parked": _parked(session, window, now),
+        "today": _figures(session, hall, window.staff_id, now),
+        "recall_limit": hall.recall_limit,
+        "transfer_services": [{"code": s.code, "name": s.name} for s in services],
+        "transfer_windows": [{"number": w.number, "name": w.name} for w in session.scalars(
+            select(Window).where(Window.hall_id == hall.id, Window.id != window.id).order_by(Window.number))],
+    }

@@ -1,0 +1,132 @@
+"""差评 follow-up cases: working-day deadlines, opening a case, its steps (回访, 整改, feedback, 申诉) and overdue
+alerts.
+
+Working days skip weekends and holidays (CalendarDay kind "holiday") and count 调休 weekends (kind "workday").
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from datetime import datetime
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from queue_server import errors
+from queue_server import events
+from queue_server.clock import Clock
+from queue_server.clock import service_day
+from queue_server.evaluation import CaseAction
+from queue_server.evaluation import EvaluationCase
+from queue_server.evaluation import Rating
+from queue_server.models import CalendarDay
+from queue_server.models import Hall
+
+MAX_DEADLINE_DAYS = 60  # a configured deadline beyond this is a typo; the scan stops there
+# action -> (states it is allowed from, state after)
+STEPS: dict[str, tuple[frozenset[str], str]] = {
+    "follow_up": (frozenset({"open"}), "followed_up"),  # 回访核实
+    "rectify": (frozenset({"followed_up"}), "rectified"),  # 整改
+    "feedback": (frozenset({"rectified"}), "closed"),  # 反馈 to the citizen; the case closes
+    "appeal": (frozenset({"open", "followed_up", "rectified"}), "appealed"),  # 申诉复核
+}
+CLOSED_STATES = ("closed", "excluded")
+
+
+def add_working_days(session: Session, hall: Hall, start: date, days: int) -> date:
+    """The `days`-th working day after `start` (the opening day itself does not count)."""
+    horizon = start + timedelta(days=days * 3 + 30)
+    marks = {day: kind for day, kind in session.execute(
+        select(CalendarDay.day, CalendarDay.kind).where(
+            CalendarDay.hall_id == hall.id, CalendarDay.day > start, CalendarDay.day <= horizon))}
+    day, counted = start, 0
+    while counted < min(days, MAX_DEADLINE_DAYS):
+        day += timedelta(days=1)
+        kind = marks.get(day)
+        working = kind == "workday" or (kind != "holiday" and day.isoweekday() <= 5)
+        counted += working
+    return day
+
+
+def case_payload(case: EvaluationCase, rating: Rating) -> dict[str, Any]:
+    """Wire shape in events: no personal data."""
+    return {"id": case.id, "status": case.status, "due_on": case.due_on.isoformat(), "rating": rating.id,
+            "level": rating.level}
+
+
+def open_case(session: Session, hall: Hall, rating: Rating, department_id: int | None, now: datetime
+              ) -> EvaluationCase:
+    today = service_day(now, hall.timezone, hall.day_rollover)
+    case = EvaluationCase(hall_id=hall.id, rating_id=rating.id, department_id=department_id, status="open",
+                          opened_at=now, due_on=add_working_days(session, hall, today, hall.case_deadline_days))
+    session.add(case)
+    session.flush()
+    return case
+
+
+def _load(session: Session, hall: Hall, case_id: int) -> tuple[EvaluationCase, Rating]:
+    case = session.get(EvaluationCase, case_id)
+    if case is None or case.hall_id != hall.id:
+        raise errors.CaseNotFound(case=case_id)
+    rating = session.get(Rating, case.rating_id)
+    assert rating is not None
+    return case, rating
+
+
+def case_step(
+    session: Session, clock: Clock, *, hall: Hall, case_id: int, action: str, note: str, actor: str
+) -> events.Outcome[EvaluationCase]:
+    """Record 回访, 整改, feedback or 申诉 on a case. Raises case_not_found, case_action_refused."""
+    now = clock.now()
+    case, rating = _load(session, hall, case_id)
+    allowed, after = STEPS[action]
+    if case.status not in allowed:
+        raise errors.CaseActionRefused(case=case.id, case_status=case.status, action=action)
+    case.status = after
+    if after == "closed":
+        case.closed_at = now
+    session.add(CaseAction(case_id=case.id, kind=action, at=now, actor=actor, note=note))
+    return events.Outcome(case, (events.Event(events.EVALUATION_CASE_UPDATED,
+                                              {"case": case_payload(case, rating), "action": action}),))
+
+
+def decide_appeal(
+    session: Session, clock: Clock, *, hall: Hall, case_id: int, upheld: bool, note: str, actor: str
+) -> events.Outcome[EvaluationCase]:
+    """Upheld: the rating was malicious; it is excluded from statistics and reporting and the case ends.
+    Rejected: the case goes back to open. Raises case_not_found, case_action_refused."""
+    now = clock.now()
+    case, rating = _load(session, hall, case_id)
+    if case.status != "appealed":
+        raise errors.CaseActionRefused(case=case.id, case_status=case.status, action="decide_appeal")
+    if upheld:
+        case.status, case.closed_at, rating.excluded = "excluded", now, True
+    else:
+        case.status = "open"
+    session.add(CaseAction(case_id=case.id, kind="appeal_upheld" if upheld else "appeal_rejected", at=now,
+                           actor=actor, note=note))
+    return events.Outcome(case, (events.Event(events.EVALUATION_CASE_UPDATED,
+                                              {"case": case_payload(case, rating), "action": "decide_appeal"}),))
+
+
+def overdue_query(hall: Hall, today: date) -> Any:
+    return select(EvaluationCase).where(
+        EvaluationCase.hall_id == hall.id, EvaluationCase.due_on < today,
+        EvaluationCase.status.not_in(CLOSED_STATES),
+    ).order_by(EvaluationCase.due_on, EvaluationCase.id)
+
+
+def alert_overdue(session: Session, clock: Clock, *, hall: Hall) -> events.Outcome[list[EvaluationCase]]:
+    """Raise evaluation.case_overdue once for each open case past its due day (for housekeeping to run)."""
+    now = clock.now()
+    today = service_day(now, hall.timezone, hall.day_rollover)
+    out, raised = [], []
+    for case in session.scalars(overdue_query(hall, today).where(EvaluationCase.overdue_alerted_at.is_(None))):
+        rating = session.get(Rating, case.rating_id)
+        assert rating is not None
+        case.overdue_alerted_at = now
+        raised.append(case)
+        out.append(events.Event(events.EVALUATION_CASE_OVERDUE, {"case": case_payload(case, rating)}))
+    return events.Outcome(raised, tuple(out))

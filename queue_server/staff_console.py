@@ -1,0 +1,152 @@
+"""Staff console pages (/staff): sign in at a window with 工号 and password, the console page, sign out; and the
+rating tablet page (/staff/rater) with the citizen's QR rating page (/rate/<token>).
+
+Adapter: writes only through Runtime.execute (sign_in, sign_out); every console action is a /api/v1 call made by
+static/staff/console.js with the session cookie and the X-CSRF-Token header.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import url_for
+from flask_babel import gettext
+from sqlalchemy import select
+from werkzeug.security import check_password_hash
+from werkzeug.wrappers import Response
+
+from queue_server import engine
+from queue_server import errors
+from queue_server import web_session
+from queue_server.api import services
+from queue_server.auth import check_password
+from queue_server.auth import hash_password
+from queue_server.clock import local_time
+from queue_server.evaluation import LEVELS
+from queue_server.evaluation import REASON_TAGS
+from queue_server.models import Hall
+from queue_server.models import Staff
+from queue_server.models import Window
+
+bp = Blueprint("staff", __name__)
+
+# Compared against when the 工号 is unknown, so a wrong 工号 costs the same time as a wrong password.
+_DUMMY_HASH = hash_password("hallq-no-such-user")
+
+
+def _halls_and_windows(hall_code: str | None) -> tuple[Hall | None, list[Window]]:
+    with services().store.read_session() as session:
+        stmt = select(Hall).order_by(Hall.id)
+        hall = session.scalar(stmt.where(Hall.code == hall_code) if hall_code else stmt.limit(1))
+        if hall is None:
+            return None, []
+        windows = list(session.scalars(select(Window).where(Window.hall_id == hall.id).order_by(Window.number)))
+        session.expunge_all()
+        return hall, windows
+
+
+def _login_page(error: errors.HallqError | None = None, status: int = 200) -> tuple[str, int]:
+    hall, windows = _halls_and_windows(request.values.get("hall"))
+    message = None
+    if error is not None:
+        message = f"{gettext(error.title)}：{error.render_detail(gettext)}"
+    return render_template("staff_console/login.html", hall=hall, windows=windows, error=message,
+                           csrf_token=web_session.csrf_token(), form=request.form), status
+
+
+@bp.get("/staff/login")
+def login_form() -> Any:
+    return _login_page()
+
+
+def _password_ok(staff: Staff | None, hall: Hall, password: str) -> bool:
+    if staff is None:
+        check_password_hash(_DUMMY_HASH, password)
+        return False
+    return staff.active and staff.hall_id in (hall.id, None) and check_password(staff, password)
+
+
+@bp.post("/staff/login")
+def login() -> Any:
+    try:
+        web_session.check_csrf(request.form.get("csrf_token"))
+        return _sign_in()
+    except errors.HallqError as exc:
+        return _login_page(exc, exc.status)
+
+
+def _sign_in() -> Response:
+    hq = services()
+    user_no = request.form.get("user_no", "").strip()[:32]
+    window_no = request.form.get("window", "")
+    hall, _ = _halls_and_windows(request.form.get("hall"))
+    if hall is None:
+        raise errors.HallNotFound(hall=request.form.get("hall", ""))
+    if not window_no.isdigit():
+        raise errors.WindowNotFound(hall=hall.code, window=window_no)
+    with hq.store.read_session() as session:
+        staff = session.scalar(select(Staff).where(Staff.user_no == user_no))
+        ok = _password_ok(staff, hall, request.form.get("password", ""))
+        staff_id = staff.id if staff is not None else None
+    done = hq.runtime.execute(engine.sign_in, hall=hall.code, user_no=user_no, staff_id=staff_id if ok else None,
+                              password_ok=ok, window_number=int(window_no))
+    result: engine.SignIn = done.value
+    if result.locked_until is not None:
+        until = local_time(result.locked_until, hall.timezone).strftime("%H:%M")
+        raise errors.LoginLocked(until=until)
+    if not result.ok:
+        raise errors.LoginFailed(left=result.failures_left)
+    with hq.store.read_session() as session:
+        staff = session.get(Staff, staff_id)
+        window = session.get(Window, result.window.id if result.window else 0)
+        assert staff is not None and window is not None
+        web_session.begin(staff, window, hall)
+    return redirect(url_for("staff.console"))
+
+
+@bp.post("/staff/logout")
+def logout() -> Any:
+    try:
+        web_session.check_csrf(request.form.get("csrf_token"))
+    except errors.CsrfFailed:
+        # A stale page (session gone or replaced): show the console, which sends a signed-out clerk to login.
+        return redirect(url_for("staff.console"))
+    hq = services()
+    with hq.store.read_session() as session:
+        who = web_session.principal_for_session(session)
+    if who is not None and who.hall_code and who.window_number is not None and who.staff_id is not None:
+        hq.runtime.execute(engine.sign_out, hall=who.hall_code, window_number=who.window_number,
+                           staff_id=who.staff_id)
+    hall = who.hall_code if who else None
+    web_session.end()
+    return redirect(url_for("staff.login_form", hall=hall) if hall else url_for("staff.login_form"))
+
+
+@bp.get("/staff")
+def console() -> Any:
+    hq = services()
+    with hq.store.read_session() as session:
+        who = web_session.principal_for_session(session)
+        staff = session.get(Staff, who.staff_id) if who and who.staff_id else None
+        window = session.get(Window, who.window_id) if who and who.window_id else None
+        if who is None or staff is None or window is None:
+            web_session.end()
+            return redirect(url_for("staff.login_form"))
+        return render_template("staff_console/console.html", hall=who.hall_code, window=window, staff=staff,
+                               csrf_token=web_session.csrf_token())
+
+
+@bp.get("/staff/rater")
+def rater() -> Any:
+    """The rating tablet; its device token comes in the URL fragment (#token=...) and stays in localStorage."""
+    return render_template("staff_console/rater.html", levels=LEVELS, tags=REASON_TAGS)
+
+
+@bp.get("/rate/<token>")
+def rate_by_qr(token: str) -> Any:
+    """The citizen rates on their phone (QR code on the ticket and the phone page)."""
+    return render_template("staff_console/rate_qr.html", levels=LEVELS, tags=REASON_TAGS, token=token)

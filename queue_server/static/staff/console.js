@@ -1,0 +1,337 @@
+/* Staff console (呼叫器): keyboard-first window caller.
+ *
+ * Every action is a POST to the existing /api/v1 routes with the session cookie and the X-CSRF-Token header
+ * (one write path). The view comes from GET /api/v1/halls/{hall}/windows/{n}/console.
+ *
+ * Refresh hook: today the view is refreshed by polling every POLL_MS. When static/js/feed.js is wired in, call
+ *   window.hallqConsole.onEvent(event)
+ * for each /live event of this hall or window; it refreshes at once (coalesced), and polling can then be slowed
+ * with window.hallqConsole.setPollMs(30000) as a safety net.
+ */
+(function () {
+  "use strict";
+  const POLL_MS = 3000;
+  const body = document.body;
+  const hall = body.dataset.hall;
+  const windowNo = Number(body.dataset.window);
+  const csrf = document.querySelector('meta[name="csrf-token"]').content;
+  const $ = (id) => document.getElementById(id);
+  let view = null;
+  let busy = false;
+  let pollTimer = null;
+  let pollMs = POLL_MS;
+  let autoTimer = null;
+  let refreshQueued = false;
+
+  const STATES = { open: "开放 Open", paused: "暂停服务 Paused", away: "离岗 Away", closed: "关闭 Closed" };
+  const STATUS = { called: "已呼叫 Called", serving: "办理中 Serving" };
+
+  function say(text, kind) {
+    const el = $("message");
+    el.textContent = text;
+    el.className = kind || "info";
+  }
+
+  function mmss(s) {
+    if (s === null || s === undefined) return "—";
+    const m = Math.floor(s / 60);
+    return m + "分" + String(s % 60).padStart(2, "0") + "秒";
+  }
+
+  async function api(method, path, data) {
+    const opts = { method: method, credentials: "same-origin", headers: { "X-CSRF-Token": csrf } };
+    if (data !== undefined) {
+      opts.headers["Content-Type"] = "application/json";
+      opts.body = JSON.stringify(data);
+    }
+    let resp;
+    try {
+      resp = await fetch("/api/v1" + path, opts);
+    } catch (e) {
+      throw new Error("网络连接失败，请稍后重试 Network error");
+    }
+    if (resp.status === 401) {
+      window.location.href = "/staff/login?hall=" + encodeURIComponent(hall);
+      throw new Error("请重新登录 Please sign in again");
+    }
+    if (resp.status === 204) return null;
+    let json = null;
+    try { json = await resp.json(); } catch (e) { json = null; }
+    if (!resp.ok) {
+      // problem+json: show title and detail, never anything else (no stack traces reach the client).
+      const msg = json && json.title ? json.title + "：" + (json.detail || "") : "操作失败 (" + resp.status + ")";
+      throw new Error(msg);
+    }
+    return json;
+  }
+
+  function render(v) {
+    view = v;
+    const w = v.window;
+    $("window-state").textContent = STATES[w.state] + (w.reason ? "（" + w.reason + "）" : "");
+    $("window-state").className = "state " + w.state;
+    const cur = v.current;
+    const box = $("current-body");
+    if (!cur) {
+      box.className = "empty";
+      box.textContent = "空闲 Free";
+    } else {
+      box.className = "ticket " + cur.status;
+      box.innerHTML = "";
+      const add = (cls, text) => { const d = document.createElement("div"); d.className = cls; d.textContent = text; box.appendChild(d); };
+      add("number", cur.number);
+      add("service", cur.service_name);
+      add("status", STATUS[cur.status] || cur.status);
+      add("waited", "等候 Waited: " + mmss(cur.waited_s) + (cur.serving_s !== null ? " · 办理 Serving: " + mmss(cur.serving_s) : ""));
+      if (cur.priority_name) add("priority", "绿色通道 Priority: " + cur.priority_name);
+      if (cur.person) add("person", "办事人 Citizen: " + cur.person);
+      cur.notes.forEach((n) => add("note", "记录 History: " + n));
+    }
+    $("recalls-left").textContent = cur && cur.status === "called" ? "(" + cur.recalls_left + ")" : "";
+    const rows = $("queue-rows");
+    rows.innerHTML = "";
+    v.queues.forEach((q) => {
+      const tr = document.createElement("tr");
+      [q.service_name + "（" + q.prefix + "）", String(q.waiting), q.waiting ? mmss(q.longest_wait_s) : "—"].forEach((t) => {
+        const td = document.createElement("td"); td.textContent = t; tr.appendChild(td);
+      });
+      rows.appendChild(tr);
+    });
+    const parked = $("parked-list");
+    parked.innerHTML = "";
+    v.parked.forEach((p) => {
+      const li = document.createElement("li");
+      li.textContent = p.number + " " + p.service_name + (p.returns_in_s !== null ? "（" + mmss(p.returns_in_s) + "后自动回到队列）" : "");
+      parked.appendChild(li);
+    });
+    $("served").textContent = String(v.today.served);
+    $("avg-service").textContent = mmss(v.today.average_service_s);
+    $("btn-pause").firstChild.textContent = w.state === "paused" ? "恢复 Resume " : "暂停 Pause ";
+    $("btn-away").firstChild.textContent = w.state === "away" ? "回岗 Back " : "离岗 Away ";
+    const has = (...st) => cur && st.includes(cur.status);
+    const enable = { "call-next": !cur, recall: has("called"), start: has("called"), finish: has("called", "serving"),
+      "no-show": has("called"), park: has("called", "serving"), resume: v.parked.length > 0,
+      transfer: has("called", "serving"), pause: true, "call-specific": !cur };
+    document.querySelectorAll("button[data-op]").forEach((b) => { b.disabled = !enable[b.dataset.op]; });
+    scheduleAutoCall();
+    body.dataset.ready = "1";
+  }
+
+  async function refresh() {
+    try {
+      render(await api("GET", "/halls/" + hall + "/windows/" + windowNo + "/console"));
+    } catch (e) {
+      say(e.message, "error");
+    }
+  }
+
+  function onEvent() {
+    // Coalesce a burst of events into one refresh.
+    if (refreshQueued) return;
+    refreshQueued = true;
+    setTimeout(() => { refreshQueued = false; refresh(); }, 50);
+  }
+
+  function setPollMs(ms) {
+    pollMs = ms;
+    if (pollTimer) clearInterval(pollTimer);
+    pollTimer = setInterval(refresh, pollMs);
+  }
+
+  // ---- dialogs: Enter confirms, Esc cancels ----
+  function ask(title, fields) {
+    const dlg = $("dialog");
+    $("dialog-title").textContent = title;
+    const holder = $("dialog-fields");
+    holder.innerHTML = "";
+    fields.forEach((f) => {
+      const label = document.createElement("label");
+      label.textContent = f.label + " ";
+      let input;
+      if (f.options) {
+        input = document.createElement("select");
+        f.options.forEach(([value, text]) => {
+          const o = document.createElement("option"); o.value = value; o.textContent = text; input.appendChild(o);
+        });
+      } else {
+        input = document.createElement("input");
+        input.type = f.type || "text";
+        if (f.required) input.required = true;
+        if (f.min !== undefined) input.min = f.min;
+        if (f.max !== undefined) input.max = f.max;
+      }
+      input.name = f.name;
+      input.id = "field-" + f.name;
+      if (f.value !== undefined) input.value = f.value;
+      label.appendChild(input);
+      holder.appendChild(label);
+    });
+    return new Promise((resolve) => {
+      const form = $("dialog-form");
+      const done = (result) => {
+        form.onsubmit = null; form.onkeydown = null; dlg.oncancel = null; $("dialog-cancel").onclick = null;
+        dlg.close();
+        resolve(result);
+      };
+      form.onsubmit = (ev) => {
+        ev.preventDefault();
+        const out = {};
+        holder.querySelectorAll("input,select").forEach((i) => { out[i.name] = i.value.trim(); });
+        done(out);
+      };
+      dlg.oncancel = (ev) => { ev.preventDefault(); done(null); };
+      // Enter confirms from a select too (browsers submit implicitly only from text inputs).
+      form.onkeydown = (ev) => {
+        if (ev.key === "Enter" && ev.target.tagName === "SELECT") { ev.preventDefault(); form.requestSubmit(); }
+      };
+      $("dialog-cancel").onclick = () => done(null);
+      dlg.showModal();
+      const first = holder.querySelector("input,select");
+      if (first) { first.focus(); if (first.select) first.select(); }
+    });
+  }
+
+  // ---- operations ----
+  const winPath = () => "/halls/" + hall + "/windows/" + windowNo;
+  const cur = () => view && view.current;
+
+  const ops = {
+    "call-next": async () => {
+      const r = await api("POST", winPath() + "/call-next");
+      return r ? "已呼叫 Called " + r.ticket.number : "没有等候的号票 Nobody is waiting";
+    },
+    recall: async () => {
+      const r = await api("POST", "/tickets/" + cur().id + "/recall");
+      const left = Math.max(0, view.recall_limit + 1 - r.ticket.call_count);
+      return "重呼 Recalled " + r.ticket.number + "，还可重呼 " + left + " 次 recalls left";
+    },
+    start: async () => "开始办理 Serving " + (await api("POST", "/tickets/" + cur().id + "/start")).ticket.number,
+    finish: async () => {
+      const a = await ask("办结 Finish " + cur().number, [
+        { name: "outcome", label: "结果 Outcome", options: [["done", "1 办结 Done"], ["returned", "2 退办 Returned"], ["consult", "3 咨询 Consultation"]] },
+        { name: "case_no", label: "办件编号 Case no. (可选 optional)" },
+      ]);
+      if (!a) return null;
+      const r = await api("POST", "/tickets/" + cur().id + "/finish", { outcome: a.outcome, case_no: a.case_no || null });
+      return "已办结 Finished " + r.ticket.number + "，请办事人评价 Please ask for a rating";
+    },
+    "no-show": async () => "过号 No-show " + (await api("POST", "/tickets/" + cur().id + "/no-show")).ticket.number,
+    park: async () => {
+      const a = await ask("挂起 Park " + cur().number, [{ name: "minutes", label: "几分钟后回到队列 Return after (min)", type: "number", value: "15", min: 1, max: 480 }]);
+      if (!a) return null;
+      const r = await api("POST", "/tickets/" + cur().id + "/park", { minutes: Number(a.minutes) || null });
+      return "已挂起 Parked " + r.ticket.number;
+    },
+    resume: async () => {
+      let id = view.parked[0].id;
+      if (view.parked.length > 1) {
+        const a = await ask("回呼挂起的号票 Return a parked ticket", [{ name: "id", label: "号票 Ticket", options: view.parked.map((p) => [String(p.id), p.number + " " + p.service_name]) }]);
+        if (!a) return null;
+        id = Number(a.id);
+      }
+      return "已回到队列 Back in the queue: " + (await api("POST", "/tickets/" + id + "/resume")).ticket.number;
+    },
+    transfer: async () => {
+      const options = view.transfer_services.map((s) => ["s:" + s.code, "事项 " + s.name])
+        .concat(view.transfer_windows.map((w) => ["w:" + w.number, "窗口 " + w.name]));
+      const a = await ask("转移 Transfer " + cur().number, [{ name: "target", label: "转到 To", options: options }]);
+      if (!a) return null;
+      const [kind, value] = a.target.split(":");
+      const data = kind === "s" ? { service: value } : { window: Number(value) };
+      const r = await api("POST", "/tickets/" + cur().id + "/transfer", data);
+      return "已转移 Transferred " + r.ticket.number + " → " + r.ticket.service_name;
+    },
+    pause: async () => {
+      if (view.window.state === "paused") {
+        await api("POST", winPath() + "/resume");
+        return "已恢复服务 Resumed";
+      }
+      const a = await ask("暂停服务 Pause", [{ name: "reason", label: "原因 Reason", value: "临时离开" }]);
+      if (!a) return null;
+      await api("POST", winPath() + "/pause", { reason: a.reason });
+      return "已暂停服务 Paused";
+    },
+    "call-specific": async () => {
+      const a = await ask("指定呼叫 Call a number（将记录审计 audited）", [
+        { name: "ticket_no", label: "票号 Number", required: true },
+        { name: "reason", label: "原因 Reason", required: true },
+      ]);
+      if (!a) return null;
+      const r = await api("POST", winPath() + "/call", { ticket_no: a.ticket_no.toUpperCase(), reason: a.reason });
+      return "已呼叫 Called " + r.ticket.number;
+    },
+    away: async () => {
+      if (view.window.state === "away") {
+        await api("POST", winPath() + "/back");
+        return "已回岗 Back at the window";
+      }
+      await api("POST", winPath() + "/away");
+      return "已离岗 Away";
+    },
+  };
+
+  async function run(op) {
+    if (busy || !view) return;
+    const button = document.querySelector('[data-op="' + op + '"]');
+    if (button && button.disabled) {
+      say("当前不能执行此操作 Not possible now", "error");
+      return;
+    }
+    busy = true;
+    cancelAutoCall();
+    let text = null;
+    let failed = false;
+    try {
+      text = await ops[op]();
+    } catch (e) {
+      text = e.message;
+      failed = true;
+    }
+    // Re-read before accepting the next key and before saying what happened: a key pressed on a stale view
+    // would act on the ticket that just left the window.
+    await refresh();
+    busy = false;
+    if (text) say(text, failed ? "error" : "ok");
+  }
+
+  // ---- auto-call: when the window is free and open, call the next ticket after N seconds ----
+  const auto = $("autocall");
+  const autoS = $("autocall-s");
+  auto.checked = localStorage.getItem("hallq.autocall") === "1";
+  autoS.value = localStorage.getItem("hallq.autocall_s") || autoS.value;
+  auto.addEventListener("change", () => { localStorage.setItem("hallq.autocall", auto.checked ? "1" : "0"); cancelAutoCall(); scheduleAutoCall(); });
+  autoS.addEventListener("change", () => { localStorage.setItem("hallq.autocall_s", autoS.value); cancelAutoCall(); scheduleAutoCall(); });
+
+  function cancelAutoCall() {
+    if (autoTimer) { clearTimeout(autoTimer); autoTimer = null; }
+  }
+
+  function scheduleAutoCall() {
+    const free = view && !view.current && view.window.state === "open";
+    if (!auto.checked || !free) { cancelAutoCall(); return; }
+    if (autoTimer) return;
+    const s = Math.max(3, Number(autoS.value) || 10);
+    autoTimer = setTimeout(() => {
+      autoTimer = null;
+      const waiting = view.queues.reduce((n, q) => n + q.waiting, 0);
+      if (waiting > 0 && !view.current && view.window.state === "open") run("call-next");
+    }, s * 1000);
+  }
+
+  // ---- keys: F1..F10 (F11 away); the browser's own F-key actions are suppressed on this page ----
+  const KEYS = {};
+  document.querySelectorAll("[data-key]").forEach((b) => { KEYS[b.dataset.key] = b.dataset.op || "away"; });
+  document.addEventListener("keydown", (ev) => {
+    const op = KEYS[ev.key];
+    if (!op) return;
+    ev.preventDefault();
+    if ($("dialog").open) return;
+    run(op);
+  });
+  document.querySelectorAll("button[data-op]").forEach((b) => b.addEventListener("click", () => run(b.dataset.op)));
+  $("btn-away").addEventListener("click", () => run("away"));
+
+  window.hallqConsole = { refresh: refresh, onEvent: onEvent, setPollMs: setPollMs };
+  refresh();
+  setPollMs(POLL_MS);
+})();

@@ -1,0 +1,110 @@
+/* Rating tablet (评价器) and the citizen's QR rating page.
+ *
+ * Tablet (data-mode="device"): the device token arrives once in the URL fragment (#token=...), is kept in
+ * localStorage and removed from the address bar. The tablet polls GET /api/v1/rating/pending; when
+ * static/js/feed.js is wired in, call window.hallqRater.onEvent(event) on ticket.finished / evaluation.rated
+ * of this window to refresh at once.
+ * Phone (data-mode="qr"): rates the ticket of the track token in the page with POST /api/v1/track/{token}/rating.
+ */
+(function () {
+  "use strict";
+  const POLL_MS = 2000;
+  const THANKS_MS = 5000;
+  const mode = document.body.dataset.mode;
+  const $ = (id) => document.getElementById(id);
+  const match = /token=([^&]+)/.exec(window.location.hash);
+  if (match) {
+    localStorage.setItem("hallq.rater_token", decodeURIComponent(match[1]));
+    history.replaceState(null, "", window.location.pathname);
+  }
+  const token = localStorage.getItem("hallq.rater_token");
+  let pending = null;
+  let level = null;
+  let showingThanks = false;
+
+  function show(id) {
+    ["idle", "ask", "thanks"].forEach((s) => { $(s).hidden = s !== id; });
+  }
+
+  function error(text) {
+    $("rate-error").textContent = text;
+    $("rate-error").hidden = !text;
+  }
+
+  async function call(method, path, data) {
+    const headers = {};
+    if (mode === "device") headers.Authorization = "Bearer " + token;
+    if (data) headers["Content-Type"] = "application/json";
+    const resp = await fetch("/api/v1" + path, { method: method, headers: headers, body: data ? JSON.stringify(data) : undefined });
+    const json = await resp.json().catch(() => null);
+    if (!resp.ok) throw new Error(json && json.title ? json.title + "：" + (json.detail || "") : "提交失败 (" + resp.status + ")");
+    return json;
+  }
+
+  function resetAsk() {
+    level = null;
+    $("reason").hidden = true;
+    $("reason-text").value = "";
+    document.querySelectorAll("[data-tag]").forEach((b) => b.setAttribute("aria-pressed", "false"));
+    error("");
+  }
+
+  async function poll() {
+    if (mode !== "device" || showingThanks) return;
+    try {
+      const state = await call("GET", "/rating/pending");
+      $("idle-window").textContent = state.window_name;
+      $("idle-staff").textContent = state.staff ? "工号 " + state.staff + "　" + state.staff_name : "";
+      const next = state.pending;
+      if (!next) { pending = null; show("idle"); return; }
+      if (!pending || pending.leg_id !== next.leg_id) {
+        pending = next;
+        resetAsk();
+        $("ask-ticket").textContent = next.ticket_no + "　" + next.service_name;
+      }
+      show("ask");
+    } catch (e) {
+      $("idle-window").textContent = e.message;
+      show("idle");
+    }
+  }
+
+  async function submit() {
+    const tags = Array.from(document.querySelectorAll('[data-tag][aria-pressed="true"]')).map((b) => b.dataset.tag);
+    const data = { level: level, tags: tags, text: $("reason-text").value };
+    try {
+      if (mode === "device") await call("POST", "/rating", Object.assign(data, { leg_id: pending.leg_id }));
+      else await call("POST", "/track/" + encodeURIComponent(document.body.dataset.track) + "/rating", data);
+    } catch (e) {
+      error(e.message);
+      return;
+    }
+    showingThanks = true;
+    show("thanks");
+    if (mode === "device") setTimeout(() => { showingThanks = false; pending = null; poll(); }, THANKS_MS);
+  }
+
+  document.querySelectorAll("[data-level]").forEach((b) => b.addEventListener("click", () => {
+    level = Number(b.dataset.level);
+    error("");
+    if (level >= 4) { $("reason").hidden = false; $("reason-text").focus(); return; }
+    submit();
+  }));
+  document.querySelectorAll("[data-tag]").forEach((b) => b.addEventListener("click", () => {
+    b.setAttribute("aria-pressed", b.getAttribute("aria-pressed") === "true" ? "false" : "true");
+  }));
+  $("reason-submit").addEventListener("click", () => {
+    const picked = document.querySelector('[data-tag][aria-pressed="true"]');
+    if (!picked && !$("reason-text").value.trim()) { error("请选择原因或填写意见 Please give a reason"); return; }
+    submit();
+  });
+
+  window.hallqRater = { onEvent: poll };
+  if (mode === "device") {
+    show("idle");
+    poll();
+    setInterval(poll, POLL_MS);
+  } else {
+    show("ask");
+  }
+})();
