@@ -129,8 +129,7 @@ def cmd_token_create(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_kiosk_printer(settings: Settings, args: argparse.Namespace) -> int:
     """Give a kiosk a ticket printer (its issues then queue print jobs) or take it away (--none)."""
-    store = _store(settings)
-    with store.transaction() as session:
+    with _store(settings) as store, store.transaction() as session:
         hall = session.scalar(select(Hall).where(Hall.code == args.hall))
         if hall is None:
             raise errors.HallNotFound(hall=args.hall)

@@ -163,3 +163,24 @@ def app(settings: Settings, clock: FrozenClock, published: Recorder) -> Any:
 @pytest.fixture
 def client(app: Any) -> Any:
     return app.test_client()
+
+
+CHROMIUM = os.environ.get("HALLQ_TEST_CHROMIUM", "/usr/bin/chromium")
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """One Chromium for the whole run: Playwright's sync API allows one driver per thread at a time."""
+    if not Path(CHROMIUM).exists():
+        if ON_CI:
+            pytest.fail(f"CI=true but {CHROMIUM} is missing: the browser suite must run on CI")
+        pytest.skip(f"no Chromium at {CHROMIUM} (apt install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-background-networking", "--disable-component-update",
+            "--autoplay-policy=no-user-gesture-required",
+        ])
+        yield b
+        b.close()

@@ -6,7 +6,6 @@ must (docs/voice.md); Playwright cannot download browsers here, so /usr/bin/chro
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,26 +23,7 @@ from tests import factories
 from tests.realtime.server import Server
 from tests.realtime.server import make_server
 
-CHROMIUM = os.environ.get("HALLQ_TEST_CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-ON_CI = os.environ.get("CI", "").lower() == "true"
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        if ON_CI:
-            pytest.fail(f"CI=true but {CHROMIUM} is missing: the browser suite must run on CI")
-        pytest.skip(f"no Chromium at {CHROMIUM} (apt install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-background-networking", "--disable-component-update",
-            "--autoplay-policy=no-user-gesture-required",
-        ])
-        yield b
-        b.close()
 
 
 @pytest.fixture

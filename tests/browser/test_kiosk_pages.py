@@ -13,7 +13,6 @@ import pytest
 import requests
 from playwright.sync_api import Page
 from playwright.sync_api import expect
-from playwright.sync_api import sync_playwright
 
 from kiosk.agent import AgentConfig
 from kiosk.agent import PrintAgent
@@ -25,8 +24,6 @@ from tests.virtual_printer import virtual_printer
 
 pytestmark = pytest.mark.slow
 SHOTS = ROOT / "docs" / "screenshots"
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update"]
 
 
 @pytest.fixture(scope="module")
@@ -37,16 +34,6 @@ def hall(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServerProce
     server.start()
     yield server, token
     server.stop()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (deploy/install-system-deps.sh)")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ import pytest
 import requests
 from playwright.sync_api import Page
 from playwright.sync_api import expect
-from playwright.sync_api import sync_playwright
 
 from queue_server.auth import mint_token
 from queue_server.clock import SystemClock
@@ -26,7 +25,6 @@ from tests.live import ROOT
 from tests.live import LiveServer
 from tests.live import start_server
 
-CHROMIUM = "/usr/bin/chromium"
 SHOTS = ROOT / "docs" / "screenshots"
 TIMEOUT_MS = 10_000
 
@@ -74,14 +72,12 @@ def live(tmp_path: Path, sqlite_template: Path) -> Iterator[Live]:
 
 
 @pytest.fixture
-def browser_page() -> Iterator[Page]:
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-background-networking", "--disable-component-update"])
-        page = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN").new_page()
-        page.set_default_timeout(TIMEOUT_MS)
-        yield page
-        browser.close()
+def browser_page(browser: Any) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    yield page
+    context.close()
 
 
 def sign_in_with_keyboard(page: Page, base: str) -> None:

@@ -180,14 +180,14 @@ def test_console_shows_the_citizen_id_only_masked(store: Store, clock: FrozenClo
     hall = basic_hall(store, clock)
     with store.transaction() as s:
         s.scalar(select(Service).where(Service.code == "a")).person_limit = 2  # type: ignore[union-attr]
-    issue(client, hall, "a", id_number="53230119800101001X")
+    issue(client, hall, "a", id_number="53230119800101002X")
     console = Console(client)
     console.login("u1", 1)
 
     called = console.window_op("call-next").get_data(as_text=True)
     state = console.state().get_data(as_text=True)
 
-    assert "53230119800101001X" not in called and "53230119800101001X" not in state
+    assert "53230119800101002X" not in called and "53230119800101002X" not in state
     assert console.state().get_json()["current"]["person"].count("*") >= 8
 
 
