@@ -100,6 +100,7 @@ class Role(enum.StrEnum):
     MANAGER = "manager"
     ADMIN = "admin"
     RATER = "rater"  # 评价器: the citizen-facing rating tablet of one window
+    VIEWER = "viewer"  # hall monitor and reports only, no configuration (e.g. the centre's director)
 
 
 class Outcome(enum.StrEnum):
