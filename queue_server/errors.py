@@ -210,3 +210,22 @@ CaseActionRefused = _error(
     Conflict, "case_action_refused", N_("Not possible in the case's state"),
     N_("Case %(case)s is %(case_status)s; %(action)s is not possible."),
 )
+
+# Manager console: alerts and hall configuration.
+AlertNotFound = _error(NotFound, "alert_not_found", N_("Alert not found"), N_("No alert %(alert)s in this hall."))
+BadLimit = _error(
+    Invalid, "bad_limit", N_("Bad alert limit"),
+    N_("Alert limit %(key)s must be a whole number from %(low)s to %(high)s."),
+)
+SettingOutOfRange = _error(
+    Invalid, "setting_out_of_range", N_("Setting out of range"),
+    N_("%(label)s must be a whole number from %(low)s to %(high)s."),
+)
+NameRequired = _error(Invalid, "name_required", N_("Name required"), N_("Please enter a name."))
+DailyCapBelowIssued = _error(
+    Conflict, "daily_cap_below_issued", N_("Daily cap below today's tickets"),
+    N_("%(issued)s tickets were already issued today; the daily cap cannot be %(cap)s."),
+)
+WindowProfileEmpty = _error(
+    Invalid, "window_profile_empty", N_("No services for the window"), N_("A window needs at least one service."),
+)

@@ -505,4 +505,5 @@ class HallNotice(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 # The 好差评 tables share this metadata; importing them here lets Alembic and create_all see every table.
+from queue_server import alerting  # noqa: E402,F401
 from queue_server import evaluation  # noqa: E402,F401

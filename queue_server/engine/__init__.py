@@ -4,6 +4,9 @@ Imports only models, events, errors, clock, SQLAlchemy and the stdlib. It never 
 clock and never emits: the runtime sequences, stores and publishes the events it returns.
 """
 
+from queue_server.engine.alerts import evaluate_alerts
+from queue_server.engine.alerts import mark_alert_seen
+from queue_server.engine.alerts import set_alert_limits
 from queue_server.engine.calling import call_next
 from queue_server.engine.calling import call_specific
 from queue_server.engine.calling import no_show
@@ -12,6 +15,8 @@ from queue_server.engine.calling import recall
 from queue_server.engine.cases import alert_overdue
 from queue_server.engine.cases import case_step
 from queue_server.engine.cases import decide_appeal
+from queue_server.engine.configuration import set_window_services
+from queue_server.engine.configuration import update_service
 from queue_server.engine.handling import cancel
 from queue_server.engine.handling import finish
 from queue_server.engine.handling import park
@@ -38,7 +43,8 @@ from queue_server.engine.windows import resume_window
 
 __all__ = [
     "Issued", "SignIn", "alert_overdue", "call_next", "call_specific", "cancel", "case_step", "claim_print_jobs",
-    "come_back", "decide_appeal", "expire_print_jobs", "finish", "issue_at_kiosk", "issue_ticket", "mark_reported",
-    "no_show", "park", "pause_window", "rate", "reactivate", "recall", "report_print_result", "report_printer_state",
-    "resume", "resume_window", "set_notices", "sign_in", "sign_out", "start", "step_away", "transfer",
+    "come_back", "decide_appeal", "evaluate_alerts", "expire_print_jobs", "finish", "issue_at_kiosk", "issue_ticket",
+    "mark_alert_seen", "mark_reported", "no_show", "park", "pause_window", "rate", "reactivate", "recall",
+    "report_print_result", "report_printer_state", "resume", "resume_window", "set_alert_limits", "set_notices",
+    "set_window_services", "sign_in", "sign_out", "start", "step_away", "transfer", "update_service",
 ]
