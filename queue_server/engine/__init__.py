@@ -34,6 +34,7 @@ from queue_server.engine.printing import report_printer_state
 from queue_server.engine.rating import mark_reported
 from queue_server.engine.rating import rate
 from queue_server.engine.staffing import SignIn
+from queue_server.engine.staffing import check_sign_in
 from queue_server.engine.staffing import come_back
 from queue_server.engine.staffing import sign_in
 from queue_server.engine.staffing import sign_out
@@ -42,7 +43,8 @@ from queue_server.engine.windows import pause_window
 from queue_server.engine.windows import resume_window
 
 __all__ = [
-    "Issued", "SignIn", "alert_overdue", "call_next", "call_specific", "cancel", "case_step", "claim_print_jobs",
+    "Issued", "SignIn", "alert_overdue", "call_next", "call_specific", "cancel", "case_step", "check_sign_in",
+    "claim_print_jobs",
     "come_back", "decide_appeal", "evaluate_alerts", "expire_print_jobs", "finish", "issue_at_kiosk", "issue_ticket",
     "mark_alert_seen", "mark_reported", "no_show", "park", "pause_window", "rate", "reactivate", "recall",
     "report_print_result", "report_printer_state", "resume", "resume_window", "set_alert_limits", "set_notices",
