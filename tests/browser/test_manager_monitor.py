@@ -1,0 +1,95 @@
+"""The manager's live monitor in Chromium against a live server: it follows issue and call without reloading,
+shows an alert the server raised on its own, and a viewer gets no action buttons. Saves
+docs/screenshots/manager-monitor.png."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import requests
+from playwright.sync_api import expect
+
+from queue_server import snapshots
+from queue_server.models import Role
+from queue_server.store import make_store
+from tests import factories
+from tests.browser.conftest import screenshot
+from tests.factories import BasicHall
+from tests.factories import bearer
+from tests.realtime.server import Server
+
+TIMEOUT_MS = 10_000
+PASSWORD = "pw-12345678"  # tests.factories.staff's password
+
+
+def sign_in(page: Any, server: Server, user_no: str) -> None:
+    page.goto(f"{server.url}/manager/login")
+    page.fill("#user_no", user_no)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    expect(page).to_have_url(f"{server.url}/manager/t1", timeout=TIMEOUT_MS)
+    expect(page.locator("#feed-status")).to_have_text("在线 online", timeout=TIMEOUT_MS)
+
+
+def post(server: Server, path: str, token: str, json: Any = None, method: str = "POST") -> Any:
+    resp = requests.request(method, f"{server.url}/api/v1{path}", json=json, headers=bearer(token), timeout=5)
+    assert resp.ok, resp.text
+    return resp.json() if resp.content else None
+
+
+def test_the_monitor_follows_an_issue_and_a_call_without_reloading(
+    page: Any, server: Server, tokens: BasicHall
+) -> None:
+    sign_in(page, server, "m1")
+    waiting_a = page.locator('#services tr[data-service="a"] .waiting')
+    expect(waiting_a).to_have_text("0", timeout=TIMEOUT_MS)
+    page.evaluate("window.__notReloaded = true")
+
+    post(server, "/halls/t1/tickets", tokens.kiosk, {"service": "a"})
+    expect(waiting_a).to_have_text("1", timeout=TIMEOUT_MS)
+    expect(page.locator('#services tr[data-service="a"] .issued')).to_have_text("1", timeout=TIMEOUT_MS)
+
+    post(server, "/halls/t1/windows/1/call-next", tokens.staff1)
+    expect(page.locator('#windows tr[data-window="1"] .current')).to_have_text("A001", timeout=TIMEOUT_MS)
+    expect(page.locator('#windows tr[data-window="1"] .state')).to_have_text("办理中 serving")
+    expect(waiting_a).to_have_text("0", timeout=TIMEOUT_MS)
+    assert page.evaluate("window.__notReloaded") is True
+
+
+def test_an_alert_raised_by_the_server_appears_and_the_manager_marks_it_seen(
+    page: Any, server: Server, tokens: BasicHall
+) -> None:
+    post(server, "/halls/t1/services/a", tokens.manager, {"warning_threshold": 2}, method="PATCH")
+    sign_in(page, server, "m1")
+
+    for _ in range(2):  # the second ticket reaches the threshold; the server's ticker evaluates after the write
+        post(server, "/halls/t1/tickets", tokens.kiosk, {"service": "a"})
+    alert = page.locator('#alerts li[data-kind="queue_long"]')
+    expect(alert).to_contain_text("等候 2 人", timeout=TIMEOUT_MS)
+    expect(alert).to_have_class("alert state-new")
+    expect(page.locator("#alert-count")).to_have_text("1")
+    post(server, "/halls/t1/tickets", tokens.kiosk, {"service": "b"})
+    post(server, "/halls/t1/windows/2/call-next", tokens.staff2)
+    expect(page.locator('#windows tr[data-window="2"] .current')).to_have_text("B001", timeout=TIMEOUT_MS)
+    expect(page.locator("#chart svg rect")).to_have_count(1)
+    screenshot(page, "manager-monitor.png")
+
+    alert.get_by_role("button", name="已查看 Seen").click()
+
+    expect(alert).to_have_class("alert state-seen", timeout=TIMEOUT_MS)
+
+
+def test_a_viewer_sees_the_monitor_without_any_action(
+    page: Any, server: Server, tokens: BasicHall, hall: tuple[str, BasicHall]
+) -> None:
+    store = make_store(hall[0])
+    with store.transaction() as s:
+        factories.staff(s, snapshots.hall_by_code(s, "t1"), "v1", Role.VIEWER)
+    store.dispose()
+
+    sign_in(page, server, "v1")
+
+    expect(page.locator('#services tr[data-service="a"]')).to_be_visible(timeout=TIMEOUT_MS)
+    expect(page.locator("#services button")).to_have_count(0)
+    expect(page.locator("#notice-form")).to_have_count(0)
+
