@@ -229,3 +229,17 @@ DailyCapBelowIssued = _error(
 WindowProfileEmpty = _error(
     Invalid, "window_profile_empty", N_("No services for the window"), N_("A window needs at least one service."),
 )
+UserNoTaken = _error(
+    Conflict, "user_no_taken", N_("Staff number taken"), N_("Staff number %(user)s is already in use."),
+)
+BadUserNo = _error(
+    Invalid, "bad_user_no", N_("Bad staff number"),
+    N_("A staff number is 2 to 32 letters, digits, dots, dashes or underscores."),
+)
+PasswordTooShort = _error(
+    Invalid, "password_too_short", N_("Password too short"), N_("A password needs at least %(min)s characters."),
+)
+RoleNotAssignable = _error(
+    Forbidden, "role_not_assignable", N_("Role not allowed"), N_("You may not give or change the role %(role)s."),
+)
+DeviceNotFound = _error(NotFound, "device_not_found", N_("Device not found"), N_("No device %(device)s here."))

@@ -147,6 +147,7 @@ def openapi_json() -> Any:
 
 def _register_modules() -> None:
     from queue_server.api import catalogue  # noqa: F401
+    from queue_server.api import configuration  # noqa: F401
     from queue_server.api import console  # noqa: F401
     from queue_server.api import devices  # noqa: F401
     from queue_server.api import hall  # noqa: F401

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from typing import Literal
 
 from pydantic import BaseModel
 from pydantic import Field
@@ -130,3 +131,53 @@ class WindowServicesBody(Body):
 class WindowServicesOut(BaseModel):
     number: int
     services: list[WindowServiceItem]
+
+
+class StaffOut(BaseModel):
+    user_no: str
+    name: str
+    role: str
+    active: bool
+
+
+class StaffListOut(BaseModel):
+    staff: list[StaffOut]
+
+
+class StaffCreate(Body):
+    user_no: str = Field(max_length=64)
+    name: str = Field(max_length=64)
+    role: Literal["staff", "viewer", "manager"] = "staff"
+    password: str = Field(max_length=128)
+
+
+class StaffPatch(Body):
+    name: str | None = Field(default=None, max_length=64)
+    role: Literal["staff", "viewer", "manager"] | None = None
+    active: bool | None = None
+    password: str | None = Field(default=None, max_length=128)
+
+
+class DeviceOut(BaseModel):
+    id: int
+    kind: str
+    name: str
+    window: int | None
+    last_seen_at: str | None
+    printer_state: str | None
+    active: bool
+
+
+class DeviceListOut(BaseModel):
+    devices: list[DeviceOut]
+
+
+class DeviceCreate(Body):
+    kind: Literal["kiosk", "display", "rater"]
+    name: str = Field(max_length=64)
+    window: int | None = Field(default=None, ge=1, le=2**31 - 1)
+
+
+class DeviceCreated(BaseModel):
+    device: DeviceOut
+    token: str  # shown once; only its SHA-256 is stored

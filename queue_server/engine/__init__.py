@@ -4,6 +4,8 @@ Imports only models, events, errors, clock, SQLAlchemy and the stdlib. It never 
 clock and never emits: the runtime sequences, stores and publishes the events it returns.
 """
 
+from queue_server.engine.accounts import create_staff
+from queue_server.engine.accounts import update_staff
 from queue_server.engine.alerts import evaluate_alerts
 from queue_server.engine.alerts import mark_alert_seen
 from queue_server.engine.alerts import set_alert_limits
@@ -17,6 +19,8 @@ from queue_server.engine.cases import case_step
 from queue_server.engine.cases import decide_appeal
 from queue_server.engine.configuration import set_window_services
 from queue_server.engine.configuration import update_service
+from queue_server.engine.devices import register_device
+from queue_server.engine.devices import revoke_device
 from queue_server.engine.handling import cancel
 from queue_server.engine.handling import finish
 from queue_server.engine.handling import park
@@ -44,9 +48,9 @@ from queue_server.engine.windows import resume_window
 
 __all__ = [
     "Issued", "SignIn", "alert_overdue", "call_next", "call_specific", "cancel", "case_step", "check_sign_in",
-    "claim_print_jobs",
-    "come_back", "decide_appeal", "evaluate_alerts", "expire_print_jobs", "finish", "issue_at_kiosk", "issue_ticket",
-    "mark_alert_seen", "mark_reported", "no_show", "park", "pause_window", "rate", "reactivate", "recall",
-    "report_print_result", "report_printer_state", "resume", "resume_window", "set_alert_limits", "set_notices",
-    "set_window_services", "sign_in", "sign_out", "start", "step_away", "transfer", "update_service",
+    "claim_print_jobs", "come_back", "create_staff", "decide_appeal", "evaluate_alerts", "expire_print_jobs",
+    "finish", "issue_at_kiosk", "issue_ticket", "mark_alert_seen", "mark_reported", "no_show", "park", "pause_window",
+    "rate", "reactivate", "recall", "register_device", "report_print_result", "report_printer_state", "resume",
+    "resume_window", "revoke_device", "set_alert_limits", "set_notices", "set_window_services", "sign_in", "sign_out",
+    "start", "step_away", "transfer", "update_service", "update_staff",
 ]

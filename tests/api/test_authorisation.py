@@ -84,11 +84,19 @@ SAMPLES: dict[str, tuple[str, str, Any]] = {
     "put_alert_limits": ("PUT", "/api/v1/halls/t1/alert-limits", {"limits": {"pause_min": 15}}),
     "patch_service": ("PATCH", "/api/v1/halls/t1/services/a", {"warning_threshold": 5}),
     "put_window_services": ("PUT", "/api/v1/halls/t1/windows/1/services", {"services": [{"service": "a"}]}),
+    "list_staff": ("GET", "/api/v1/halls/t1/staff", None),
+    "create_staff": ("POST", "/api/v1/halls/t1/staff", {"user_no": "n1", "name": "新同事", "role": "staff",
+                                                        "password": "pw-12345678"}),
+    "patch_staff": ("PATCH", "/api/v1/halls/t1/staff/u2", {"name": "窗口2"}),
+    "list_devices": ("GET", "/api/v1/halls/t1/devices", None),
+    "register_device": ("POST", "/api/v1/halls/t1/devices", {"kind": "display", "name": "二楼综合屏"}),
+    "revoke_device": ("POST", "/api/v1/halls/t1/devices/{device}/revoke", None),
 }
 # Manager console routes a viewer may use (read-only); every other manager route needs manager or admin.
 VIEWER_READS = ["hall_monitor", "prefecture_monitor", "list_alerts", "get_alert_limits"]
 MANAGER_WRITES = ["evaluate_alerts", "alert_seen", "put_alert_limits", "patch_service", "put_window_services",
-                  "set_notices"]
+                  "set_notices", "list_staff", "create_staff", "patch_staff", "list_devices", "register_device",
+                  "revoke_device"]
 # Routes that name no hall: each caller sees the halls its credential allows.
 HALL_FREE = ["prefecture_monitor"]
 # Routes only a kiosk's own device token may use (the kiosk is named by the credential, not the path).
@@ -105,7 +113,8 @@ WINDOW_ACTIONS = ["call_next", "call_specific", "pause_window", "resume_window",
 def _scene(client: Any, hall: BasicHall) -> dict[str, str]:
     """A1 called to window 1 (its id is {ticket}), A2 waiting (its track token is {token}); at window 2 B001
     finished and rated 5 (its case is {case}) and B002 finished, not rated (its track token is {done_token});
-    service a's warning threshold is 1, so its queue_long alert is open (its id is {alert})."""
+    service a's warning threshold is 1, so its queue_long alert is open (its id is {alert}); {device} is the
+    wall display's device id."""
     issue(client, hall.kiosk)
     waiting = issue(client, hall.kiosk)
     ticket = called(client, hall.staff1)
@@ -122,8 +131,10 @@ def _scene(client: Any, hall: BasicHall) -> dict[str, str]:
     # The admin sets this up: the manager's token must not be in the principal cache (a test revokes it).
     client.patch("/api/v1/halls/t1/services/a", json={"warning_threshold": 1}, headers=bearer(hall.admin))
     alert = client.post("/api/v1/halls/t1/alerts/evaluate", headers=bearer(hall.admin)).get_json()["alerts"][0]
+    devices = client.get("/api/v1/halls/t1/devices", headers=bearer(hall.admin)).get_json()["devices"]
+    display = next(d for d in devices if d["kind"] == "display")
     return {"ticket": str(ticket["id"]), "token": waiting["track_token"], "case": str(rated["case_id"]),
-            "done_token": finished[1]["track_token"], "alert": str(alert["id"])}
+            "done_token": finished[1]["track_token"], "alert": str(alert["id"]), "device": str(display["id"])}
 
 
 def _send(client: Any, op_id: str, scene: dict[str, str], headers: dict[str, str]) -> Any:
@@ -286,7 +297,10 @@ def test_managers_and_admins_use_every_manager_route(client: Any, hall: BasicHal
     for token in (hall.manager, hall.admin):
         for op_id in VIEWER_READS + MANAGER_WRITES:
             response = _send(client, op_id, scene, bearer(token))
-            assert response.status_code == 200, f"{op_id}: {response.get_data(as_text=True)}"
+            if token == hall.admin and op_id == "create_staff":  # the manager just created n1
+                assert response.get_json()["code"] == "user_no_taken"
+                continue
+            assert response.status_code in (200, 201), f"{op_id}: {response.get_data(as_text=True)}"
 
 
 def test_only_a_kiosk_may_fetch_and_report_print_jobs(client: Any, store: Store, hall: BasicHall) -> None:
