@@ -128,3 +128,23 @@ def monitor(hall: str) -> Any:
         hall_name, timezone = row.name, row.timezone
     return render_template("manager_console/monitor.html", hall=hall, hall_name=hall_name, timezone=timezone, who=who,
                            can_configure=who.role in CONFIGURERS, csrf_token=web_session.csrf_token())
+
+
+@bp.get("/manager/<code:hall>/settings")
+def settings(hall: str) -> Any:
+    """Staff accounts, devices and alert limits (managers and admins; a viewer goes back to the monitor)."""
+    with services().store.read_session() as session:
+        try:
+            who = web_session.manager_of_hall(session, hall)
+        except errors.HallNotAllowed:
+            return redirect(url_for("manager.home"))
+        if who is None:
+            return redirect(url_for("manager.login_form"))
+        if who.role not in CONFIGURERS:
+            return redirect(url_for("manager.monitor", hall=hall))
+        row = session.scalar(select(Hall).where(Hall.code == hall))
+        if row is None:
+            return redirect(url_for("manager.home"))
+        hall_name, timezone = row.name, row.timezone
+    return render_template("manager_console/settings.html", hall=hall, hall_name=hall_name, timezone=timezone,
+                           who=who, can_configure=True, csrf_token=web_session.csrf_token())

@@ -93,3 +93,26 @@ def test_a_viewer_sees_the_monitor_without_any_action(
     expect(page.locator("#services button")).to_have_count(0)
     expect(page.locator("#notice-form")).to_have_count(0)
 
+
+
+def test_a_manager_adds_a_clerk_and_registers_a_kiosk_on_the_settings_page(
+    page: Any, server: Server, tokens: BasicHall
+) -> None:
+    sign_in(page, server, "m1")
+    page.click("text=设置 Settings")
+    expect(page.locator('#staff tr[data-user="u1"]')).to_be_visible(timeout=TIMEOUT_MS)
+
+    page.fill("#sf-user", "cx3001")
+    page.fill("#sf-name", "王五")
+    page.fill("#sf-password", "short")
+    page.click("#staff-form button[type=submit]")
+    expect(page.locator("#action-error")).to_contain_text("密码至少需要 8 位", timeout=TIMEOUT_MS)
+    page.fill("#sf-password", "long-enough-1")
+    page.click("#staff-form button[type=submit]")
+    expect(page.locator('#staff tr[data-user="cx3001"]')).to_contain_text("王五", timeout=TIMEOUT_MS)
+
+    page.fill("#df-name", "二楼取号机")
+    page.click("#device-form button[type=submit]")
+    expect(page.locator("#new-token")).to_contain_text("hq_", timeout=TIMEOUT_MS)
+    expect(page.locator("#devices tbody")).to_contain_text("二楼取号机")
+    screenshot(page, "manager-settings.png")
