@@ -243,3 +243,7 @@ RoleNotAssignable = _error(
     Forbidden, "role_not_assignable", N_("Role not allowed"), N_("You may not give or change the role %(role)s."),
 )
 DeviceNotFound = _error(NotFound, "device_not_found", N_("Device not found"), N_("No device %(device)s here."))
+BadOpeningHours = _error(
+    Invalid, "bad_opening_hours", N_("Bad opening hours"),
+    N_("Opening hours for weekday %(weekday)s must be HH:MM-HH:MM intervals in order, each ending after it starts."),
+)

@@ -1,5 +1,6 @@
-"""Hall configuration routes of /api/v1 beyond services and windows: staff accounts and devices (kiosks, wall
-displays, rating tablets) with their tokens. Managers (own hall) and admins; every change audited and announced.
+"""Hall configuration routes of /api/v1 beyond services and windows: staff accounts, devices (kiosks, wall
+displays, rating tablets) with their tokens, opening hours and the holiday calendar. Managers (own hall) and
+admins; every change audited and announced.
 """
 
 from __future__ import annotations
@@ -17,10 +18,14 @@ from queue_server.api import body
 from queue_server.api import principal
 from queue_server.api import route
 from queue_server.api import services
+from queue_server.api.manager_schemas import CalendarDayItem
+from queue_server.api.manager_schemas import CalendarDayOut
 from queue_server.api.manager_schemas import DeviceCreate
 from queue_server.api.manager_schemas import DeviceCreated
 from queue_server.api.manager_schemas import DeviceListOut
 from queue_server.api.manager_schemas import DeviceOut
+from queue_server.api.manager_schemas import HoursBody
+from queue_server.api.manager_schemas import HoursOut
 from queue_server.api.manager_schemas import StaffCreate
 from queue_server.api.manager_schemas import StaffListOut
 from queue_server.api.manager_schemas import StaffOut
@@ -29,6 +34,8 @@ from queue_server.api.schemas import EmptyBody
 from queue_server.auth import TOKEN_PREFIX
 from queue_server.auth import hash_password
 from queue_server.auth import hash_token
+from queue_server.clock import service_day
+from queue_server.engine import hours
 from queue_server.engine.accounts import staff_payload
 from queue_server.engine.devices import device_payload
 from queue_server.models import Device
@@ -116,4 +123,40 @@ def revoke_device(hall: str, device: int) -> Any:
     done = hq.runtime.execute(engine.revoke_device, hall=hall, device_id=device, actor=who.label,
                               after=device_payload)
     hq.principals.clear()  # the device's token stops at once in this process
+    return jsonify(done.value)
+
+
+def _hours_out(session: Any, hall_code: str) -> dict[str, Any]:
+    row = snapshots.hall_by_code(session, hall_code)
+    today = service_day(services().runtime.clock.now(), row.timezone, row.day_rollover)
+    return {"opening_hours": row.opening_hours, "calendar": hours.calendar(session, row, today)}
+
+
+@route("GET", "/halls/{hall}/hours", "Weekly opening hours and the coming holidays and working days",
+       responses={200: HoursOut})
+def get_hours(hall: str) -> Any:
+    principal().require(hall, *CONFIGURERS)
+    with services().store.read_session() as session:
+        return jsonify(_hours_out(session, hall))
+
+
+@route("PUT", "/halls/{hall}/hours", "Replace the weekly opening hours (audited, hall.updated)",
+       request_model=HoursBody, responses={200: HoursOut})
+def put_hours(hall: str) -> Any:
+    who = principal()
+    who.require(hall, *CONFIGURERS)
+    req = body(HoursBody)
+    services().runtime.execute(engine.set_opening_hours, hall=hall, opening_hours=req.opening_hours, actor=who.label)
+    with services().store.read_session() as session:
+        return jsonify(_hours_out(session, hall))
+
+
+@route("POST", "/halls/{hall}/calendar-days", "Mark a day 法定节假日 (holiday) or 调休 (workday), or clear it "
+       "(audited, hall.updated)", request_model=CalendarDayItem, responses={200: CalendarDayOut})
+def set_calendar_day(hall: str) -> Any:
+    who = principal()
+    who.require(hall, *CONFIGURERS)
+    req = body(CalendarDayItem)
+    done = services().runtime.execute(engine.set_calendar_day, hall=hall, day=req.day, kind=req.kind, name=req.name,
+                                      actor=who.label)
     return jsonify(done.value)

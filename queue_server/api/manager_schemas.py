@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 from typing import Literal
 
@@ -181,3 +182,26 @@ class DeviceCreate(Body):
 class DeviceCreated(BaseModel):
     device: DeviceOut
     token: str  # shown once; only its SHA-256 is stored
+
+
+class CalendarDayItem(Body):
+    day: date
+    kind: Literal["holiday", "workday"] | None  # None: back to the weekly hours
+    name: str = Field(default="", max_length=64)
+
+
+class CalendarDayOut(BaseModel):
+    day: str
+    kind: str | None
+    name: str
+
+
+class HoursBody(Body):
+    """{"1": [["08:30", "12:00"], ["14:00", "17:30"]], ..., "7": []}; checked by the engine (bad_opening_hours)."""
+
+    opening_hours: dict[str, Any]
+
+
+class HoursOut(BaseModel):
+    opening_hours: dict[str, Any]
+    calendar: list[CalendarDayOut]

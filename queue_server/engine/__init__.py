@@ -27,6 +27,8 @@ from queue_server.engine.handling import park
 from queue_server.engine.handling import resume
 from queue_server.engine.handling import start
 from queue_server.engine.handling import transfer
+from queue_server.engine.hours import set_calendar_day
+from queue_server.engine.hours import set_opening_hours
 from queue_server.engine.issuing import Issued
 from queue_server.engine.issuing import issue_ticket
 from queue_server.engine.notices import set_notices
@@ -51,6 +53,6 @@ __all__ = [
     "claim_print_jobs", "come_back", "create_staff", "decide_appeal", "evaluate_alerts", "expire_print_jobs",
     "finish", "issue_at_kiosk", "issue_ticket", "mark_alert_seen", "mark_reported", "no_show", "park", "pause_window",
     "rate", "reactivate", "recall", "register_device", "report_print_result", "report_printer_state", "resume",
-    "resume_window", "revoke_device", "set_alert_limits", "set_notices", "set_window_services", "sign_in", "sign_out",
-    "start", "step_away", "transfer", "update_service", "update_staff",
+    "resume_window", "revoke_device", "set_alert_limits", "set_calendar_day", "set_notices", "set_opening_hours",
+    "set_window_services", "sign_in", "sign_out", "start", "step_away", "transfer", "update_service", "update_staff",
 ]

@@ -117,6 +117,52 @@
     }).catch(showError);
   }
 
+  var WEEKDAY = ["", "周一 Mon", "周二 Tue", "周三 Wed", "周四 Thu", "周五 Fri", "周六 Sat", "周日 Sun"];
+  var DAY_KIND = {holiday: "闭厅 holiday", workday: "调休上班 working day"};
+
+  function loadHours() {
+    return api("GET", "/hours").then(function (d) {
+      var form = document.getElementById("hours-form");
+      form.replaceChildren();
+      for (var i = 1; i <= 7; i++) {
+        var text = (d.opening_hours[String(i)] || []).map(function (p) { return p[0] + "-" + p[1]; }).join(", ");
+        form.appendChild(el("label", {}, [document.createTextNode(WEEKDAY[i] + " "),
+          el("input", {name: String(i), value: text, placeholder: "休息 closed（例 08:30-12:00, 14:00-17:30）",
+                       size: "36"})]));
+      }
+      form.appendChild(el("button", {type: "submit", text: "保存办理时间 Save hours"}));
+      form.onsubmit = function (ev) {
+        ev.preventDefault();
+        var hours = {};
+        for (var j = 1; j <= 7; j++) {
+          var raw = form.elements[String(j)].value.trim();
+          hours[String(j)] = raw ? raw.split(/[,，]/).map(function (part) {
+            return part.trim().split(/\s*[-–~]\s*/);
+          }) : [];
+        }
+        api("PUT", "/hours", {opening_hours: hours}).then(loadHours).catch(showError);
+      };
+      var list = document.getElementById("calendar");
+      list.replaceChildren();
+      d.calendar.forEach(function (day) {
+        list.appendChild(el("li", {"data-day": day.day}, [
+          document.createTextNode(day.day + " " + (DAY_KIND[day.kind] || day.kind) + " " + day.name + " "),
+          el("button", {text: "删除 Remove", onclick: function () {
+            api("POST", "/calendar-days", {day: day.day, kind: null}).then(loadHours).catch(showError);
+          }})
+        ]));
+      });
+    }).catch(showError);
+  }
+
+  document.getElementById("day-form").addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    api("POST", "/calendar-days", {day: document.getElementById("day-date").value,
+                                   kind: document.getElementById("day-kind").value,
+                                   name: document.getElementById("day-name").value})
+      .then(function () { ev.target.reset(); loadHours(); }).catch(showError);
+  });
+
   document.getElementById("staff-form").addEventListener("submit", function (ev) {
     ev.preventDefault();
     api("POST", "/staff", {
@@ -141,5 +187,5 @@
   });
 
   document.getElementById("feed-status").textContent = "";
-  loadStaff(); loadDevices(); loadLimits();
+  loadStaff(); loadDevices(); loadLimits(); loadHours();
 })();

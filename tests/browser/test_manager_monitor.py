@@ -95,7 +95,7 @@ def test_a_viewer_sees_the_monitor_without_any_action(
 
 
 
-def test_a_manager_adds_a_clerk_and_registers_a_kiosk_on_the_settings_page(
+def test_a_manager_adds_a_clerk_registers_a_kiosk_and_sets_hours_on_the_settings_page(
     page: Any, server: Server, tokens: BasicHall
 ) -> None:
     sign_in(page, server, "m1")
@@ -115,4 +115,12 @@ def test_a_manager_adds_a_clerk_and_registers_a_kiosk_on_the_settings_page(
     page.click("#device-form button[type=submit]")
     expect(page.locator("#new-token")).to_contain_text("hq_", timeout=TIMEOUT_MS)
     expect(page.locator("#devices tbody")).to_contain_text("二楼取号机")
+
+    page.fill('#hours-form input[name="6"]', "09:00-12:00")
+    page.click("#hours-form button[type=submit]")
+    expect(page.locator('#hours-form input[name="6"]')).to_have_value("09:00-12:00", timeout=TIMEOUT_MS)
+    page.fill("#day-date", "2099-10-01")  # any future day: the list shows the coming days
+    page.fill("#day-name", "国庆节")
+    page.click("#day-form button[type=submit]")
+    expect(page.locator('#calendar li[data-day="2099-10-01"]')).to_contain_text("国庆节", timeout=TIMEOUT_MS)
     screenshot(page, "manager-settings.png")
