@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bench import issue
 from bench import latency
+from bench import monitor_bench
 
 
 def main() -> None:
@@ -11,6 +12,8 @@ def main() -> None:
     print(issue.run(["sqlite", "postgres"], [0, 1_000_000], 10))
     print("\n## Call-to-screen latency (call-next -> event at the last display)\n")
     print(latency.run([10, 100, 1_000], [2_000], 50))
+    print("\n## Manager monitor: alert evaluation and snapshot on a busy day\n")
+    print(monitor_bench.run(3_800))
 
 
 if __name__ == "__main__":

@@ -200,6 +200,9 @@ class Service(Base):
     person_limit: Mapped[int | None] = mapped_column(Integer)
     guide_code: Mapped[str | None] = mapped_column(String(64))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # 暂停今日取号: closed for this service day only (set from the manager monitor); it reopens by itself the next
+    # day, unlike active=False.
+    closed_on: Mapped[date | None] = mapped_column(Date)
 
     hall: Mapped[Hall] = relationship(back_populates="services")
     department: Mapped[Department | None] = relationship()

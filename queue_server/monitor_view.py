@@ -57,6 +57,7 @@ def services(session: Session, hall: Hall, now: datetime) -> list[dict[str, Any]
         waiting = estimates.waiting_count(session, service)
         out.append({
             "code": service.code, "name": service.name, "prefix": service.prefix, "active": service.active,
+            "closed_today": service.closed_on == today,
             "waiting": waiting, "longest_wait_s": _seconds(now, oldest.get(service.id)),
             "estimated_wait_s": estimates.estimated_wait_s(session, hall, service, waiting, now),
             "issued_today": int(issued.get(service.id, 0)), "served_today": int(served.get(service.id, 0)),

@@ -130,6 +130,29 @@ def patch_service(hall: str, service: str) -> Any:
     return jsonify(done.value)
 
 
+@route("POST", "/halls/{hall}/services/{service}/close-for-today", "暂停今日取号: no new tickets until tomorrow "
+       "(audited, service.updated)", request_model=EmptyBody, body_required=False,
+       responses={200: ServiceSettingsOut})
+def close_service_for_today(hall: str, service: str) -> Any:
+    return _day_state(hall, service, closed=True)
+
+
+@route("POST", "/halls/{hall}/services/{service}/reopen", "Reopen a service closed for today "
+       "(audited, service.updated)", request_model=EmptyBody, body_required=False,
+       responses={200: ServiceSettingsOut})
+def reopen_service(hall: str, service: str) -> Any:
+    return _day_state(hall, service, closed=False)
+
+
+def _day_state(hall: str, service: str, *, closed: bool) -> Any:
+    who = principal()
+    who.require(hall, *CONFIGURERS)
+    body(EmptyBody, optional=True)
+    done = services().runtime.execute(engine.close_service_for_today, hall=hall, service_code=service,
+                                      closed=closed, actor=who.label)
+    return jsonify(done.value)
+
+
 def _profile_out(_: Any, window: Window) -> dict[str, Any]:
     return {"number": window.number, "services": [
         {**item, "name": ws.service.name} for item, ws in zip(window_services(window), window.profile, strict=True)]}

@@ -35,6 +35,7 @@ class MonitorService(BaseModel):
     name: str
     prefix: str
     active: bool
+    closed_today: bool
     waiting: int
     longest_wait_s: int | None
     estimated_wait_s: int
@@ -115,6 +116,7 @@ class ServiceSettingsOut(BaseModel):
     code: str
     name: str
     active: bool
+    closed_on: str | None  # 暂停今日取号: the service day it is closed for
     warning_threshold: int | None
     daily_cap: int | None
     standard_duration_s: int

@@ -17,6 +17,7 @@ from queue_server.engine.calling import recall
 from queue_server.engine.cases import alert_overdue
 from queue_server.engine.cases import case_step
 from queue_server.engine.cases import decide_appeal
+from queue_server.engine.configuration import close_service_for_today
 from queue_server.engine.configuration import set_window_services
 from queue_server.engine.configuration import update_service
 from queue_server.engine.devices import register_device
@@ -50,9 +51,10 @@ from queue_server.engine.windows import resume_window
 
 __all__ = [
     "Issued", "SignIn", "alert_overdue", "call_next", "call_specific", "cancel", "case_step", "check_sign_in",
-    "claim_print_jobs", "come_back", "create_staff", "decide_appeal", "evaluate_alerts", "expire_print_jobs",
-    "finish", "issue_at_kiosk", "issue_ticket", "mark_alert_seen", "mark_reported", "no_show", "park", "pause_window",
-    "rate", "reactivate", "recall", "register_device", "report_print_result", "report_printer_state", "resume",
-    "resume_window", "revoke_device", "set_alert_limits", "set_calendar_day", "set_notices", "set_opening_hours",
-    "set_window_services", "sign_in", "sign_out", "start", "step_away", "transfer", "update_service", "update_staff",
+    "claim_print_jobs", "close_service_for_today", "come_back", "create_staff", "decide_appeal", "evaluate_alerts",
+    "expire_print_jobs", "finish", "issue_at_kiosk", "issue_ticket", "mark_alert_seen", "mark_reported", "no_show",
+    "park", "pause_window", "rate", "reactivate", "recall", "register_device", "report_print_result",
+    "report_printer_state", "resume", "resume_window", "revoke_device", "set_alert_limits", "set_calendar_day",
+    "set_notices", "set_opening_hours", "set_window_services", "sign_in", "sign_out", "start", "step_away",
+    "transfer", "update_service", "update_staff",
 ]

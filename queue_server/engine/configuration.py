@@ -38,6 +38,7 @@ MAX_WEIGHT = 5  # weights above a few stop meaning anything to a manager (docs/d
 
 def service_settings(service: Service) -> dict[str, Any]:
     return {"code": service.code, "name": service.name, "active": service.active,
+            "closed_on": service.closed_on.isoformat() if service.closed_on else None,
             **{f: getattr(service, f) for f in SERVICE_RANGES}}
 
 
@@ -69,6 +70,21 @@ def update_service(session: Session, clock: Clock, *, hall: Hall, service_code: 
         setattr(service, field, value.strip() if isinstance(value, str) else value)
     after = service_settings(service)
     session.add(AuditEntry(at=clock.now(), hall_id=hall.id, actor=actor, action="service.update",
+                           target=f"service:{service.code}", data={"before": before, "after": after}))
+    event = events.Event(events.SERVICE_UPDATED, {"service": {**service_payload(service), **after}})
+    return events.Outcome(after, (event,))
+
+
+def close_service_for_today(session: Session, clock: Clock, *, hall: Hall, service_code: str, closed: bool,
+                            actor: str) -> events.Outcome[dict[str, Any]]:
+    """暂停今日取号 (closed=True): no new tickets for the rest of this service day, the waiting ones are still served;
+    it reopens by itself the next day. closed=False reopens it now. Raises service_not_found."""
+    service = load_service(session, hall, service_code)
+    before = service_settings(service)
+    service.closed_on = service_day(clock.now(), hall.timezone, hall.day_rollover) if closed else None
+    after = service_settings(service)
+    action = "service.close_today" if closed else "service.reopen"
+    session.add(AuditEntry(at=clock.now(), hall_id=hall.id, actor=actor, action=action,
                            target=f"service:{service.code}", data={"before": before, "after": after}))
     event = events.Event(events.SERVICE_UPDATED, {"service": {**service_payload(service), **after}})
     return events.Outcome(after, (event,))

@@ -98,12 +98,17 @@
         el("td", {text: minutes(s.estimated_wait_s)}),
         el("td", {"class": "issued", text: s.issued_today + (s.daily_cap ? " / " + s.daily_cap : "")}),
         el("td", {"class": "served", text: String(s.served_today)}),
-        el("td", {text: s.active ? "开放 open" : "暂停取号 closed"})
+        el("td", {"class": "day-state",
+                  text: !s.active ? "停用 inactive" : (s.closed_today ? "今日暂停取号 closed today" : "开放 open")})
       ]);
       if (canConfigure) {
         row.appendChild(el("td", {}, [
-          el("button", {text: s.active ? "暂停取号 Close" : "开放取号 Open", "class": "toggle",
-                        onclick: function () { patchService(s.code, {active: !s.active}); }}),
+          el("button", {text: s.closed_today ? "恢复取号 Reopen" : "暂停今日取号 Close today", "class": "toggle",
+                        onclick: function () {
+                          var verb = s.closed_today ? "/reopen" : "/close-for-today";
+                          api("POST", "/api/v1/halls/" + hall + "/services/" + s.code + verb)
+                            .then(reloadSoon).catch(showError);
+                        }}),
           el("button", {text: "设置 Edit", onclick: function () { editService(s); }})
         ]));
       }

@@ -91,6 +91,8 @@ SAMPLES: dict[str, tuple[str, str, Any]] = {
     "list_devices": ("GET", "/api/v1/halls/t1/devices", None),
     "register_device": ("POST", "/api/v1/halls/t1/devices", {"kind": "display", "name": "二楼综合屏"}),
     "revoke_device": ("POST", "/api/v1/halls/t1/devices/{device}/revoke", None),
+    "close_service_for_today": ("POST", "/api/v1/halls/t1/services/b/close-for-today", None),
+    "reopen_service": ("POST", "/api/v1/halls/t1/services/b/reopen", None),
     "get_hours": ("GET", "/api/v1/halls/t1/hours", None),
     "put_hours": ("PUT", "/api/v1/halls/t1/hours", {"opening_hours": {"1": [["00:00", "24:00"]]}}),
     "set_calendar_day": ("POST", "/api/v1/halls/t1/calendar-days", {"day": "2026-10-01", "kind": "holiday",
@@ -100,7 +102,8 @@ SAMPLES: dict[str, tuple[str, str, Any]] = {
 VIEWER_READS = ["hall_monitor", "prefecture_monitor", "list_alerts", "get_alert_limits"]
 MANAGER_WRITES = ["evaluate_alerts", "alert_seen", "put_alert_limits", "patch_service", "put_window_services",
                   "set_notices", "list_staff", "create_staff", "patch_staff", "list_devices", "register_device",
-                  "revoke_device", "get_hours", "put_hours", "set_calendar_day"]
+                  "revoke_device", "get_hours", "put_hours", "set_calendar_day",
+                  "close_service_for_today", "reopen_service"]
 # Routes that name no hall: each caller sees the halls its credential allows.
 HALL_FREE = ["prefecture_monitor"]
 # Routes only a kiosk's own device token may use (the kiosk is named by the credential, not the path).

@@ -115,3 +115,32 @@ def test_alert_limits_are_checked_and_the_english_message_is_available(
 
     assert resp.status_code == 422
     assert resp.get_json()["detail"] == "Alert limit pause_min must be a whole number from 1 to 480."
+
+
+def test_a_service_closed_for_today_refuses_tickets_and_reopens_by_itself_tomorrow(
+    store: Store, clock: FrozenClock, client: Any, published: Recorder
+) -> None:
+    hall = basic_hall(store, clock)
+
+    closed = client.post("/api/v1/halls/t1/services/a/close-for-today", headers=bearer(hall.manager))
+    today = client.post("/api/v1/halls/t1/tickets", json={"service": "a"}, headers=bearer(hall.kiosk))
+    listed = client.get("/api/v1/halls/t1/services").get_json()
+    clock.advance(days=1)
+    tomorrow = client.post("/api/v1/halls/t1/tickets", json={"service": "a"}, headers=bearer(hall.kiosk))
+
+    assert closed.status_code == 200 and closed.get_json()["closed_on"] == "2026-03-02"
+    assert today.status_code == 409 and today.get_json()["code"] == "service_closed"
+    assert {s["code"]: s["active"] for s in listed} == {"a": False, "b": True}
+    assert tomorrow.status_code == 201
+    assert [a for _, a, _, _ in _audit(store)] == ["service.close_today"]
+    assert "service.updated" in published.types()
+
+
+def test_a_service_closed_for_today_can_be_reopened_now(store: Store, clock: FrozenClock, client: Any) -> None:
+    hall = basic_hall(store, clock)
+    client.post("/api/v1/halls/t1/services/a/close-for-today", headers=bearer(hall.manager))
+
+    reopened = client.post("/api/v1/halls/t1/services/a/reopen", headers=bearer(hall.manager))
+    issued = client.post("/api/v1/halls/t1/tickets", json={"service": "a"}, headers=bearer(hall.kiosk))
+
+    assert reopened.get_json()["closed_on"] is None and issued.status_code == 201
