@@ -116,9 +116,11 @@ def test_a_manager_adds_a_clerk_registers_a_kiosk_and_sets_hours_on_the_settings
     expect(page.locator("#new-token")).to_contain_text("hq_", timeout=TIMEOUT_MS)
     expect(page.locator("#devices tbody")).to_contain_text("二楼取号机")
 
-    page.fill('#hours-form input[name="6"]', "09:00-12:00")
+    saturday = page.locator('#hours-form input[name="6"]')
+    expect(saturday).to_have_value("00:00-24:00")  # loaded: filling earlier would be overwritten by the load
+    saturday.fill("09:00-12:00")
     page.click("#hours-form button[type=submit]")
-    expect(page.locator('#hours-form input[name="6"]')).to_have_value("09:00-12:00", timeout=TIMEOUT_MS)
+    expect(saturday).to_have_value("09:00-12:00", timeout=TIMEOUT_MS)
     page.fill("#day-date", "2099-10-01")  # any future day: the list shows the coming days
     page.fill("#day-name", "国庆节")
     page.click("#day-form button[type=submit]")
