@@ -26,7 +26,7 @@ COLUMNS: list[tuple[str, Callable[[Row], Cell]]] = [
     ("自助机 kiosk", lambda r: r.tickets.get("kiosk", 0)),
     ("手机 mobile", lambda r: r.tickets.get("mobile", 0)),
     ("预约 appointment", lambda r: r.tickets.get("appointment", 0)),
-    ("窗口 staff", lambda r: r.tickets.get("staff", 0)),
+    ("窗口代取 staff", lambda r: r.tickets.get("staff", 0)),
     ("接口 api", lambda r: r.tickets.get("api", 0)),
     ("办理 served", lambda r: r.served),
     ("办结 done", lambda r: r.done),

@@ -11,6 +11,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from queue_server.api.openapi import OPERATIONS
 from queue_server.auth import mint_token
 from queue_server.clock import FrozenClock
 from queue_server.models import Hall
@@ -19,7 +20,10 @@ from queue_server.runtime import Runtime
 from queue_server.store import Store
 from tests.api.contract import assert_conforms
 from tests.api.steps import assert_problem
+from tests.api.test_authorisation import _refused_everywhere
+from tests.api.test_authorisation import _scene
 from tests.factories import BasicHall
+from tests.factories import basic_hall
 from tests.factories import bearer
 from tests.reports.scenario import TOTAL
 from tests.reports.scenario import play
@@ -65,6 +69,14 @@ def test_a_viewer_reads_reports_but_may_not_change_the_hall(
 
     assert_problem(client, refused, 403, "role_required")
     assert_problem(client, call, 403, "role_required")
+
+
+def test_a_viewer_is_refused_on_every_route_that_writes(client: Any, store: Store, clock: FrozenClock) -> None:
+    hall = basic_hall(store, clock)
+    scene = _scene(client, hall)
+    writes = [op.operation_id for op in OPERATIONS if op.method == "POST" and not op.public]
+
+    _refused_everywhere(client, store, scene, writes, bearer(_viewer(store, clock)), 403, "role_required")
 
 
 @pytest.mark.parametrize("who", ["staff1", "display", "kiosk", "rater2"])
