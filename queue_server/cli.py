@@ -199,7 +199,8 @@ def parser() -> argparse.ArgumentParser:
     ucreate = user.add_parser("create", help="create a staff account")
     ucreate.add_argument("--user", required=True, help="工号")
     ucreate.add_argument("--name")
-    ucreate.add_argument("--role", required=True, choices=[Role.STAFF.value, Role.MANAGER.value, Role.ADMIN.value, Role.VIEWER.value])
+    user_roles = [Role.STAFF.value, Role.MANAGER.value, Role.ADMIN.value, Role.VIEWER.value]
+    ucreate.add_argument("--role", required=True, choices=user_roles)
     ucreate.add_argument("--hall")
     ucreate.add_argument("--password", help="or HALLQ_PASSWORD, or asked for")
     ucreate.set_defaults(fn=cmd_user_create)
