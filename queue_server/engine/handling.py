@@ -14,6 +14,7 @@ from queue_server.engine.ledger import load_service
 from queue_server.engine.ledger import load_ticket
 from queue_server.engine.ledger import load_window
 from queue_server.engine.ledger import log
+from queue_server.engine.ledger import require_queue_of
 from queue_server.engine.ledger import require_window
 from queue_server.engine.ledger import stats_event
 from queue_server.engine.ledger import ticket_event
@@ -139,7 +140,9 @@ def cancel(
     if by == "citizen":
         # From the phone page: only before the window has the ticket in hand.
         ticket.require("cancelled", TicketStatus.WAITING, TicketStatus.PARKED)
-    elif ticket.status != TicketStatus.WAITING:
+    elif ticket.status == TicketStatus.WAITING:
+        require_queue_of(session, ticket, acting_window_id)
+    else:
         require_window(ticket, acting_window_id)
     ticket.require("cancelled", TicketStatus.WAITING, TicketStatus.CALLED, TicketStatus.PARKED)
     ticket.status, ticket.ended_at = TicketStatus.CANCELLED, now
