@@ -143,7 +143,16 @@ def test_the_phone_page_turns_to_called_with_the_window_number(
         assert page.locator("#called").is_visible()
         assert "到您了，请到 1 号窗口" in page.locator("#called").inner_text().replace("\n", "")
         assert page.locator("#number").text_content() == "A002"
+        assert page.locator("#rate").is_hidden()  # nothing to rate before the service
         screenshot(page, "phone-called.png")
+
+        server.finish(tokens.staff1, mine["id"])
+
+        # After the service the page offers the 好差评 rating (一次一评) for this ticket.
+        page.wait_for_function("document.getElementById('card').dataset.status === 'finished'", timeout=5000)
+        page.click("#rate")
+        page.wait_for_url(f"**/rate/{mine['track_token']}")
+        assert "非常满意" in page.content()
     finally:
         context.close()
 
