@@ -5,6 +5,7 @@ from __future__ import annotations
 from bench import issue
 from bench import kiosk_bench
 from bench import latency
+from bench import report
 
 
 def main() -> None:
@@ -14,6 +15,8 @@ def main() -> None:
     print(latency.run([10, 100, 1_000], [2_000], 50))
     print("\n## Kiosk: touch to ticket and ticket rendering\n")
     print(kiosk_bench.run(200))
+    print("\n## Month report of a busy hall (100,000 tickets)\n")
+    print(report.run(["sqlite", "postgres"], 100_000, 3))
 
 
 if __name__ == "__main__":
