@@ -32,6 +32,7 @@ from queue_server.hub import Hub
 from queue_server.i18n import LOCALES
 from queue_server.i18n import ensure_compiled
 from queue_server.manager_console import bp as manager_bp
+from queue_server.report_pages import bp as reports_bp
 from queue_server.runtime import Publish
 from queue_server.runtime import Runtime
 from queue_server.settings import Settings
@@ -122,6 +123,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
     app.register_blueprint(display_bp)
     app.register_blueprint(staff_bp)
     app.register_blueprint(manager_bp)
+    app.register_blueprint(reports_bp)
 
     @app.get("/healthz")
     def healthz() -> dict[str, Any]:
@@ -144,5 +146,6 @@ INDEX_HTML = """<!doctype html><html lang="zh-Hans"><head><meta charset="utf-8">
 <li><a href="/display/cxz">综合屏 wall display</a> (needs a display token: ?token=…)</li>
 <li><a href="/staff/login">窗口工作人员登录 staff console</a></li>
 <li><a href="/manager">大厅管理 manager console</a></li>
+<li><a href="/manager/cxz/reports">统计报表 reports</a> (needs a manager or viewer token: ?token=…)</li>
 <li><a href="/healthz">健康检查 health</a></li>
 </ul></body></html>"""

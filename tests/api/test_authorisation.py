@@ -97,6 +97,9 @@ SAMPLES: dict[str, tuple[str, str, Any]] = {
     "put_hours": ("PUT", "/api/v1/halls/t1/hours", {"opening_hours": {"1": [["00:00", "24:00"]]}}),
     "set_calendar_day": ("POST", "/api/v1/halls/t1/calendar-days", {"day": "2026-10-01", "kind": "holiday",
                                                                     "name": "国庆节"}),
+    # Hall reports (issue 6): admin, manager and viewer of the hall.
+    "get_report": ("GET", "/api/v1/halls/t1/reports?from=2026-03-02&to=2026-03-02", None),
+    "export_report": ("GET", "/api/v1/halls/t1/reports/export?from=2026-03-02&to=2026-03-02&format=csv", None),
 }
 # Manager console routes a viewer may use (read-only); every other manager route needs manager or admin.
 VIEWER_READS = ["hall_monitor", "prefecture_monitor", "list_alerts", "get_alert_limits"]
