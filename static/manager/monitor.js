@@ -266,6 +266,10 @@
     dialog.showModal();
   }
 
+  // Window-service weights (docs/domain: QSystem-style coefficients).
+  var WEIGHTS = [[0, "0 仅无他人等候时 only when idle"], [1, "1 正常 normal"], [2, "2 优先 preferred"],
+                 [3, "3"], [4, "4"], [5, "5 最优先 first"]];
+
   function editWindow(w) {
     var dialog = document.getElementById("window-dialog");
     var box = document.getElementById("wd-services");
@@ -274,15 +278,27 @@
     document.getElementById("wd-number").textContent = w.name;
     document.getElementById("wd-error").textContent = "";
     box.replaceChildren();
-    state.services.forEach(function (s) {
-      var box1 = el("input", {type: "checkbox", value: s.code, id: "wd-" + s.code});
-      box1.checked = s.code in chosen;
-      box.appendChild(el("label", {}, [box1, document.createTextNode(" " + s.name)]));
+    // The window's own services first, in their order (the order is kept), then the others.
+    var ordered = w.services.map(function (ws) {
+      return state.services.filter(function (s) { return s.code === ws.service; })[0];
+    }).filter(Boolean).concat(state.services.filter(function (s) { return !(s.code in chosen); }));
+    ordered.forEach(function (s) {
+      var check = el("input", {type: "checkbox", value: s.code, id: "wd-" + s.code});
+      check.checked = s.code in chosen;
+      var weight = el("select", {"data-service": s.code, "aria-label": "权重 weight"});
+      WEIGHTS.forEach(function (pair) {
+        var o = el("option", {value: String(pair[0]), text: pair[1]});
+        o.selected = pair[0] === (s.code in chosen ? chosen[s.code] : 1);
+        weight.appendChild(o);
+      });
+      box.appendChild(el("label", {"class": "profile-row"}, [check, document.createTextNode(" " + s.name + " "),
+                                                            weight]));
     });
     document.getElementById("wd-save").onclick = function (ev) {
       ev.preventDefault();
       var picked = Array.prototype.slice.call(box.querySelectorAll("input:checked")).map(function (i) {
-        return {service: i.value, weight: chosen[i.value] == null ? 1 : chosen[i.value]};
+        var weight = box.querySelector('select[data-service="' + i.value + '"]');
+        return {service: i.value, weight: Number(weight.value)};
       });
       api("PUT", "/api/v1/halls/" + hall + "/windows/" + w.number + "/services", {services: picked})
         .then(function () { dialog.close(); reloadSoon(); })

@@ -127,15 +127,16 @@
       for (var i = 1; i <= 7; i++) {
         var text = (d.opening_hours[String(i)] || []).map(function (p) { return p[0] + "-" + p[1]; }).join(", ");
         form.appendChild(el("label", {}, [document.createTextNode(WEEKDAY[i] + " "),
-          el("input", {name: String(i), value: text, placeholder: "休息 closed（例 08:30-12:00, 14:00-17:30）",
-                       size: "36"})]));
+          el("input", {"data-weekday": String(i), value: text, size: "36",
+                       placeholder: "休息 closed（例 08:30-12:00, 14:00-17:30）"})]));
       }
       form.appendChild(el("button", {type: "submit", text: "保存办理时间 Save hours"}));
       form.onsubmit = function (ev) {
         ev.preventDefault();
         var hours = {};
         for (var j = 1; j <= 7; j++) {
-          var raw = form.elements[String(j)].value.trim();
+          // Not form.elements["1"]: a numeric key there is an index, not a name.
+          var raw = form.querySelector('input[data-weekday="' + j + '"]').value.trim();
           hours[String(j)] = raw ? raw.split(/[,，]/).map(function (part) {
             return part.trim().split(/\s*[-–~]\s*/);
           }) : [];

@@ -116,13 +116,41 @@ def test_a_manager_adds_a_clerk_registers_a_kiosk_and_sets_hours_on_the_settings
     expect(page.locator("#new-token")).to_contain_text("hq_", timeout=TIMEOUT_MS)
     expect(page.locator("#devices tbody")).to_contain_text("二楼取号机")
 
-    saturday = page.locator('#hours-form input[name="6"]')
+    saturday = page.locator('#hours-form input[data-weekday="6"]')
     expect(saturday).to_have_value("00:00-24:00")  # loaded: filling earlier would be overwritten by the load
     saturday.fill("09:00-12:00")
-    page.click("#hours-form button[type=submit]")
+    with page.expect_response(lambda r: r.url.endswith("/hours") and r.request.method == "PUT") as saved:
+        page.click("#hours-form button[type=submit]")
+    assert saved.value.status == 200, saved.value.text()
+    assert saved.value.request.post_data_json["opening_hours"]["6"] == [["09:00", "12:00"]]
     expect(saturday).to_have_value("09:00-12:00", timeout=TIMEOUT_MS)
     page.fill("#day-date", "2099-10-01")  # any future day: the list shows the coming days
     page.fill("#day-name", "国庆节")
     page.click("#day-form button[type=submit]")
     expect(page.locator('#calendar li[data-day="2099-10-01"]')).to_contain_text("国庆节", timeout=TIMEOUT_MS)
     screenshot(page, "manager-settings.png")
+
+
+def test_a_manager_moves_a_windows_services_and_closes_a_service_for_today_from_the_monitor(
+    page: Any, server: Server, tokens: BasicHall
+) -> None:
+    sign_in(page, server, "m1")
+    row = page.locator('#windows tr[data-window="2"]')
+    expect(row).to_contain_text("事项b", timeout=TIMEOUT_MS)
+
+    row.get_by_role("button", name="调整事项 Services").click()
+    page.check("#wd-a")
+    page.select_option('#wd-services select[data-service="a"]', "2")
+    page.click("#wd-save")
+
+    expect(row).to_contain_text("事项b、事项a", timeout=TIMEOUT_MS)
+    monitor = post(server, "/halls/t1/monitor", tokens.manager, method="GET")
+    window_2 = next(w for w in monitor["windows"] if w["number"] == 2)
+    assert [(s["service"], s["weight"]) for s in window_2["services"]] == [("b", 1), ("a", 2)]
+
+    page.locator('#services tr[data-service="b"]').get_by_role("button", name="暂停今日取号 Close today").click()
+    expect(page.locator('#services tr[data-service="b"] .day-state')).to_have_text("今日暂停取号 closed today",
+                                                                                   timeout=TIMEOUT_MS)
+    refused = requests.post(f"{server.url}/api/v1/halls/t1/tickets", json={"service": "b"},
+                            headers=bearer(tokens.kiosk), timeout=5)
+    assert refused.status_code == 409 and refused.json()["code"] == "service_closed"
