@@ -18,6 +18,7 @@ from display.audio import Renderer
 from display.views import bp as display_bp
 from kiosk.views import bp as kiosk_bp
 from queue_server import __version__
+from queue_server.alert_ticker import AlertTicker
 from queue_server.api import LoginRequired
 from queue_server.api import Services
 from queue_server.api import bp as api_bp
@@ -30,6 +31,7 @@ from queue_server.events import Envelope
 from queue_server.hub import Hub
 from queue_server.i18n import LOCALES
 from queue_server.i18n import ensure_compiled
+from queue_server.manager_console import bp as manager_bp
 from queue_server.report_pages import bp as reports_bp
 from queue_server.runtime import Publish
 from queue_server.runtime import Runtime
@@ -90,13 +92,20 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
     hub = Hub(app, store, clock, redis_url=settings.redis_url, redis_channel_name=settings.redis_channel,
               voice=voice)
 
+    ticker: AlertTicker | None = None
+
     def publish_all(envelopes: Sequence[Envelope]) -> None:
         if publish is not None:  # a test's recorder sees exactly what the hub sends
             publish(envelopes)
         hub.publish(envelopes)
+        if ticker is not None:
+            ticker.after_publish(envelopes)
 
-    # Every committed batch wakes this process's long-polling print agents, then reaches the hub.
+    # Every committed batch wakes this process's long-polling print agents, then reaches the hub, then asks for
+    # an alert evaluation (run by the ticker's thread once `hallq serve` starts it).
     runtime = Runtime(store, clock, _with_print_signal(publish_all))
+    ticker = AlertTicker(runtime)
+    app.extensions["hallq.alerts"] = ticker
     app.extensions["hallq"] = Services(settings=settings, store=store, runtime=runtime,
                                        principals=PrincipalCache())
     app.extensions["hallq.hub"] = hub
@@ -113,6 +122,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
     app.register_blueprint(kiosk_bp)
     app.register_blueprint(display_bp)
     app.register_blueprint(staff_bp)
+    app.register_blueprint(manager_bp)
     app.register_blueprint(reports_bp)
 
     @app.get("/healthz")
@@ -135,6 +145,7 @@ INDEX_HTML = """<!doctype html><html lang="zh-Hans"><head><meta charset="utf-8">
 <li><a href="/kiosk/">自助终端 kiosk</a> (<a href="/kiosk/cxz/">cxz</a>)</li>
 <li><a href="/display/cxz">综合屏 wall display</a> (needs a display token: ?token=…)</li>
 <li><a href="/staff/login">窗口工作人员登录 staff console</a></li>
+<li><a href="/manager">大厅管理 manager console</a></li>
 <li><a href="/manager/cxz/reports">统计报表 reports</a> (needs a manager or viewer token: ?token=…)</li>
 <li><a href="/healthz">健康检查 health</a></li>
 </ul></body></html>"""

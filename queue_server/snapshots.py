@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm import selectinload
 
 from queue_server import errors
+from queue_server.clock import service_day
 from queue_server.engine import estimates
 from queue_server.engine.payloads import window_payload
 from queue_server.models import ACTIVE_STATUSES
@@ -36,6 +37,7 @@ def hall_by_code(session: Session, code: str) -> Hall:
 
 
 def services(session: Session, hall: Hall, now: datetime) -> list[dict[str, Any]]:
+    today = service_day(now, hall.timezone, hall.day_rollover)
     out = []
     for service in session.scalars(
         select(Service).where(Service.hall_id == hall.id).options(selectinload(Service.department))
@@ -47,7 +49,7 @@ def services(session: Session, hall: Hall, now: datetime) -> list[dict[str, Any]
             "name": service.name,
             "prefix": service.prefix,
             "department": service.department.name if service.department else None,
-            "active": service.active,
+            "active": service.active and service.closed_on != today,  # 暂停今日取号 hides it for today only
             "green_channel": service.green_channel,
             "person_limit": service.person_limit,
             "waiting": waiting,
