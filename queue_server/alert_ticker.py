@@ -1,7 +1,8 @@
-"""AlertTicker: runs the alert evaluator of a hall soon after its writes, and of every hall periodically (a wait
-limit is crossed by time passing, with no write to notice it).
+"""AlertTicker: runs a hall's housekeeping round (engine.housekeep: parked tickets due back, print jobs expired,
+then the alert evaluator) soon after its writes, and for every hall periodically (a wait limit or a park time is
+crossed by time passing, with no write to notice it).
 
-Adapter: writes only through Runtime.execute(engine.evaluate_alerts). Its thread is started by `hallq serve` in the
+Adapter: writes only through Runtime.execute(engine.housekeep). Its thread is started by `hallq serve` in the
 worker process (threads do not survive gunicorn's fork); an app without it still evaluates through
 POST /api/v1/halls/{hall}/alerts/evaluate.
 """
@@ -76,7 +77,7 @@ class AlertTicker:
     def evaluate(self, halls: Sequence[str]) -> None:
         for code in halls:
             try:
-                self.runtime.execute(engine.evaluate_alerts, hall=code)
+                self.runtime.execute(engine.housekeep, hall=code)
             except HallqError:  # the hall was deleted meanwhile
                 log.warning("alert evaluation skipped for hall %s", code)
             except Exception:  # the thread must outlive a database hiccup; the next round retries

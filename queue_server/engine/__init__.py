@@ -30,6 +30,7 @@ from queue_server.engine.handling import start
 from queue_server.engine.handling import transfer
 from queue_server.engine.hours import set_calendar_day
 from queue_server.engine.hours import set_opening_hours
+from queue_server.engine.housekeeping import housekeep
 from queue_server.engine.issuing import Issued
 from queue_server.engine.issuing import issue_ticket
 from queue_server.engine.notices import set_notices
@@ -52,7 +53,8 @@ from queue_server.engine.windows import resume_window
 __all__ = [
     "Issued", "SignIn", "alert_overdue", "call_next", "call_specific", "cancel", "case_step", "check_sign_in",
     "claim_print_jobs", "close_service_for_today", "come_back", "create_staff", "decide_appeal", "evaluate_alerts",
-    "expire_print_jobs", "finish", "issue_at_kiosk", "issue_ticket", "mark_alert_seen", "mark_reported", "no_show",
+    "expire_print_jobs", "finish", "housekeep", "issue_at_kiosk", "issue_ticket", "mark_alert_seen", "mark_reported",
+    "no_show",
     "park", "pause_window", "rate", "reactivate", "recall", "register_device", "report_print_result",
     "report_printer_state", "resume", "resume_window", "revoke_device", "set_alert_limits", "set_calendar_day",
     "set_notices", "set_opening_hours", "set_window_services", "sign_in", "sign_out", "start", "step_away",

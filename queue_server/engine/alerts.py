@@ -30,6 +30,8 @@ from queue_server.models import AuditEntry
 from queue_server.models import DailyCounter
 from queue_server.models import Device
 from queue_server.models import Hall
+from queue_server.models import PrintJob
+from queue_server.models import PrintJobStatus
 from queue_server.models import Service
 from queue_server.models import Ticket
 from queue_server.models import TicketLeg
@@ -38,6 +40,11 @@ from queue_server.models import Window
 from queue_server.models import WindowState
 
 PRINTER_BAD_STATES = ("offline", "paper_out", "error")
+# A ticket's print job expired with nobody printing it: the agent is not running or the printer never answered.
+NO_ANSWER = "no_answer"
+# An agent long-polls for jobs and claims one within a second or two; a minute unclaimed means none is running
+# (the kiosk already told the citizen after 20 s).
+UNCLAIMED_LIMIT = timedelta(minutes=1)
 CASE_DONE_STATES = ("closed", "excluded")
 
 
@@ -138,12 +145,32 @@ def _window_conditions(session: Session, hall: Hall, now: datetime, limits: Limi
     return out
 
 
+def _unanswered_printers(session: Session, hall: Hall, now: datetime) -> set[Device]:
+    """Kiosks whose print agent does not answer: a job nobody claimed within UNCLAIMED_LIMIT, or a latest job
+    (of those that reached an end) that expired unprinted. A claim, or a later printed job, ends it."""
+    unclaimed = select(Device).join(PrintJob, PrintJob.device_id == Device.id).where(
+        PrintJob.hall_id == hall.id, PrintJob.status == PrintJobStatus.QUEUED,
+        PrintJob.created_at <= now - UNCLAIMED_LIMIT)
+    latest = (select(PrintJob.device_id, func.max(PrintJob.id).label("job_id"))
+              .where(PrintJob.hall_id == hall.id,
+                     PrintJob.status.in_((PrintJobStatus.PRINTED, PrintJobStatus.EXPIRED)))
+              .group_by(PrintJob.device_id).subquery())
+    expired = (select(Device).join(latest, latest.c.device_id == Device.id)
+               .join(PrintJob, PrintJob.id == latest.c.job_id).where(PrintJob.status == PrintJobStatus.EXPIRED))
+    return {*session.scalars(unclaimed), *session.scalars(expired)}
+
+
 def _device_and_case_conditions(session: Session, hall: Hall, now: datetime) -> list[Condition]:
     out = []
     for device in session.scalars(select(Device).where(Device.hall_id == hall.id, Device.kind == "kiosk",
                                                        Device.printer_state.in_(PRINTER_BAD_STATES))):
         out.append(Condition(alerting.PRINTER_TROUBLE, f"device:{device.id}",
                              {"device": device.name, "printer_state": device.printer_state}))
+    reported = {c.subject for c in out}
+    for device in sorted(_unanswered_printers(session, hall, now), key=lambda d: d.id):
+        if f"device:{device.id}" not in reported:
+            out.append(Condition(alerting.PRINTER_TROUBLE, f"device:{device.id}",
+                                 {"device": device.name, "printer_state": NO_ANSWER}))
     today = service_day(now, hall.timezone, hall.day_rollover)
     for case in session.scalars(select(EvaluationCase).where(EvaluationCase.hall_id == hall.id,
                                                              EvaluationCase.status.not_in(CASE_DONE_STATES))):

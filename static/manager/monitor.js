@@ -19,7 +19,8 @@
   var ACTIVITY = {serving: "办理中 serving", idle: "空闲 idle", paused: "暂停 paused", away: "离岗 away",
                   closed: "未登录 closed"};
   var ALERT_STATE = {"new": "新 new", seen: "已查看 seen", resolved: "已解除 resolved"};
-  var PRINTER = {offline: "离线 offline", paper_out: "缺纸 paper out", error: "故障 error"};
+  var PRINTER = {offline: "离线 offline", paper_out: "缺纸 paper out", error: "故障 error",
+                 no_answer: "无应答（出票超时） no answer"};
 
   function alertText(a) {
     var d = a.data || {};
