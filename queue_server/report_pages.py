@@ -1,8 +1,9 @@
 """Manager report page (/manager/<hall>/reports): period picker, group-by tabs, table, chart and export buttons.
 
-Adapter: a thin shell; static/reports/reports.js fetches /api/v1/halls/<hall>/reports with a manager, viewer or
-admin bearer token. The staff session login binds a clerk to a window and has no place for managers, so the page
-takes its token as the wall display does: once as ?token=..., then kept in the browser's localStorage.
+Adapter: a thin shell; static/reports/reports.js fetches /api/v1/halls/<hall>/reports. A manager, viewer or admin
+signed in to the manager console (web_session.manager_of_hall) reads with the session cookie; a script or a
+screen without a login uses a bearer token as the wall display does: once as ?token=..., then kept in the
+browser's localStorage.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from flask import render_template
 
 from queue_server import errors
 from queue_server import snapshots
+from queue_server import web_session
 from queue_server.api import services
 
 bp = Blueprint("reports", __name__)
@@ -28,6 +30,11 @@ def report_page(hall: str) -> Any:
         except errors.HallNotFound:
             abort(404)
         name = row.name
-    response = render_template("reports/report.html", hall=hall, hall_name=name)
+        try:
+            who = web_session.manager_of_hall(session, hall)
+        except errors.HallNotAllowed:  # another hall's manager: only a token for this hall will do
+            who = None
+    response = render_template("reports/report.html", hall=hall, hall_name=name, who=who,
+                               csrf_token=web_session.csrf_token() if who else "")
     # The URL may carry the bearer token the first time: keep it out of caches and referrers.
     return response, 200, {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}

@@ -1,5 +1,5 @@
 /* Manager report page: picks a period and grouping, loads /api/v1/halls/<hall>/reports with the page's bearer
-   token, draws the table, the chart (Chart.js) and the rankings, and downloads the CSV/XLSX export. */
+   token or, signed in to the manager console, its session cookie, draws the table, the chart (Chart.js) and the rankings, and downloads the CSV/XLSX export. */
 (function () {
   "use strict";
   var hall = document.body.dataset.hall;
@@ -155,11 +155,13 @@
 
   function get(path) {
     var bearer = token();
-    if (!bearer) {
+    var headers = {"Accept-Language": "zh-Hans"};
+    if (bearer) headers.Authorization = "Bearer " + bearer;
+    else if (!document.body.dataset.session) {  // no token and no console sign-in: say how to get in
       $("need-token").hidden = false;
       return Promise.reject(shown("no token"));
     }
-    return fetch(path, {headers: {"Authorization": "Bearer " + bearer, "Accept-Language": "zh-Hans"}})
+    return fetch(path, {headers: headers, credentials: "same-origin"})
       .then(function (resp) {
         if (resp.status === 401) $("need-token").hidden = false;
         if (!resp.ok) return problem(resp).then(function (text) { showError(text); throw shown(text); });

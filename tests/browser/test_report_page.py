@@ -92,3 +92,19 @@ def test_without_a_token_the_page_says_how_to_open_it(page: Any, server: Server)
     page.goto(f"{server.url}/manager/t1/reports")
 
     page.wait_for_selector("#need-token:not([hidden])", timeout=LOAD_TIMEOUT_MS)
+
+
+def test_a_manager_signed_in_to_the_console_opens_the_reports_without_a_token(page: Any, server: Server) -> None:
+    page.goto(f"{server.url}/manager/login")
+    page.fill("#user_no", "m1")
+    page.fill("#password", "pw-12345678")  # tests.factories.staff's password
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{server.url}/manager/t1", timeout=LOAD_TIMEOUT_MS)
+
+    page.click("text=统计报表 Reports")
+    page.wait_for_url("**/manager/t1/reports**", timeout=LOAD_TIMEOUT_MS)
+    page.goto(f"{server.url}/manager/t1/reports?period=month&date=2026-03-02&by=window")
+    page.wait_for_selector("body[data-loaded*='by=window']", timeout=LOAD_TIMEOUT_MS)
+
+    assert page.text_content("#sum-tickets") == "6"
+    assert page.is_hidden("#need-token")
