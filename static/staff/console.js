@@ -3,14 +3,14 @@
  * Every action is a POST to the existing /api/v1 routes with the session cookie and the X-CSRF-Token header
  * (one write path). The view comes from GET /api/v1/halls/{hall}/windows/{n}/console.
  *
- * Refresh hook: today the view is refreshed by polling every POLL_MS. When static/js/feed.js is wired in, call
- *   window.hallqConsole.onEvent(event)
- * for each /live event of this hall or window; it refreshes at once (coalesced), and polling can then be slowed
- * with window.hallqConsole.setPollMs(30000) as a safety net.
+ * Live: static/js/feed.js follows the hall's /live events with the session cookie; each one refreshes the view
+ * at once (coalesced). While the feed is online the view is also re-read every LIVE_POLL_MS as a safety net;
+ * offline it falls back to polling every POLL_MS, so a clerk never works from a stale list.
  */
 (function () {
   "use strict";
   const POLL_MS = 3000;
+  const LIVE_POLL_MS = 30000;
   const body = document.body;
   const hall = body.dataset.hall;
   const windowNo = Number(body.dataset.window);
@@ -334,4 +334,19 @@
   window.hallqConsole = { refresh: refresh, onEvent: onEvent, setPollMs: setPollMs };
   refresh();
   setPollMs(POLL_MS);
+  if (window.HallqFeed) {
+    window.HallqFeed.start({
+      hall: hall,
+      auth: {},  // the console's session cookie travels with the connection
+      onEvent: onEvent,
+      onSnapshot: onEvent,
+      onStatus: function (online) {
+        $("live").textContent = online ? "实时 live" : "离线，轮询中 offline, polling";
+        $("live").className = "live " + (online ? "on" : "off");
+        body.dataset.live = online ? "1" : "0";
+        setPollMs(online ? LIVE_POLL_MS : POLL_MS);
+        if (online) onEvent();  // catch up on anything missed while offline
+      }
+    });
+  }
 })();

@@ -93,6 +93,22 @@ def sign_in_with_keyboard(page: Page, base: str) -> None:
     expect(page.locator("#current-body")).to_have_text("空闲 Free")
 
 
+def test_the_console_follows_the_halls_live_events_without_waiting_for_a_poll(
+    live: Live, browser_page: Page
+) -> None:
+    page = browser_page
+    sign_in_with_keyboard(page, live.server.url)
+    # Online on /live, the console only re-reads every 30 s as a safety net: what follows arrives by the feed.
+    expect(page.locator("body[data-live='1']")).to_have_count(1)
+    expect(page.locator("#live")).to_have_text("实时 live")
+    waiting_a = page.locator("#queue-rows tr").first.locator("td").nth(1)
+    expect(waiting_a).to_have_text("0")
+
+    live.issue("a")
+
+    expect(waiting_a).to_have_text("1", timeout=5_000)
+
+
 def test_clerk_calls_recalls_transfers_and_finishes_with_the_keyboard_only(
     live: Live, browser_page: Page
 ) -> None:
