@@ -133,6 +133,17 @@
         }
         renderWindows();
         break;
+      case "service.updated":
+        // Renamed, out of use, or 暂停今日取号 (closed_on): the board lists only services people can queue for.
+        var sv = ev.service, known = board.services[sv.code];
+        if (!known) {
+          known = board.services[sv.code] = {waiting: 0, estimated_wait_s: 0};
+          board.order.push(sv.code);
+        }
+        known.name = sv.name;
+        known.active = sv.active !== false && !sv.closed_on;
+        renderServices();
+        break;
       case "notices.updated":
         renderNotices(ev.notices);
         break;

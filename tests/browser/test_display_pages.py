@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import requests
+
 from tests.browser.conftest import screenshot
 from tests.factories import BasicHall
 from tests.realtime.server import Server
@@ -178,3 +180,22 @@ def test_a_wall_display_without_a_token_asks_for_one(page: Any, server: Server) 
     page.goto(f"{server.url}/display/t1")
 
     assert page.locator("#need-token").is_visible()
+
+
+def test_the_wall_display_follows_a_manager_closing_and_renaming_a_service(
+    page: Any, server: Server, tokens: BasicHall
+) -> None:
+    open_wall(page, server, tokens)
+    names = "Array.from(document.querySelectorAll('#services tr td:first-child')).map(td => td.textContent)"
+    before = page.evaluate(names)
+
+    resp = requests.patch(f"{server.url}/api/v1/halls/t1/services/b", json={"name": "社保卡业务"},
+                          headers={"Authorization": f"Bearer {tokens.manager}"}, timeout=5)
+    assert resp.status_code == 200
+    page.wait_for_function(f"{names}.includes('社保卡业务')", timeout=5000)
+
+    resp = requests.patch(f"{server.url}/api/v1/halls/t1/services/a", json={"active": False},
+                          headers={"Authorization": f"Bearer {tokens.manager}"}, timeout=5)
+    assert resp.status_code == 200
+    page.wait_for_function(f"{names}.length === {len(before) - 1}", timeout=5000)
+    assert "社保卡业务" in page.evaluate(names)
