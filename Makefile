@@ -8,8 +8,10 @@ PORT   ?= 5000
 
 .PHONY: run test lint system-deps bench clean
 
+# Debian's python3 lacks venv until python3-venv is installed: install it once (as root) and retry.
 $(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
+	$(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null && $(PYTHON) -m venv $(VENV); }
 
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -U pip
