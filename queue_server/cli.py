@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import logging
 import os
 import sys
 from collections.abc import Iterator
@@ -18,6 +17,7 @@ from sqlalchemy import select
 from queue_server import engine
 from queue_server import errors
 from queue_server import migrate
+from queue_server import request_log
 from queue_server.auth import hash_password
 from queue_server.auth import mint_token
 from queue_server.clock import SystemClock
@@ -199,7 +199,8 @@ def parser() -> argparse.ArgumentParser:
     ucreate = user.add_parser("create", help="create a staff account")
     ucreate.add_argument("--user", required=True, help="工号")
     ucreate.add_argument("--name")
-    ucreate.add_argument("--role", required=True, choices=[Role.STAFF.value, Role.MANAGER.value, Role.ADMIN.value, Role.VIEWER.value])
+    ucreate.add_argument("--role", required=True,
+                         choices=[Role.STAFF.value, Role.MANAGER.value, Role.ADMIN.value, Role.VIEWER.value])
     ucreate.add_argument("--hall")
     ucreate.add_argument("--password", help="or HALLQ_PASSWORD, or asked for")
     ucreate.set_defaults(fn=cmd_user_create)
@@ -207,10 +208,11 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     args = parser().parse_args(argv)
+    settings = load_settings()
+    request_log.configure(json_format=settings.log_json)
     try:
-        return int(args.fn(load_settings(), args))
+        return int(args.fn(settings, args))
     except errors.HallqError as exc:
         print(f"{exc.title}: {exc.render_detail()}", file=sys.stderr)
         return 2

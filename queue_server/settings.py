@@ -76,7 +76,9 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         redis_url=env.get("HALLQ_REDIS_URL") or None,
         secret_key=_secret_key(instance, env),
         public_url=(env.get("HALLQ_PUBLIC_URL") or "http://127.0.0.1:5000").rstrip("/"),
-        log_json=env.get("HALLQ_LOG_JSON", "").lower() in {"1", "true", "yes"},
+        # HALLQ_LOG_FORMAT=json (docs/operations.md); HALLQ_LOG_JSON=1 is the older spelling.
+        log_json=(env.get("HALLQ_LOG_FORMAT", "").lower() == "json"
+                  or env.get("HALLQ_LOG_JSON", "").lower() in {"1", "true", "yes"}),
         voice_template=env.get("HALLQ_VOICE_TEMPLATE") or "请{ticket}号到{window}号窗口办理",
         voice_repeats=int(env.get("HALLQ_VOICE_REPEATS") or 2),
         voice_pack=Path(env["HALLQ_VOICE_PACK"]) if env.get("HALLQ_VOICE_PACK") else None,
