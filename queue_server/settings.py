@@ -32,6 +32,11 @@ class Settings:
     voice_pack: Path | None = None
     # Socket.IO pub/sub channel on Redis; None = derived from the Redis db number (hub.redis_channel).
     redis_channel: str | None = None
+    # `hallq retention`: personal data (ID/phone hashes, masks, free text) is anonymised after this many days;
+    # 180: long enough for a 差评 case and its appeal, short enough for 个人信息保护法 minimisation.
+    retention_days: int = 180
+    # Audit entries are deleted after this many days; never fewer than 183 (网络安全法 Art. 21: six months).
+    audit_retention_days: int = 365
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -83,4 +88,6 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         voice_repeats=int(env.get("HALLQ_VOICE_REPEATS") or 2),
         voice_pack=Path(env["HALLQ_VOICE_PACK"]) if env.get("HALLQ_VOICE_PACK") else None,
         redis_channel=env.get("HALLQ_REDIS_CHANNEL") or None,
+        retention_days=int(env.get("HALLQ_RETENTION_DAYS") or 180),
+        audit_retention_days=int(env.get("HALLQ_AUDIT_RETENTION_DAYS") or 365),
     )
