@@ -27,6 +27,8 @@ HEADER = "X-Request-Id"
 # not inject text into log lines.
 _VALID_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 access_log = logging.getLogger("hallq.access")
+# Probes and scrapes come every few seconds from every checker: at DEBUG, so they do not bury the hall's traffic.
+QUIET_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 
 
 def current_request_id() -> str | None:
@@ -97,7 +99,8 @@ def install(app: Flask) -> None:
         response.headers[HEADER] = g.get("request_id", "")
         started = g.get("request_started")
         if started is not None:
-            access_log.info("%s %s %s", request.method, request.path, response.status_code, extra={
+            level = logging.DEBUG if request.path in QUIET_PATHS else logging.INFO
+            access_log.log(level, "%s %s %s", request.method, request.path, response.status_code, extra={
                 "method": request.method, "path": request.path, "status": response.status_code,
                 "duration_ms": round((time.perf_counter() - started) * 1000, 1),
             })

@@ -117,11 +117,12 @@ def test_log_records_of_a_request_carry_its_id_and_json_lines_parse(
 ) -> None:
     caplog.handler.addFilter(RequestIdFilter())
     with caplog.at_level(logging.INFO, logger="hallq.access"):
-        rid = client.get("/readyz", headers={"X-Request-Id": "req-0000000042"}).headers["X-Request-Id"]
+        rid = client.get("/", headers={"X-Request-Id": "req-0000000042"}).headers["X-Request-Id"]
+        client.get("/healthz")  # probes are logged at DEBUG only
 
-    record = next(r for r in caplog.records if r.name == "hallq.access")
+    [record] = [r for r in caplog.records if r.name == "hallq.access"]
     line = json.loads(JsonFormatter().format(record))
     assert rid == "req-0000000042"
     assert line["request_id"] == "req-0000000042"
-    assert (line["method"], line["path"], line["status"]) == ("GET", "/readyz", 200)
+    assert (line["method"], line["path"], line["status"]) == ("GET", "/", 200)
     assert line["level"] == "INFO" and isinstance(line["duration_ms"], float)
