@@ -16,16 +16,24 @@ from collections.abc import Callable
 from pathlib import Path
 
 import requests
+from sqlalchemy import select
 
 from bench import history
+from bench.common import WORK
 from bench.common import BenchHall
 from bench.common import build_hall
 from bench.common import fresh_database
 from bench.common import machine
 from bench.common import start_server
 from bench.common import table
+from queue_server import migrate
+from queue_server.auth import mint_token
 from queue_server.clock import SystemClock
 from queue_server.engine.retention import anonymise
+from queue_server.models import Hall
+from queue_server.models import Role
+from queue_server.models import Service
+from queue_server.models import Window
 from queue_server.runtime import Runtime
 from queue_server.store import make_store
 
@@ -78,12 +86,40 @@ def retention_seconds(url: str) -> float:
         store.dispose()
 
 
-def run(backend: str, sizes: list[int], n: int) -> str:
+def reuse(size: int) -> tuple[str, BenchHall] | None:
+    """A SQLite history database left by an earlier run (generating 5 million tickets takes ~25 min here),
+    migrated to this release, with fresh tokens for its bench hall."""
+    path = WORK / f"history_ops_sqlite_{size}.db"
+    if not path.exists():
+        return None
+    url = f"sqlite:///{path}"
+    store = make_store(url)
+    try:
+        migrate.upgrade(store.writer)
+        now = SystemClock().now()
+        with store.transaction() as s:
+            hall = s.scalar(select(Hall).where(Hall.code == "bench"))
+            assert hall is not None
+            windows = {w.number: w for w in s.scalars(select(Window).where(Window.hall_id == hall.id))}
+            staff = {n: mint_token(s, now, role=Role.STAFF, hall=hall, window=w, staff=w.staff)
+                     for n, w in windows.items()}
+            kiosk = mint_token(s, now, role=Role.KIOSK, hall=hall)
+            services = list(s.scalars(select(Service.code).where(Service.hall_id == hall.id).order_by(Service.id)))
+    finally:
+        store.dispose()
+    return url, BenchHall(url, kiosk, staff, services)
+
+
+def run(backend: str, sizes: list[int], n: int, *, keep: bool = False) -> str:
     rows = []
     for size in sizes:
-        url = fresh_database(backend, f"history_ops_{backend}_{size}")
-        hall = build_hall(url)
-        if size:
+        kept = reuse(size) if keep and backend == "sqlite" and size else None
+        if kept is not None:
+            url, hall = kept
+        else:
+            url = fresh_database(backend, f"history_ops_{backend}_{size}")
+            hall = build_hall(url)
+        if size and kept is None:
             t0 = time.perf_counter()
             history.generate(url, size, days=YEARS * 365)
             print(f"  history of {size:,} tickets in {time.perf_counter() - t0:.0f} s", flush=True)
@@ -108,8 +144,9 @@ def main() -> None:
     parser.add_argument("--backend", default="sqlite")
     parser.add_argument("--history", default="0,5000000")
     parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--keep", action="store_true", help="reuse a SQLite history database of an earlier run")
     args = parser.parse_args()
-    print(run(args.backend, [int(x) for x in args.history.split(",")], args.requests))
+    print(run(args.backend, [int(x) for x in args.history.split(",")], args.requests, keep=args.keep))
 
 
 if __name__ == "__main__":
