@@ -31,7 +31,8 @@ lint: $(STAMP)
 test: $(STAMP) system-deps lint
 	$(BIN)/pytest
 
-bench: $(STAMP)
+bench: $(STAMP) system-deps
+	@command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null)
 	$(BIN)/python -m bench
 
 clean:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from bench import issue
+from bench import kiosk_bench
 from bench import latency
+from bench import report
 
 
 def main() -> None:
@@ -11,6 +13,10 @@ def main() -> None:
     print(issue.run(["sqlite", "postgres"], [0, 1_000_000], 10))
     print("\n## Call-to-screen latency (call-next -> event at the last display)\n")
     print(latency.run([10, 100, 1_000], [2_000], 50))
+    print("\n## Kiosk: touch to ticket and ticket rendering\n")
+    print(kiosk_bench.run(200))
+    print("\n## Month report of a busy hall (100,000 tickets)\n")
+    print(report.run(["sqlite", "postgres"], 100_000, 3))
 
 
 if __name__ == "__main__":

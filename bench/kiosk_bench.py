@@ -18,6 +18,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.common import machine  # noqa: E402
+from bench.common import table as render_table  # noqa: E402
 from kiosk import layout  # noqa: E402
 from kiosk import printer  # noqa: E402
 from kiosk import raster  # noqa: E402
@@ -46,21 +48,17 @@ def timed(fn: Callable[[int], object], n: int) -> list[float]:
     return out
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--n", type=int, default=200)
-    parser.add_argument("--database-url")
-    args = parser.parse_args()
+def run(n: int = 200, database_url: str | None = None) -> str:
+    """Time the four kiosk steps n times each; returns the table."""
     with tempfile.TemporaryDirectory() as tmp:
-        url = args.database_url or f"sqlite:///{tmp}/bench.db"
+        url = database_url or f"sqlite:///{tmp}/bench.db"
         store = make_store(url)
         migrate.upgrade(store.writer)
         with store.transaction() as session:
             creds = load_demo(session, SystemClock().now())
         store.dispose()
         if creds is None:
-            print("demo already loaded in that database; use an empty one", file=sys.stderr)
-            return 2
+            raise SystemExit("demo already loaded in that database; use an empty one")
         app = create_app(Settings(instance_path=Path(tmp), database_url=url, redis_url=None, secret_key="bench"))
         client = app.test_client()
         headers = {"Authorization": f"Bearer {creds.kiosk_token}"}
@@ -90,18 +88,24 @@ def main() -> int:
             issue(i)
             escpos(i)
 
-        rows = [("issue (touch to ticket data)", timed(issue, args.n)),
-                ("ESC/POS bytes (text mode)", timed(escpos, args.n)),
-                ("ticket image (preview/fallback)", timed(image, max(1, args.n // 4))),
-                ("issue + ESC/POS render", timed(lambda i: both(i + args.n), args.n))]
+        rows = [("issue (touch to ticket data)", timed(issue, n)),
+                ("ESC/POS bytes (text mode)", timed(escpos, n)),
+                ("ticket image (preview/fallback)", timed(image, max(1, n // 4))),
+                ("issue + ESC/POS render", timed(lambda i: both(i + n), n))]
         app.extensions["hallq"].store.dispose()
-    print(f"{'kiosk bench':34} {'n':>5} {'mean ms':>9} {'p50 ms':>9} {'p99 ms':>9}")
-    for name, samples in rows:
-        print(f"{name:34} {len(samples):>5} {statistics.fmean(samples):>9.2f} {percentile(samples, 50):>9.2f} "
-              f"{percentile(samples, 99):>9.2f}")
-    print(f"target: issue + render p99 <= 50 ms ({url.split(':')[0]})")
-    return 0
+    table = [[name, len(samples), f"{statistics.fmean(samples):.2f}", f"{percentile(samples, 50):.2f}",
+              f"{percentile(samples, 99):.2f}"] for name, samples in rows]
+    return (f"Machine: {machine()}; database: {url.split(':')[0]}; target: issue + render p99 <= 50 ms\n\n"
+            + render_table(["step", "n", "mean ms", "p50 ms", "p99 ms"], table))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--n", type=int, default=200)
+    parser.add_argument("--database-url")
+    args = parser.parse_args()
+    print(run(args.n, args.database_url))
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -20,6 +20,7 @@ from flask import abort
 from flask import jsonify
 from flask import render_template
 from flask import request
+from flask import send_from_directory
 from sqlalchemy import select
 
 from kiosk import layout
@@ -174,6 +175,13 @@ def disclosure(hall: str, doc_id: int) -> str:
             abort(404)
         phone_url = f"{services().settings.public_url}/kiosk/{row.code}/disclosures/{doc.id}?mobile=1"
         return render_template("kiosk/disclosure.html", hall=row, doc=doc, phone_url=phone_url)
+
+
+@bp.get("/files/<path:name>")
+def catalogue_file(name: str) -> Response:
+    """A blank form, sample or attachment from the instance's files/ folder (send_from_directory refuses any path
+    that leaves it). Linked from the phone view of guides and disclosures, which the kiosk's QR code opens."""
+    return send_from_directory(services().settings.files_path, name, max_age=3600)
 
 
 @bp.get("/<hall>/checkin")

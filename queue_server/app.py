@@ -33,6 +33,7 @@ from queue_server.i18n import LOCALES
 from queue_server.i18n import ensure_compiled
 from queue_server.metrics import Metrics
 from queue_server.metrics import readiness
+from queue_server.report_pages import bp as reports_bp
 from queue_server.runtime import Publish
 from queue_server.runtime import Runtime
 from queue_server.settings import Settings
@@ -120,6 +121,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
     app.register_blueprint(kiosk_bp)
     app.register_blueprint(display_bp)
     app.register_blueprint(staff_bp)
+    app.register_blueprint(reports_bp)
 
     @app.get("/healthz")
     def healthz() -> dict[str, Any]:
@@ -152,5 +154,6 @@ INDEX_HTML = """<!doctype html><html lang="zh-Hans"><head><meta charset="utf-8">
 <li><a href="/kiosk/">自助终端 kiosk</a> (<a href="/kiosk/cxz/">cxz</a>)</li>
 <li><a href="/display/cxz">综合屏 wall display</a> (needs a display token: ?token=…)</li>
 <li><a href="/staff/login">窗口工作人员登录 staff console</a></li>
+<li><a href="/manager/cxz/reports">统计报表 reports</a> (needs a manager or viewer token: ?token=…)</li>
 <li><a href="/healthz">健康检查 health</a></li>
 </ul></body></html>"""

@@ -29,6 +29,7 @@ from queue_server.auth import mint_token
 from queue_server.clock import SystemClock
 from queue_server.demo import DEMO_PASSWORD
 from queue_server.demo import load_demo
+from queue_server.demo_files import write_demo_files
 from queue_server.engine.retention import AUDIT_MIN_DAYS
 from queue_server.engine.retention import anonymise
 from queue_server.models import Device
@@ -68,6 +69,7 @@ def cmd_demo(settings: Settings, _: argparse.Namespace) -> int:
         migrate.upgrade(store.writer)
         with store.transaction() as session:
             creds = load_demo(session, SystemClock().now())
+    write_demo_files(settings.files_path)  # also for a demo loaded before the files existed
     path = settings.instance_path / DEMO_CREDENTIALS
     if creds is None:
         print("demo hall cxz already loaded", file=sys.stderr)
@@ -271,8 +273,8 @@ def parser() -> argparse.ArgumentParser:
     ucreate = user.add_parser("create", help="create a staff account")
     ucreate.add_argument("--user", required=True, help="工号")
     ucreate.add_argument("--name")
-    ucreate.add_argument("--role", required=True,
-                         choices=[Role.STAFF.value, Role.MANAGER.value, Role.ADMIN.value, Role.VIEWER.value])
+    user_roles = [Role.STAFF.value, Role.MANAGER.value, Role.ADMIN.value, Role.VIEWER.value]
+    ucreate.add_argument("--role", required=True, choices=user_roles)
     ucreate.add_argument("--hall")
     ucreate.add_argument("--password", help="or HALLQ_PASSWORD, or asked for")
     ucreate.set_defaults(fn=cmd_user_create)

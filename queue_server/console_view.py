@@ -35,6 +35,19 @@ HISTORY_KINDS = {"transferred": "转移 transferred", "parked": "挂起 parked",
                  "reactivated": "过号后恢复 reactivated"}
 
 
+def _history_note(kind: str, note: str, service_name: str) -> str:
+    """The clerk reads the ticket's history in Chinese: the log's notes are terse English for operators."""
+    text = HISTORY_KINDS[kind]
+    if kind == "transferred":
+        window = note.partition(" window ")[2]
+        return f"{text} → {service_name}" + (f"（{window}号窗口）" if window else "")
+    if kind == "parked" and note.removesuffix(" min").isdigit() and note != "0 min":
+        return f"{text}（{note.removesuffix(' min')} 分钟后回到队列）"
+    if kind == "returned":
+        return text + ("（自动）" if note == "auto" else "")
+    return text
+
+
 def window_by_number(session: Session, hall: Hall, number: int) -> Window:
     window = session.scalar(
         select(Window).where(Window.hall_id == hall.id, Window.number == number)
@@ -57,9 +70,9 @@ def _current(session: Session, hall: Hall, window: Window, now: datetime) -> dic
     )
     if ticket is None:
         return None
-    notes = [f"{HISTORY_KINDS[kind]} {note}".strip() for kind, note in session.execute(
-        select(TicketEvent.kind, TicketEvent.note).where(
-            TicketEvent.ticket_id == ticket.id, TicketEvent.kind.in_(HISTORY_KINDS)).order_by(TicketEvent.id)
+    notes = [_history_note(kind, note, name) for kind, note, name in session.execute(
+        select(TicketEvent.kind, TicketEvent.note, Service.name).join(Service, Service.id == TicketEvent.service_id)
+        .where(TicketEvent.ticket_id == ticket.id, TicketEvent.kind.in_(HISTORY_KINDS)).order_by(TicketEvent.id)
     )]
     return {
         "id": ticket.id, "number": ticket.ticket_no, "status": ticket.status.value,

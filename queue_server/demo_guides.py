@@ -36,8 +36,8 @@ def m(name: str, copies: int = 0, *, original: int = 1, required: bool = True, s
     item: dict[str, Any] = {"name": name, "original": original, "copies": copies, "required": required,
                             "source": source, "form": form}
     if form:
-        item["blank_form"] = f"/forms/{name}-空白表.pdf"
-        item["sample"] = f"/forms/{name}-示例.pdf" if sample else ""
+        item["blank_form"] = f"/kiosk/files/{name}-空白表.pdf"
+        item["sample"] = f"/kiosk/files/{name}-示例.pdf" if sample else ""
     return item
 
 
@@ -212,7 +212,7 @@ DISCLOSURES: list[dict[str, Any]] = [
      "body": "各县市政务服务管理局，州级各进驻部门：\n为深化“放管服”改革，现就推行综合窗口“一窗受理、集成服务”有关事项通知如下：\n"
              "一、除因安全等特殊原因外，进驻事项全部纳入综合窗口受理。\n二、实行“前台综合受理、后台分类审批、统一窗口出件”。\n"
              "三、各部门应于2024年6月30日前完成事项梳理和人员培训。",
-     "attachments": [{"name": "综合窗口事项清单.xlsx", "url": "/files/zhck-2024.xlsx"}]},
+     "attachments": [{"name": "综合窗口事项清单.pdf", "url": "/kiosk/files/zhck-2024.pdf"}]},
     {"index_no": "11532300MB1T12345X/2024-00002", "doc_no": "", "title": "楚雄州政务服务管理局主要职责和内设机构",
      "publisher": "楚雄州政务服务管理局", "written_on": "2024-01-10", "category": "机构职能",
      "body": "主要职责：贯彻执行国家、省关于政务服务工作的方针政策和法律法规；负责州政务服务中心的运行管理；"
@@ -221,7 +221,7 @@ DISCLOSURES: list[dict[str, Any]] = [
     {"index_no": "11532300MB1T12345X/2025-00008", "doc_no": "", "title": "楚雄州政务服务管理局2025年部门预算公开",
      "publisher": "楚雄州政务服务管理局", "written_on": "2025-02-14", "category": "财政预决算",
      "body": "2025年收支总预算1,268.45万元，其中一般公共预算拨款1,268.45万元。“三公”经费预算8.60万元，比上年减少0.40万元。",
-     "attachments": [{"name": "2025年部门预算公开表.pdf", "url": "/files/budget-2025.pdf"}]},
+     "attachments": [{"name": "2025年部门预算公开表.pdf", "url": "/kiosk/files/budget-2025.pdf"}]},
     {"index_no": "11532300MB1T12345X/2025-00019", "doc_no": "楚政务任〔2025〕2号", "title": "关于李某某等同志职务任免的通知",
      "publisher": "楚雄州政务服务管理局", "written_on": "2025-05-06", "category": "人事任免",
      "body": "经局党组研究决定：任命李某某为政务服务科科长；免去王某某审批制度改革科副科长职务。", "attachments": []},

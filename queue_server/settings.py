@@ -43,6 +43,11 @@ class Settings:
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 
+    @property
+    def files_path(self) -> Path:
+        """Downloadable catalogue files (blank forms, samples, disclosure attachments), served at /kiosk/files/."""
+        return self.instance_path / "files"
+
 
 def _secret_key(instance: Path, env: dict[str, str]) -> str:
     """The configured key, else one generated once and kept in the instance folder (never a built-in default)."""

@@ -37,6 +37,12 @@ START = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 ON_CI = os.environ.get("CI", "").lower() == "true"
 
 
+# Offline voice needs Debian's espeak-ng (`make test` installs it). Off CI a missing one skips; on CI it must
+# fail, or a machine without it would go green without ever rendering an announcement.
+needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None and not ON_CI,
+                                  reason="espeak-ng is not installed (apt install espeak-ng)")
+
+
 def postgres_url() -> str | None:
     url = os.environ.get("HALLQ_TEST_POSTGRES_URL")
     if url:

@@ -26,7 +26,7 @@ class Operation:
     summary: str
     operation_id: str
     request: type[BaseModel] | None = None
-    responses: dict[int, type[BaseModel] | list[type[BaseModel]] | None] = field(default_factory=dict)
+    responses: dict[int, type[BaseModel] | list[type[BaseModel]] | Download | None] = field(default_factory=dict)
     public: bool = False
     path_params: dict[str, dict[str, Any]] = field(default_factory=dict)  # name -> JSON schema
     query: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -36,13 +36,23 @@ class Operation:
 OPERATIONS: list[Operation] = []
 
 
+@dataclass(frozen=True)
+class Download:
+    """A response that is a file (CSV, XLSX...) rather than JSON: its media types, for the document."""
+
+    media_types: tuple[str, ...]
+
+
 def _ref(model: type[BaseModel]) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{model.__name__}"}
 
 
-def _response(model: type[BaseModel] | list[type[BaseModel]] | None, status: int) -> dict[str, Any]:
+def _response(model: type[BaseModel] | list[type[BaseModel]] | Download | None, status: int) -> dict[str, Any]:
     if model is None:
         return {"description": "No content"}
+    if isinstance(model, Download):
+        binary = {"schema": {"type": "string", "format": "binary"}}
+        return {"description": "A file", "content": {media: binary for media in model.media_types}}
     schema = {"type": "array", "items": _ref(model[0])} if isinstance(model, list) else _ref(model)
     return {"description": "OK" if status < 300 else str(status), "content": {"application/json": {"schema": schema}}}
 
@@ -62,7 +72,7 @@ def document() -> dict[str, Any]:
             spec["requestBody"] = {"required": op.body_required,
                                    "content": {"application/json": {"schema": _ref(op.request)}}}
         for status, model in op.responses.items():
-            if model is not None:
+            if model is not None and not isinstance(model, Download):
                 models.add(model[0] if isinstance(model, list) else model)
             spec["responses"][str(status)] = _response(model, status)
         for status, text in ERROR_STATUSES.items():

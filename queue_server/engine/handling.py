@@ -14,9 +14,11 @@ from queue_server.engine.ledger import load_service
 from queue_server.engine.ledger import load_ticket
 from queue_server.engine.ledger import load_window
 from queue_server.engine.ledger import log
+from queue_server.engine.ledger import require_queue_of
 from queue_server.engine.ledger import require_window
 from queue_server.engine.ledger import stats_event
 from queue_server.engine.ledger import ticket_event
+from queue_server.engine.payloads import window_payload
 from queue_server.models import Hall
 from queue_server.models import Outcome
 from queue_server.models import Ticket
@@ -117,12 +119,14 @@ def transfer(
     ticket.status = TicketStatus.WAITING
     ticket.service_id, ticket.service = target_service.id, target_service
     ticket.target_window_id = target_window.id if target_window else None
+    left = ticket.window  # the window it leaves: its screens must drop the number
     ticket.window_id, ticket.window, ticket.staff_id = None, None, None
     ticket.called_at, ticket.started_at, ticket.call_count, ticket.leg_queued_at = None, None, 0, now
     log(session, ticket, "transferred", now,
         f"to service {target_service.code}" + (f" window {target_window.number}" if target_window else ""))
+    left_window = {"window": window_payload(left)} if left is not None else {}
     moved = ticket_event(events.TICKET_TRANSFERRED, ticket, from_service=before.code,
-                         to_window=target_window.number if target_window else None)
+                         to_window=target_window.number if target_window else None, **left_window)
     return events.Outcome(ticket, (moved, stats_event(session, hall, [before, target_service], now)))
 
 
@@ -136,7 +140,9 @@ def cancel(
     if by == "citizen":
         # From the phone page: only before the window has the ticket in hand.
         ticket.require("cancelled", TicketStatus.WAITING, TicketStatus.PARKED)
-    elif ticket.status != TicketStatus.WAITING:
+    elif ticket.status == TicketStatus.WAITING:
+        require_queue_of(session, ticket, acting_window_id)
+    else:
         require_window(ticket, acting_window_id)
     ticket.require("cancelled", TicketStatus.WAITING, TicketStatus.CALLED, TicketStatus.PARKED)
     ticket.status, ticket.ended_at = TicketStatus.CANCELLED, now

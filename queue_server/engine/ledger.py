@@ -21,6 +21,7 @@ from queue_server.models import Ticket
 from queue_server.models import TicketEvent
 from queue_server.models import TicketLeg
 from queue_server.models import Window
+from queue_server.models import WindowService
 
 
 def load_ticket(session: Session, hall: Hall, ticket_id: int) -> Ticket:
@@ -47,6 +48,17 @@ def load_service(session: Session, hall: Hall, code: str) -> Service:
 def require_window(ticket: Ticket, acting_window_id: int | None) -> None:
     """Staff bound to a window act only on tickets at that window; managers pass None."""
     if acting_window_id is not None and ticket.window_id != acting_window_id:
+        raise errors.WindowNotAssigned()
+
+
+def require_queue_of(session: Session, ticket: Ticket, acting_window_id: int | None) -> None:
+    """Staff may touch a waiting ticket only in a queue their window serves (its profile or a transfer to it);
+    managers pass None."""
+    if acting_window_id is None or ticket.target_window_id == acting_window_id:
+        return
+    served = session.scalar(select(WindowService.service_id).where(
+        WindowService.window_id == acting_window_id, WindowService.service_id == ticket.service_id))
+    if served is None or ticket.target_window_id is not None:
         raise errors.WindowNotAssigned()
 
 

@@ -31,6 +31,7 @@
     $("ahead").textContent = state.ahead;
     $("wait").textContent = Math.max(1, Math.round((state.estimated_wait_s || 0) / 60)) + " 分钟 min";
     $("cancel").hidden = !OPEN[state.status];
+    $("rate").hidden = state.status !== "finished";  // 一次一评 by phone when no tablet took the rating
     if (called && alerted !== state.window) { alerted = state.window; alertCalled(); }
   }
 

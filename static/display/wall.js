@@ -46,6 +46,9 @@
     });
   }
 
+  // A window that is not serving shows why instead of a number (the number is gone from it anyway).
+  var STATE_TEXT = {paused: "暂停服务", away: "暂时离岗", closed: "暂停服务"};
+
   function renderWindows() {
     var grid = $("windows");
     grid.textContent = "";
@@ -54,7 +57,7 @@
       var card = S.el("div", "window-card " + w.state);
       card.dataset.window = n;
       card.appendChild(S.el("span", "w-no", n + " 号"));
-      card.appendChild(S.el("span", "w-current", w.state === "paused" ? "暂停服务" : (w.current || "—")));
+      card.appendChild(S.el("span", "w-current", STATE_TEXT[w.state] || w.current || "—"));
       grid.appendChild(card);
     });
   }
@@ -121,6 +124,10 @@
         break;
       case "window.paused":
       case "window.resumed":
+      case "window.signed_in":
+      case "window.signed_out":
+      case "window.stepped_away":
+      case "window.returned":
         if (w) { w.state = ev.window.state; } else {
           board.windows[ev.window.number] = {state: ev.window.state, current: null, name: ev.window.name};
         }

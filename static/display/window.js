@@ -9,11 +9,15 @@
   var token = S.displayToken(hall);
   if (!token) { $("need-token").hidden = false; return; }
   var current = null;
+  // States in which the window takes no one: the screen says so instead of leaving a stale number up.
+  var STATE_TEXT = {paused: "暂停服务 Paused", away: "暂时离岗 Away", closed: "暂停服务 Closed"};
 
   function showWindow(w) {
     $("w-name").textContent = w.name || "";
     $("staff").textContent = w.staff || "—";
-    $("paused").hidden = w.state !== "paused";
+    var text = STATE_TEXT[w.state];
+    $("paused").hidden = !text;
+    if (text) $("state-text").textContent = text;
     $("reason").textContent = w.reason ? "（" + w.reason + "）" : "";
   }
   function showCurrent(n) {

@@ -74,6 +74,9 @@ SAMPLES: dict[str, tuple[str, str, Any]] = {
     "case_decide_appeal": ("POST", "/api/v1/evaluation-cases/{case}/decide-appeal", {"note": "复核", "upheld": False}),
     "ratings_outbox": ("GET", "/api/v1/halls/t1/ratings/outbox", None),
     "ratings_mark_reported": ("POST", "/api/v1/halls/t1/ratings/outbox/mark-reported", {"ids": [1]}),
+    # Hall reports (issue 6): admin, manager and viewer of the hall.
+    "get_report": ("GET", "/api/v1/halls/t1/reports?from=2026-03-02&to=2026-03-02", None),
+    "export_report": ("GET", "/api/v1/halls/t1/reports/export?from=2026-03-02&to=2026-03-02&format=csv", None),
 }
 # Routes only a kiosk's own device token may use (the kiosk is named by the credential, not the path).
 KIOSK_ONLY = ["fetch_print_jobs", "report_print_result", "kiosk_me", "kiosk_printer_status"]

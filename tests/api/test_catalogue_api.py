@@ -13,6 +13,7 @@ from queue_server.api.kiosk_schemas import DisclosureSummary
 from queue_server.api.kiosk_schemas import GuideOut
 from queue_server.api.kiosk_schemas import GuideSummary
 from queue_server.clock import FrozenClock
+from queue_server.demo_files import write_demo_files
 from tests import factories
 
 
@@ -65,3 +66,42 @@ def test_disclosure_catalogue_holds_the_annual_report_with_its_full_text(client:
     assert len(listed) == 1
     assert report.written_on == "2019-01-25"
     assert "政务服务智能导视系统" in report.body
+
+
+@pytest.fixture
+def files(app: Any, loaded: None) -> None:
+    write_demo_files(app.extensions["hallq"].settings.files_path)
+
+
+def test_the_phone_view_of_a_guide_downloads_the_blank_form_and_the_sample(client: Any, files: None) -> None:
+    page = client.get("/kiosk/t1/guides/530000-qysl?mobile=1").get_data(as_text=True)
+    blank, sample = "/kiosk/files/公司登记（备案）申请书-空白表.pdf", "/kiosk/files/公司登记（备案）申请书-示例.pdf"
+
+    assert f'href="{blank}"' in page and f'href="{sample}"' in page
+    for url in (blank, sample):
+        with client.get(url) as got:  # closes the served file
+            assert (got.status_code, got.mimetype) == (200, "application/pdf")
+            assert got.data.startswith(b"%PDF")
+
+
+def test_the_kiosk_view_of_a_guide_names_the_forms_without_links_out(client: Any, files: None) -> None:
+    page = client.get("/kiosk/t1/guides/530000-qysl").get_data(as_text=True)
+
+    assert "空白表格" in page and "/kiosk/files/" not in page
+
+
+def test_a_disclosure_attachment_downloads_from_the_phone_view(client: Any, files: None) -> None:
+    found = client.get("/api/v1/halls/t1/disclosures?q=部门预算").json
+    doc_id = DisclosureSummary.model_validate(found[0]).id
+
+    page = client.get(f"/kiosk/t1/disclosures/{doc_id}?mobile=1").get_data(as_text=True)
+
+    assert 'href="/kiosk/files/budget-2025.pdf"' in page
+    with client.get("/kiosk/files/budget-2025.pdf") as got:
+        assert got.data.startswith(b"%PDF")
+
+
+def test_a_file_path_outside_the_files_folder_is_not_served(client: Any, files: None) -> None:
+    assert client.get("/kiosk/files/../secret_key").status_code == 404
+    assert client.get("/kiosk/files/%2e%2e/secret_key").status_code == 404
+    assert client.get("/kiosk/files/missing.pdf").status_code == 404

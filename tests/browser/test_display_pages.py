@@ -87,6 +87,39 @@ def test_the_portrait_wall_display_and_the_window_screen_show_the_current_number
         context.close()
 
 
+def test_a_transferred_ticket_leaves_its_window_on_the_wall_and_the_window_screen(
+    browser: Any, server: Server, tokens: BasicHall
+) -> None:
+    ticket = server.issue("t1", tokens.kiosk, "a")
+    server.call_next("t1", tokens.staff1, window=1)
+    context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
+    try:
+        wall, screen = context.new_page(), context.new_page()
+        open_wall(wall, server, tokens)
+        open_wall(screen, server, tokens, "/display/t1/window/1")
+        card = wall.locator('.window-card[data-window="1"] .w-current')
+        assert card.text_content() == "A001" and screen.locator("#current").text_content() == "A001"
+
+        server.post(f"/api/v1/tickets/{ticket['id']}/transfer", tokens.staff1, {"service": "b"})
+
+        # Both screens drop the number live: the citizen has left window 1 for service b's queue.
+        wall.wait_for_function(
+            "document.querySelector('.window-card[data-window=\"1\"] .w-current').textContent === '—'",
+            timeout=5000)
+        screen.wait_for_function("document.getElementById('current').textContent === '—'", timeout=5000)
+
+        server.post("/api/v1/halls/t1/windows/1/pause", tokens.staff1, {"reason": "系统维护"})
+
+        screen.wait_for_function("!document.getElementById('paused').hidden", timeout=5000)
+        assert screen.locator("#paused").text_content().startswith("暂停服务")
+        assert screen.locator("#reason").text_content() == "（系统维护）"
+        wall.wait_for_function(
+            "document.querySelector('.window-card[data-window=\"1\"] .w-current').textContent === '暂停服务'",
+            timeout=5000)
+    finally:
+        context.close()
+
+
 def test_the_phone_page_turns_to_called_with_the_window_number(
     browser: Any, server: Server, tokens: BasicHall
 ) -> None:
@@ -110,7 +143,16 @@ def test_the_phone_page_turns_to_called_with_the_window_number(
         assert page.locator("#called").is_visible()
         assert "到您了，请到 1 号窗口" in page.locator("#called").inner_text().replace("\n", "")
         assert page.locator("#number").text_content() == "A002"
+        assert page.locator("#rate").is_hidden()  # nothing to rate before the service
         screenshot(page, "phone-called.png")
+
+        server.finish(tokens.staff1, mine["id"])
+
+        # After the service the page offers the 好差评 rating (一次一评) for this ticket.
+        page.wait_for_function("document.getElementById('card').dataset.status === 'finished'", timeout=5000)
+        page.click("#rate")
+        page.wait_for_url(f"**/rate/{mine['track_token']}")
+        assert "非常满意" in page.content()
     finally:
         context.close()
 

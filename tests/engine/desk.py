@@ -21,7 +21,9 @@ from queue_server.models import Hall
 from queue_server.models import Ticket
 from queue_server.models import TicketEvent
 from queue_server.models import TicketLeg
+from queue_server.models import Window
 from queue_server.runtime import Runtime
+from queue_server.store import Store
 
 
 class Desk:
@@ -95,3 +97,8 @@ def refused(desk: Desk, code: str, op: Any, **kwargs: Any) -> HallqError:
     assert info.value.code == code, info.value
     assert (desk.event_seq(), desk.ticket_count(), desk.counters()) == before
     return info.value
+
+
+def window_id(store: Store, number: int) -> int:
+    with store.read_session() as s:
+        return int(s.scalar(select(Window.id).where(Window.number == number)) or 0)

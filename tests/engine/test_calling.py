@@ -7,13 +7,13 @@ from sqlalchemy import select
 from queue_server import engine
 from queue_server.clock import FrozenClock
 from queue_server.models import AuditEntry
-from queue_server.models import Window
 from queue_server.runtime import Runtime
 from queue_server.store import Store
 from tests import factories
 from tests.conftest import Recorder
 from tests.engine.desk import Desk
 from tests.engine.desk import refused
+from tests.engine.desk import window_id
 
 
 def setup_hall(store: Store, **hall_fields: object) -> None:
@@ -24,11 +24,6 @@ def setup_hall(store: Store, **hall_fields: object) -> None:
         w1 = factories.window(s, h, 1, [a])
         factories.window(s, h, 2, [a])
         w1.staff_id = factories.staff(s, h, "u1").id
-
-
-def window_id(store: Store, number: int) -> int:
-    with store.read_session() as s:
-        return int(s.scalar(select(Window.id).where(Window.number == number)) or 0)
 
 
 def test_call_next_with_nobody_waiting_returns_none_and_publishes_nothing(

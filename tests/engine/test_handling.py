@@ -9,6 +9,7 @@ from tests import factories
 from tests.conftest import Recorder
 from tests.engine.desk import Desk
 from tests.engine.desk import refused
+from tests.engine.desk import window_id
 
 
 def setup_hall(store: Store) -> None:
@@ -323,3 +324,28 @@ def test_a_reactivated_ticket_waits_afresh_from_its_reactivation(
     no_show, finished = desk.legs(ticket)
     assert (no_show.end, no_show.wait_s, no_show.service_s) == ("no_show", 0, None)
     assert (finished.end, finished.wait_s, finished.service_s) == ("finished", 60, 300)
+
+
+def test_staff_cancel_a_waiting_ticket_only_in_a_queue_their_window_serves(store: Store, desk: Desk) -> None:
+    setup_hall(store)
+    in_a = desk.issue("a")
+    in_b = desk.issue("b")
+    window_1, window_2 = window_id(store, 1), window_id(store, 2)
+
+    # Window 2 serves only b: a clerk there cannot withdraw someone waiting for a.
+    refused(desk, "window_not_assigned", engine.cancel, ticket_id=in_a.id, acting_window_id=window_2)
+
+    assert desk.do(engine.cancel, ticket_id=in_b.id, acting_window_id=window_2).status == "cancelled"
+    assert desk.do(engine.cancel, ticket_id=in_a.id, acting_window_id=window_1).status == "cancelled"
+
+
+def test_a_ticket_transferred_to_a_window_is_cancelled_only_there(store: Store, desk: Desk) -> None:
+    setup_hall(store)
+    ticket = desk.issue("a")
+    desk.call(1)
+    desk.do(engine.transfer, ticket_id=ticket.id, window_number=3)
+
+    # Window 1 still serves service a, but the citizen was sent to window 3 in person.
+    refused(desk, "window_not_assigned", engine.cancel, ticket_id=ticket.id, acting_window_id=window_id(store, 1))
+
+    assert desk.do(engine.cancel, ticket_id=ticket.id, acting_window_id=window_id(store, 3)).status == "cancelled"

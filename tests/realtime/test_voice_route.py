@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import io
-import shutil
 import wave
 from typing import Any
 from urllib.parse import quote
 
-import pytest
-
 from display import voice
+from tests.conftest import needs_espeak
 
 
 def test_the_chime_is_served_as_wav(client: Any) -> None:
@@ -22,7 +20,7 @@ def test_the_chime_is_served_as_wav(client: Any) -> None:
         assert w.getnframes() > 0
 
 
-@pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed (apt install espeak-ng)")
+@needs_espeak
 def test_an_announcement_is_rendered_on_first_request_and_served_from_the_cache(client: Any, app: Any) -> None:
     ann = voice.announcement("B012", 12)
 

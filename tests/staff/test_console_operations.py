@@ -205,3 +205,22 @@ def test_pressing_start_twice_answers_a_conflict_not_a_server_error(
 
     assert again.status_code == 409 and again.get_json()["code"] == "invalid_transition"
     assert again.get_json()["status"] == 409 and "A001" in again.get_json()["detail"]
+
+
+def test_the_next_window_reads_the_tickets_transfer_history_in_chinese(
+    store: Store, clock: FrozenClock, client: Any
+) -> None:
+    hall = basic_hall(store, clock)
+    issue(client, hall, "a")
+    first, second = Console(client), Console(client.application.test_client())
+    first.login("u1", 1)
+    second.login("u2", 2)
+    ticket = first.window_op("call-next").get_json()["ticket"]["id"]
+    first.ticket_op(ticket, "transfer", {"service": "b", "window": 2})
+    with store.read_session() as s:
+        b_name = s.scalar(select(Service.name).where(Service.code == "b"))
+
+    second.window_op("call-next", window=2)
+    notes = second.state(window=2).get_json()["current"]["notes"]
+
+    assert notes == [f"转移 transferred → {b_name}（2号窗口）"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import shutil
 import wave
 from pathlib import Path
 
@@ -13,6 +12,7 @@ from display import voice
 from display.audio import RATE_HZ
 from display.audio import Renderer
 from display.audio import chime_wav
+from tests.conftest import needs_espeak
 
 
 def test_ticket_a001_is_read_letter_then_digit_by_digit() -> None:
@@ -67,7 +67,7 @@ def test_the_chime_is_a_valid_wav() -> None:
         assert w.getnframes() > RATE_HZ // 2
 
 
-@pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed (apt install espeak-ng)")
+@needs_espeak
 def test_espeak_renders_a_valid_non_empty_wav_once_and_caches_it(tmp_path: Path) -> None:
     renderer = Renderer(tmp_path / "cache")
     ann = voice.announcement("A001", 3)

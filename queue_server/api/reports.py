@@ -1,0 +1,60 @@
+"""Hall report routes (issue 6): the report as JSON, and the same figures exported as CSV or XLSX.
+
+Read-only: figures come from queue_server.stats over a read session. Admin (every hall), and the hall's manager
+and viewer may read them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response
+from flask import jsonify
+from flask import request
+
+from queue_server import report_export
+from queue_server import snapshots
+from queue_server import stats
+from queue_server.api import principal
+from queue_server.api import route
+from queue_server.api import services
+from queue_server.api.openapi import Download
+from queue_server.api.report_schemas import ExportQuery
+from queue_server.api.report_schemas import ReportOut
+from queue_server.api.report_schemas import ReportQuery
+from queue_server.api.report_schemas import query_params
+from queue_server.api.report_schemas import report_out
+from queue_server.models import Role
+
+READERS = (Role.ADMIN, Role.MANAGER, Role.VIEWER)
+MEDIA = {"csv": "text/csv; charset=utf-8",
+         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+def _report(hall: str, query: ReportQuery) -> stats.Report:
+    hq = services()
+    with hq.store.read_session() as session:
+        row = snapshots.hall_by_code(session, hall)
+        return stats.report(session, row, query.from_on, query.to_on, query.by, hq.runtime.clock.now())
+
+
+@route("GET", "/halls/{hall}/reports", "Hall report over business days: tickets, outcomes, waits, 好差评, ranking",
+       responses={200: ReportOut}, query=query_params(ReportQuery))
+def get_report(hall: str) -> Any:
+    principal().require(hall, *READERS)
+    query = ReportQuery.model_validate(request.args.to_dict())
+    return jsonify(report_out(_report(hall, query)))
+
+
+@route("GET", "/halls/{hall}/reports/export", "The same report as a CSV or XLSX file",
+       responses={200: Download(("text/csv", MEDIA["xlsx"]))}, query=query_params(ExportQuery))
+def export_report(hall: str) -> Any:
+    principal().require(hall, *READERS)
+    query = ExportQuery.model_validate(request.args.to_dict())
+    rep = _report(hall, query)
+    data = report_export.to_csv(rep) if query.format == "csv" else report_export.to_xlsx(rep)
+    name = f"hallq-report-{rep.hall}-{rep.from_on.isoformat()}-{rep.to_on.isoformat()}-{rep.by}.{query.format}"
+    response = Response(data, mimetype=MEDIA[query.format])
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["Cache-Control"] = "no-store"  # staff figures: not for shared caches
+    return response

@@ -1,0 +1,94 @@
+"""The manager report page in Chromium: the hand-computed morning (tests/reports/scenario.py) shows in the cards,
+table and chart, and the XLSX export downloads and holds the same totals."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from openpyxl import load_workbook
+
+from queue_server.clock import FrozenClock
+from queue_server.runtime import Runtime
+from queue_server.store import make_store
+from tests import factories
+from tests.browser.conftest import screenshot
+from tests.conftest import START
+from tests.realtime.server import Server
+from tests.reports.scenario import play
+from tests.reports.scenario import scenario_hall
+
+LOAD_TIMEOUT_MS = 15_000
+FIRST_CELLS = "#report-table tbody tr td:first-child"
+
+
+@pytest.fixture
+def hall(sqlite_template: Path, tmp_path: Path) -> tuple[str, factories.BasicHall]:
+    """Overrides the browser suite's hall: the scenario's hall t1 after its morning, played through the engine."""
+    path = tmp_path / "hallq.db"
+    shutil.copy(sqlite_template, path)
+    url = f"sqlite:///{path}"
+    store = make_store(url)
+    clock = FrozenClock(START)
+    tokens = scenario_hall(store, clock)
+    play(Runtime(store, clock, lambda envelopes: None), clock)
+    store.dispose()
+    return url, tokens
+
+
+def _open(page: Any, server: Server, token: str, by: str = "window") -> None:
+    page.goto(f"{server.url}/manager/t1/reports?token={token}&period=month&date=2026-03-02&by={by}")
+    page.wait_for_selector("body[data-loaded*='by=" + by + "']", timeout=LOAD_TIMEOUT_MS)
+
+
+def test_report_page_shows_the_figures_and_the_chart(page: Any, server: Server, tokens: factories.BasicHall) -> None:
+    _open(page, server, tokens.manager)
+
+    assert page.text_content("#period-label").startswith("2026-03-01 至 2026-03-31")
+    assert page.text_content("#sum-tickets") == "6" and page.text_content("#sum-served") == "4"
+    assert page.text_content("#sum-wait") == "7.0 分" and page.text_content("#sum-rating-rate") == "75.0%"
+    labels = page.eval_on_selector_all(FIRST_CELLS, "cells => cells.map(c => c.textContent)")
+    assert labels == ["1号窗口", "2号窗口", "未分配 unassigned"]
+    assert page.text_content("#window-ranking tbody tr:first-child td:nth-child(2)") == "2号窗口"
+    served = page.evaluate("Chart.getChart('chart').data.datasets[0].data")
+    assert served == [1, 3, 0]
+    assert "token=" not in page.url  # the token left the address bar for localStorage
+    screenshot(page, "manager-reports.png")
+
+
+def test_switching_to_by_service_reloads_the_table(page: Any, server: Server, tokens: factories.BasicHall) -> None:
+    _open(page, server, tokens.manager)
+
+    page.click("#by-tabs button[data-by='service']")
+    page.wait_for_selector("body[data-loaded*='by=service']", timeout=LOAD_TIMEOUT_MS)
+
+    labels = page.eval_on_selector_all(FIRST_CELLS, "cells => cells.map(c => c.textContent)")
+    assert labels == ["事项a", "事项b"]
+    assert "by=service" in page.url
+
+
+def test_xlsx_export_downloads_with_the_same_totals(
+    page: Any, server: Server, tokens: factories.BasicHall, tmp_path: Path
+) -> None:
+    _open(page, server, tokens.manager)
+
+    with page.expect_download(timeout=LOAD_TIMEOUT_MS) as info:
+        page.click("#export-xlsx")
+    saved = tmp_path / info.value.suggested_filename
+    info.value.save_as(saved)
+
+    assert saved.name == "hallq-report-t1-2026-03-01-2026-03-31-window.xlsx"
+    rows = list(load_workbook(saved)["报表 report"].iter_rows(values_only=True))
+    figures = dict(zip(rows[1], rows[-1], strict=True))
+    assert rows[-1][0] == "合计 total"
+    assert figures["取号量 tickets"] == int(page.text_content("#sum-tickets")) == 6
+    assert figures["办理 served"] == int(page.text_content("#sum-served")) == 4
+    assert figures["空号 no-show"] == int(page.text_content("#sum-no-show")) == 1
+
+
+def test_without_a_token_the_page_says_how_to_open_it(page: Any, server: Server) -> None:
+    page.goto(f"{server.url}/manager/t1/reports")
+
+    page.wait_for_selector("#need-token:not([hidden])", timeout=LOAD_TIMEOUT_MS)
