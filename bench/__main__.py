@@ -5,6 +5,7 @@ from __future__ import annotations
 from bench import issue
 from bench import kiosk_bench
 from bench import latency
+from bench import monitor_bench
 from bench import report
 
 
@@ -17,6 +18,8 @@ def main() -> None:
     print(kiosk_bench.run(200))
     print("\n## Month report of a busy hall (100,000 tickets)\n")
     print(report.run(["sqlite", "postgres"], 100_000, 3))
+    print("\n## Manager monitor: alert evaluation and snapshot on a busy day\n")
+    print(monitor_bench.run(3_800))
 
 
 if __name__ == "__main__":

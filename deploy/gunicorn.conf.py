@@ -23,3 +23,8 @@ keepalive = 5
 accesslog = None
 errorlog = "-"
 loglevel = os.environ.get("HALLQ_LOG_LEVEL", "info")
+
+
+def post_worker_init(worker):  # noqa: ANN001, ANN201 - gunicorn's hook signature
+    """Start the alert ticker in the worker (threads started before the fork would not exist here)."""
+    worker.wsgi.extensions["hallq.alerts"].start()

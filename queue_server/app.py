@@ -19,6 +19,7 @@ from display.views import bp as display_bp
 from kiosk.views import bp as kiosk_bp
 from queue_server import __version__
 from queue_server import request_log
+from queue_server.alert_ticker import AlertTicker
 from queue_server.api import LoginRequired
 from queue_server.api import Services
 from queue_server.api import bp as api_bp
@@ -31,6 +32,7 @@ from queue_server.events import Envelope
 from queue_server.hub import Hub
 from queue_server.i18n import LOCALES
 from queue_server.i18n import ensure_compiled
+from queue_server.manager_console import bp as manager_bp
 from queue_server.metrics import Metrics
 from queue_server.metrics import readiness
 from queue_server.report_pages import bp as reports_bp
@@ -93,6 +95,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
     hub = Hub(app, store, clock, redis_url=settings.redis_url, redis_channel_name=settings.redis_channel,
               voice=voice)
 
+    ticker: AlertTicker | None = None
     metrics = Metrics(store, clock.now, hub.connected_clients)
     request_log.install(app)
     metrics.install(app)
@@ -102,9 +105,14 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
             publish(envelopes)
         hub.publish(envelopes)
         metrics.observe_published(envelopes)
+        if ticker is not None:
+            ticker.after_publish(envelopes)
 
-    # Every committed batch wakes this process's long-polling print agents, then reaches the hub.
+    # Every committed batch wakes this process's long-polling print agents, then reaches the hub, then asks for
+    # an alert evaluation (run by the ticker's thread once `hallq serve` starts it).
     runtime = Runtime(store, clock, _with_print_signal(publish_all))
+    ticker = AlertTicker(runtime)
+    app.extensions["hallq.alerts"] = ticker
     app.extensions["hallq"] = Services(settings=settings, store=store, runtime=runtime,
                                        principals=PrincipalCache())
     app.extensions["hallq.hub"] = hub
@@ -121,6 +129,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
     app.register_blueprint(kiosk_bp)
     app.register_blueprint(display_bp)
     app.register_blueprint(staff_bp)
+    app.register_blueprint(manager_bp)
     app.register_blueprint(reports_bp)
 
     @app.get("/healthz")
@@ -154,6 +163,7 @@ INDEX_HTML = """<!doctype html><html lang="zh-Hans"><head><meta charset="utf-8">
 <li><a href="/kiosk/">自助终端 kiosk</a> (<a href="/kiosk/cxz/">cxz</a>)</li>
 <li><a href="/display/cxz">综合屏 wall display</a> (needs a display token: ?token=…)</li>
 <li><a href="/staff/login">窗口工作人员登录 staff console</a></li>
+<li><a href="/manager">大厅管理 manager console</a></li>
 <li><a href="/manager/cxz/reports">统计报表 reports</a> (needs a manager or viewer token: ?token=…)</li>
 <li><a href="/healthz">健康检查 health</a></li>
 </ul></body></html>"""

@@ -190,7 +190,9 @@ def load_demo(session: Session, now: datetime) -> DemoCredentials | None:
         window.staff_id = staff[number].id  # signed in for the demo, so screens show a 工号
     manager = Staff(hall_id=hall.id, user_no="cxmgr", name="大厅值班长", password_hash=password, role=Role.MANAGER)
     admin = Staff(hall_id=None, user_no="admin", name="系统管理员", password_hash=password, role=Role.ADMIN)
-    session.add_all([manager, admin])
+    # The centre's director watches the monitor and reports but changes nothing.
+    viewer = Staff(hall_id=hall.id, user_no="cxview", name="中心主任", password_hash=password, role=Role.VIEWER)
+    session.add_all([manager, admin, viewer])
     session.flush()
 
     county = _hall(session, "lfs", "禄丰市政务服务中心", OFFICE_HOURS)

@@ -210,3 +210,40 @@ CaseActionRefused = _error(
     Conflict, "case_action_refused", N_("Not possible in the case's state"),
     N_("Case %(case)s is %(case_status)s; %(action)s is not possible."),
 )
+
+# Manager console: alerts and hall configuration.
+AlertNotFound = _error(NotFound, "alert_not_found", N_("Alert not found"), N_("No alert %(alert)s in this hall."))
+BadLimit = _error(
+    Invalid, "bad_limit", N_("Bad alert limit"),
+    N_("Alert limit %(key)s must be a whole number from %(low)s to %(high)s."),
+)
+SettingOutOfRange = _error(
+    Invalid, "setting_out_of_range", N_("Setting out of range"),
+    N_("%(label)s must be a whole number from %(low)s to %(high)s."),
+)
+NameRequired = _error(Invalid, "name_required", N_("Name required"), N_("Please enter a name."))
+DailyCapBelowIssued = _error(
+    Conflict, "daily_cap_below_issued", N_("Daily cap below today's tickets"),
+    N_("%(issued)s tickets were already issued today; the daily cap cannot be %(cap)s."),
+)
+WindowProfileEmpty = _error(
+    Invalid, "window_profile_empty", N_("No services for the window"), N_("A window needs at least one service."),
+)
+UserNoTaken = _error(
+    Conflict, "user_no_taken", N_("Staff number taken"), N_("Staff number %(user)s is already in use."),
+)
+BadUserNo = _error(
+    Invalid, "bad_user_no", N_("Bad staff number"),
+    N_("A staff number is 2 to 32 letters, digits, dots, dashes or underscores."),
+)
+PasswordTooShort = _error(
+    Invalid, "password_too_short", N_("Password too short"), N_("A password needs at least %(min)s characters."),
+)
+RoleNotAssignable = _error(
+    Forbidden, "role_not_assignable", N_("Role not allowed"), N_("You may not give or change the role %(role)s."),
+)
+DeviceNotFound = _error(NotFound, "device_not_found", N_("Device not found"), N_("No device %(device)s here."))
+BadOpeningHours = _error(
+    Invalid, "bad_opening_hours", N_("Bad opening hours"),
+    N_("Opening hours for weekday %(weekday)s must be HH:MM-HH:MM intervals in order, each ending after it starts."),
+)

@@ -42,6 +42,13 @@ EVALUATION_RATED = "evaluation.rated"
 EVALUATION_CASE_OPENED = "evaluation.case_opened"
 EVALUATION_CASE_UPDATED = "evaluation.case_updated"
 EVALUATION_CASE_OVERDUE = "evaluation.case_overdue"
+ALERT_RAISED = "alert.raised"
+ALERT_UPDATED = "alert.updated"  # seen by a manager, or resolved
+SERVICE_UPDATED = "service.updated"  # configuration: name, limits, open/closed
+WINDOW_UPDATED = "window.updated"  # configuration: the window's services
+STAFF_UPDATED = "staff.updated"  # configuration: a staff account created or changed
+DEVICE_UPDATED = "device.updated"  # configuration: a device registered or revoked
+HALL_UPDATED = "hall.updated"  # configuration: opening hours or a calendar day
 
 EVENT_TYPES: tuple[str, ...] = (
     TICKET_ISSUED, TICKET_CALLED, TICKET_RECALLED, TICKET_STARTED, TICKET_FINISHED, TICKET_NO_SHOW,
@@ -50,6 +57,8 @@ EVENT_TYPES: tuple[str, ...] = (
     PRINT_JOB_QUEUED, PRINT_JOB_PRINTED, PRINT_JOB_FAILED, PRINT_JOB_EXPIRED, KIOSK_PRINTER_CHANGED,
     WINDOW_SIGNED_IN, WINDOW_SIGNED_OUT, WINDOW_STEPPED_AWAY,
     WINDOW_RETURNED, EVALUATION_RATED, EVALUATION_CASE_OPENED, EVALUATION_CASE_UPDATED, EVALUATION_CASE_OVERDUE,
+    ALERT_RAISED, ALERT_UPDATED, SERVICE_UPDATED, WINDOW_UPDATED, STAFF_UPDATED, DEVICE_UPDATED,
+    HALL_UPDATED,
 )
 
 

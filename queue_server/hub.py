@@ -34,6 +34,7 @@ from flask_socketio import leave_room
 from queue_server import __version__
 from queue_server import errors
 from queue_server import snapshots
+from queue_server import web_session
 from queue_server.api.hall import track_out
 from queue_server.auth import Principal
 from queue_server.auth import principal_for_token
@@ -216,6 +217,10 @@ class Hub:
                 found = snapshots.ticket_for_token(session, track)
                 if found is not None:
                     return Subscriber(ticket_id=found[0], token=track, hall=found[1])
+            # Browser consoles (the manager monitor) connect with their signed session cookie instead of a token.
+            if token is None and track is None:
+                principal = web_session.principal_for_session(session)
+                return Subscriber(principal=principal) if principal is not None else None
         return None
 
     def on_disconnect(self, *_: Any) -> None:

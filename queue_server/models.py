@@ -200,6 +200,9 @@ class Service(Base):
     person_limit: Mapped[int | None] = mapped_column(Integer)
     guide_code: Mapped[str | None] = mapped_column(String(64))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # 暂停今日取号: closed for this service day only (set from the manager monitor); it reopens by itself the next
+    # day, unlike active=False.
+    closed_on: Mapped[date | None] = mapped_column(Date)
 
     hall: Mapped[Hall] = relationship(back_populates="services")
     department: Mapped[Department | None] = relationship()
@@ -507,4 +510,5 @@ class HallNotice(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 # The 好差评 tables share this metadata; importing them here lets Alembic and create_all see every table.
+from queue_server import alerting  # noqa: E402,F401
 from queue_server import evaluation  # noqa: E402,F401

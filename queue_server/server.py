@@ -48,4 +48,6 @@ def serve(settings: Settings, host: str, port: int, *, threads: int | None = Non
         "loglevel": "warning",
         # Ctrl+C / SIGQUIT: close the websockets first, or their threads hold the worker for the graceful timeout.
         "worker_int": lambda worker: hub.close_all(),
+        # The alert ticker's thread must start in the worker: threads do not survive the fork.
+        "post_worker_init": lambda worker: app.extensions["hallq.alerts"].start(),
     }).run()

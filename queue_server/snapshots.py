@@ -39,6 +39,7 @@ def hall_by_code(session: Session, code: str) -> Hall:
 
 
 def services(session: Session, hall: Hall, now: datetime) -> list[dict[str, Any]]:
+    today = service_day(now, hall.timezone, hall.day_rollover)
     out = []
     for service in session.scalars(
         select(Service).where(Service.hall_id == hall.id).options(selectinload(Service.department))
@@ -50,7 +51,7 @@ def services(session: Session, hall: Hall, now: datetime) -> list[dict[str, Any]
             "name": service.name,
             "prefix": service.prefix,
             "department": service.department.name if service.department else None,
-            "active": service.active,
+            "active": service.active and service.closed_on != today,  # 暂停今日取号 hides it for today only
             "green_channel": service.green_channel,
             "person_limit": service.person_limit,
             "waiting": waiting,

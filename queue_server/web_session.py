@@ -6,7 +6,11 @@ JS, so a per-session random token compared in constant time (form field `csrf_to
 is all that is needed; Flask-WTF would add WTForms for nothing. The session cookie is HttpOnly and SameSite=Lax
 (set in app.py), which already stops cross-site POSTs in current browsers; the token covers the rest.
 
-Adapter module: imports Flask; writes nothing (sign-in and sign-out run through Runtime.execute in staff_console).
+A session is either a clerk's (staff_id + window_id) or a manager console user's (manager_id: a manager, admin or
+viewer). `manager_of_hall` is the one check every /manager page (monitor, reports) calls.
+
+Adapter module: imports Flask; writes nothing (sign-in and sign-out run through Runtime.execute in staff_console
+and manager_console).
 """
 
 from __future__ import annotations
@@ -28,6 +32,9 @@ from queue_server.models import Window
 CSRF_KEY = "csrf"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+MANAGER_KEY = "manager_id"
+# Who may sign in to /manager: viewers only watch; managers and admins also configure (checked per route).
+CONSOLE_ROLES = (Role.MANAGER, Role.ADMIN, Role.VIEWER)
 
 
 def csrf_token() -> str:
@@ -59,6 +66,12 @@ def begin(staff: Staff, window: Window, hall: Hall) -> None:
                     CSRF_KEY: secrets.token_urlsafe(32)})
 
 
+def begin_manager(staff: Staff) -> None:
+    """Start a fresh manager console session (new CSRF token: no fixation across logins)."""
+    session.clear()
+    session.update({MANAGER_KEY: staff.id, CSRF_KEY: secrets.token_urlsafe(32)})
+
+
 def end() -> None:
     session.clear()
 
@@ -72,8 +85,12 @@ def signed_in() -> tuple[int, int, str] | None:
 
 
 def principal_for_session(db: Session) -> Principal | None:
-    """The clerk behind the session cookie, as a staff principal bound to the window they signed in at.
-    None once they signed out, someone else took the window, or the account was deactivated."""
+    """The clerk behind the session cookie, as a staff principal bound to the window they signed in at, or the
+    manager console's user. None once they signed out, someone else took the window, or the account was
+    deactivated."""
+    manager_id = session.get(MANAGER_KEY)
+    if isinstance(manager_id, int):
+        return _manager_principal(db, manager_id)
     found = signed_in()
     if found is None:
         return None
@@ -86,3 +103,23 @@ def principal_for_session(db: Session) -> Principal | None:
     assert hall is not None
     return Principal(role=Role.STAFF, hall_id=hall.id, hall_code=hall.code, window_id=window.id,
                      window_number=window.number, staff_id=staff.id, label=staff.user_no)
+
+
+def _manager_principal(db: Session, staff_id: int) -> Principal | None:
+    staff = db.get(Staff, staff_id)
+    if staff is None or not staff.active or staff.role not in CONSOLE_ROLES:
+        return None
+    hall = db.get(Hall, staff.hall_id) if staff.hall_id is not None else None
+    return Principal(role=staff.role, hall_id=hall.id if hall else None, hall_code=hall.code if hall else None,
+                     window_id=None, window_number=None, staff_id=staff.id, label=staff.user_no)
+
+
+def manager_of_hall(db: Session, hall_code: str) -> Principal | None:
+    """The signed-in manager, admin or viewer who may watch hall `hall_code`; None when nobody of those roles is
+    signed in (the page sends them to /manager/login). Raises hall_not_allowed for another hall's manager."""
+    who = principal_for_session(db)
+    if who is None or who.role not in CONSOLE_ROLES:
+        return None
+    if not who.may_access_hall(hall_code):
+        raise errors.HallNotAllowed(hall=hall_code)
+    return who

@@ -147,9 +147,11 @@ def openapi_json() -> Any:
 
 def _register_modules() -> None:
     from queue_server.api import catalogue  # noqa: F401
+    from queue_server.api import configuration  # noqa: F401
     from queue_server.api import console  # noqa: F401
     from queue_server.api import devices  # noqa: F401
     from queue_server.api import hall  # noqa: F401
+    from queue_server.api import manager  # noqa: F401
     from queue_server.api import queue  # noqa: F401
     from queue_server.api import rating  # noqa: F401
     from queue_server.api import reports  # noqa: F401

@@ -94,10 +94,10 @@ def issue_ticket(
     if not hall_open:
         raise errors.HallClosed(hall=hall.code, hours=hours)
     service_open, hours = calendar.open_now(session, hall, service, now)
-    if not service.active or not service_open:
+    on = service_day(now, hall.timezone, hall.day_rollover)
+    if not service.active or service.closed_on == on or not service_open:
         raise errors.ServiceClosed(service=service.code, service_name=service.name, hours=hours)
 
-    on = service_day(now, hall.timezone, hall.day_rollover)
     appointment, queued_at, on_time = None, now, False
     if appointment_code:
         appointment, queued_at, on_time = _appointment(session, hall, service, appointment_code, now)

@@ -43,19 +43,9 @@ def sign_in(
 ) -> events.Outcome[SignIn]:
     """Sign a clerk in at a window. Raises window_not_found, window_taken (only after a right password)."""
     now = clock.now()
-    guard = session.get(LoginGuard, user_no)
-    if guard is None:
-        guard = LoginGuard(user_no=user_no, failures=0)
-        session.add(guard)
-    if guard.locked_until is not None and guard.locked_until > now:
-        return events.Outcome(SignIn(False, locked_until=guard.locked_until))
-    if not password_ok or staff_id is None:
-        guard.failures += 1
-        if guard.failures >= MAX_FAILURES:
-            guard.failures, guard.locked_until = 0, now + LOCKOUT
-            return events.Outcome(SignIn(False, locked_until=guard.locked_until))
-        return events.Outcome(SignIn(False, failures_left=MAX_FAILURES - guard.failures))
-    guard.failures, guard.locked_until = 0, None
+    refused = _password_verdict(session, now, user_no, staff_id, password_ok)
+    if refused is not None:
+        return events.Outcome(refused)
     window = load_window(session, hall, window_number)
     if window.staff_id not in (None, staff_id):
         holder = session.get(Staff, window.staff_id)
@@ -70,6 +60,32 @@ def sign_in(
         window.state, window.state_reason, window.state_since = WindowState.OPEN, "", now
     out.append(events.Event(events.WINDOW_SIGNED_IN, {"window": window_payload(window)}))
     return events.Outcome(SignIn(True, window=window), tuple(out))
+
+
+def _password_verdict(session: Session, now: datetime, user_no: str, staff_id: int | None,
+                      password_ok: bool) -> SignIn | None:
+    """Count a wrong password (locking after MAX_FAILURES); None when the password was right."""
+    guard = session.get(LoginGuard, user_no)
+    if guard is None:
+        guard = LoginGuard(user_no=user_no, failures=0)
+        session.add(guard)
+    if guard.locked_until is not None and guard.locked_until > now:
+        return SignIn(False, locked_until=guard.locked_until)
+    if not password_ok or staff_id is None:
+        guard.failures += 1
+        if guard.failures >= MAX_FAILURES:
+            guard.failures, guard.locked_until = 0, now + LOCKOUT
+            return SignIn(False, locked_until=guard.locked_until)
+        return SignIn(False, failures_left=MAX_FAILURES - guard.failures)
+    guard.failures, guard.locked_until = 0, None
+    return None
+
+
+def check_sign_in(
+    session: Session, clock: Clock, *, hall: Hall, user_no: str, staff_id: int | None, password_ok: bool
+) -> events.Outcome[SignIn]:
+    """Sign-in without a window (the manager console): the same password lockout as a clerk's. Raises none."""
+    return events.Outcome(_password_verdict(session, clock.now(), user_no, staff_id, password_ok) or SignIn(True))
 
 
 def _leave(window: Window, now: datetime) -> events.Event:

@@ -74,10 +74,41 @@ SAMPLES: dict[str, tuple[str, str, Any]] = {
     "case_decide_appeal": ("POST", "/api/v1/evaluation-cases/{case}/decide-appeal", {"note": "复核", "upheld": False}),
     "ratings_outbox": ("GET", "/api/v1/halls/t1/ratings/outbox", None),
     "ratings_mark_reported": ("POST", "/api/v1/halls/t1/ratings/outbox/mark-reported", {"ids": [1]}),
+    # Manager console (issue 6). {alert} is the open queue_long alert of service a.
+    "hall_monitor": ("GET", "/api/v1/halls/t1/monitor", None),
+    "prefecture_monitor": ("GET", "/api/v1/monitor", None),
+    "list_alerts": ("GET", "/api/v1/halls/t1/alerts", None),
+    "evaluate_alerts": ("POST", "/api/v1/halls/t1/alerts/evaluate", None),
+    "alert_seen": ("POST", "/api/v1/alerts/{alert}/seen", None),
+    "get_alert_limits": ("GET", "/api/v1/halls/t1/alert-limits", None),
+    "put_alert_limits": ("PUT", "/api/v1/halls/t1/alert-limits", {"limits": {"pause_min": 15}}),
+    "patch_service": ("PATCH", "/api/v1/halls/t1/services/a", {"warning_threshold": 5}),
+    "put_window_services": ("PUT", "/api/v1/halls/t1/windows/1/services", {"services": [{"service": "a"}]}),
+    "list_staff": ("GET", "/api/v1/halls/t1/staff", None),
+    "create_staff": ("POST", "/api/v1/halls/t1/staff", {"user_no": "n1", "name": "新同事", "role": "staff",
+                                                        "password": "pw-12345678"}),
+    "patch_staff": ("PATCH", "/api/v1/halls/t1/staff/u2", {"name": "窗口2"}),
+    "list_devices": ("GET", "/api/v1/halls/t1/devices", None),
+    "register_device": ("POST", "/api/v1/halls/t1/devices", {"kind": "display", "name": "二楼综合屏"}),
+    "revoke_device": ("POST", "/api/v1/halls/t1/devices/{device}/revoke", None),
+    "close_service_for_today": ("POST", "/api/v1/halls/t1/services/b/close-for-today", None),
+    "reopen_service": ("POST", "/api/v1/halls/t1/services/b/reopen", None),
+    "get_hours": ("GET", "/api/v1/halls/t1/hours", None),
+    "put_hours": ("PUT", "/api/v1/halls/t1/hours", {"opening_hours": {"1": [["00:00", "24:00"]]}}),
+    "set_calendar_day": ("POST", "/api/v1/halls/t1/calendar-days", {"day": "2026-10-01", "kind": "holiday",
+                                                                    "name": "国庆节"}),
     # Hall reports (issue 6): admin, manager and viewer of the hall.
     "get_report": ("GET", "/api/v1/halls/t1/reports?from=2026-03-02&to=2026-03-02", None),
     "export_report": ("GET", "/api/v1/halls/t1/reports/export?from=2026-03-02&to=2026-03-02&format=csv", None),
 }
+# Manager console routes a viewer may use (read-only); every other manager route needs manager or admin.
+VIEWER_READS = ["hall_monitor", "prefecture_monitor", "list_alerts", "get_alert_limits"]
+MANAGER_WRITES = ["evaluate_alerts", "alert_seen", "put_alert_limits", "patch_service", "put_window_services",
+                  "set_notices", "list_staff", "create_staff", "patch_staff", "list_devices", "register_device",
+                  "revoke_device", "get_hours", "put_hours", "set_calendar_day",
+                  "close_service_for_today", "reopen_service"]
+# Routes that name no hall: each caller sees the halls its credential allows.
+HALL_FREE = ["prefecture_monitor"]
 # Routes only a kiosk's own device token may use (the kiosk is named by the credential, not the path).
 KIOSK_ONLY = ["fetch_print_jobs", "report_print_result", "kiosk_me", "kiosk_printer_status"]
 # Routes only a window's rating tablet may use: they carry no hall in the path, so any other role is 403
@@ -91,7 +122,9 @@ WINDOW_ACTIONS = ["call_next", "call_specific", "pause_window", "resume_window",
 
 def _scene(client: Any, hall: BasicHall) -> dict[str, str]:
     """A1 called to window 1 (its id is {ticket}), A2 waiting (its track token is {token}); at window 2 B001
-    finished and rated 5 (its case is {case}) and B002 finished, not rated (its track token is {done_token})."""
+    finished and rated 5 (its case is {case}) and B002 finished, not rated (its track token is {done_token});
+    service a's warning threshold is 1, so its queue_long alert is open (its id is {alert}); {device} is the
+    wall display's device id."""
     issue(client, hall.kiosk)
     waiting = issue(client, hall.kiosk)
     ticket = called(client, hall.staff1)
@@ -105,8 +138,13 @@ def _scene(client: Any, hall: BasicHall) -> dict[str, str]:
             pending = client.get("/api/v1/rating/pending", headers=bearer(hall.rater2)).get_json()["pending"]
             rated = client.post("/api/v1/rating", json={"level": 5, "text": "态度差", "leg_id": pending["leg_id"]},
                                 headers=bearer(hall.rater2)).get_json()
+    # The admin sets this up: the manager's token must not be in the principal cache (a test revokes it).
+    client.patch("/api/v1/halls/t1/services/a", json={"warning_threshold": 1}, headers=bearer(hall.admin))
+    alert = client.post("/api/v1/halls/t1/alerts/evaluate", headers=bearer(hall.admin)).get_json()["alerts"][0]
+    devices = client.get("/api/v1/halls/t1/devices", headers=bearer(hall.admin)).get_json()["devices"]
+    display = next(d for d in devices if d["kind"] == "display")
     return {"ticket": str(ticket["id"]), "token": waiting["track_token"], "case": str(rated["case_id"]),
-            "done_token": finished[1]["track_token"]}
+            "done_token": finished[1]["track_token"], "alert": str(alert["id"]), "device": str(display["id"])}
 
 
 def _send(client: Any, op_id: str, scene: dict[str, str], headers: dict[str, str]) -> Any:
@@ -227,9 +265,52 @@ def test_a_manager_of_another_hall_is_403_hall_not_allowed(client: Any, store: S
     scene = _scene(client, hall)
 
     # Device-only routes name no hall (the credential is the device); a missing print job is 404 for anyone.
-    device_routes = RATER_ONLY + KIOSK_ONLY + ["get_print_job"]
+    device_routes = RATER_ONLY + KIOSK_ONLY + HALL_FREE + ["get_print_job"]
     hall_scoped = [op for op in PROTECTED if op not in device_routes]
     _refused_everywhere(client, store, scene, hall_scoped, bearer(hall.other_manager), 403, "hall_not_allowed")
+
+
+def _viewer(store: Store, clock: FrozenClock) -> str:
+    with store.transaction() as s:
+        h = s.query(Hall).filter(Hall.code == "t1").one()
+        viewer = Staff(hall_id=h.id, user_no="v1", name="v1", password_hash="-", role=Role.VIEWER)
+        s.add(viewer)
+        s.flush()
+        return mint_token(s, clock.now(), role=Role.VIEWER, hall=h, staff=viewer)
+
+
+def test_a_viewer_reads_the_monitor_but_every_manager_write_is_403(
+    client: Any, store: Store, clock: FrozenClock, hall: BasicHall
+) -> None:
+    scene = _scene(client, hall)
+    viewer = _viewer(store, clock)
+
+    for op_id in VIEWER_READS:
+        response = _send(client, op_id, scene, bearer(viewer))
+        assert response.status_code == 200, f"{op_id}: {response.get_data(as_text=True)}"
+    _refused_everywhere(client, store, scene, MANAGER_WRITES, bearer(viewer), 403, "role_required")
+
+
+def test_staff_kiosks_and_displays_cannot_watch_or_configure_the_hall(
+    client: Any, store: Store, hall: BasicHall
+) -> None:
+    scene = _scene(client, hall)
+
+    for token in (hall.staff1, hall.kiosk, hall.display):
+        _refused_everywhere(client, store, scene, VIEWER_READS + MANAGER_WRITES, bearer(token), 403,
+                            "role_required")
+
+
+def test_managers_and_admins_use_every_manager_route(client: Any, hall: BasicHall) -> None:
+    scene = _scene(client, hall)
+
+    for token in (hall.manager, hall.admin):
+        for op_id in VIEWER_READS + MANAGER_WRITES:
+            response = _send(client, op_id, scene, bearer(token))
+            if token == hall.admin and op_id == "create_staff":  # the manager just created n1
+                assert response.get_json()["code"] == "user_no_taken"
+                continue
+            assert response.status_code in (200, 201), f"{op_id}: {response.get_data(as_text=True)}"
 
 
 def test_only_a_kiosk_may_fetch_and_report_print_jobs(client: Any, store: Store, hall: BasicHall) -> None:

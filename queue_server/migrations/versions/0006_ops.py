@@ -1,7 +1,7 @@
 """operations: index for the rating tablet's pending leg
 
-Revision ID: 0005_ops
-Revises: 0004_staff
+Revision ID: 0006_ops
+Revises: 0005_monitor
 Create Date: 2026-11-28 03:00:00
 
 Without it, finding the leg a window just finished scans every leg ever recorded (millions after a few years).
@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = '0005_ops'
-down_revision = '0004_staff'
+revision = '0006_ops'
+down_revision = '0005_monitor'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,162 @@
+"""Hall configuration routes of /api/v1 beyond services and windows: staff accounts, devices (kiosks, wall
+displays, rating tablets) with their tokens, opening hours and the holiday calendar. Managers (own hall) and
+admins; every change audited and announced.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from flask import jsonify
+from sqlalchemy import select
+
+from queue_server import engine
+from queue_server import errors
+from queue_server import snapshots
+from queue_server.api import body
+from queue_server.api import principal
+from queue_server.api import route
+from queue_server.api import services
+from queue_server.api.manager_schemas import CalendarDayItem
+from queue_server.api.manager_schemas import CalendarDayOut
+from queue_server.api.manager_schemas import DeviceCreate
+from queue_server.api.manager_schemas import DeviceCreated
+from queue_server.api.manager_schemas import DeviceListOut
+from queue_server.api.manager_schemas import DeviceOut
+from queue_server.api.manager_schemas import HoursBody
+from queue_server.api.manager_schemas import HoursOut
+from queue_server.api.manager_schemas import StaffCreate
+from queue_server.api.manager_schemas import StaffListOut
+from queue_server.api.manager_schemas import StaffOut
+from queue_server.api.manager_schemas import StaffPatch
+from queue_server.api.schemas import EmptyBody
+from queue_server.auth import TOKEN_PREFIX
+from queue_server.auth import hash_password
+from queue_server.auth import hash_token
+from queue_server.clock import service_day
+from queue_server.engine import hours
+from queue_server.engine.accounts import staff_payload
+from queue_server.engine.devices import device_payload
+from queue_server.models import Device
+from queue_server.models import Role
+from queue_server.models import Staff
+
+CONFIGURERS = (Role.MANAGER, Role.ADMIN)
+PASSWORD_MIN = 8  # the hall's intranet policy; the lockout makes guessing slow, length makes it hopeless
+
+
+def _hashed(password: str | None) -> str | None:
+    if password is None:
+        return None
+    if len(password) < PASSWORD_MIN:
+        raise errors.PasswordTooShort(min=PASSWORD_MIN)
+    return hash_password(password)
+
+
+@route("GET", "/halls/{hall}/staff", "Staff accounts of the hall", responses={200: StaffListOut})
+def list_staff(hall: str) -> Any:
+    principal().require(hall, *CONFIGURERS)
+    with services().store.read_session() as session:
+        row = snapshots.hall_by_code(session, hall)
+        staff = session.scalars(select(Staff).where(Staff.hall_id == row.id).order_by(Staff.user_no))
+        return jsonify({"staff": [staff_payload(s) for s in staff]})
+
+
+@route("POST", "/halls/{hall}/staff", "Create a staff account (staff, viewer or manager of this hall)",
+       request_model=StaffCreate, responses={201: StaffOut})
+def create_staff(hall: str) -> Any:
+    who = principal()
+    who.require(hall, *CONFIGURERS)
+    req = body(StaffCreate)
+    done = services().runtime.execute(engine.create_staff, hall=hall, user_no=req.user_no, name=req.name,
+                                      role=Role(req.role), password_hash=_hashed(req.password), actor=who.label,
+                                      after=lambda _, staff: staff_payload(staff))
+    return jsonify(done.value), 201
+
+
+@route("PATCH", "/halls/{hall}/staff/{user}", "Rename, change role, (de)activate or reset the password",
+       request_model=StaffPatch, responses={200: StaffOut})
+def patch_staff(hall: str, user: str) -> Any:
+    who = principal()
+    who.require(hall, *CONFIGURERS)
+    req = body(StaffPatch)
+    changes = req.model_dump(exclude_unset=True, exclude={"password"})
+    hq = services()
+    done = hq.runtime.execute(engine.update_staff, hall=hall, user_no=user, changes=changes,
+                              password_hash=_hashed(req.password), actor=who.label,
+                              after=lambda _, staff: staff_payload(staff))
+    hq.principals.clear()  # a deactivated member's tokens stop at once, not after the cache's 10 s
+    return jsonify(done.value)
+
+
+@route("GET", "/halls/{hall}/devices", "Kiosks, displays and rating tablets with their last contact",
+       responses={200: DeviceListOut})
+def list_devices(hall: str) -> Any:
+    principal().require(hall, *CONFIGURERS)
+    with services().store.read_session() as session:
+        row = snapshots.hall_by_code(session, hall)
+        devices = session.scalars(select(Device).where(Device.hall_id == row.id).order_by(Device.id))
+        return jsonify({"devices": [device_payload(session, d) for d in devices]})
+
+
+@route("POST", "/halls/{hall}/devices", "Register a device and issue its token (shown once)",
+       request_model=DeviceCreate, responses={201: DeviceCreated})
+def register_device(hall: str) -> Any:
+    who = principal()
+    who.require(hall, *CONFIGURERS)
+    req = body(DeviceCreate)
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    done = services().runtime.execute(engine.register_device, hall=hall, kind=req.kind, name=req.name,
+                                      window_number=req.window, token_hash=hash_token(token), actor=who.label,
+                                      after=device_payload)
+    return jsonify({"device": done.value, "token": token}), 201
+
+
+@route("POST", "/halls/{hall}/devices/{device:id}/revoke", "Revoke every token of a device",
+       request_model=EmptyBody, body_required=False, responses={200: DeviceOut})
+def revoke_device(hall: str, device: int) -> Any:
+    who = principal()
+    who.require(hall, *CONFIGURERS)
+    body(EmptyBody, optional=True)
+    hq = services()
+    done = hq.runtime.execute(engine.revoke_device, hall=hall, device_id=device, actor=who.label,
+                              after=device_payload)
+    hq.principals.clear()  # the device's token stops at once in this process
+    return jsonify(done.value)
+
+
+def _hours_out(session: Any, hall_code: str) -> dict[str, Any]:
+    row = snapshots.hall_by_code(session, hall_code)
+    today = service_day(services().runtime.clock.now(), row.timezone, row.day_rollover)
+    return {"opening_hours": row.opening_hours, "calendar": hours.calendar(session, row, today)}
+
+
+@route("GET", "/halls/{hall}/hours", "Weekly opening hours and the coming holidays and working days",
+       responses={200: HoursOut})
+def get_hours(hall: str) -> Any:
+    principal().require(hall, *CONFIGURERS)
+    with services().store.read_session() as session:
+        return jsonify(_hours_out(session, hall))
+
+
+@route("PUT", "/halls/{hall}/hours", "Replace the weekly opening hours (audited, hall.updated)",
+       request_model=HoursBody, responses={200: HoursOut})
+def put_hours(hall: str) -> Any:
+    who = principal()
+    who.require(hall, *CONFIGURERS)
+    req = body(HoursBody)
+    services().runtime.execute(engine.set_opening_hours, hall=hall, opening_hours=req.opening_hours, actor=who.label)
+    with services().store.read_session() as session:
+        return jsonify(_hours_out(session, hall))
+
+
+@route("POST", "/halls/{hall}/calendar-days", "Mark a day 法定节假日 (holiday) or 调休 (workday), or clear it "
+       "(audited, hall.updated)", request_model=CalendarDayItem, responses={200: CalendarDayOut})
+def set_calendar_day(hall: str) -> Any:
+    who = principal()
+    who.require(hall, *CONFIGURERS)
+    req = body(CalendarDayItem)
+    done = services().runtime.execute(engine.set_calendar_day, hall=hall, day=req.day, kind=req.kind, name=req.name,
+                                      actor=who.label)
+    return jsonify(done.value)

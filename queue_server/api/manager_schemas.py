@@ -1,0 +1,209 @@
+"""Request and response models of the manager console routes (monitor, alerts, configuration)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from typing import Literal
+
+from pydantic import BaseModel
+from pydantic import Field
+
+from queue_server.api.schemas import Body
+from queue_server.api.schemas import Code
+from queue_server.api.schemas import CurrentTicket
+
+
+class AlertOut(BaseModel):
+    id: int
+    kind: str
+    subject: str
+    state: str
+    raised_at: str
+    seen_at: str | None
+    seen_by: str | None
+    resolved_at: str | None
+    data: dict[str, Any]
+
+
+class AlertsOut(BaseModel):
+    alerts: list[AlertOut]
+
+
+class MonitorService(BaseModel):
+    code: str
+    name: str
+    prefix: str
+    active: bool
+    closed_today: bool
+    waiting: int
+    longest_wait_s: int | None
+    estimated_wait_s: int
+    issued_today: int
+    served_today: int
+    warning_threshold: int | None
+    daily_cap: int | None
+    standard_duration_s: int
+
+
+class WindowServiceItem(BaseModel):
+    service: str
+    name: str
+    weight: int
+
+
+class MonitorWindow(BaseModel):
+    number: int
+    name: str
+    state: str
+    activity: str  # serving, idle, paused, away (离岗), closed
+    reason: str
+    since: str | None
+    for_s: int | None
+    staff: str | None
+    staff_name: str | None
+    services: list[WindowServiceItem]
+    current: CurrentTicket | None
+
+
+class ChartBucket(BaseModel):
+    at: str
+    arrivals: int
+    waiting: int
+
+
+class MonitorOut(BaseModel):
+    hall: str
+    hall_name: str
+    now: str
+    seq: int
+    services: list[MonitorService]
+    windows: list[MonitorWindow]
+    chart: list[ChartBucket]
+    alerts: list[AlertOut]
+
+
+class HallSummary(BaseModel):
+    hall: str
+    hall_name: str
+    waiting: int
+    serving: int
+    open_windows: int
+    open_alerts: int
+
+
+class PrefectureOut(BaseModel):
+    halls: list[HallSummary]
+
+
+class AlertLimitsBody(Body):
+    """Hall-wide limits and per-service overrides; ranges are checked by the engine (bad_limit, in Chinese)."""
+
+    limits: dict[str, Any] = Field(default_factory=dict)
+
+
+class ServicePatch(Body):
+    """Only the fields given change. Ranges are checked by the engine so the message names the setting."""
+
+    name: str | None = Field(default=None, max_length=128)
+    active: bool | None = None
+    warning_threshold: int | None = None
+    daily_cap: int | None = None
+    standard_duration_s: int | None = None
+
+
+class ServiceSettingsOut(BaseModel):
+    code: str
+    name: str
+    active: bool
+    closed_on: str | None  # 暂停今日取号: the service day it is closed for
+    warning_threshold: int | None
+    daily_cap: int | None
+    standard_duration_s: int
+
+
+class ProfileItem(Body):
+    service: str = Code
+    weight: int = 1
+
+
+class WindowServicesBody(Body):
+    services: list[ProfileItem] = Field(max_length=50)
+
+
+class WindowServicesOut(BaseModel):
+    number: int
+    services: list[WindowServiceItem]
+
+
+class StaffOut(BaseModel):
+    user_no: str
+    name: str
+    role: str
+    active: bool
+
+
+class StaffListOut(BaseModel):
+    staff: list[StaffOut]
+
+
+class StaffCreate(Body):
+    user_no: str = Field(max_length=64)
+    name: str = Field(max_length=64)
+    role: Literal["staff", "viewer", "manager"] = "staff"
+    password: str = Field(max_length=128)
+
+
+class StaffPatch(Body):
+    name: str | None = Field(default=None, max_length=64)
+    role: Literal["staff", "viewer", "manager"] | None = None
+    active: bool | None = None
+    password: str | None = Field(default=None, max_length=128)
+
+
+class DeviceOut(BaseModel):
+    id: int
+    kind: str
+    name: str
+    window: int | None
+    last_seen_at: str | None
+    printer_state: str | None
+    active: bool
+
+
+class DeviceListOut(BaseModel):
+    devices: list[DeviceOut]
+
+
+class DeviceCreate(Body):
+    kind: Literal["kiosk", "display", "rater"]
+    name: str = Field(max_length=64)
+    window: int | None = Field(default=None, ge=1, le=2**31 - 1)
+
+
+class DeviceCreated(BaseModel):
+    device: DeviceOut
+    token: str  # shown once; only its SHA-256 is stored
+
+
+class CalendarDayItem(Body):
+    day: date
+    kind: Literal["holiday", "workday"] | None  # None: back to the weekly hours
+    name: str = Field(default="", max_length=64)
+
+
+class CalendarDayOut(BaseModel):
+    day: str
+    kind: str | None
+    name: str
+
+
+class HoursBody(Body):
+    """{"1": [["08:30", "12:00"], ["14:00", "17:30"]], ..., "7": []}; checked by the engine (bad_opening_hours)."""
+
+    opening_hours: dict[str, Any]
+
+
+class HoursOut(BaseModel):
+    opening_hours: dict[str, Any]
+    calendar: list[CalendarDayOut]

@@ -1,0 +1,103 @@
+"""Staff accounts of a hall managed from the manager console: create, rename, change role, reset password,
+deactivate. Audited (never the password hash) and announced (staff.updated). A deactivated clerk leaves their
+window at once (window.signed_out), so the window screen stops showing their 工号.
+
+The adapter hashes passwords (werkzeug); the op receives only the hash.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from queue_server import errors
+from queue_server import events
+from queue_server.clock import Clock
+from queue_server.engine.payloads import window_payload
+from queue_server.models import AuditEntry
+from queue_server.models import Hall
+from queue_server.models import Role
+from queue_server.models import Staff
+from queue_server.models import Window
+from queue_server.models import WindowState
+
+USER_NO = re.compile(r"^[A-Za-z0-9_.\-]{2,32}$")
+# Roles given within a hall from the console. Admins have no hall and are made with `hallq user create`, so a
+# hall manager can never raise anyone (or themselves) above a hall.
+HALL_ROLES = (Role.STAFF, Role.VIEWER, Role.MANAGER)
+
+
+def staff_payload(staff: Staff) -> dict[str, Any]:
+    return {"user_no": staff.user_no, "name": staff.name, "role": staff.role.value, "active": staff.active}
+
+
+def _check_role(role: Role) -> None:
+    if role not in HALL_ROLES:
+        raise errors.RoleNotAssignable(role=role.value)
+
+
+def _load(session: Session, hall: Hall, user_no: str) -> Staff:
+    staff = session.scalar(select(Staff).where(Staff.user_no == user_no))
+    if staff is None or staff.hall_id != hall.id:
+        raise errors.StaffNotFound(user=user_no)
+    return staff
+
+
+def create_staff(session: Session, clock: Clock, *, hall: Hall, user_no: str, name: str, role: Role,
+                 password_hash: str, actor: str) -> events.Outcome[Staff]:
+    """Raises bad_user_no, name_required, role_not_assignable, user_no_taken."""
+    if not USER_NO.fullmatch(user_no):
+        raise errors.BadUserNo()
+    if not name.strip():
+        raise errors.NameRequired()
+    _check_role(role)
+    if session.scalar(select(Staff.id).where(Staff.user_no == user_no)) is not None:
+        raise errors.UserNoTaken(user=user_no)
+    staff = Staff(hall_id=hall.id, user_no=user_no, name=name.strip(), role=role, password_hash=password_hash,
+                  active=True)
+    session.add(staff)
+    session.flush()
+    session.add(AuditEntry(at=clock.now(), hall_id=hall.id, actor=actor, action="staff.create",
+                           target=f"staff:{user_no}", data={"before": None, "after": staff_payload(staff)}))
+    return events.Outcome(staff, (events.Event(events.STAFF_UPDATED, {"staff": staff_payload(staff)}),))
+
+
+def update_staff(session: Session, clock: Clock, *, hall: Hall, user_no: str, changes: dict[str, Any],
+                 password_hash: str | None, actor: str) -> events.Outcome[Staff]:
+    """Change name, role, active and/or the password. Raises staff_not_found, name_required,
+    role_not_assignable."""
+    staff = _load(session, hall, user_no)
+    before = staff_payload(staff)
+    if staff.role not in HALL_ROLES:
+        raise errors.RoleNotAssignable(role=staff.role.value)
+    if "name" in changes:
+        if not str(changes["name"] or "").strip():
+            raise errors.NameRequired()
+        staff.name = str(changes["name"]).strip()
+    if changes.get("role") is not None:
+        role = Role(changes["role"])
+        _check_role(role)
+        staff.role = role
+    if changes.get("active") is not None:
+        staff.active = bool(changes["active"])
+    if password_hash is not None:
+        staff.password_hash = password_hash
+    out = [events.Event(events.STAFF_UPDATED, {"staff": staff_payload(staff)})]
+    if not staff.active or staff.role != Role.STAFF:
+        out += _leave_windows(session, clock, staff)
+    session.add(AuditEntry(at=clock.now(), hall_id=hall.id, actor=actor, action="staff.update",
+                           target=f"staff:{user_no}", data={"before": before, "after": staff_payload(staff),
+                                                            "password_reset": password_hash is not None}))
+    return events.Outcome(staff, tuple(out))
+
+
+def _leave_windows(session: Session, clock: Clock, staff: Staff) -> list[events.Event]:
+    out = []
+    for window in session.scalars(select(Window).where(Window.staff_id == staff.id)):
+        window.staff_id, window.staff = None, None
+        window.state, window.state_reason, window.state_since = WindowState.CLOSED, "", clock.now()
+        out.append(events.Event(events.WINDOW_SIGNED_OUT, {"window": window_payload(window)}))
+    return out

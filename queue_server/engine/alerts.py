@@ -1,0 +1,248 @@
+"""Manager alerts: evaluate a hall's conditions, raise an Alert row when one starts and resolve it when it ends;
+acknowledge (seen); set the hall's alert limits.
+
+An open alert is never raised twice: (kind, subject) is matched against the open rows, which live in the database,
+so a restart neither forgets nor repeats them. The evaluator reads the clock it is given (FrozenClock in tests).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import func
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from queue_server import alerting
+from queue_server import errors
+from queue_server import events
+from queue_server.alerting import Alert
+from queue_server.alerting import AlertLimits
+from queue_server.alerting import Limits
+from queue_server.clock import Clock
+from queue_server.clock import service_day
+from queue_server.evaluation import EvaluationCase
+from queue_server.models import ACTIVE_STATUSES
+from queue_server.models import AuditEntry
+from queue_server.models import DailyCounter
+from queue_server.models import Device
+from queue_server.models import Hall
+from queue_server.models import Service
+from queue_server.models import Ticket
+from queue_server.models import TicketLeg
+from queue_server.models import TicketStatus
+from queue_server.models import Window
+from queue_server.models import WindowState
+
+PRINTER_BAD_STATES = ("offline", "paper_out", "error")
+CASE_DONE_STATES = ("closed", "excluded")
+
+
+@dataclass(frozen=True)
+class Condition:
+    kind: str
+    subject: str
+    data: dict[str, Any]
+
+
+def alert_payload(alert: Alert) -> dict[str, Any]:
+    return {
+        "id": alert.id, "kind": alert.kind, "subject": alert.subject, "state": alert.state,
+        "raised_at": alert.raised_at.isoformat(), "seen_at": alert.seen_at.isoformat() if alert.seen_at else None,
+        "seen_by": alert.seen_by, "resolved_at": alert.resolved_at.isoformat() if alert.resolved_at else None,
+        "data": dict(alert.data),
+    }
+
+
+def hall_limits(session: Session, hall: Hall) -> Limits:
+    row = session.get(AlertLimits, hall.id)
+    return alerting.effective_limits(row.limits if row else None)
+
+
+def _minutes(delta: timedelta) -> int:
+    return int(delta.total_seconds() // 60)
+
+
+def _service_conditions(session: Session, hall: Hall, now: datetime, limits: Limits) -> list[Condition]:
+    out = []
+    today = service_day(now, hall.timezone, hall.day_rollover)
+    for service in session.scalars(select(Service).where(Service.hall_id == hall.id, Service.active.is_(True))):
+        name = {"service": service.code, "service_name": service.name}
+        waiting = list(session.scalars(select(Ticket.queued_at).where(
+            Ticket.hall_id == hall.id, Ticket.service_id == service.id, Ticket.status == TicketStatus.WAITING)))
+        threshold = service.warning_threshold or limits.of("queue_length")
+        if len(waiting) >= threshold:
+            out.append(Condition(alerting.QUEUE_LONG, f"service:{service.code}",
+                                 {**name, "waiting": len(waiting), "limit": threshold}))
+        wait_limit = limits.of("ticket_wait_min", service.code)
+        if waiting and now - min(waiting) >= timedelta(minutes=wait_limit):
+            over = sum(1 for q in waiting if now - q >= timedelta(minutes=wait_limit))
+            out.append(Condition(alerting.TICKET_WAIT_LONG, f"service:{service.code}",
+                                 {**name, "minutes": _minutes(now - min(waiting)), "tickets": over,
+                                  "limit": wait_limit}))
+        if service.daily_cap:
+            issued = session.scalar(select(DailyCounter.issued).where(
+                DailyCounter.service_id == service.id, DailyCounter.service_on == today)) or 0
+            if issued * 100 >= service.daily_cap * limits.of("cap_percent"):
+                out.append(Condition(alerting.DAILY_CAP_NEAR, f"service:{service.code}",
+                                     {**name, "issued": issued, "cap": service.daily_cap}))
+    return out
+
+
+def _serving_conditions(session: Session, hall: Hall, now: datetime, limits: Limits) -> list[Condition]:
+    out = []
+    for ticket in session.scalars(select(Ticket).where(Ticket.hall_id == hall.id,
+                                                       Ticket.status == TicketStatus.SERVING)):
+        limit = limits.of("service_min", ticket.service.code)
+        since = ticket.started_at or ticket.called_at
+        if since is not None and now - since >= timedelta(minutes=limit):
+            out.append(Condition(alerting.SERVICE_LONG, f"ticket:{ticket.id}", {
+                "ticket_no": ticket.ticket_no, "window": ticket.window.number if ticket.window else None,
+                "minutes": _minutes(now - since), "limit": limit}))
+    return out
+
+
+def _idle_since(session: Session, window: Window, oldest_waiting: datetime) -> datetime:
+    """Idle means people waited for this window the whole time: from the latest of its state change, its last
+    finished leg and the oldest waiting ticket's arrival."""
+    last_end = session.scalar(select(func.max(TicketLeg.ended_at)).where(TicketLeg.window_id == window.id))
+    return max(t for t in (window.state_since, last_end, oldest_waiting) if t is not None)
+
+
+def _window_conditions(session: Session, hall: Hall, now: datetime, limits: Limits) -> list[Condition]:
+    out = []
+    busy = set(session.scalars(select(Ticket.window_id).where(Ticket.hall_id == hall.id,
+                                                             Ticket.status.in_(ACTIVE_STATUSES))))
+    for window in session.scalars(select(Window).where(Window.hall_id == hall.id)):
+        subject, name = f"window:{window.number}", {"window": window.number, "window_name": window.name}
+        if window.state in (WindowState.PAUSED, WindowState.AWAY) and window.state_since is not None:
+            if now - window.state_since >= timedelta(minutes=limits.of("pause_min")):
+                out.append(Condition(alerting.WINDOW_PAUSED_LONG, subject, {
+                    **name, "state": window.state.value, "reason": window.state_reason,
+                    "minutes": _minutes(now - window.state_since), "limit": limits.of("pause_min")}))
+            continue
+        if window.state != WindowState.OPEN or window.staff_id is None or window.id in busy:
+            continue
+        service_ids = [ws.service_id for ws in window.profile]
+        oldest = session.scalar(select(func.min(Ticket.leg_queued_at)).where(
+            Ticket.hall_id == hall.id, Ticket.status == TicketStatus.WAITING, Ticket.service_id.in_(service_ids)))
+        if oldest is None:
+            continue
+        idle = now - _idle_since(session, window, oldest)
+        if idle >= timedelta(minutes=limits.of("window_idle_min")):
+            out.append(Condition(alerting.WINDOW_IDLE, subject, {**name, "minutes": _minutes(idle),
+                                                                 "limit": limits.of("window_idle_min")}))
+    return out
+
+
+def _device_and_case_conditions(session: Session, hall: Hall, now: datetime) -> list[Condition]:
+    out = []
+    for device in session.scalars(select(Device).where(Device.hall_id == hall.id, Device.kind == "kiosk",
+                                                       Device.printer_state.in_(PRINTER_BAD_STATES))):
+        out.append(Condition(alerting.PRINTER_TROUBLE, f"device:{device.id}",
+                             {"device": device.name, "printer_state": device.printer_state}))
+    today = service_day(now, hall.timezone, hall.day_rollover)
+    for case in session.scalars(select(EvaluationCase).where(EvaluationCase.hall_id == hall.id,
+                                                             EvaluationCase.status.not_in(CASE_DONE_STATES))):
+        data = {"case": case.id, "due_on": case.due_on.isoformat()}
+        if case.status == "open":
+            out.append(Condition(alerting.BAD_RATING, f"case:{case.id}", data))
+        if case.due_on < today:
+            out.append(Condition(alerting.CASE_OVERDUE, f"case:{case.id}", data))
+    return out
+
+
+def conditions(session: Session, hall: Hall, now: datetime) -> list[Condition]:
+    """Every alert condition that holds in the hall right now."""
+    limits = hall_limits(session, hall)
+    return [*_service_conditions(session, hall, now, limits), *_serving_conditions(session, hall, now, limits),
+            *_window_conditions(session, hall, now, limits), *_device_and_case_conditions(session, hall, now)]
+
+
+def evaluate_alerts(session: Session, clock: Clock, *, hall: Hall) -> events.Outcome[list[Alert]]:
+    """Raise an alert for each new condition (alert.raised) and resolve open ones whose condition ended
+    (alert.updated). Returns the alerts that changed. Raises none."""
+    now = clock.now()
+    holding = {(c.kind, c.subject): c for c in conditions(session, hall, now)}
+    open_rows = {(a.kind, a.subject): a for a in session.scalars(
+        select(Alert).where(Alert.hall_id == hall.id, Alert.state.in_(alerting.OPEN_STATES)))}
+    changed: list[tuple[str, Alert]] = []
+    for key, alert in open_rows.items():
+        if key in holding:
+            alert.data = holding[key].data  # current figures; no event, or a long queue would chatter
+        else:
+            alert.state, alert.resolved_at = alerting.RESOLVED, now
+            changed.append((events.ALERT_UPDATED, alert))
+    for key, cond in holding.items():
+        if key not in open_rows:
+            alert = Alert(hall_id=hall.id, kind=cond.kind, subject=cond.subject, state=alerting.NEW,
+                          raised_at=now, data=cond.data)
+            session.add(alert)
+            changed.append((events.ALERT_RAISED, alert))
+    session.flush()
+    return events.Outcome([a for _, a in changed],
+                          tuple(events.Event(t, {"alert": alert_payload(a)}) for t, a in changed))
+
+
+def mark_alert_seen(session: Session, clock: Clock, *, hall: Hall, alert_id: int, actor: str
+                    ) -> events.Outcome[Alert]:
+    """A manager acknowledged the alert (new -> seen); a resolved one stays resolved. Raises alert_not_found."""
+    alert = session.get(Alert, alert_id)
+    if alert is None or alert.hall_id != hall.id:
+        raise errors.AlertNotFound(alert=alert_id)
+    if alert.state != alerting.NEW:
+        return events.Outcome(alert)
+    alert.state, alert.seen_at, alert.seen_by = alerting.SEEN, clock.now(), actor
+    return events.Outcome(alert, (events.Event(events.ALERT_UPDATED, {"alert": alert_payload(alert)}),))
+
+
+def _checked_limits(hall: Hall, limits: dict[str, Any], service_codes: set[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in limits.items():
+        if key == "services":
+            continue
+        _check_limit(key, value)
+        out[key] = value
+    services: dict[str, dict[str, int]] = {}
+    for code, values in (limits.get("services") or {}).items():
+        if code not in service_codes:
+            raise errors.ServiceNotFound(hall=hall.code, service=code)
+        for key, value in values.items():
+            if key not in alerting.SERVICE_LIMITS:
+                raise errors.BadLimit(key=key, low=0, high=0)
+            _check_limit(key, value)
+        services[code] = dict(values)
+    if services:
+        out["services"] = services
+    return out
+
+
+def _check_limit(key: str, value: Any) -> None:
+    if key not in alerting.LIMIT_RANGES:
+        raise errors.BadLimit(key=key, low=0, high=0)
+    low, high = alerting.LIMIT_RANGES[key]
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+        raise errors.BadLimit(key=key, low=low, high=high)
+
+
+def set_alert_limits(session: Session, clock: Clock, *, hall: Hall, limits: dict[str, Any], actor: str
+                     ) -> events.Outcome[dict[str, Any]]:
+    """Replace the hall's alert limits (audited), then re-evaluate so alerts follow the new limits at once.
+    Raises bad_limit, service_not_found."""
+    codes = set(session.scalars(select(Service.code).where(Service.hall_id == hall.id)))
+    checked = _checked_limits(hall, limits, codes)
+    row = session.get(AlertLimits, hall.id)
+    before = dict(row.limits) if row else {}
+    if row is None:
+        row = AlertLimits(hall_id=hall.id, limits=checked)
+        session.add(row)
+    else:
+        row.limits = checked
+    session.add(AuditEntry(at=clock.now(), hall_id=hall.id, actor=actor, action="alert_limits.set",
+                           target=hall.code, data={"before": before, "after": checked}))
+    session.flush()
+    evaluated = evaluate_alerts(session, clock, hall=hall)
+    return events.Outcome(checked, evaluated.events)

@@ -1,0 +1,170 @@
+"""Read side of the manager's live monitor: per service the queue and today's figures, per window its state and
+current ticket, today's arrivals and waiting by quarter-hour, and the alerts. A prefecture summary over halls.
+Never writes.
+
+No Flask imports. No personal data: tickets appear by number, staff by 工号 and display name only.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from datetime import datetime
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import func
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm import selectinload
+
+from queue_server.alerting import OPEN_STATES
+from queue_server.alerting import Alert
+from queue_server.clock import local_time
+from queue_server.clock import service_day
+from queue_server.engine import estimates
+from queue_server.engine.alerts import alert_payload
+from queue_server.models import ACTIVE_STATUSES
+from queue_server.models import DailyCounter
+from queue_server.models import Hall
+from queue_server.models import Service
+from queue_server.models import Ticket
+from queue_server.models import TicketLeg
+from queue_server.models import TicketStatus
+from queue_server.models import Window
+from queue_server.models import WindowService
+
+BUCKET = timedelta(minutes=15)  # the chart's resolution: a quarter-hour is how hall managers plan staffing
+MAX_BUCKETS = 24 * 4  # one day of quarter-hours
+RESOLVED_SHOWN = 30  # resolved alerts listed under the open ones (today's context, not the archive)
+
+
+def _seconds(later: datetime, earlier: datetime | None) -> int | None:
+    return None if earlier is None else max(0, round((later - earlier).total_seconds()))
+
+
+def services(session: Session, hall: Hall, now: datetime) -> list[dict[str, Any]]:
+    today = service_day(now, hall.timezone, hall.day_rollover)
+    issued = dict(session.execute(select(DailyCounter.service_id, DailyCounter.issued).join(
+        Service, Service.id == DailyCounter.service_id).where(Service.hall_id == hall.id,
+                                                             DailyCounter.service_on == today)).all())
+    served = dict(session.execute(select(TicketLeg.service_id, func.count()).where(
+        TicketLeg.hall_id == hall.id, TicketLeg.service_on == today, TicketLeg.end == "finished")
+        .group_by(TicketLeg.service_id)).all())
+    oldest = dict(session.execute(select(Ticket.service_id, func.min(Ticket.queued_at)).where(
+        Ticket.hall_id == hall.id, Ticket.status == TicketStatus.WAITING).group_by(Ticket.service_id)).all())
+    out = []
+    for service in session.scalars(select(Service).where(Service.hall_id == hall.id).order_by(Service.id)):
+        waiting = estimates.waiting_count(session, service)
+        out.append({
+            "code": service.code, "name": service.name, "prefix": service.prefix, "active": service.active,
+            "closed_today": service.closed_on == today,
+            "waiting": waiting, "longest_wait_s": _seconds(now, oldest.get(service.id)),
+            "estimated_wait_s": estimates.estimated_wait_s(session, hall, service, waiting, now),
+            "issued_today": int(issued.get(service.id, 0)), "served_today": int(served.get(service.id, 0)),
+            "warning_threshold": service.warning_threshold, "daily_cap": service.daily_cap,
+            "standard_duration_s": service.standard_duration_s,
+        })
+    return out
+
+
+def windows(session: Session, hall: Hall, now: datetime) -> list[dict[str, Any]]:
+    current = {t.window_id: t for t in session.scalars(
+        select(Ticket).where(Ticket.hall_id == hall.id, Ticket.status.in_(ACTIVE_STATUSES)))}
+    out = []
+    for window in session.scalars(
+        select(Window).where(Window.hall_id == hall.id).order_by(Window.number)
+        .options(selectinload(Window.profile).selectinload(WindowService.service), selectinload(Window.staff))
+    ):
+        ticket = current.get(window.id)
+        # serving / idle come from the ticket; paused, 离岗 (away) and closed from the window itself.
+        activity = window.state.value if window.state.value != "open" else ("serving" if ticket else "idle")
+        since = (ticket.started_at or ticket.called_at) if ticket else window.state_since
+        out.append({
+            "number": window.number, "name": window.name, "state": window.state.value, "activity": activity,
+            "reason": window.state_reason, "since": since.isoformat() if since else None,
+            "for_s": _seconds(now, since),
+            "staff": window.staff.user_no if window.staff else None,
+            "staff_name": window.staff.name if window.staff else None,
+            "services": [{"service": ws.service.code, "name": ws.service.name, "weight": ws.weight}
+                         for ws in window.profile],
+            "current": {"id": ticket.id, "number": ticket.ticket_no, "status": ticket.status.value}
+            if ticket else None,
+        })
+    return out
+
+
+def _first_calls(session: Session, hall: Hall, today: date) -> dict[int, datetime]:
+    """When each of today's tickets was first called (its earliest closed leg); the open leg is on the ticket."""
+    return {tid: at for tid, at in session.execute(
+        select(TicketLeg.ticket_id, func.min(TicketLeg.called_at)).where(
+            TicketLeg.hall_id == hall.id, TicketLeg.service_on == today, TicketLeg.called_at.is_not(None))
+        .group_by(TicketLeg.ticket_id)).all()}
+
+
+def chart(session: Session, hall: Hall, now: datetime) -> list[dict[str, Any]]:
+    """Today's arrivals per quarter-hour and the number waiting at the end of each, from the first arrival.
+
+    A ticket waits from its issue until its first call (or until it left uncalled); with bucket indexes a (issue)
+    and d (leaving) it is waiting at the end of bucket k exactly when a <= k < d, so one pass over the tickets
+    and a running sum give the whole line (a county hall issues ~3,800 tickets a day)."""
+    today = service_day(now, hall.timezone, hall.day_rollover)
+    tickets = list(session.execute(select(Ticket.id, Ticket.issued_at, Ticket.called_at, Ticket.ended_at,
+                                          Ticket.status).where(Ticket.hall_id == hall.id,
+                                                               Ticket.service_on == today)).all())
+    if not tickets:
+        return []
+    first_call = _first_calls(session, hall, today)
+    start_local = local_time(min(t.issued_at for t in tickets), hall.timezone)
+    start = start_local.replace(minute=start_local.minute // 15 * 15, second=0, microsecond=0)
+    count = min(MAX_BUCKETS, int((now - start) / BUCKET) + 1)
+    arrivals = [0] * count
+    change = [0] * (count + 1)
+
+    def index(at: datetime) -> int:
+        return min(count, int((at - start) / BUCKET))
+
+    for t in tickets:
+        called = min((c for c in (first_call.get(t.id), t.called_at) if c is not None), default=None)
+        gone = called or (t.ended_at if t.status != TicketStatus.WAITING else None)
+        a = index(t.issued_at)
+        if a < count:
+            arrivals[a] += 1
+        change[a] += 1
+        change[index(gone) if gone is not None else count] -= 1
+    out, waiting = [], 0
+    for k in range(count):
+        waiting += change[k]
+        out.append({"at": local_time(start + k * BUCKET, hall.timezone).strftime("%H:%M"),
+                    "arrivals": arrivals[k], "waiting": waiting})
+    return out
+
+
+def alerts(session: Session, hall: Hall) -> list[dict[str, Any]]:
+    """Open alerts (newest first), then the latest resolved ones."""
+    open_rows = session.scalars(select(Alert).where(Alert.hall_id == hall.id, Alert.state.in_(OPEN_STATES))
+                                .order_by(Alert.raised_at.desc(), Alert.id.desc()))
+    resolved = session.scalars(select(Alert).where(Alert.hall_id == hall.id, Alert.state.not_in(OPEN_STATES))
+                               .order_by(Alert.resolved_at.desc(), Alert.id.desc()).limit(RESOLVED_SHOWN))
+    return [alert_payload(a) for a in [*open_rows, *resolved]]
+
+
+def monitor(session: Session, hall: Hall, now: datetime) -> dict[str, Any]:
+    return {"hall": hall.code, "hall_name": hall.name, "now": now.isoformat(), "seq": hall.event_seq,
+            "services": services(session, hall, now), "windows": windows(session, hall, now),
+            "chart": chart(session, hall, now), "alerts": alerts(session, hall)}
+
+
+def prefecture(session: Session, halls: list[Hall], now: datetime) -> list[dict[str, Any]]:
+    """One line per hall: waiting, windows serving / open, open alerts."""
+    out = []
+    for hall in halls:
+        rows = windows(session, hall, now)
+        out.append({
+            "hall": hall.code, "hall_name": hall.name,
+            "waiting": sum(s["waiting"] for s in services(session, hall, now)),
+            "serving": sum(1 for w in rows if w["activity"] == "serving"),
+            "open_windows": sum(1 for w in rows if w["state"] == "open"),
+            "open_alerts": session.scalar(select(func.count()).select_from(Alert).where(
+                Alert.hall_id == hall.id, Alert.state.in_(OPEN_STATES))) or 0,
+        })
+    return out

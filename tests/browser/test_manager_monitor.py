@@ -1,0 +1,156 @@
+"""The manager's live monitor in Chromium against a live server: it follows issue and call without reloading,
+shows an alert the server raised on its own, and a viewer gets no action buttons. Saves
+docs/screenshots/manager-monitor.png."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import requests
+from playwright.sync_api import expect
+
+from queue_server import snapshots
+from queue_server.models import Role
+from queue_server.store import make_store
+from tests import factories
+from tests.browser.conftest import screenshot
+from tests.factories import BasicHall
+from tests.factories import bearer
+from tests.realtime.server import Server
+
+TIMEOUT_MS = 10_000
+PASSWORD = "pw-12345678"  # tests.factories.staff's password
+
+
+def sign_in(page: Any, server: Server, user_no: str) -> None:
+    page.goto(f"{server.url}/manager/login")
+    page.fill("#user_no", user_no)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    expect(page).to_have_url(f"{server.url}/manager/t1", timeout=TIMEOUT_MS)
+    expect(page.locator("#feed-status")).to_have_text("在线 online", timeout=TIMEOUT_MS)
+
+
+def post(server: Server, path: str, token: str, json: Any = None, method: str = "POST") -> Any:
+    resp = requests.request(method, f"{server.url}/api/v1{path}", json=json, headers=bearer(token), timeout=5)
+    assert resp.ok, resp.text
+    return resp.json() if resp.content else None
+
+
+def test_the_monitor_follows_an_issue_and_a_call_without_reloading(
+    page: Any, server: Server, tokens: BasicHall
+) -> None:
+    sign_in(page, server, "m1")
+    waiting_a = page.locator('#services tr[data-service="a"] .waiting')
+    expect(waiting_a).to_have_text("0", timeout=TIMEOUT_MS)
+    page.evaluate("window.__notReloaded = true")
+
+    post(server, "/halls/t1/tickets", tokens.kiosk, {"service": "a"})
+    expect(waiting_a).to_have_text("1", timeout=TIMEOUT_MS)
+    expect(page.locator('#services tr[data-service="a"] .issued')).to_have_text("1", timeout=TIMEOUT_MS)
+
+    post(server, "/halls/t1/windows/1/call-next", tokens.staff1)
+    expect(page.locator('#windows tr[data-window="1"] .current')).to_have_text("A001", timeout=TIMEOUT_MS)
+    expect(page.locator('#windows tr[data-window="1"] .state')).to_have_text("办理中 serving")
+    expect(waiting_a).to_have_text("0", timeout=TIMEOUT_MS)
+    assert page.evaluate("window.__notReloaded") is True
+
+
+def test_an_alert_raised_by_the_server_appears_and_the_manager_marks_it_seen(
+    page: Any, server: Server, tokens: BasicHall
+) -> None:
+    post(server, "/halls/t1/services/a", tokens.manager, {"warning_threshold": 2}, method="PATCH")
+    sign_in(page, server, "m1")
+
+    for _ in range(2):  # the second ticket reaches the threshold; the server's ticker evaluates after the write
+        post(server, "/halls/t1/tickets", tokens.kiosk, {"service": "a"})
+    alert = page.locator('#alerts li[data-kind="queue_long"]')
+    expect(alert).to_contain_text("等候 2 人", timeout=TIMEOUT_MS)
+    expect(alert).to_have_class("alert state-new")
+    expect(page.locator("#alert-count")).to_have_text("1")
+    post(server, "/halls/t1/tickets", tokens.kiosk, {"service": "b"})
+    post(server, "/halls/t1/windows/2/call-next", tokens.staff2)
+    expect(page.locator('#windows tr[data-window="2"] .current')).to_have_text("B001", timeout=TIMEOUT_MS)
+    expect(page.locator("#chart svg rect")).to_have_count(1)
+    screenshot(page, "manager-monitor.png")
+
+    alert.get_by_role("button", name="已查看 Seen").click()
+
+    expect(alert).to_have_class("alert state-seen", timeout=TIMEOUT_MS)
+
+
+def test_a_viewer_sees_the_monitor_without_any_action(
+    page: Any, server: Server, tokens: BasicHall, hall: tuple[str, BasicHall]
+) -> None:
+    store = make_store(hall[0])
+    with store.transaction() as s:
+        factories.staff(s, snapshots.hall_by_code(s, "t1"), "v1", Role.VIEWER)
+    store.dispose()
+
+    sign_in(page, server, "v1")
+
+    expect(page.locator('#services tr[data-service="a"]')).to_be_visible(timeout=TIMEOUT_MS)
+    expect(page.locator("#services button")).to_have_count(0)
+    expect(page.locator("#notice-form")).to_have_count(0)
+
+
+
+def test_a_manager_adds_a_clerk_registers_a_kiosk_and_sets_hours_on_the_settings_page(
+    page: Any, server: Server, tokens: BasicHall
+) -> None:
+    sign_in(page, server, "m1")
+    page.click("text=设置 Settings")
+    expect(page.locator('#staff tr[data-user="u1"]')).to_be_visible(timeout=TIMEOUT_MS)
+
+    page.fill("#sf-user", "cx3001")
+    page.fill("#sf-name", "王五")
+    page.fill("#sf-password", "short")
+    page.click("#staff-form button[type=submit]")
+    expect(page.locator("#action-error")).to_contain_text("密码至少需要 8 位", timeout=TIMEOUT_MS)
+    page.fill("#sf-password", "long-enough-1")
+    page.click("#staff-form button[type=submit]")
+    expect(page.locator('#staff tr[data-user="cx3001"]')).to_contain_text("王五", timeout=TIMEOUT_MS)
+
+    page.fill("#df-name", "二楼取号机")
+    page.click("#device-form button[type=submit]")
+    expect(page.locator("#new-token")).to_contain_text("hq_", timeout=TIMEOUT_MS)
+    expect(page.locator("#devices tbody")).to_contain_text("二楼取号机")
+
+    saturday = page.locator('#hours-form input[data-weekday="6"]')
+    expect(saturday).to_have_value("00:00-24:00")  # loaded: filling earlier would be overwritten by the load
+    saturday.fill("09:00-12:00")
+    with page.expect_response(lambda r: r.url.endswith("/hours") and r.request.method == "PUT") as saved:
+        page.click("#hours-form button[type=submit]")
+    assert saved.value.status == 200, saved.value.text()
+    assert saved.value.request.post_data_json["opening_hours"]["6"] == [["09:00", "12:00"]]
+    expect(saturday).to_have_value("09:00-12:00", timeout=TIMEOUT_MS)
+    page.fill("#day-date", "2099-10-01")  # any future day: the list shows the coming days
+    page.fill("#day-name", "国庆节")
+    page.click("#day-form button[type=submit]")
+    expect(page.locator('#calendar li[data-day="2099-10-01"]')).to_contain_text("国庆节", timeout=TIMEOUT_MS)
+    screenshot(page, "manager-settings.png")
+
+
+def test_a_manager_moves_a_windows_services_and_closes_a_service_for_today_from_the_monitor(
+    page: Any, server: Server, tokens: BasicHall
+) -> None:
+    sign_in(page, server, "m1")
+    row = page.locator('#windows tr[data-window="2"]')
+    expect(row).to_contain_text("事项b", timeout=TIMEOUT_MS)
+
+    row.get_by_role("button", name="调整事项 Services").click()
+    page.check("#wd-a")
+    page.select_option('#wd-services select[data-service="a"]', "2")
+    page.click("#wd-save")
+
+    expect(row).to_contain_text("事项b、事项a", timeout=TIMEOUT_MS)
+    monitor = post(server, "/halls/t1/monitor", tokens.manager, method="GET")
+    window_2 = next(w for w in monitor["windows"] if w["number"] == 2)
+    assert [(s["service"], s["weight"]) for s in window_2["services"]] == [("b", 1), ("a", 2)]
+
+    page.locator('#services tr[data-service="b"]').get_by_role("button", name="暂停今日取号 Close today").click()
+    expect(page.locator('#services tr[data-service="b"] .day-state')).to_have_text("今日暂停取号 closed today",
+                                                                                   timeout=TIMEOUT_MS)
+    refused = requests.post(f"{server.url}/api/v1/halls/t1/tickets", json={"service": "b"},
+                            headers=bearer(tokens.kiosk), timeout=5)
+    assert refused.status_code == 409 and refused.json()["code"] == "service_closed"
