@@ -27,7 +27,8 @@ BATCH = 20_000
 DAYS = 365
 
 
-def generate(url: str, count: int, *, seed: int = 7) -> None:
+def generate(url: str, count: int, *, seed: int = 7, days: int = DAYS) -> None:
+    """`count` finished tickets spread evenly over the `days` before today."""
     rng = random.Random(seed)
     store = make_store(url)
     with store.transaction() as s:
@@ -36,18 +37,21 @@ def generate(url: str, count: int, *, seed: int = 7) -> None:
         service_ids = list(s.scalars(select(Service.id).where(Service.hall_id == hall.id)))
         hall_id = hall.id
     today = datetime.now(UTC).replace(hour=1, minute=0, second=0, microsecond=0)
-    per_day = max(1, count // DAYS)
+    # Rounded up, so every ticket lands on a past day (count // days would spill the remainder onto today, where
+    # its numbers collide with the bench's own issues).
+    per_day = max(1, -(-count // days))
     ticket_id, seq = 0, 0
     while ticket_id < count:
         tickets, legs, events = [], [], []
         for _ in range(min(BATCH, count - ticket_id)):
             ticket_id += 1
-            day = DAYS - (ticket_id - 1) // per_day
-            issued = today - timedelta(days=day) + timedelta(seconds=((ticket_id % per_day) * 28800) // per_day)
+            # The ticket's place in its day decides service and number, so numbers are unique per service and day.
+            day, place = days - (ticket_id - 1) // per_day, (ticket_id - 1) % per_day
+            issued = today - timedelta(days=day) + timedelta(seconds=(place * 28800) // per_day)
             called = issued + timedelta(seconds=rng.randint(60, 3600))
             ended = called + timedelta(seconds=rng.randint(120, 1500))
-            service_id = service_ids[ticket_id % len(service_ids)]
-            number = (ticket_id % per_day) // len(service_ids) + 1
+            service_id = service_ids[place % len(service_ids)]
+            number = place // len(service_ids) + 1
             tickets.append({
                 "id": ticket_id, "hall_id": hall_id, "service_on": issued.date(), "original_service_id": service_id,
                 "service_id": service_id, "seq": number, "cycle": 0, "ticket_no": f"H{number:06d}",

@@ -7,11 +7,15 @@ waiting for the database lock or the network, which threads overlap well; websoc
 
 import os
 
+from queue_server.server import DEFAULT_THREADS
+
 bind = os.environ.get("HALLQ_BIND", "127.0.0.1:5000")
 workers = 1
 worker_class = "gthread"
-# Threads: 16 request threads saturate a 2-core machine for API traffic; each open websocket holds one more.
-threads = int(os.environ.get("HALLQ_THREADS", "64"))
+# Threads: each open websocket (display, phone, console) holds one for its lifetime, and ~16 more saturate a 2-core
+# machine with API requests. Size HALLQ_THREADS for every client of the site plus 64, not half of them: when one
+# process dies its clients all reconnect to the other (docs/deploy.md, "Sizing"). Same default as `hallq serve`.
+threads = int(os.environ.get("HALLQ_THREADS", DEFAULT_THREADS))
 # Long enough for a Socket.IO long-poll cycle (25 s ping interval) plus margin.
 timeout = 60
 graceful_timeout = 20

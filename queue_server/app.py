@@ -18,6 +18,7 @@ from display.audio import Renderer
 from display.views import bp as display_bp
 from kiosk.views import bp as kiosk_bp
 from queue_server import __version__
+from queue_server import request_log
 from queue_server.alert_ticker import AlertTicker
 from queue_server.api import LoginRequired
 from queue_server.api import Services
@@ -32,6 +33,8 @@ from queue_server.hub import Hub
 from queue_server.i18n import LOCALES
 from queue_server.i18n import ensure_compiled
 from queue_server.manager_console import bp as manager_bp
+from queue_server.metrics import Metrics
+from queue_server.metrics import readiness
 from queue_server.report_pages import bp as reports_bp
 from queue_server.runtime import Publish
 from queue_server.runtime import Runtime
@@ -93,11 +96,15 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
               voice=voice)
 
     ticker: AlertTicker | None = None
+    metrics = Metrics(store, clock.now, hub.connected_clients)
+    request_log.install(app)
+    metrics.install(app)
 
     def publish_all(envelopes: Sequence[Envelope]) -> None:
         if publish is not None:  # a test's recorder sees exactly what the hub sends
             publish(envelopes)
         hub.publish(envelopes)
+        metrics.observe_published(envelopes)
         if ticker is not None:
             ticker.after_publish(envelopes)
 
@@ -128,6 +135,17 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
     @app.get("/healthz")
     def healthz() -> dict[str, Any]:
         return {"status": "ok", "version": __version__}
+
+    @app.get("/readyz")
+    def readyz() -> tuple[dict[str, Any], int]:
+        # 503 takes this process out of nginx's and the orchestrator's rotation until its dependencies are back.
+        checks = readiness(store, settings.redis_url)
+        ready = all(v == "ok" for v in checks.values())
+        return {"status": "ready" if ready else "unavailable", "checks": checks}, 200 if ready else 503
+
+    @app.get("/metrics")
+    def metrics_page() -> Response:
+        return metrics.exposition()
 
     @app.get("/")
     def index() -> Response:

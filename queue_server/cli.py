@@ -1,4 +1,5 @@
-"""`hallq`: init (migrate), demo, serve, token create, user create. Every command honours HALLQ_DATABASE_URL.
+"""`hallq`: init (migrate), demo, serve, token and user create, backup, restore, retention.
+Every command honours HALLQ_DATABASE_URL.
 
 Errors: a HallqError prints `title: detail` to stderr and exits 2; anything else exits 1.
 """
@@ -7,23 +8,30 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import logging
 import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import asdict
+from datetime import UTC
+from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy import select
 
+from queue_server import backup
 from queue_server import engine
 from queue_server import errors
 from queue_server import migrate
+from queue_server import request_log
 from queue_server.auth import hash_password
 from queue_server.auth import mint_token
 from queue_server.clock import SystemClock
 from queue_server.demo import DEMO_PASSWORD
 from queue_server.demo import load_demo
 from queue_server.demo_files import write_demo_files
+from queue_server.engine.retention import AUDIT_MIN_DAYS
+from queue_server.engine.retention import anonymise
 from queue_server.models import Device
 from queue_server.models import Hall
 from queue_server.models import Role
@@ -145,6 +153,56 @@ def cmd_kiosk_printer(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
+    """Write a consistent copy of the database (servers may keep running); print its path alone on stdout."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    dest = args.output or settings.instance_path / "backups" / f"hallq-{stamp}{backup.suffix(settings.database_url)}"
+    try:
+        done = backup.backup(settings.database_url, Path(dest))
+    except backup.BackupError as exc:
+        print(f"backup failed: {exc}", file=sys.stderr)
+        return 1
+    print(done)
+    return 0
+
+
+def cmd_restore(settings: Settings, args: argparse.Namespace) -> int:
+    """Replace the database with a backup; the servers must be stopped, and --yes confirms the overwrite."""
+    if not args.yes:
+        print("restore replaces every row of the database: stop the servers, then run again with --yes",
+              file=sys.stderr)
+        return 1
+    try:
+        backup.restore(settings.database_url, Path(args.path))
+    except backup.BackupError as exc:
+        print(f"restore failed: {exc}", file=sys.stderr)
+        return 1
+    # A backup from an older release is brought up to this release's schema, as `hallq init` would.
+    with _store(settings) as store:
+        migrate.upgrade(store.writer)
+    print(f"restored {args.path}", file=sys.stderr)
+    return 0
+
+
+def cmd_retention(settings: Settings, args: argparse.Namespace) -> int:
+    """Anonymise personal data older than the retention period and prune the audit log, hall by hall."""
+    days = args.days if args.days is not None else settings.retention_days
+    audit_days = args.audit_days if args.audit_days is not None else settings.audit_retention_days
+    if days < 1 or audit_days < AUDIT_MIN_DAYS:
+        print(f"--days must be >= 1 and --audit-days >= {AUDIT_MIN_DAYS} (网络安全法: audit logs >= six months)",
+              file=sys.stderr)
+        return 1
+    with _store(settings) as store:
+        with store.read_session() as session:
+            halls = [args.hall] if args.hall else list(session.scalars(select(Hall.code).order_by(Hall.id)))
+        runtime = Runtime(store, SystemClock())
+        for code in halls:
+            done = runtime.execute(anonymise, hall=code, personal_days=days, audit_days=audit_days).value
+            changed = ", ".join(f"{k} {v}" for k, v in asdict(done).items())
+            print(f"hall {code}: anonymised before {days} d, audit kept {audit_days} d: {changed}", file=sys.stderr)
+    return 0
+
+
 def cmd_user_create(settings: Settings, args: argparse.Namespace) -> int:
     password = args.password or os.environ.get("HALLQ_PASSWORD") or getpass.getpass("password: ")
     if len(password) < 8:
@@ -197,6 +255,20 @@ def parser() -> argparse.ArgumentParser:
     nset.add_argument("--hall", required=True)
     nset.add_argument("text", nargs="*", help="one argument per notice, in display order")
     nset.set_defaults(fn=cmd_notice_set)
+    bak = sub.add_parser("backup", help="write a consistent copy of the database (safe while serving)")
+    bak.add_argument("--output", help="file to create (default: instance/backups/hallq-<UTC time>.db|.dump)")
+    bak.set_defaults(fn=cmd_backup)
+    res = sub.add_parser("restore", help="replace the database with a backup (stop the servers first)")
+    res.add_argument("path")
+    res.add_argument("--yes", action="store_true", help="confirm: every current row is replaced")
+    res.set_defaults(fn=cmd_restore)
+    ret = sub.add_parser("retention", help="anonymise old personal data and prune the audit log (run nightly)")
+    ret.add_argument("--hall", help="one hall (default: every hall)")
+    ret.add_argument("--days", type=int, help="personal data older than this (default HALLQ_RETENTION_DAYS or 180)")
+    ret.add_argument("--audit-days", type=int,
+                     help=f"audit entries older than this, >= {AUDIT_MIN_DAYS} (default HALLQ_AUDIT_RETENTION_DAYS "
+                          "or 365)")
+    ret.set_defaults(fn=cmd_retention)
     user = sub.add_parser("user", help="staff accounts").add_subparsers(dest="user_cmd", required=True)
     ucreate = user.add_parser("create", help="create a staff account")
     ucreate.add_argument("--user", required=True, help="工号")
@@ -210,10 +282,11 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     args = parser().parse_args(argv)
+    settings = load_settings()
+    request_log.configure(json_format=settings.log_json)
     try:
-        return int(args.fn(load_settings(), args))
+        return int(args.fn(settings, args))
     except errors.HallqError as exc:
         print(f"{exc.title}: {exc.render_detail()}", file=sys.stderr)
         return 2

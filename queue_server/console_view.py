@@ -64,7 +64,9 @@ def _seconds(later: datetime, earlier: datetime | None) -> int | None:
 
 def _current(session: Session, hall: Hall, window: Window, now: datetime) -> dict[str, Any] | None:
     ticket = session.scalar(
-        select(Ticket).where(Ticket.window_id == window.id, Ticket.status.in_(ACTIVE_STATUSES)).limit(1)
+        # hall_id + status: ix_tickets_queue (window_id has no index; history is millions of rows).
+        select(Ticket).where(Ticket.hall_id == window.hall_id, Ticket.window_id == window.id,
+                             Ticket.status.in_(ACTIVE_STATUSES)).limit(1)
     )
     if ticket is None:
         return None
@@ -110,7 +112,8 @@ def _queues(session: Session, window: Window, now: datetime) -> list[dict[str, A
 
 def _parked(session: Session, window: Window, now: datetime) -> list[dict[str, Any]]:
     rows = session.scalars(
-        select(Ticket).where(Ticket.status == TicketStatus.PARKED, Ticket.target_window_id == window.id)
+        select(Ticket).where(Ticket.hall_id == window.hall_id, Ticket.status == TicketStatus.PARKED,
+                             Ticket.target_window_id == window.id)
         .order_by(Ticket.queued_at)
     )
     return [{"id": t.id, "number": t.ticket_no, "service_name": t.service.name,

@@ -177,6 +177,11 @@ class Hub:
         voice = self.voice(wire) if self.voice is not None else None
         return {**wire, "voice": voice} if voice is not None else wire
 
+    def connected_clients(self) -> int:
+        """Authenticated Socket.IO connections of this process (for /metrics)."""
+        with self._subs_lock:
+            return len(self._subs)
+
     def close_all(self) -> None:
         """Close every connection (server shutdown): a websocket thread blocked on receive would otherwise keep
         the worker alive until gunicorn's graceful timeout. Clients reconnect and resync from `since`."""

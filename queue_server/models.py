@@ -402,6 +402,8 @@ class TicketLeg(Base):
         Index("ix_ticket_legs_service_end", "service_id", "ended_at"),
         Index("ix_ticket_legs_service_hour_end", "service_id", "local_hour", "ended_at"),
         Index("ix_ticket_legs_hall_day", "hall_id", "service_on"),
+        # The rating tablet's pending leg (window, last 10 minutes) without scanning years of legs.
+        Index("ix_ticket_legs_window_end", "window_id", "ended_at"),
     )
 
     id: Mapped[int] = mapped_column(ID, primary_key=True)

@@ -32,6 +32,11 @@ class Settings:
     voice_pack: Path | None = None
     # Socket.IO pub/sub channel on Redis; None = derived from the Redis db number (hub.redis_channel).
     redis_channel: str | None = None
+    # `hallq retention`: personal data (ID/phone hashes, masks, free text) is anonymised after this many days;
+    # 180: long enough for a 差评 case and its appeal, short enough for 个人信息保护法 minimisation.
+    retention_days: int = 180
+    # Audit entries are deleted after this many days; never fewer than 183 (网络安全法 Art. 21: six months).
+    audit_retention_days: int = 365
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -81,9 +86,13 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         redis_url=env.get("HALLQ_REDIS_URL") or None,
         secret_key=_secret_key(instance, env),
         public_url=(env.get("HALLQ_PUBLIC_URL") or "http://127.0.0.1:5000").rstrip("/"),
-        log_json=env.get("HALLQ_LOG_JSON", "").lower() in {"1", "true", "yes"},
+        # HALLQ_LOG_FORMAT=json (docs/operations.md); HALLQ_LOG_JSON=1 is the older spelling.
+        log_json=(env.get("HALLQ_LOG_FORMAT", "").lower() == "json"
+                  or env.get("HALLQ_LOG_JSON", "").lower() in {"1", "true", "yes"}),
         voice_template=env.get("HALLQ_VOICE_TEMPLATE") or "请{ticket}号到{window}号窗口办理",
         voice_repeats=int(env.get("HALLQ_VOICE_REPEATS") or 2),
         voice_pack=Path(env["HALLQ_VOICE_PACK"]) if env.get("HALLQ_VOICE_PACK") else None,
         redis_channel=env.get("HALLQ_REDIS_CHANNEL") or None,
+        retention_days=int(env.get("HALLQ_RETENTION_DAYS") or 180),
+        audit_retention_days=int(env.get("HALLQ_AUDIT_RETENTION_DAYS") or 365),
     )

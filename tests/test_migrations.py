@@ -3,6 +3,7 @@ SQLite and PostgreSQL; `hallq init` is safe to run again on a database that alre
 
 from __future__ import annotations
 
+import json
 import os
 import uuid
 from collections.abc import Iterator
@@ -73,5 +74,65 @@ def test_hallq_init_twice_is_safe_and_keeps_the_data(
         with store.read_session() as s:
             assert s.scalar(select(func.count()).select_from(Hall).where(Hall.code == "kept")) == 1
         assert migrate.pending_differences(store.writer) == []
+    finally:
+        store.dispose()
+
+
+# A day of the first released schema (0001): a hall, a service, a finished and a waiting ticket, the counter.
+FIRST_RELEASE_DATA = [
+    """INSERT INTO halls (code, name, timezone, day_rollover, opening_hours, priority_ratio, recall_limit,
+       no_show_tolerance_min, escalation_min, person_salt, event_seq)
+       VALUES ('old', '旧大厅', 'Asia/Shanghai', '00:00:00', :hours, 2, 3, 30, 60, 'salt-old', 7)""",
+    """INSERT INTO services (hall_id, code, name, prefix, number_start, number_end, number_wrap, slot_quotas,
+       stop_issue_before_close_min, standard_duration_s, green_channel, active)
+       SELECT id, 'a', '事项a', 'A', 1, 999, false, '[]', 0, 600, false, true FROM halls WHERE code = 'old'""",
+    """INSERT INTO daily_counters (service_id, service_on, issued) SELECT id, '2026-03-02', 2 FROM services""",
+    """INSERT INTO tickets (hall_id, service_on, original_service_id, service_id, seq, cycle, ticket_no, channel,
+       priority_weight, status, issued_at, queued_at, leg_queued_at, call_count, track_token)
+       SELECT hall_id, '2026-03-02', id, id, 1, 0, 'A001', 'kiosk', 0, 'finished', :at, :at, :at, 1, 'tok-1'
+       FROM services""",
+    """INSERT INTO tickets (hall_id, service_on, original_service_id, service_id, seq, cycle, ticket_no, channel,
+       priority_weight, status, issued_at, queued_at, leg_queued_at, call_count, track_token)
+       SELECT hall_id, '2026-03-02', id, id, 2, 0, 'A002', 'kiosk', 0, 'waiting', :at, :at, :at, 0, 'tok-2'
+       FROM services""",
+    """INSERT INTO ticket_legs (ticket_id, hall_id, service_on, service_id, queued_at, ended_at, "end", wait_s,
+       service_s, local_hour)
+       SELECT id, hall_id, service_on, service_id, :at, :at, 'finished', 60, 300, 9 FROM tickets
+       WHERE track_token = 'tok-1'""",
+]
+
+
+def test_a_database_of_the_first_release_upgrades_to_head_keeping_its_data(empty_database: str) -> None:
+    from queue_server import engine
+    from queue_server.clock import FrozenClock
+    from queue_server.models import Ticket
+    from queue_server.models import TicketLeg
+    from queue_server.runtime import Runtime
+    from tests.conftest import START
+    from tests.factories import ALL_DAY
+
+    store = make_store(empty_database)
+    try:
+        migrate.upgrade(store.writer, "0001")
+        at = START.replace(tzinfo=None).isoformat(sep=" ") if store.dialect == "sqlite" else START
+        with store.writer.begin() as conn:
+            for statement in FIRST_RELEASE_DATA:
+                conn.execute(text(statement), {"hours": json.dumps(ALL_DAY), "at": at})
+
+        migrate.upgrade(store.writer)
+        migrate.upgrade(store.writer)  # `hallq init` on every start: the second run is a no-op
+
+        assert migrate.pending_differences(store.writer) == []
+        with store.read_session() as s:
+            tickets = s.execute(select(Ticket.ticket_no, Ticket.status).order_by(Ticket.id)).all()
+            legs = s.execute(select(TicketLeg.wait_s, TicketLeg.service_s)).all()
+            event_seq = s.scalar(select(Hall.event_seq).where(Hall.code == "old"))
+        assert [tuple(t) for t in tickets] == [("A001", "finished"), ("A002", "waiting")]
+        assert [tuple(leg) for leg in legs] == [(60, 300)]
+        assert event_seq == 7
+        # The upgraded hall works: the next number follows the day's counter, the seq goes on from 7.
+        done = Runtime(store, FrozenClock(START)).execute(engine.issue_ticket, hall="old", service_code="a")
+        assert done.value.ticket.ticket_no == "A003"
+        assert [e.seq for e in done.envelopes][0] == 8
     finally:
         store.dispose()

@@ -20,6 +20,7 @@ from werkzeug.exceptions import HTTPException
 
 from queue_server import errors
 from queue_server.errors import N_
+from queue_server.request_log import current_request_id
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +103,6 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Response:
-        request_id = uuid.uuid4().hex
+        request_id = current_request_id() or uuid.uuid4().hex
         log.exception("unhandled error, request_id=%s", request_id)
         return generic("internal_error", request_id=request_id)

@@ -137,7 +137,8 @@ def call_specific(hall: str, number: int) -> Any:
 def _window_response(session: Session, window: Window) -> dict[str, Any]:
     item = window_payload(window)
     item["services"] = [ws.service.code for ws in window.profile]
-    current = session.scalar(select(Ticket).where(Ticket.window_id == window.id,
+    # hall_id + status: ix_tickets_queue; window_id alone has no index and would scan all history.
+    current = session.scalar(select(Ticket).where(Ticket.hall_id == window.hall_id, Ticket.window_id == window.id,
                                                   Ticket.status.in_(("called", "serving"))).limit(1))
     item["current"] = ({"id": current.id, "number": current.ticket_no, "status": current.status.value}
                        if current else None)
