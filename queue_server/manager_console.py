@@ -24,6 +24,7 @@ from queue_server import engine
 from queue_server import errors
 from queue_server import web_session
 from queue_server.api import services
+from queue_server.auth import Principal
 from queue_server.auth import check_password
 from queue_server.auth import hash_password
 from queue_server.clock import local_time
@@ -113,8 +114,10 @@ def home() -> Any:
                            csrf_token=web_session.csrf_token())
 
 
-@bp.get("/manager/<code:hall>")
-def monitor(hall: str) -> Any:
+def _signed_in_page(hall: str, *, configure: bool) -> tuple[Principal, str, str] | Response:
+    """(who, hall name, timezone) for a console page of `hall`, or where to send the browser instead: the login
+    without a session, the user's home for another hall or an unknown one, the monitor for a viewer who may
+    not configure."""
     with services().store.read_session() as session:
         try:
             who = web_session.manager_of_hall(session, hall)
@@ -122,10 +125,20 @@ def monitor(hall: str) -> Any:
             return redirect(url_for("manager.home"))
         if who is None:
             return redirect(url_for("manager.login_form"))
+        if configure and who.role not in CONFIGURERS:
+            return redirect(url_for("manager.monitor", hall=hall))
         row = session.scalar(select(Hall).where(Hall.code == hall))
         if row is None:
             return redirect(url_for("manager.home"))
-        hall_name, timezone = row.name, row.timezone
+        return who, row.name, row.timezone
+
+
+@bp.get("/manager/<code:hall>")
+def monitor(hall: str) -> Any:
+    page = _signed_in_page(hall, configure=False)
+    if isinstance(page, Response):
+        return page
+    who, hall_name, timezone = page
     return render_template("manager_console/monitor.html", hall=hall, hall_name=hall_name, timezone=timezone, who=who,
                            can_configure=who.role in CONFIGURERS, csrf_token=web_session.csrf_token())
 
@@ -133,18 +146,9 @@ def monitor(hall: str) -> Any:
 @bp.get("/manager/<code:hall>/settings")
 def settings(hall: str) -> Any:
     """Staff accounts, devices and alert limits (managers and admins; a viewer goes back to the monitor)."""
-    with services().store.read_session() as session:
-        try:
-            who = web_session.manager_of_hall(session, hall)
-        except errors.HallNotAllowed:
-            return redirect(url_for("manager.home"))
-        if who is None:
-            return redirect(url_for("manager.login_form"))
-        if who.role not in CONFIGURERS:
-            return redirect(url_for("manager.monitor", hall=hall))
-        row = session.scalar(select(Hall).where(Hall.code == hall))
-        if row is None:
-            return redirect(url_for("manager.home"))
-        hall_name, timezone = row.name, row.timezone
+    page = _signed_in_page(hall, configure=True)
+    if isinstance(page, Response):
+        return page
+    who, hall_name, timezone = page
     return render_template("manager_console/settings.html", hall=hall, hall_name=hall_name, timezone=timezone,
                            who=who, can_configure=True, csrf_token=web_session.csrf_token())
