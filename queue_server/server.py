@@ -17,6 +17,13 @@ from queue_server.settings import Settings
 DEFAULT_THREADS = 256
 
 
+def worker_connections(threads: int) -> int:
+    """gthread accepts no new connection once this many are open, idle keep-alives included. Its default (1000)
+    is fewer than the websockets a busy process holds, and then even call-next cannot get in: leave room for
+    idle keep-alives on top of a thread per websocket."""
+    return max(1000, 2 * threads)
+
+
 class _Gunicorn(BaseApplication):  # type: ignore[misc]
     def __init__(self, app: Any, options: dict[str, Any]) -> None:
         self._app = app
@@ -36,11 +43,13 @@ def serve(settings: Settings, host: str, port: int, *, threads: int | None = Non
 
     app = create_app(settings)
     hub = app.extensions["hallq.hub"]
+    threads = threads or int(os.environ.get("HALLQ_THREADS", DEFAULT_THREADS))
     _Gunicorn(app, {
         "bind": f"{host}:{port}",
         "workers": 1,  # Socket.IO state is per process; scale out with more processes behind nginx
         "worker_class": "gthread",
-        "threads": threads or int(os.environ.get("HALLQ_THREADS", DEFAULT_THREADS)),
+        "threads": threads,
+        "worker_connections": worker_connections(threads),
         "timeout": 60,
         "keepalive": 5,
         "accesslog": None,
