@@ -74,14 +74,14 @@ def postgres_database() -> Iterator[str]:
     """A database of our own for this pytest session (several runs may share the server), migrated once."""
     url = postgres_url()
     if url is None:
-        pytest.skip("PostgreSQL suite off: set HALLQ_TEST_POSTGRES_URL (the .ci/run script does)")
+        pytest.skip(reason="PostgreSQL suite off: set HALLQ_TEST_POSTGRES_URL (the .ci/run script does)")
     admin = create_engine(url, isolation_level="AUTOCOMMIT")
     name = f"hallq_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
     try:
         with admin.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
     except Exception as exc:  # noqa: BLE001 - any connection failure means the same thing here
-        pytest.fail(f"PostgreSQL at {url} is not reachable: {exc}") if ON_CI else pytest.skip(
+        pytest.fail(f"PostgreSQL at {url} is not reachable: {exc}") if ON_CI else pytest.skip(reason=
             f"PostgreSQL not reachable: {exc}")
     db_url = make_url(url).set(database=name).render_as_string(hide_password=False)
     store = make_store(db_url)
@@ -180,7 +180,7 @@ def browser() -> Iterator[Any]:
     if not Path(CHROMIUM).exists():
         if ON_CI:
             pytest.fail(f"CI=true but {CHROMIUM} is missing: the browser suite must run on CI")
-        pytest.skip(f"no Chromium at {CHROMIUM} (apt install chromium)")
+        pytest.skip(reason=f"no Chromium at {CHROMIUM} (apt install chromium)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:

@@ -33,7 +33,7 @@ def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[s
         return
     url = postgres_url()
     if url is None:
-        pytest.skip("PostgreSQL suite off: set HALLQ_TEST_POSTGRES_URL (the .ci/run script does)")
+        pytest.skip(reason="PostgreSQL suite off: set HALLQ_TEST_POSTGRES_URL (the .ci/run script does)")
     admin = create_engine(url, isolation_level="AUTOCOMMIT")
     name = f"hallq_migrate_{os.getpid()}_{uuid.uuid4().hex[:6]}"
     try:
@@ -41,7 +41,8 @@ def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[s
             conn.execute(text(f'CREATE DATABASE "{name}"'))
     except Exception as exc:  # noqa: BLE001 - any connection failure means the same thing here
         admin.dispose()
-        pytest.fail(f"PostgreSQL not reachable: {exc}") if ON_CI else pytest.skip(f"PostgreSQL not reachable: {exc}")
+        message = f"PostgreSQL not reachable: {exc}"
+        pytest.fail(message) if ON_CI else pytest.skip(reason=message)
     yield make_url(url).set(database=name).render_as_string(hide_password=False)
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

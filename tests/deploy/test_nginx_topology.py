@@ -65,10 +65,10 @@ def topology(postgres_database: str, tmp_path: Path) -> Iterator[Topology]:
     binary = nginx_binary()
     if binary is None:
         message = "nginx is not installed (deploy/install-system-deps.sh installs it)"
-        pytest.fail(message) if ON_CI else pytest.skip(message)
+        pytest.fail(message) if ON_CI else pytest.skip(reason=message)
     redis = redis_url()
     if redis is None:
-        pytest.skip("Redis suite off: set HALLQ_TEST_REDIS_URL (the .ci/run script does)")
+        pytest.skip(reason="Redis suite off: set HALLQ_TEST_REDIS_URL (the .ci/run script does)")
     _truncate_postgres(postgres_database)
     store = make_store(postgres_database)
     tokens = factories.basic_hall(store, SystemClock())

@@ -66,7 +66,7 @@ def test_readiness_names_an_unreachable_redis_and_database() -> None:
 def test_readiness_is_ok_with_a_reachable_redis(store: Store) -> None:
     url = redis_url()
     if url is None:
-        pytest.skip("Redis suite off: set HALLQ_TEST_REDIS_URL")
+        pytest.skip(reason="Redis suite off: set HALLQ_TEST_REDIS_URL")
 
     assert readiness(store, url) == {"database": "ok", "redis": "ok"}
 

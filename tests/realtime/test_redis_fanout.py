@@ -27,7 +27,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
 def two_servers(postgres_database: str, tmp_path: Path) -> Iterator[tuple[Server, Server, factories.BasicHall]]:
     redis = redis_url()
     if redis is None:
-        pytest.skip("Redis suite off: set HALLQ_TEST_REDIS_URL (the .ci/run script does)")
+        pytest.skip(reason="Redis suite off: set HALLQ_TEST_REDIS_URL (the .ci/run script does)")
     _truncate_postgres(postgres_database)
     store = make_store(postgres_database)
     tokens = factories.basic_hall(store, SystemClock())
