@@ -59,6 +59,15 @@ def redis_url() -> str | None:
     return url or None
 
 
+def required_redis_url() -> str:
+    """The Redis suite's server for a test that cannot run without it: skipped when the suite is off (and, through
+    redis_url, a failure on CI)."""
+    url = redis_url()
+    if url is None:
+        pytest.skip(reason="Redis suite off: set HALLQ_TEST_REDIS_URL (the .ci/run script does)")
+    return url
+
+
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A migrated SQLite file; each test gets a copy (migrating per test would dominate the run time)."""

@@ -28,7 +28,7 @@ from queue_server.store import make_store
 from tests import factories
 from tests.conftest import ON_CI
 from tests.conftest import _truncate_postgres
-from tests.conftest import redis_url
+from tests.conftest import required_redis_url
 from tests.deploy.feed_client import FeedClient
 from tests.deploy.nginx import Nginx
 from tests.deploy.nginx import nginx_binary
@@ -66,9 +66,7 @@ def topology(postgres_database: str, tmp_path: Path) -> Iterator[Topology]:
     if binary is None:
         message = "nginx is not installed (deploy/install-system-deps.sh installs it)"
         pytest.fail(message) if ON_CI else pytest.skip(reason=message)
-    redis = redis_url()
-    if redis is None:
-        pytest.skip(reason="Redis suite off: set HALLQ_TEST_REDIS_URL (the .ci/run script does)")
+    redis = required_redis_url()
     _truncate_postgres(postgres_database)
     store = make_store(postgres_database)
     tokens = factories.basic_hall(store, SystemClock())

@@ -19,7 +19,7 @@ from queue_server.store import make_store
 from tests.api.steps import act
 from tests.api.steps import called
 from tests.api.steps import issue
-from tests.conftest import redis_url
+from tests.conftest import required_redis_url
 from tests.factories import BasicHall
 from tests.factories import bearer
 
@@ -64,9 +64,7 @@ def test_readiness_names_an_unreachable_redis_and_database() -> None:
 
 @pytest.mark.redis
 def test_readiness_is_ok_with_a_reachable_redis(store: Store) -> None:
-    url = redis_url()
-    if url is None:
-        pytest.skip(reason="Redis suite off: set HALLQ_TEST_REDIS_URL")
+    url = required_redis_url()
 
     assert readiness(store, url) == {"database": "ok", "redis": "ok"}
 

@@ -13,7 +13,7 @@ from queue_server.clock import SystemClock
 from queue_server.store import make_store
 from tests import factories
 from tests.conftest import _truncate_postgres
-from tests.conftest import redis_url
+from tests.conftest import required_redis_url
 from tests.realtime.feed import connected
 from tests.realtime.feed import events_until
 from tests.realtime.feed import subscribe
@@ -25,9 +25,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
 
 @pytest.fixture
 def two_servers(postgres_database: str, tmp_path: Path) -> Iterator[tuple[Server, Server, factories.BasicHall]]:
-    redis = redis_url()
-    if redis is None:
-        pytest.skip(reason="Redis suite off: set HALLQ_TEST_REDIS_URL (the .ci/run script does)")
+    redis = required_redis_url()
     _truncate_postgres(postgres_database)
     store = make_store(postgres_database)
     tokens = factories.basic_hall(store, SystemClock())
