@@ -18,6 +18,9 @@
   const $ = (id) => document.getElementById(id);
   let view = null;
   let busy = false;
+  // One key pressed while an operation is still in flight runs right after it (type-ahead), instead of being
+  // dropped: a clerk who sees the number appear and presses the next key should not have to press it twice.
+  let queued = null;
   let pollTimer = null;
   let pollMs = POLL_MS;
   let autoTimer = null;
@@ -271,7 +274,8 @@
   };
 
   async function run(op) {
-    if (busy || !view) return;
+    if (!view) return;
+    if (busy) { queued = op; return; }
     const button = document.querySelector('[data-op="' + op + '"]');
     if (button && button.disabled) {
       say("当前不能执行此操作 Not possible now", "error");
@@ -292,6 +296,9 @@
     await refresh();
     busy = false;
     if (text) say(text, failed ? "error" : "ok");
+    const next = queued;
+    queued = null;
+    if (next) await run(next);
   }
 
   // ---- auto-call: when the window is free and open, call the next ticket after N seconds ----

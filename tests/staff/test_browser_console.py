@@ -144,6 +144,20 @@ def test_clerk_calls_recalls_transfers_and_finishes_with_the_keyboard_only(
     expect(page.locator("#served")).to_have_text("1")
 
 
+def test_a_key_pressed_while_the_call_is_in_flight_is_not_lost(live: Live, browser_page: Page) -> None:
+    page = browser_page
+    live.issue("a")
+    sign_in_with_keyboard(page, live.server.url)
+
+    # F3 follows F1 at once, before the call has answered: the console runs it after the call instead of
+    # dropping it, so the clerk never has to press a key twice.
+    page.keyboard.press("F1")
+    page.keyboard.press("F3")
+
+    expect(page.locator("#current-body .status")).to_contain_text("办理中")
+    expect(page.locator("#message")).to_contain_text("开始办理 Serving A001")
+
+
 def test_errors_show_as_a_chinese_message(live: Live, browser_page: Page) -> None:
     page = browser_page
     sign_in_with_keyboard(page, live.server.url)
