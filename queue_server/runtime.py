@@ -16,21 +16,29 @@ from dataclasses import dataclass
 from typing import Any
 from typing import TypeVar
 
-from sqlalchemy import insert
+from sqlalchemy import bindparam
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from queue_server import errors
 from queue_server.clock import Clock
+from queue_server.engine.rawsql import RawSQL
 from queue_server.events import Envelope
 from queue_server.events import Outcome
 from queue_server.models import Hall
-from queue_server.models import HallEvent
 from queue_server.store import Store
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+# Built once: building a select per call costs more than running it (docs/benchmarks.md, issue throughput).
+_HALL = select(Hall).where(Hall.code == bindparam("code"))
+_HALL_LOCKED = _HALL.with_for_update()
+_INSERT_EVENT = ("INSERT INTO hall_events (hall_id, seq, type, at, payload) "
+                 "VALUES (:hall_id, :seq, :type, :at, :payload)")
+_SET_SEQ = "UPDATE halls SET event_seq = :seq WHERE id = :id"
+
 Publish = Callable[[Sequence[Envelope]], None]
 Op = Callable[..., Outcome[T]]
 
@@ -72,10 +80,8 @@ class Runtime:
         transaction (to build a response) before commit. Raises HallqError; nothing is written then."""
         with self._lock_for(hall):
             with self.store.write_session() as session, session.begin():
-                stmt = select(Hall).where(Hall.code == hall)
-                if self.store.dialect == "postgresql":
-                    stmt = stmt.with_for_update()
-                hall_row = session.scalar(stmt)
+                stmt = _HALL_LOCKED if self.store.dialect == "postgresql" else _HALL
+                hall_row = session.scalars(stmt, {"code": hall}).first()
                 if hall_row is None:
                     raise errors.HallNotFound(hall=hall)
                 outcome = op(session, self.clock, hall=hall_row, **kwargs)
@@ -101,8 +107,13 @@ class Runtime:
         for event in outcome.events:
             seq += 1
             out.append(Envelope(seq=seq, type=event.type, hall=hall.code, at=at, data=dict(event.data)))
-        session.execute(insert(HallEvent), [
-            {"hall_id": hall.id, "seq": e.seq, "type": e.type, "at": at, "payload": e.data} for e in out
+        raw = RawSQL.of(session)
+        stamp = raw.stamp(at)
+        raw.executemany(_INSERT_EVENT, [
+            {"hall_id": hall.id, "seq": e.seq, "type": e.type, "at": stamp, "payload": raw.as_json(e.data)}
+            for e in out
         ])
-        hall.event_seq = seq
+        raw.execute(_SET_SEQ, {"seq": seq, "id": hall.id})
+        # Written above already: the ORM must not write it again, and must not think it stale.
+        set_committed_value(hall, "event_seq", seq)
         return tuple(out)

@@ -29,7 +29,6 @@ from queue_server.api.schemas import WindowOut
 from queue_server.auth import Principal
 from queue_server.engine.payloads import window_payload
 from queue_server.models import Hall
-from queue_server.models import PrintJob
 from queue_server.models import Role
 from queue_server.models import Ticket
 from queue_server.models import Window
@@ -76,7 +75,7 @@ def issue_ticket(hall: str) -> Any:
             "window_name": None, "call_count": 0, "ahead": issued.ahead, "estimated_wait_s": issued.estimated_wait_s,
             "track_token": t.track_token, "track_url": f"{hq.settings.public_url}/t/{t.track_token}",
             "issued_at": t.issued_at.isoformat(), "queued_at": t.queued_at.isoformat(),
-            "print_job_id": session.scalar(select(PrintJob.id).where(PrintJob.ticket_id == t.id)),
+            "print_job_id": issued.print_job_id,
         }
 
     channel = req.channel or ("kiosk" if who.role == Role.KIOSK else "staff")

@@ -7,11 +7,10 @@ from datetime import datetime
 from datetime import time
 from datetime import timedelta
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from queue_server.clock import local_time
-from queue_server.models import CalendarDay
+from queue_server.engine.rawsql import RawSQL
 from queue_server.models import Hall
 from queue_server.models import Service
 
@@ -19,6 +18,7 @@ Interval = tuple[time, time | None]  # None end = midnight ("24:00")
 
 # 调休: an adjusted working day on a weekend keeps Monday's hours.
 WORKDAY_TEMPLATE = "1"
+_DAY_KIND = "SELECT kind FROM calendar_days WHERE hall_id = :hall_id AND day = :day"
 
 
 def _parse(text: str) -> time | None:
@@ -32,9 +32,9 @@ def day_intervals(session: Session, hall: Hall, service: Service | None, on: dat
     """Open intervals (local time) for the day; empty when closed."""
     memo: dict[tuple[int, date], str | None] = session.info.setdefault("hallq_calendar", {})
     if (hall.id, on) not in memo:  # hall and service checks in one op ask for the same day
-        memo[(hall.id, on)] = session.scalar(
-            select(CalendarDay.kind).where(CalendarDay.hall_id == hall.id, CalendarDay.day == on)
-        )
+        raw = RawSQL.of(session)
+        row = raw.execute(_DAY_KIND, {"hall_id": hall.id, "day": raw.day(on)}).fetchone()
+        memo[(hall.id, on)] = row[0] if row else None
     kind = memo[(hall.id, on)]
     if kind == "holiday":
         return []

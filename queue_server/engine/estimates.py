@@ -11,13 +11,13 @@ from datetime import datetime
 from datetime import timedelta
 
 from sqlalchemy import and_
-from sqlalchemy import case
 from sqlalchemy import func
 from sqlalchemy import or_
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from queue_server.clock import local_time
+from queue_server.engine.rawsql import RawSQL
 from queue_server.models import Hall
 from queue_server.models import Service
 from queue_server.models import Ticket
@@ -31,6 +31,12 @@ MIN_SAMPLES = 50  # fewer than this and the mean is noise; use the configured st
 SAMPLE_WINDOW = timedelta(days=28)  # four weeks: recent enough to follow staffing, long enough to fill
 MAX_SAMPLES = 500
 CACHE_KEY = "hallq_estimates"  # the TTL cache the store puts in Session.info (store.ESTIMATE_CACHE_KEY)
+# Runs on every issue (rawsql.py says why it is hand-written); ix_tickets_queue covers it.
+_POSITION = (
+    "SELECT count(*), coalesce(sum(CASE WHEN priority_weight > :weight "
+    "OR (priority_weight = :weight AND queued_at <= :queued_at) THEN 1 ELSE 0 END), 0) "
+    "FROM tickets WHERE hall_id = :hall_id AND status = 'waiting' AND service_id = :service_id"
+)
 
 
 def _recent_mean(session: Session, service: Service, since: datetime, hour: int | None) -> tuple[int, float]:
@@ -116,17 +122,9 @@ def position_for_new(
     session: Session, hall_id: int, service_id: int, priority_weight: int, queued_at: datetime
 ) -> tuple[int, int]:
     """(people ahead, people waiting) for a ticket about to be added: one query, before the insert."""
-    before = or_(
-        Ticket.priority_weight > priority_weight,
-        and_(Ticket.priority_weight == priority_weight, Ticket.queued_at <= queued_at),
-    )
-    waiting, ahead = session.execute(
-        select(func.count(), func.coalesce(func.sum(case((before, 1), else_=0)), 0)).where(
-            Ticket.hall_id == hall_id,
-            Ticket.status == TicketStatus.WAITING,
-            Ticket.service_id == service_id,
-        )
-    ).one()
+    raw = RawSQL.of(session)
+    waiting, ahead = raw.one(_POSITION, {"weight": priority_weight, "queued_at": raw.stamp(queued_at),
+                                         "hall_id": hall_id, "service_id": service_id})
     return int(ahead), int(waiting)
 
 

@@ -22,6 +22,8 @@ from queue_server.engine.ledger import load_service
 from queue_server.engine.ledger import log
 from queue_server.engine.ledger import stats_event
 from queue_server.engine.ledger import ticket_event
+from queue_server.engine.rawsql import RawSQL
+from queue_server.engine.rawsql import attach
 from queue_server.models import Appointment
 from queue_server.models import Channel
 from queue_server.models import Hall
@@ -40,6 +42,7 @@ class Issued:
     ticket: Ticket
     ahead: int
     estimated_wait_s: int
+    print_job_id: int | None = None  # the kiosk's print job, queued in the same transaction
 
 
 def _appointment(
@@ -61,6 +64,26 @@ def _appointment(
         )
     on_time = now <= appt.slot_end
     return appt, (appt.slot_start if on_time else now), on_time
+
+
+def _insert_ticket(
+    session: Session, values: dict[str, object], service: Service, priority: PriorityCategory | None
+) -> Ticket:
+    """INSERT the ticket by hand (rawsql.py says why) and hand back the same row as a persistent ORM object, so
+    callers and later ops in this session use it as if the unit of work had flushed it."""
+    raw = RawSQL.of(session)
+    stamps = {"issued_at", "queued_at", "leg_queued_at"}
+    params = {c: raw.stamp(v) if c in stamps else raw.day(v) if c == "service_on" else v  # type: ignore[arg-type]
+              for c, v in values.items()}
+    params["status"] = TicketStatus.WAITING.value
+    # Every column is set, so nothing is left expired to trigger a reload; the open leg has no window yet.
+    ticket = Ticket(id=raw.insert("tickets", params), **values, window_id=None, target_window_id=None,
+                    staff_id=None, called_at=None, started_at=None, ended_at=None, parked_until=None, outcome=None,
+                    case_no=None)
+    ticket.service = service
+    ticket.priority = priority
+    ticket.window = None
+    return attach(session, ticket)
 
 
 def issue_ticket(
@@ -117,19 +140,15 @@ def issue_ticket(
     priority_weight = priority.weight if priority else 0
     ahead, waiting = estimates.position_for_new(session, hall.id, service.id, priority_weight, queued_at)
     wait_s = estimates.estimated_wait_s(session, hall, service, ahead, now)
-    ticket = Ticket(
-        hall_id=hall.id, service_on=on, original_service_id=service.id, service_id=service.id,
-        seq=number.seq, cycle=number.cycle, ticket_no=number.ticket_no,
-        channel=Channel.APPOINTMENT.value if appointment else (channel or Channel.KIOSK.value),
-        priority_id=priority.id if priority else None, priority_weight=priority_weight, estimated_wait_s=wait_s,
-        status=TicketStatus.WAITING, issued_at=now, queued_at=queued_at, leg_queued_at=now,
-        track_token=secrets.token_urlsafe(24), person_hash=digest, person_masked=person[1] if person else None,
-        appointment_id=appointment.id if appointment else None,
-    )
-    ticket.service = service
-    ticket.priority = priority
-    session.add(ticket)
-    session.flush()
+    ticket = _insert_ticket(session, {
+        "hall_id": hall.id, "service_on": on, "original_service_id": service.id, "service_id": service.id,
+        "seq": number.seq, "cycle": number.cycle, "ticket_no": number.ticket_no,
+        "channel": Channel.APPOINTMENT.value if appointment else (channel or Channel.KIOSK.value),
+        "priority_id": priority.id if priority else None, "priority_weight": priority_weight,
+        "estimated_wait_s": wait_s, "status": TicketStatus.WAITING, "issued_at": now, "queued_at": queued_at,
+        "leg_queued_at": now, "call_count": 0, "track_token": secrets.token_urlsafe(24), "person_hash": digest,
+        "person_masked": person[1] if person else None, "appointment_id": appointment.id if appointment else None,
+    }, service, priority)
     if appointment is not None:
         appointment.status = "checked_in"
     log(session, ticket, "issued", now)

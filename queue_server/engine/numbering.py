@@ -15,13 +15,11 @@ from datetime import time
 
 from sqlalchemy import func
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql
-from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 
 from queue_server import errors
 from queue_server.clock import local_time
-from queue_server.models import DailyCounter
+from queue_server.engine.rawsql import RawSQL
 from queue_server.models import Hall
 from queue_server.models import Service
 from queue_server.models import Ticket
@@ -30,6 +28,10 @@ from queue_server.models import TicketStatus
 ID_RE = re.compile(r"^\d{17}[\dX]$")
 PHONE_RE = re.compile(r"^1\d{10}$")
 TICKET_NO_RE = re.compile(r"^[A-Z]{1,4}\d{1,6}$")
+# The same statement on SQLite (>= 3.35) and PostgreSQL: one round trip, the row stays locked until commit.
+_TAKE_NUMBER = ("INSERT INTO daily_counters (service_id, service_on, issued) VALUES (:service_id, :service_on, 1) "
+                "ON CONFLICT (service_id, service_on) DO UPDATE SET issued = daily_counters.issued + 1 "
+                "RETURNING issued")
 
 
 @dataclass(frozen=True)
@@ -49,14 +51,8 @@ def next_number(session: Session, service: Service, on: date, *, enforce_cap: bo
 
     Appointments checking in on time pass enforce_cap=False: their place was reserved when they booked.
     """
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(DailyCounter).values(service_id=service.id, service_on=on, issued=1)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[DailyCounter.service_id, DailyCounter.service_on],
-        set_={"issued": DailyCounter.issued + 1},
-    ).returning(DailyCounter.issued)
-    issued = int(session.execute(stmt).scalar_one())
+    raw = RawSQL.of(session)
+    issued = int(raw.one(_TAKE_NUMBER, {"service_id": service.id, "service_on": raw.day(on)})[0])
     if enforce_cap and service.daily_cap is not None and issued > service.daily_cap:
         raise errors.DailyQuotaReached(service=service.code, service_name=service.name, quota=service.daily_cap)
     size = service.number_end - service.number_start + 1

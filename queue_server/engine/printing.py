@@ -8,6 +8,7 @@ Imports only models, events, errors, clock, SQLAlchemy and the stdlib, like the 
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 from datetime import timedelta
 from typing import Any
@@ -21,6 +22,8 @@ from queue_server.clock import Clock
 from queue_server.clock import local_time
 from queue_server.engine.issuing import Issued
 from queue_server.engine.issuing import issue_ticket
+from queue_server.engine.rawsql import RawSQL
+from queue_server.engine.rawsql import attach
 from queue_server.models import Device
 from queue_server.models import Hall
 from queue_server.models import PrintJob
@@ -32,6 +35,7 @@ PRINT_JOB_TTL = timedelta(minutes=10)
 CLAIM_LEASE = timedelta(seconds=60)
 CLAIM_BATCH = 5  # jobs handed out per claim; a kiosk rarely has more than one waiting
 RETRYABLE = (PrintJobStatus.QUEUED, PrintJobStatus.FAILED, PrintJobStatus.PRINTING)
+_KIOSK_PRINTER = "SELECT hall_id, printer FROM devices WHERE id = :id"
 
 
 def job_payload(job: PrintJob) -> dict[str, Any]:
@@ -63,16 +67,24 @@ def issue_at_kiosk(session: Session, clock: Clock, *, hall: Hall, device_id: int
                    **issue: Any) -> events.Outcome[Issued]:
     """issue_ticket, plus a queued print job when the kiosk has a printer. Raises what issue_ticket raises."""
     outcome = issue_ticket(session, clock, hall=hall, **issue)
-    device = session.get(Device, device_id)
-    if device is None or device.hall_id != hall.id or device.printer is None:
+    # Every kiosk issue runs this: hand-written SQL like the ticket's own insert (rawsql.py says why).
+    raw = RawSQL.of(session)
+    device = raw.execute(_KIOSK_PRINTER, {"id": device_id}).fetchone()
+    if device is None or device[0] != hall.id or raw.from_json(device[1]) is None:
         return outcome
     now = clock.now()
-    job = PrintJob(hall_id=hall.id, device_id=device.id, ticket_id=outcome.value.ticket.id,
-                   status=PrintJobStatus.QUEUED, attempts=0, created_at=now, expires_at=now + PRINT_JOB_TTL,
-                   payload=_ticket_facts(hall, outcome.value))
-    session.add(job)
-    session.flush()
-    return events.Outcome(outcome.value, (*outcome.events, _event(events.PRINT_JOB_QUEUED, job)))
+    values: dict[str, Any] = {
+        "hall_id": hall.id, "device_id": device_id, "ticket_id": outcome.value.ticket.id, "attempts": 0,
+        "created_at": now, "expires_at": now + PRINT_JOB_TTL, "payload": _ticket_facts(hall, outcome.value),
+    }
+    job_id = raw.insert("print_jobs", {
+        **values, "status": PrintJobStatus.QUEUED.value, "created_at": raw.stamp(now),
+        "expires_at": raw.stamp(values["expires_at"]), "payload": raw.as_json(values["payload"]),
+    })
+    job = attach(session, PrintJob(id=job_id, status=PrintJobStatus.QUEUED, error=None, agent=None,
+                                   claimed_at=None, finished_at=None, **values))
+    return events.Outcome(dataclasses.replace(outcome.value, print_job_id=job_id),
+                          (*outcome.events, _event(events.PRINT_JOB_QUEUED, job)))
 
 
 def _claimable(job: PrintJob, agent: str, now: datetime) -> bool:
