@@ -34,7 +34,9 @@ class Body(BaseModel):
 class IssueRequest(Body):
     service: str = Code
     priority: str | None = Field(default=None, min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_.-]+$")
-    channel: Literal["kiosk", "mobile", "staff", "api"] | None = None
+    # The wire contract says str: halls add channels of their own (a WeChat mini-program, a 12345 hotline), and
+    # reports count by whatever is recorded. Known ones: kiosk, mobile, staff, api (appointment is set by check-in).
+    channel: str | None = Field(default=None, min_length=1, max_length=16)
     appointment_code: str | None = Field(default=None, min_length=1, max_length=32)
     id_number: str | None = Field(default=None, max_length=32)
     phone: str | None = Field(default=None, max_length=20)

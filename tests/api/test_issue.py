@@ -55,6 +55,13 @@ def test_staff_and_manager_may_issue_and_the_channel_says_who(client: Any, hall:
     assert (by_manager["number"], by_manager["channel"], by_manager["priority"]) == ("B002", "api", "laonian")
 
 
+def test_a_channel_of_the_halls_own_is_recorded_as_sent(client: Any, hall: BasicHall) -> None:
+    # The contract types channel as a plain string: a WeChat mini-program or 12345 hotline gateway may name itself.
+    ticket = issue(client, hall.manager, service="b", channel="wechat")
+
+    assert ticket["channel"] == "wechat"
+
+
 def test_admin_may_issue_in_any_hall(client: Any, hall: BasicHall) -> None:
     ticket = issue(client, hall.admin, hall="t2")
 
@@ -96,7 +103,7 @@ def test_missing_service_is_422_invalid_request_naming_the_field(client: Any, st
 def test_wrong_field_types_are_422_with_every_bad_field(client: Any, store: Store, hall: BasicHall) -> None:
     before = footprint(store)
 
-    response = client.post(URL, json={"service": 7, "channel": "fax"}, headers=bearer(hall.kiosk))
+    response = client.post(URL, json={"service": 7, "channel": "x" * 17}, headers=bearer(hall.kiosk))
 
     body = assert_problem(client, response, 422, "invalid_request")
     assert {e["field"] for e in body["errors"]} == {"service", "channel"}
