@@ -33,6 +33,7 @@ from flask_socketio import leave_room
 
 from queue_server import __version__
 from queue_server import errors
+from queue_server import fanout
 from queue_server import snapshots
 from queue_server import web_session
 from queue_server.api.hall import track_out
@@ -151,6 +152,8 @@ class Hub:
         self.redis = bool(redis_url)
         self.socketio = SocketIO(app, async_mode="threading", client_manager=manager, logger=False,
                                  engineio_logger=False)
+        # One send() per client per broadcast instead of a writer-thread wake-up each (queue_server/fanout.py).
+        fanout.install(self.socketio.server.eio)
         self._subs: dict[str, Subscriber] = {}
         self._subs_lock = threading.Lock()
         self._register()
