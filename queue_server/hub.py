@@ -81,6 +81,22 @@ class GatedManager(socketio.Manager):
 class GatedRedisManager(socketio.RedisManager, GatedManager):
     """Redis pub/sub between processes; local delivery (PubSubManager -> super().emit) goes through the gate."""
 
+    def emit(self, event: str, data: Any, namespace: str | None = None, room: Any = None, skip_sid: Any = None,
+             callback: Any = None, to: Any = None, **kwargs: Any) -> Any:
+        """Publish to the other processes first, then deliver here. python-socketio does it the other way round,
+        so the displays on the other process waited for this process's whole fan-out before theirs began; in
+        this order the two fan-outs run side by side on their own cores. Same message as the library's."""
+        room = to or room
+        # While Redis is believed down the library's order stays: local screens must not wait for a reconnect.
+        if kwargs.get("ignore_queue") or callback is not None or not isinstance(data, dict) or not self.connected:
+            return super().emit(event, data, namespace=namespace, room=room, skip_sid=skip_sid, callback=callback,
+                                **kwargs)
+        message = {"method": "emit", "event": event, "data": [data], "binary": False, "namespace": namespace or "/",
+                   "room": room, "skip_sid": skip_sid, "callback": None, "host_id": self.host_id}
+        self._publish(message)
+        self._handle_emit(message)
+        return None
+
 
 def redis_channel(url: str) -> str:
     """Pub/sub ignores Redis database numbers, so the channel carries the db: /13 -> hallq-13."""
