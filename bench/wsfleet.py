@@ -67,6 +67,8 @@ class Arrivals:
 
 
 class LiveClient(asyncio.Protocol):
+    closing = False  # set for every client when the parent ends the run: lost connections are then expected
+
     def __init__(self, key: str, token: str, arrivals: Arrivals, subscribed: asyncio.Future[None]) -> None:
         self.key = key
         self.token = token
@@ -152,7 +154,7 @@ class LiveClient(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         if not self.subscribed.done():
             self.subscribed.set_exception(RuntimeError(f"connection lost: {exc}"))
-        elif self.upgraded:
+        elif self.upgraded and not LiveClient.closing:
             sys.stderr.write(f"wsfleet: a subscribed client lost its connection ({exc})\n")
 
 
@@ -182,6 +184,7 @@ async def fleet(url: str, token: str, n: int) -> None:
     reader = asyncio.StreamReader()
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
     await reader.read()  # the parent closes stdin when it is done
+    LiveClient.closing = True
     for t in transports:
         t.close()
 
