@@ -1,12 +1,22 @@
 """People ahead and estimated wait (domain.md §3).
 
-estimate = people ahead x recent mean service time of the service / windows actively serving it.
+estimate = work ahead / windows actively serving the service, where the work ahead is
+- the people ahead in the service's own queue x the recent mean service time of the service, plus
+- the tickets of every other service those windows also serve that will be called first (all of them for a
+  newcomer; those queued earlier, or of a higher priority class, for a ticket already waiting), each at its own
+  service's mean and counted by the share of its windows that also serve this service, plus
+- one more mean service time when every one of those windows is busy: even the head of the queue waits for the
+  first window to come free.
+Windows that serve several services call them by the longest weighted wait (routing.py), so such a group works
+as one pooled queue: counting only the service's own queue underestimated the wait by the number of services
+sharing the windows (bench/simday.py measured it). Profile weights and the priority ratio are not modelled.
 The mean comes from the same hour of day when there are enough samples, else from all recent samples, else the
 service's configured standard duration.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from datetime import timedelta
 
@@ -67,6 +77,74 @@ def mean_service_s(session: Session, hall: Hall, service: Service, now: datetime
     if cache is not None:
         cache.put(key, value, now)
     return value
+
+
+@dataclass(frozen=True)
+class Pool:
+    """The open windows serving a service, and the other services they serve with the share of each one's open
+    windows that are among them (1.0 when the windows are that service's only ones)."""
+
+    windows: frozenset[int]
+    shares: dict[int, float]
+
+
+def pool(session: Session, service: Service, now: datetime) -> Pool:
+    """Cached like the mean: the profile and window states change rarely, and a minute late is fine."""
+    cache = session.info.get(CACHE_KEY)
+    key = ("pool", service.id)
+    if cache is not None and (hit := cache.get(key, now)) is not None:
+        return hit  # type: ignore[no-any-return]
+    pairs = session.execute(
+        select(WindowService.window_id, WindowService.service_id)
+        .join(Window, Window.id == WindowService.window_id)
+        .where(Window.hall_id == service.hall_id, Window.state == WindowState.OPEN)
+    ).all()
+    mine = frozenset(w for w, s in pairs if s == service.id)
+    windows_of: dict[int, set[int]] = {}
+    for w, s in pairs:
+        windows_of.setdefault(s, set()).add(w)
+    shares = {s: len(ws & mine) / len(ws) for s, ws in windows_of.items() if s != service.id and ws & mine}
+    value = Pool(mine, shares)
+    if cache is not None:
+        cache.put(key, value, now)
+    return value
+
+
+def _shared_work_ahead(session: Session, hall: Hall, service: Service, shared: Pool, now: datetime,
+                       priority_weight: int | None, queued_at: datetime | None) -> tuple[float, int]:
+    """(seconds of work, tickets) of the other services in the pool that will be called before the ticket; a
+    newcomer (queued_at None) stands behind all of them."""
+    if not shared.shares:
+        return 0.0, 0
+    query = select(Ticket.service_id, func.count()).where(
+        Ticket.hall_id == hall.id, Ticket.status == TicketStatus.WAITING, Ticket.service_id.in_(shared.shares),
+    )
+    if queued_at is not None and priority_weight is not None:
+        query = query.where(or_(
+            Ticket.priority_weight > priority_weight,
+            and_(Ticket.priority_weight == priority_weight, Ticket.queued_at <= queued_at),
+        ))
+    work, count = 0.0, 0
+    for service_id, n in session.execute(query.group_by(Ticket.service_id)).all():
+        other = session.get(Service, service_id)
+        if other is None:
+            continue
+        work += shared.shares[service_id] * int(n) * mean_service_s(session, hall, other, now)
+        count += int(n)
+    return work, count
+
+
+def _all_busy(session: Session, hall: Hall, windows: frozenset[int]) -> bool:
+    """Every one of these windows has a ticket called or being served (hall + status: ix_tickets_queue)."""
+    if not windows:
+        return False
+    busy = session.scalar(
+        select(func.count(func.distinct(Ticket.window_id))).where(
+            Ticket.hall_id == hall.id, Ticket.status.in_((TicketStatus.CALLED, TicketStatus.SERVING)),
+            Ticket.window_id.in_(windows),
+        )
+    )
+    return int(busy or 0) >= len(windows)
 
 
 def serving_windows(session: Session, service: Service, now: datetime | None = None) -> int:
@@ -130,8 +208,17 @@ def position_for_new(
     return int(ahead), int(waiting)
 
 
-def estimated_wait_s(session: Session, hall: Hall, service: Service, ahead: int, now: datetime) -> int:
-    return round(ahead * mean_service_s(session, hall, service, now) / serving_windows(session, service, now))
+def estimated_wait_s(session: Session, hall: Hall, service: Service, ahead: int, now: datetime, *,
+                     priority_weight: int | None = None, queued_at: datetime | None = None) -> int:
+    """The wait of a ticket with `ahead` people ahead in its own queue (module docstring). `priority_weight` and
+    `queued_at` place a ticket already waiting (or about to be) among the other services' tickets; without them
+    it is a newcomer behind everyone."""
+    mean = mean_service_s(session, hall, service, now)
+    shared = pool(session, service, now)
+    work, _ = _shared_work_ahead(session, hall, service, shared, now, priority_weight, queued_at)
+    if _all_busy(session, hall, shared.windows):
+        work += mean
+    return round((ahead * mean + work) / serving_windows(session, service, now))
 
 
 def waiting_count(session: Session, service: Service) -> int:
