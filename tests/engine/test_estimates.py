@@ -253,3 +253,28 @@ def test_when_every_window_is_busy_even_the_head_of_the_queue_waits_for_one(
     assert (second.ahead, second.estimated_wait_s) == (1, 2 * 600)
     issued(desk, "a")
     assert issued(desk, "a").estimated_wait_s == 300 // 2  # a's windows are idle: no extra turn
+
+
+def test_a_window_of_its_own_serves_the_queue_while_a_shared_one_works_off_another_service(
+    store: Store, desk: Desk
+) -> None:
+    """Window 1 serves a and c, window 2 only c: window 2 starts on c at once, window 1 only after the a queue."""
+    with store.transaction() as s:
+        h = factories.hall(s)
+        a = factories.service(s, h, "a", "A", standard_duration_s=300)
+        c = factories.service(s, h, "c", "C", standard_duration_s=120)
+        factories.window(s, h, 1, [a, c])
+        factories.window(s, h, 2, [c])
+    issued(desk, "a")
+    issued(desk, "a")
+
+    assert issued(desk, "c").estimated_wait_s == 0  # window 2 is free
+    issued(desk, "c")
+    issued(desk, "c")
+    # Three c ahead (360 s of work): window 2 alone, since window 1 has 600 s of a to do first.
+    assert issued(desk, "c").estimated_wait_s == 3 * 120
+    for _ in range(5):
+        issued(desk, "c")
+    # Nine c ahead (1,080 s): window 2 alone until 600 s, then both share the remaining 480 s.
+    assert issued(desk, "c").estimated_wait_s == 600 + 480 // 2
+    assert issued(desk, "a").estimated_wait_s == 2 * 300  # a has only window 1, shared with nobody ahead of a
