@@ -277,4 +277,5 @@ def test_a_window_of_its_own_serves_the_queue_while_a_shared_one_works_off_anoth
         issued(desk, "c")
     # Nine c ahead (1,080 s): window 2 alone until 600 s, then both share the remaining 480 s.
     assert issued(desk, "c").estimated_wait_s == 600 + 480 // 2
-    assert issued(desk, "a").estimated_wait_s == 2 * 300  # a has only window 1, shared with nobody ahead of a
+    # a has only window 1: its two a tickets, and window 1's half of the ten c tickets queued before it.
+    assert issued(desk, "a").estimated_wait_s == 2 * 300 + 10 * 120 // 2
