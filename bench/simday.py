@@ -451,9 +451,6 @@ class Day:
             return None
         return r
 
-    def sleep_sim(self, seconds: float) -> None:
-        time.sleep(max(0.0, self.clock.real_seconds(seconds)))
-
     def sleep_until(self, at: datetime) -> None:
         time.sleep(max(0.0, self.clock.real_until(at)))
 
@@ -565,6 +562,7 @@ class Day:
         while self.clock.now() < hard_end:
             self.wakes[number].clear()  # before the call: a ticket issued meanwhile wakes the next wait
             t0 = time.perf_counter()
+            called_at = self.clock.now()
             r = self.post(f"/halls/{HALL}/windows/{number}/call-next", token, ok=(200, 204))
             if r is None or r.status_code == 204:
                 with self.tally.lock:
@@ -584,12 +582,16 @@ class Day:
             if citizen is None:
                 self.tally.error("called a ticket the kiosk never got a 201 for", str(ticket))
                 citizen = Citizen(at_s=0, service=ticket["service"])
-            self.serve(number, token, ticket, citizen if first else Citizen(at_s=0, service=ticket["service"]), rng)
+            self.serve(token, ticket, citizen if first else Citizen(at_s=0, service=ticket["service"]), rng,
+                       called_at)
 
-    def serve(self, number: int, token: str, ticket: dict[str, Any], citizen: Citizen, rng: random.Random) -> None:
+    def serve(self, token: str, ticket: dict[str, Any], citizen: Citizen, rng: random.Random,
+              called_at: datetime) -> None:
+        """Durations run from the instants the requests were sent, on the simulated clock: a slow answer eats into
+        the walk or the handling instead of lengthening them (at 40x, 100 ms of latency is 4 simulated seconds)."""
         tid = int(ticket["id"])
         if citizen.no_show:
-            self.sleep_sim(rng.uniform(*NO_SHOW_WAIT_S))
+            self.sleep_until(called_at + timedelta(seconds=rng.uniform(*NO_SHOW_WAIT_S)))
             if citizen.reactivate_after_s is not None:
                 with self.tally.lock:
                     self.tally.outstanding.add(tid)
@@ -597,25 +599,26 @@ class Day:
                 self.later(self.clock.now() + timedelta(seconds=citizen.reactivate_after_s),
                            lambda: self.reactivate(tid, token))
             return
-        self.sleep_sim(rng.uniform(*WALK_S))
+        self.sleep_until(called_at + timedelta(seconds=rng.uniform(*WALK_S)))
+        started_at = self.clock.now()
         if self.post(f"/tickets/{tid}/start", token) is None:
             return
         spec = self.plan.service(ticket["service"])
         sigma = math.sqrt(math.log(1 + SERVICE_CV**2))
         handling = rng.lognormvariate(math.log(spec.mean_s) - sigma**2 / 2, sigma)
         if citizen.transfer_to is not None:
-            self.sleep_sim(handling * 0.5)  # found out halfway that another counter is responsible
+            self.sleep_until(started_at + timedelta(seconds=handling * 0.5))  # another counter is responsible
             with self.tally.lock:  # the other zone's windows must not call it a day before it is served
                 self.tally.outstanding.add(tid)
             self.post(f"/tickets/{tid}/transfer", token, {"service": citizen.transfer_to})
             return
         if citizen.park_min is not None:
-            self.sleep_sim(handling * 0.3)  # a material is missing: fetch it, come back
+            self.sleep_until(started_at + timedelta(seconds=handling * 0.3))  # a material is missing: fetch it
             with self.tally.lock:
                 self.tally.outstanding.add(tid)
             self.post(f"/tickets/{tid}/park", token, {"minutes": citizen.park_min})
             return
-        self.sleep_sim(handling)
+        self.sleep_until(started_at + timedelta(seconds=handling))
         self.post(f"/tickets/{tid}/finish", token, {"outcome": "done"})
 
     def reactivate(self, tid: int, token: str) -> None:
