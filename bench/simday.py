@@ -564,7 +564,12 @@ class Day:
             t0 = time.perf_counter()
             called_at = self.clock.now()
             r = self.post(f"/halls/{HALL}/windows/{number}/call-next", token, ok=(200, 204))
-            if r is None or r.status_code == 204:
+            if r is None:
+                # A call whose answer was lost (a timeout) may still have called a ticket: the window is then busy
+                # with it and every further call-next is refused. Do what a clerk does: look, and finish it.
+                self.finish_current(number, token)
+                continue
+            if r.status_code == 204:
                 with self.tally.lock:
                     idle_for_good = self.tally.issuing_done.is_set() and not self.tally.outstanding
                 if idle_for_good and self.clock.now() >= self.closing:
@@ -620,6 +625,19 @@ class Day:
             return
         self.sleep_until(started_at + timedelta(seconds=handling))
         self.post(f"/tickets/{tid}/finish", token, {"outcome": "done"})
+
+    def finish_current(self, number: int, token: str) -> None:
+        try:
+            r = self.http().get(f"{self.base}/api/v1/halls/{HALL}/windows", timeout=HTTP_TIMEOUT_S,
+                                headers={"Authorization": f"Bearer {token}"})
+            current = next((w.get("current") for w in r.json() if w["number"] == number), None)
+        except (requests.RequestException, ValueError, KeyError, TypeError) as exc:
+            self.tally.error(f"GET windows {type(exc).__name__}", str(exc))
+            return
+        if current:
+            with self.tally.lock:
+                self.tally.handled.add(int(current["id"]))
+            self.post(f"/tickets/{current['id']}/finish", token, {"outcome": "done"})
 
     def reactivate(self, tid: int, token: str) -> None:
         if self.post(f"/tickets/{tid}/reactivate", token) is None:
