@@ -681,6 +681,7 @@ class Outcome:
     error_kinds: dict[str, int]
     tickets_lost: int
     tickets_doubled: int
+    tickets_unacked: int
     display_missing: int
     display_doubled: int
     display_raw_duplicates: int
@@ -747,8 +748,8 @@ def check(day: Day, url: str) -> dict[str, Any]:
     stored = {r.id: r for r in rows}
     lost = len(set(acked_ids) - set(stored))
     numbers = Counter((r.service_id, r.ticket_no) for r in rows)
-    doubled = (len(acked_ids) - len(set(acked_ids)) + sum(n - 1 for n in numbers.values())
-               + len(set(stored) - set(acked_ids)))
+    doubled = len(acked_ids) - len(set(acked_ids)) + sum(n - 1 for n in numbers.values())
+    unacked = len(set(stored) - set(acked_ids))  # stored, but the kiosk's request failed (a timeout): not doubled
 
     # Phones: every event of their ticket between their snapshot and their ticket's end, once.
     phone_missing = phone_doubled = 0
@@ -792,7 +793,7 @@ def check(day: Day, url: str) -> dict[str, Any]:
         "final_seq": final_seq,
         "called": len(first_call),
         "unserved": sum(1 for r in rows if r.status.value in ("waiting", "parked")),
-        "lost": lost, "doubled": doubled,
+        "lost": lost, "doubled": doubled, "unacked": unacked,
         "display_missing": display_missing, "display_doubled": display_doubled,
         "phone_missing": phone_missing, "phone_doubled": phone_doubled,
         "latency_n": len(latencies), "p50": q[49] if q else float("nan"), "p99": q[98] if q else float("nan"),
@@ -895,6 +896,7 @@ def run_day(topology: str, plan: DayPlan, *, speed: float, displays: int, seed: 
         database=database, speed=speed, tickets_planned=len(plan.citizens), issued=len(t.acked),
         called=result["called"], unserved=result["unserved"], errors=sum(t.errors.values()),
         error_kinds=dict(t.errors), tickets_lost=result["lost"], tickets_doubled=result["doubled"],
+        tickets_unacked=result["unacked"],
         display_missing=result["display_missing"], display_doubled=result["display_doubled"],
         display_raw_duplicates=raw_dups, display_resubscribes=sum(d.resubscribes for d in day.displays),
         phones=len(day.phones), phones_peak=t.phones_peak, phone_missing=result["phone_missing"],
@@ -934,6 +936,7 @@ def run(topologies: list[str], *, tickets: int = 4000, hours: float = 8.0, windo
     details = [f"- {o.topology}: {o.wall_s} s real; kiosk behind plan p50 {o.kiosk_lag_p50_s} s, p99 "
                f"{o.kiosk_lag_p99_s} s (simulated); estimate accuracy by kind {o.accuracy_by_kind}; median estimate "
                f"{o.median_estimate_s} s, median actual wait {o.median_actual_s} s; unserved at the end {o.unserved}; "
+               f"stored without a 201 {o.tickets_unacked}; "
                f"raw duplicate deliveries {o.display_raw_duplicates}, gap re-subscribes {o.display_resubscribes}; "
                f"errors {o.error_kinds or 'none'}" for o in outcomes]
     text = (f"Machine: {machine()}\n\n{table(headers, rows)}\n\n" + "\n".join(details))
