@@ -516,6 +516,8 @@ class Day:
     def kiosk(self) -> None:
         futures = []
         for citizen in self.plan.citizens:
+            if self.clock.now() >= self.closing + timedelta(seconds=DRAIN_S):
+                break  # so far behind that the day is over: the rest count as not issued
             self.sleep_until(self.opening + timedelta(seconds=citizen.at_s))
             futures.append(self.kiosk_pool.submit(self.issue, citizen))
         for f in futures:
