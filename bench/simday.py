@@ -494,6 +494,8 @@ class Day:
     # -- the kiosk
 
     def issue(self, citizen: Citizen) -> None:
+        if self.clock.now() >= self.closing + timedelta(seconds=DRAIN_S):
+            return  # queued in the pool while the kiosk was far behind, and the day is over: not issued
         planned = self.opening + timedelta(seconds=citizen.at_s)
         body: dict[str, Any] = {"service": citizen.service}
         if citizen.priority:
