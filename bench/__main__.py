@@ -7,6 +7,7 @@ from bench import kiosk_bench
 from bench import latency
 from bench import monitor_bench
 from bench import report
+from bench import simday
 
 
 def main() -> None:
@@ -20,6 +21,8 @@ def main() -> None:
     print(report.run(["sqlite", "postgres"], 100_000, 3))
     print("\n## Manager monitor: alert evaluation and snapshot on a busy day\n")
     print(monitor_bench.run(3_800))
+    print("\n## A simulated busy day (4,000 tickets, 30 windows, 20 displays, 500 phones) at 40x\n")
+    print(simday.run(["embedded", "scaled"], speed=40.0)[0])
 
 
 if __name__ == "__main__":

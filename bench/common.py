@@ -59,11 +59,11 @@ def machine() -> str:
     return f"{os.cpu_count()} cores ({cpu}), {mem:.0f} GiB, Python {platform.python_version()}"
 
 
-def fresh_database(kind: str, name: str) -> str:
-    """An empty, migrated database: a SQLite file under bench/results, or a PostgreSQL database."""
-    WORK.mkdir(parents=True, exist_ok=True)
+def fresh_database(kind: str, name: str, work: Path = WORK) -> str:
+    """An empty, migrated database: a SQLite file under bench/results (or `work`), or a PostgreSQL database."""
+    work.mkdir(parents=True, exist_ok=True)
     if kind == "sqlite":
-        path = WORK / f"{name}.db"
+        path = work / f"{name}.db"
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
         url = f"sqlite:///{path}"
@@ -119,15 +119,16 @@ class Server:
             self.process.kill()
 
 
-def start_server(url: str, port: int, *, threads: int = 64, extra_env: dict[str, str] | None = None) -> Server:
+def start_server(url: str, port: int, *, threads: int = 64, extra_env: dict[str, str] | None = None,
+                 work: Path = WORK) -> Server:
     """The product's own `hallq serve` (gunicorn gthread, one worker) on the given database."""
-    instance = WORK / f"instance-{port}"
+    instance = work / f"instance-{port}"
     instance.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "HALLQ_DATABASE_URL": url, "HALLQ_INSTANCE_PATH": str(instance),
            "PYTHONPATH": str(ROOT), **(extra_env or {})}
-    proc = subprocess.Popen([sys.executable, "-m", "queue_server.cli", "serve", "--port", str(port),
-                             "--threads", str(threads)], env=env, stdout=subprocess.DEVNULL,
-                            stderr=(instance / "server.log").open("wb"))
+    with (instance / "server.log").open("wb") as log:  # the child keeps its own descriptor
+        proc = subprocess.Popen([sys.executable, "-m", "queue_server.cli", "serve", "--port", str(port),
+                                 "--threads", str(threads)], env=env, stdout=subprocess.DEVNULL, stderr=log)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
@@ -27,7 +28,7 @@ from queue_server.api import problems
 from queue_server.api.devices import signal_print_jobs
 from queue_server.auth import PrincipalCache
 from queue_server.clock import Clock
-from queue_server.clock import SystemClock
+from queue_server.clock import clock_from_env
 from queue_server.events import Envelope
 from queue_server.hub import Hub
 from queue_server.i18n import LOCALES
@@ -90,7 +91,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     Babel(app, locale_selector=select_locale)
     store = make_store(settings.database_url)
-    clock = clock or SystemClock()
+    # The system clock unless a simulation asked for a scaled one (HALLQ_CLOCK_SPEED, bench only).
+    clock = clock or clock_from_env(os.environ)
     voice = partial(display_voice.annotate, template=settings.voice_template, repeats=settings.voice_repeats)
     hub = Hub(app, store, clock, redis_url=settings.redis_url, redis_channel_name=settings.redis_channel,
               voice=voice)

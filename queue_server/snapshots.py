@@ -96,7 +96,8 @@ def track(session: Session, token: str, now: datetime) -> Tracked:
     hall = session.get(Hall, ticket.hall_id)
     assert hall is not None
     ahead = estimates.people_ahead(session, ticket)
-    wait = estimates.estimated_wait_s(session, hall, ticket.service, ahead, now) if (
+    wait = estimates.estimated_wait_s(session, hall, ticket.service, ahead, now,
+                                      priority_weight=ticket.priority_weight, queued_at=ticket.queued_at) if (
         ticket.status == TicketStatus.WAITING) else 0
     return Tracked(ticket, hall, ahead, wait)
 

@@ -139,7 +139,8 @@ def issue_ticket(
         expire_past_days(session, hall, now)
     priority_weight = priority.weight if priority else 0
     ahead, waiting = estimates.position_for_new(session, hall.id, service.id, priority_weight, queued_at)
-    wait_s = estimates.estimated_wait_s(session, hall, service, ahead, now)
+    wait_s = estimates.estimated_wait_s(session, hall, service, ahead, now, priority_weight=priority_weight,
+                                        queued_at=queued_at)
     ticket = _insert_ticket(session, {
         "hall_id": hall.id, "service_on": on, "original_service_id": service.id, "service_id": service.id,
         "seq": number.seq, "cycle": number.cycle, "ticket_no": number.ticket_no,

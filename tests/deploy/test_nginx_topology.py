@@ -21,6 +21,10 @@ import pytest
 import requests
 from sqlalchemy import select
 
+from bench.feed_client import FeedClient
+from bench.nginx import Nginx
+from bench.nginx import nginx_binary
+from bench.nginx import start_nginx
 from queue_server.clock import SystemClock
 from queue_server.models import Hall
 from queue_server.models import Ticket
@@ -29,10 +33,6 @@ from tests import factories
 from tests.conftest import ON_CI
 from tests.conftest import _truncate_postgres
 from tests.conftest import required_redis_url
-from tests.deploy.feed_client import FeedClient
-from tests.deploy.nginx import Nginx
-from tests.deploy.nginx import nginx_binary
-from tests.deploy.nginx import start_nginx
 from tests.realtime.feed import connected
 from tests.realtime.feed import events_until
 from tests.realtime.feed import subscribe

@@ -1,5 +1,6 @@
 """People ahead and estimated wait (domain.md 3): standard duration until 50 samples, then the recent mean of
-finished legs (same hour of day where it can), divided by the open windows serving the service.
+finished legs (same hour of day where it can), divided by the open windows serving the service; the queues of
+other services those windows also serve count too, and a turn more when every one of them is busy.
 
 The store caches the mean and the window count for store.ESTIMATE_TTL, so tests that change either move the
 clock past it: a change shows in estimates within that time.
@@ -12,6 +13,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from queue_server import engine
+from queue_server import snapshots
 from queue_server.clock import FrozenClock
 from queue_server.clock import local_time
 from queue_server.models import Hall
@@ -175,3 +177,105 @@ def test_queue_stats_event_carries_waiting_and_a_newcomers_wait(
     assert stats.data["services"] == [{"code": "a", "waiting": 2, "estimated_wait_s": 300}]
     with store.read_session() as s:
         assert s.scalar(select(Hall.event_seq)) == 4
+
+
+def setup_shared_windows(store: Store, *, c_also_at_window_3: bool = False) -> None:
+    """Windows 1 and 2 serve a (300 s) and c (120 s) from one pooled queue; window 3 serves b (600 s), and c too
+    when asked (then a third of c's windows are not a's)."""
+    with store.transaction() as s:
+        h = factories.hall(s)
+        a = factories.service(s, h, "a", "A", standard_duration_s=300)
+        b = factories.service(s, h, "b", "B", standard_duration_s=600)
+        c = factories.service(s, h, "c", "C", standard_duration_s=120)
+        factories.priority(s, h, "laonian", 3)
+        factories.window(s, h, 1, [a, c])
+        factories.window(s, h, 2, [a, c])
+        factories.window(s, h, 3, [b, c] if c_also_at_window_3 else [b])
+
+
+def test_windows_shared_with_another_service_count_its_queue_too(store: Store, desk: Desk) -> None:
+    setup_shared_windows(store)
+    for _ in range(3):
+        issued(desk, "c")
+
+    a = issued(desk, "a")
+
+    # Nobody waits for a, but windows 1 and 2 call the three c tickets first (longest wait): 3 x 120 s / 2.
+    assert (a.ahead, a.estimated_wait_s) == (0, 3 * 120 // 2)
+    assert issued(desk, "b").estimated_wait_s == 0  # window 3 shares nothing with a or c
+
+
+def test_another_service_counts_by_the_share_of_its_windows_that_serve_this_one(store: Store, desk: Desk) -> None:
+    setup_shared_windows(store, c_also_at_window_3=True)
+    for _ in range(3):
+        issued(desk, "c")
+
+    # Two of c's three windows also serve a: two thirds of the c queue lands on a's windows.
+    assert issued(desk, "a").estimated_wait_s == round(3 * 120 * 2 / 3 / 2)
+
+
+def test_a_waiting_ticket_counts_only_the_other_tickets_called_before_it(
+    store: Store, desk: Desk, clock: FrozenClock
+) -> None:
+    setup_shared_windows(store)
+    issued(desk, "c")
+    clock.advance(seconds=1)
+    a = issued(desk, "a")
+    clock.advance(seconds=1)
+    issued(desk, "c")
+    issued(desk, "c")
+
+    with store.read_session() as s:
+        tracked = snapshots.track(s, a.ticket.track_token, clock.now())
+
+    assert (tracked.ahead, tracked.estimated_wait_s) == (0, 120 // 2)  # the c issued before it, not the later two
+
+
+def test_a_priority_ticket_is_not_behind_the_normal_queue_of_a_shared_service(store: Store, desk: Desk) -> None:
+    setup_shared_windows(store)
+    issued(desk, "c")
+    issued(desk, "c")
+
+    assert issued(desk, "a", priority_code="laonian").estimated_wait_s == 0
+
+
+def test_when_every_window_is_busy_even_the_head_of_the_queue_waits_for_one(
+    store: Store, desk: Desk, clock: FrozenClock
+) -> None:
+    setup_hall(store)
+    issued(desk, "b")
+    desk.call(3)
+
+    first = issued(desk, "b")
+
+    assert (first.ahead, first.estimated_wait_s) == (0, 600)  # window 3 (b's only) finishes its ticket first
+    second = issued(desk, "b")
+    assert (second.ahead, second.estimated_wait_s) == (1, 2 * 600)
+    issued(desk, "a")
+    assert issued(desk, "a").estimated_wait_s == 300 // 2  # a's windows are idle: no extra turn
+
+
+def test_a_window_of_its_own_serves_the_queue_while_a_shared_one_works_off_another_service(
+    store: Store, desk: Desk
+) -> None:
+    """Window 1 serves a and c, window 2 only c: window 2 starts on c at once, window 1 only after the a queue."""
+    with store.transaction() as s:
+        h = factories.hall(s)
+        a = factories.service(s, h, "a", "A", standard_duration_s=300)
+        c = factories.service(s, h, "c", "C", standard_duration_s=120)
+        factories.window(s, h, 1, [a, c])
+        factories.window(s, h, 2, [c])
+    issued(desk, "a")
+    issued(desk, "a")
+
+    assert issued(desk, "c").estimated_wait_s == 0  # window 2 is free
+    issued(desk, "c")
+    issued(desk, "c")
+    # Three c ahead (360 s of work): window 2 alone, since window 1 has 600 s of a to do first.
+    assert issued(desk, "c").estimated_wait_s == 3 * 120
+    for _ in range(5):
+        issued(desk, "c")
+    # Nine c ahead (1,080 s): window 2 alone until 600 s, then both share the remaining 480 s.
+    assert issued(desk, "c").estimated_wait_s == 600 + 480 // 2
+    # a has only window 1: its two a tickets, and window 1's half of the ten c tickets queued before it.
+    assert issued(desk, "a").estimated_wait_s == 2 * 300 + 10 * 120 // 2

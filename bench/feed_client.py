@@ -2,11 +2,16 @@
 (re)connect, drops duplicates, holds out-of-order events for GAP_WAIT_S and then re-subscribes, and can send the
 `sync` heartbeat. Two server processes may publish adjacent seqs out of order, and a process killed between
 commit and publish never publishes at all: only a client that behaves like feed.js ends up complete.
+
+Shared by tests/deploy and bench/simday.py (whose displays also count what the server delivered twice or out of
+order, and time each arrival for the call-to-screen latency).
 """
 
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Callable
 from typing import Any
 
 import socketio
@@ -16,8 +21,14 @@ GAP_WAIT_S = 1.0  # feed.js GAP_WAIT_MS
 
 
 class FeedClient:
-    def __init__(self, url: str, token: str, hall: str = "t1") -> None:
+    def __init__(self, url: str, token: str, hall: str = "t1",
+                 on_event: Callable[[dict[str, Any], float], None] | None = None) -> None:
         self.hall = hall
+        # Called for every event as it arrives (before de-duplication), with its perf_counter arrival time.
+        self.on_event = on_event
+        self.duplicates = 0  # events delivered again after they were applied (dropped, as feed.js does)
+        self.held = 0  # events that arrived ahead of a missing seq and were held
+        self.resubscribes = 0  # gaps that did not close by themselves: re-subscribed with `since`
         self.applied: list[dict[str, Any]] = []
         self.start_seq: int | None = None  # the first snapshot's seq: applied events follow it
         self.last: int | None = None
@@ -83,14 +94,18 @@ class FeedClient:
                 self._apply(self.pending.pop(seq))
 
     def _event(self, event: dict[str, Any]) -> None:
+        if self.on_event is not None:
+            self.on_event(event, time.perf_counter())
         with self.lock:
             seq = event["seq"]
             if self.last is not None and seq <= self.last:
+                self.duplicates += 1
                 return  # duplicate: already applied
             if self.last is None or seq == self.last + 1:
                 self._apply(event)
                 self._drain_pending()
             else:
+                self.held += 1
                 self.pending[seq] = event
                 if self._gap_timer is None:
                     self._gap_timer = threading.Timer(GAP_WAIT_S, self._gap)
@@ -103,6 +118,8 @@ class FeedClient:
             self._gap_timer = None
             still_open = bool(self.pending)
         if still_open:
+            with self.lock:
+                self.resubscribes += 1
             self.subscribe()
 
     def _snapshot(self, data: dict[str, Any]) -> None:

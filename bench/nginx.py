@@ -1,5 +1,6 @@
 """nginx (the Debian package) as a foreground subprocess on a free loopback port, running the shipped site file
-deploy/nginx/hallq.conf with only its ports and static path substituted: the test proves the file we ship.
+deploy/nginx/hallq.conf with only its ports and static path substituted: tests/deploy and the scaled-out simulated
+day (bench/simday.py) both run the file we ship.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import requests
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 SITE = ROOT / "deploy/nginx/hallq.conf"
 START_TIMEOUT_S = 10.0
 
@@ -30,14 +31,14 @@ def nginx_binary() -> str | None:
 def site_for(port: int, upstreams: tuple[int, int], static_root: Path) -> str:
     text = SITE.read_text()
     for shipped in (SHIPPED_LISTEN, *SHIPPED_UPSTREAMS, SHIPPED_STATIC):
-        assert shipped in text, f"{SITE} no longer contains {shipped!r}: update tests/deploy/nginx.py"
+        assert shipped in text, f"{SITE} no longer contains {shipped!r}: update bench/nginx.py"
     text = text.replace(SHIPPED_LISTEN, f"listen 127.0.0.1:{port};")
     for shipped, actual in zip(SHIPPED_UPSTREAMS, upstreams, strict=True):
         text = text.replace(shipped, f"127.0.0.1:{actual}")
     return text.replace(SHIPPED_STATIC, f"{static_root}/")
 
 
-def main_config(prefix: Path, site: Path) -> str:
+def main_config(prefix: Path, site: Path, worker_connections: int = 1024) -> str:
     """The http{} frame Debian's /etc/nginx/nginx.conf gives a site, with every writable path in `prefix`."""
     user = "user root root;\n" if os.geteuid() == 0 else ""  # workers must read the test's private temp dirs
     temps = "\n".join(f"    {kind}_temp_path {prefix / kind};" for kind in ("client_body", "proxy", "fastcgi",
@@ -45,7 +46,7 @@ def main_config(prefix: Path, site: Path) -> str:
     return f"""{user}worker_processes 1;
 pid {prefix / 'nginx.pid'};
 error_log {prefix / 'error.log'} info;
-events {{ worker_connections 1024; }}
+events {{ worker_connections {worker_connections}; }}
 http {{
     include /etc/nginx/mime.types;
     default_type application/octet-stream;
@@ -76,12 +77,14 @@ class Nginx:
         return path.read_text(errors="replace") if path.exists() else ""
 
 
-def start_nginx(binary: str, prefix: Path, port: int, upstreams: tuple[int, int]) -> Nginx:
+def start_nginx(binary: str, prefix: Path, port: int, upstreams: tuple[int, int], *,
+                worker_connections: int = 1024) -> Nginx:
+    """`worker_connections` counts both sides of a proxied connection: each websocket takes two."""
     prefix.mkdir(parents=True, exist_ok=True)
     site = prefix / "hallq.conf"
     site.write_text(site_for(port, upstreams, ROOT / "static"))
     conf = prefix / "nginx.conf"
-    conf.write_text(main_config(prefix, site))
+    conf.write_text(main_config(prefix, site, worker_connections))
     check = subprocess.run([binary, "-t", "-c", str(conf), "-p", str(prefix)], capture_output=True, text=True,
                            check=False)
     assert check.returncode == 0, f"nginx -t refused the shipped site:\n{check.stderr}"
