@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +28,7 @@ from queue_server.auth import PrincipalCache
 from queue_server.clock import Clock
 from queue_server.clock import SystemClock
 from queue_server.events import Envelope
+from queue_server.hall_voice import HallVoice
 from queue_server.hub import Hub
 from queue_server.i18n import LOCALES
 from queue_server.i18n import ensure_compiled
@@ -91,7 +91,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
     Babel(app, locale_selector=select_locale)
     store = make_store(settings.database_url)
     clock = clock or SystemClock()
-    voice = partial(display_voice.annotate, template=settings.voice_template, repeats=settings.voice_repeats)
+    voice = HallVoice(display_voice.annotate, store, clock, template=settings.voice_template,
+                      repeats=settings.voice_repeats)
     hub = Hub(app, store, clock, redis_url=settings.redis_url, redis_channel_name=settings.redis_channel,
               voice=voice)
 
@@ -116,6 +117,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
     app.extensions["hallq"] = Services(settings=settings, store=store, runtime=runtime,
                                        principals=PrincipalCache())
     app.extensions["hallq.hub"] = hub
+    # The settings page's example rendering: the same rules the hub announces with.
+    app.extensions["hallq.announce"] = display_voice.announcement
+    app.extensions["hallq.hall_voice"] = voice
     app.extensions["hallq.voice"] = Renderer(settings.instance_path / "voice-cache", settings.voice_pack)
     problems.register(app)
 

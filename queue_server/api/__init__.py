@@ -151,6 +151,7 @@ def _register_modules() -> None:
     from queue_server.api import console  # noqa: F401
     from queue_server.api import devices  # noqa: F401
     from queue_server.api import hall  # noqa: F401
+    from queue_server.api import hall_setup  # noqa: F401
     from queue_server.api import manager  # noqa: F401
     from queue_server.api import queue  # noqa: F401
     from queue_server.api import rating  # noqa: F401
