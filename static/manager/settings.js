@@ -1,5 +1,7 @@
-/* Manager settings page: staff accounts, devices and their tokens, alert limits. Every change is a /api/v1 call
- * with the session cookie and X-CSRF-Token; refusals show the server's Chinese problem title and detail. */
+/* Manager settings page: staff accounts, devices and their tokens, alert limits, hours and holidays, the
+ * announcement, the hall's time zone and priority ratio, priority categories and departments. Every change is a
+ * /api/v1 call with the session cookie and X-CSRF-Token; refusals show the server's Chinese problem title and
+ * detail. The page follows the hall's events (feed.js), so a change made elsewhere shows here too. */
 (function () {
   "use strict";
 
@@ -187,6 +189,146 @@
     }).catch(showError);
   });
 
-  document.getElementById("feed-status").textContent = "";
-  loadStaff(); loadDevices(); loadLimits(); loadHours();
+  var voiceDefault = {template: "", repeats: 2};
+
+  // The example the server will speak is rendered by the server (display/voice.py); while typing, the screen
+  // text is previewed here with the same spacing so the manager sees at once where the numbers land.
+  function previewText(template) {
+    return template.replace(/\{ticket\}/g, " A001 ").replace(/\{window\}/g, " 3 ").replace(/\s+/g, " ").trim();
+  }
+
+  function showVoice(d) {
+    voiceDefault = {template: d.default_template, repeats: d.default_repeats};
+    document.getElementById("vf-template").value = d.template || "";
+    document.getElementById("vf-repeats").value = d.repeats == null ? "" : String(d.repeats);
+    document.getElementById("vf-default").textContent = d.default_template + "，" + d.default_repeats + " 次";
+    document.getElementById("vf-example").textContent = d.example.text;
+    document.getElementById("vf-speech").textContent = d.example.speech;
+  }
+
+  function loadVoice() {
+    return api("GET", "/voice").then(showVoice).catch(showError);
+  }
+
+  function saveVoice(template, repeats) {
+    return api("PUT", "/voice", {template: template, repeats: repeats}).then(showVoice).catch(showError);
+  }
+
+  document.getElementById("vf-template").addEventListener("input", function (ev) {
+    document.getElementById("vf-example").textContent = previewText(ev.target.value || voiceDefault.template);
+    document.getElementById("vf-speech").textContent = "保存后显示 shown after saving";
+  });
+  document.getElementById("voice-form").addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    var template = document.getElementById("vf-template").value.trim();
+    var repeats = document.getElementById("vf-repeats").value;
+    saveVoice(template === "" ? null : template, repeats === "" ? null : Number(repeats));
+  });
+  document.getElementById("vf-reset").addEventListener("click", function () { saveVoice(null, null); });
+
+  function loadHall() {
+    return api("GET", "/settings").then(function (d) {
+      document.getElementById("hf-timezone").value = d.timezone;
+      document.getElementById("hf-ratio").value = String(d.priority_ratio);
+      timeZone = d.timezone;
+    }).catch(showError);
+  }
+
+  document.getElementById("hall-form").addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    api("PATCH", "/settings", {timezone: document.getElementById("hf-timezone").value.trim(),
+                               priority_ratio: Number(document.getElementById("hf-ratio").value)})
+      .then(loadHall).catch(showError);
+  });
+
+  function loadPriorities() {
+    return api("GET", "/priorities").then(function (d) {
+      var tbody = document.querySelector("#priorities tbody");
+      tbody.replaceChildren();
+      d.priorities.forEach(function (p) {
+        var name = el("input", {value: p.name, maxlength: "64", "aria-label": "名称 name"});
+        var weight = el("input", {type: "number", min: "1", max: "9", value: String(p.weight),
+                                  "aria-label": "权重 weight"});
+        tbody.appendChild(el("tr", {"data-priority": p.code}, [
+          el("td", {text: p.code}), el("td", {}, [name]), el("td", {}, [weight]),
+          el("td", {}, [el("button", {text: "保存 Save", onclick: function () {
+            api("PATCH", "/priorities/" + encodeURIComponent(p.code), {name: name.value, weight: Number(weight.value)})
+              .then(loadPriorities).catch(showError);
+          }})])
+        ]));
+      });
+    }).catch(showError);
+  }
+
+  document.getElementById("priority-form").addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    api("POST", "/priorities", {code: document.getElementById("pf-code").value,
+                                name: document.getElementById("pf-name").value,
+                                weight: Number(document.getElementById("pf-weight").value)})
+      .then(function () { ev.target.reset(); loadPriorities(); }).catch(showError);
+  });
+
+  function loadDepartments() {
+    return api("GET", "/departments").then(function (d) {
+      var tbody = document.querySelector("#departments tbody");
+      tbody.replaceChildren();
+      d.departments.forEach(function (dep) {
+        var path = "/departments/" + encodeURIComponent(dep.code);
+        var name = el("input", {value: dep.name, maxlength: "128", "aria-label": "名称 name"});
+        tbody.appendChild(el("tr", {"data-department": dep.code, "class": dep.active ? "" : "inactive"}, [
+          el("td", {text: dep.code}), el("td", {}, [name]),
+          el("td", {"class": "state", text: dep.active ? "启用 active" : "停用 inactive"}),
+          el("td", {}, [
+            el("button", {text: "改名 Rename", onclick: function () {
+              api("PATCH", path, {name: name.value}).then(loadDepartments).catch(showError);
+            }}),
+            el("button", {text: dep.active ? "停用 Deactivate" : "启用 Activate", onclick: function () {
+              api("PATCH", path, {active: !dep.active}).then(loadDepartments).catch(showError);
+            }})
+          ])
+        ]));
+      });
+    }).catch(showError);
+  }
+
+  document.getElementById("department-form").addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    api("POST", "/departments", {code: document.getElementById("dpf-code").value,
+                                 name: document.getElementById("dpf-name").value})
+      .then(function () { ev.target.reset(); loadDepartments(); }).catch(showError);
+  });
+
+  function loadAll() {
+    return Promise.all([loadStaff(), loadDevices(), loadLimits(), loadHours(), loadVoice(), loadHall(),
+                        loadPriorities(), loadDepartments()]);
+  }
+
+  // Another manager's change (or an admin's) arrives as an event: re-read what it touched, so two open settings
+  // pages never overwrite each other with stale values they did not see.
+  // Only the part an event names is re-read: a form someone is typing in elsewhere on the page stays as it is.
+  var HALL_PARTS = {opening_hours: loadHours, calendar_day: loadHours, announcement: loadVoice, settings: loadHall,
+                    priority: loadPriorities, department: loadDepartments};
+
+  function onEvent(ev) {
+    if (ev.type === "staff.updated") loadStaff();
+    else if (ev.type === "device.updated") loadDevices();
+    else if (ev.type === "hall.updated") {
+      Object.keys(HALL_PARTS).forEach(function (key) { if (ev[key] !== undefined) HALL_PARTS[key](); });
+    }
+  }
+
+  function setStatus(online) {
+    var s = document.getElementById("feed-status");
+    s.textContent = online ? "在线 online" : "离线 offline";
+    s.className = "status " + (online ? "online" : "offline");
+  }
+
+  loadAll().then(function () {
+    HallqFeed.start({
+      hall: hall, auth: {},
+      onEvent: onEvent,
+      onSnapshot: function () { loadAll(); },
+      onStatus: setStatus
+    });
+  });
 })();

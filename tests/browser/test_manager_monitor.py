@@ -128,6 +128,38 @@ def test_a_manager_adds_a_clerk_registers_a_kiosk_and_sets_hours_on_the_settings
     page.fill("#day-name", "国庆节")
     page.click("#day-form button[type=submit]")
     expect(page.locator('#calendar li[data-day="2099-10-01"]')).to_contain_text("国庆节", timeout=TIMEOUT_MS)
+
+    expect(page.locator("#vf-example")).to_have_text("请 A001 号到 3 号窗口办理", timeout=TIMEOUT_MS)
+    page.fill("#vf-template", "请{ticket}号办理")
+    page.click("#voice-form button[type=submit]")
+    expect(page.locator("#action-error")).to_contain_text("播报模板不正确", timeout=TIMEOUT_MS)
+    page.fill("#vf-template", "{ticket}号，请到{window}号窗口")
+    page.select_option("#vf-repeats", "3")
+    page.click("#voice-form button[type=submit]")
+    expect(page.locator("#vf-speech")).to_have_text("A 零零一 号，请到 三 号窗口", timeout=TIMEOUT_MS)
+    voice = post(server, "/halls/t1/voice", tokens.manager, method="GET")
+    assert (voice["template"], voice["repeats"]) == ("{ticket}号，请到{window}号窗口", 3)
+
+    page.fill("#hf-ratio", "1")
+    page.click("#hall-form button[type=submit]")
+    page.fill("#pf-code", "junren")
+    page.fill("#pf-name", "军人依法优先")
+    page.fill("#pf-weight", "5")
+    page.click("#priority-form button[type=submit]")
+    expect(page.locator('#priorities tr[data-priority="junren"]')).to_be_visible(timeout=TIMEOUT_MS)
+    page.fill("#dpf-code", "bdc")
+    page.fill("#dpf-name", "不动产登记中心")
+    page.click("#department-form button[type=submit]")
+    row = page.locator('#departments tr[data-department="bdc"]')
+    row.get_by_role("button", name="停用 Deactivate").click()
+    expect(row.locator(".state")).to_have_text("停用 inactive", timeout=TIMEOUT_MS)
+    assert post(server, "/halls/t1/settings", tokens.manager, method="GET")["priority_ratio"] == 1
+
+    # Another manager's change arrives over /live: the page shows it without a reload.
+    page.evaluate("window.__notReloaded = true")
+    post(server, "/halls/t1/departments", tokens.admin, {"code": "gaj", "name": "公安局出入境"})
+    expect(page.locator('#departments tr[data-department="gaj"]')).to_be_visible(timeout=TIMEOUT_MS)
+    assert page.evaluate("window.__notReloaded") is True
     screenshot(page, "manager-settings.png")
 
 
