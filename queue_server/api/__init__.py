@@ -156,6 +156,7 @@ def _register_modules() -> None:
     from queue_server.api import queue  # noqa: F401
     from queue_server.api import rating  # noqa: F401
     from queue_server.api import reports  # noqa: F401
+    from queue_server.api import service_setup  # noqa: F401
 
 
 _register_modules()

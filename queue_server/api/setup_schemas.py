@@ -3,9 +3,12 @@ categories. Ranges and formats are checked by the engine, so refusals name the s
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel
 from pydantic import Field
 
+from queue_server.api.manager_schemas import ProfileItem
 from queue_server.api.schemas import Body
 
 
@@ -80,3 +83,80 @@ class PriorityCreate(Body):
 class PriorityPatch(Body):
     name: str | None = Field(default=None, max_length=64)
     weight: int | None = None
+
+
+class SlotQuota(BaseModel):
+    start: str  # HH:MM, hall-local
+    end: str
+    limit: int
+
+
+class ServiceFields(Body):
+    """Every configurable field of a service; only those given change (PATCH) or differ from the defaults
+    (POST). Formats and ranges are checked by the engine so the refusal names the field in Chinese."""
+
+    name: str | None = Field(default=None, max_length=128)
+    active: bool | None = None
+    prefix: str | None = Field(default=None, max_length=8)
+    number_start: int | None = Field(default=None, ge=-(2**31), le=2**31 - 1)
+    number_end: int | None = Field(default=None, ge=-(2**31), le=2**31 - 1)
+    number_wrap: bool | None = None  # used-up range: wrap to the start (True) or refuse (False)
+    daily_cap: int | None = Field(default=None, ge=-(2**31), le=2**31 - 1)
+    slot_quotas: list[dict[str, Any]] | None = Field(default=None, max_length=48)
+    # ISO weekday -> [["08:30", "12:00"], ...]; null = the hall's hours
+    opening_hours: dict[str, Any] | None = None
+    stop_issue_before_close_min: int | None = Field(default=None, ge=-(2**31), le=2**31 - 1)
+    warning_threshold: int | None = Field(default=None, ge=-(2**31), le=2**31 - 1)
+    standard_duration_s: int | None = Field(default=None, ge=-(2**31), le=2**31 - 1)
+    green_channel: bool | None = None
+    person_limit: int | None = Field(default=None, ge=-(2**31), le=2**31 - 1)
+    department: str | None = Field(default=None, max_length=64)  # department code; null or "" = none
+    guide_code: str | None = Field(default=None, max_length=64)  # 办事指南 实施编码; null or "" = none
+
+
+class ServiceCreate(ServiceFields):
+    code: str = Field(max_length=64)
+
+
+class ServiceSettingsFull(BaseModel):
+    code: str
+    name: str
+    active: bool
+    closed_on: str | None
+    prefix: str
+    number_start: int
+    number_end: int
+    number_wrap: bool
+    daily_cap: int | None
+    slot_quotas: list[SlotQuota]
+    opening_hours: dict[str, Any] | None
+    stop_issue_before_close_min: int
+    warning_threshold: int | None
+    standard_duration_s: int
+    green_channel: bool
+    person_limit: int | None
+    department: str | None
+    guide_code: str | None
+
+
+class ServiceSettingsListOut(BaseModel):
+    services: list[ServiceSettingsFull]
+
+
+class WindowCreate(Body):
+    number: int = Field(ge=-(2**31), le=2**31 - 1)
+    name: str = Field(max_length=64)
+    zone: str = Field(default="", max_length=64)
+    services: list[ProfileItem] = Field(max_length=50)  # in call-preference order
+
+
+class WindowPatch(Body):
+    name: str | None = Field(default=None, max_length=64)
+    zone: str | None = Field(default=None, max_length=64)
+
+
+class WindowSettingsOut(BaseModel):
+    number: int
+    name: str
+    zone: str
+    services: list[str]

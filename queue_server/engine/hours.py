@@ -23,7 +23,7 @@ WEEKDAYS = ("1", "2", "3", "4", "5", "6", "7")  # ISO weekdays, Monday = 1
 DAY_KINDS = ("holiday", "workday")
 
 
-def _check_day(weekday: str, intervals: Any) -> list[list[str]]:
+def check_day(weekday: str, intervals: Any) -> list[list[str]]:
     """Intervals as [["08:30", "12:00"], ...], each start before its end, in order, not overlapping."""
     if not isinstance(intervals, list):
         raise errors.BadOpeningHours(weekday=weekday)
@@ -48,7 +48,7 @@ def set_opening_hours(session: Session, clock: Clock, *, hall: Hall, opening_hou
     unknown = [k for k in opening_hours if k not in WEEKDAYS]
     if unknown:
         raise errors.BadOpeningHours(weekday=unknown[0])
-    hours = {day: _check_day(day, opening_hours.get(day, [])) for day in WEEKDAYS}
+    hours = {day: check_day(day, opening_hours.get(day, [])) for day in WEEKDAYS}
     before = dict(hall.opening_hours or {})
     hall.opening_hours = hours
     session.add(AuditEntry(at=clock.now(), hall_id=hall.id, actor=actor, action="hall.set_hours", target=hall.code,

@@ -270,6 +270,8 @@
 
   function loadDepartments() {
     return api("GET", "/departments").then(function (d) {
+      departmentList = d.departments;
+      if (!editing) fillDepartments(null);
       var tbody = document.querySelector("#departments tbody");
       tbody.replaceChildren();
       d.departments.forEach(function (dep) {
@@ -298,9 +300,184 @@
       .then(function () { ev.target.reset(); loadDepartments(); }).catch(showError);
   });
 
+  var serviceList = [];
+  var departmentList = [];
+  var editing = null;  // the code of the service the form edits; null: the form adds a new one
+
+  function slotsText(slots) {
+    return (slots || []).map(function (q) { return q.start + "-" + q.end + "=" + q.limit; }).join(", ");
+  }
+
+  // "08:30-10:00=40, 14:00-16:00=30" -> [{start, end, limit}]; a malformed part is sent as it is so the server's
+  // refusal (分时段限额不正确) explains the format, rather than the page guessing.
+  function parseSlots(text) {
+    if (!text.trim()) return [];
+    return text.split(/[,，]/).map(function (part) {
+      var m = part.trim().match(/^(\S+?)\s*[-–~]\s*(\S+?)\s*=\s*(\d+)$/);
+      return m ? {start: m[1], end: m[2], limit: Number(m[3])} : {start: part.trim(), end: "", limit: 0};
+    });
+  }
+
+  function numberOrNull(id) {
+    var v = document.getElementById(id).value;
+    return v === "" ? null : Number(v);
+  }
+
+  function hoursInputs() {
+    var box = document.getElementById("svf-hours");
+    if (box.querySelector("input[data-sweekday]")) return;
+    for (var i = 1; i <= 7; i++) {
+      box.appendChild(el("label", {}, [document.createTextNode(WEEKDAY[i] + " "),
+        el("input", {"data-sweekday": String(i), size: "30", placeholder: "休息 closed"})]));
+    }
+  }
+
+  function fillDepartments(current) {
+    var select = document.getElementById("svf-department");
+    select.replaceChildren(el("option", {value: "", text: "无 none"}));
+    departmentList.forEach(function (d) {
+      if (!d.active && d.code !== current) return;  // a service may keep a retired department, not join one
+      var o = el("option", {value: d.code, text: d.name + (d.active ? "" : "（停用）")});
+      o.selected = d.code === current;
+      select.appendChild(o);
+    });
+  }
+
+  function fillServiceForm(svc) {
+    editing = svc ? svc.code : null;
+    var f = function (id) { return document.getElementById(id); };
+    f("svf-title").textContent = svc ? "编辑事项 Edit " + svc.code : "新增事项 New service";
+    f("svf-submit").textContent = svc ? "保存事项 Save service" : "新增事项 Add service";
+    f("svf-cancel").hidden = !svc;
+    f("svf-code").value = svc ? svc.code : "";
+    f("svf-code").readOnly = !!svc;
+    f("svf-name").value = svc ? svc.name : "";
+    f("svf-prefix").value = svc ? svc.prefix : "";
+    f("svf-start").value = svc ? String(svc.number_start) : "1";
+    f("svf-end").value = svc ? String(svc.number_end) : "999";
+    f("svf-wrap").checked = svc ? svc.number_wrap : false;
+    f("svf-cap").value = svc && svc.daily_cap != null ? String(svc.daily_cap) : "";
+    f("svf-slots").value = svc ? slotsText(svc.slot_quotas) : "";
+    f("svf-warn").value = svc && svc.warning_threshold != null ? String(svc.warning_threshold) : "";
+    f("svf-duration").value = String(Math.round((svc ? svc.standard_duration_s : 600) / 60));
+    f("svf-person").value = svc && svc.person_limit != null ? String(svc.person_limit) : "";
+    f("svf-stop").value = String(svc ? svc.stop_issue_before_close_min : 0);
+    f("svf-green").checked = svc ? svc.green_channel : false;
+    f("svf-guide").value = svc && svc.guide_code ? svc.guide_code : "";
+    fillDepartments(svc ? svc.department : null);
+    hoursInputs();
+    var own = svc ? svc.opening_hours : null;
+    f("svf-own-hours").checked = own != null;
+    for (var i = 1; i <= 7; i++) {
+      var input = document.querySelector('#svf-hours input[data-sweekday="' + i + '"]');
+      input.value = own ? (own[String(i)] || []).map(function (p) { return p[0] + "-" + p[1]; }).join(", ") : "";
+      input.disabled = own == null;
+    }
+  }
+
+  function serviceFormData() {
+    var own = document.getElementById("svf-own-hours").checked;
+    var hours = null;
+    if (own) {
+      hours = {};
+      for (var i = 1; i <= 7; i++) {
+        var raw = document.querySelector('#svf-hours input[data-sweekday="' + i + '"]').value.trim();
+        hours[String(i)] = raw ? raw.split(/[,，]/).map(function (p) { return p.trim().split(/\s*[-–~]\s*/); }) : [];
+      }
+    }
+    return {
+      name: document.getElementById("svf-name").value, prefix: document.getElementById("svf-prefix").value.trim(),
+      number_start: numberOrNull("svf-start"), number_end: numberOrNull("svf-end"),
+      number_wrap: document.getElementById("svf-wrap").checked, daily_cap: numberOrNull("svf-cap"),
+      slot_quotas: parseSlots(document.getElementById("svf-slots").value),
+      warning_threshold: numberOrNull("svf-warn"), person_limit: numberOrNull("svf-person"),
+      standard_duration_s: Math.round((numberOrNull("svf-duration") || 0) * 60),
+      stop_issue_before_close_min: numberOrNull("svf-stop") || 0,
+      green_channel: document.getElementById("svf-green").checked,
+      department: document.getElementById("svf-department").value || null,
+      guide_code: document.getElementById("svf-guide").value.trim() || null, opening_hours: hours
+    };
+  }
+
+  function loadServices() {
+    return api("GET", "/service-settings").then(function (d) {
+      serviceList = d.services;
+      var tbody = document.querySelector("#service-list tbody");
+      tbody.replaceChildren();
+      d.services.forEach(function (svc) {
+        var dept = departmentList.filter(function (x) { return x.code === svc.department; })[0];
+        tbody.appendChild(el("tr", {"data-service": svc.code, "class": svc.active ? "" : "inactive"}, [
+          el("td", {text: svc.code}), el("td", {text: svc.name + (svc.green_channel ? "（绿色通道）" : "")}),
+          el("td", {text: svc.prefix + " " + svc.number_start + "–" + svc.number_end + (svc.number_wrap ? " ↻" : "")}),
+          el("td", {text: svc.daily_cap == null ? "不限" : String(svc.daily_cap)}),
+          el("td", {text: svc.warning_threshold == null ? "默认" : String(svc.warning_threshold)}),
+          el("td", {text: Math.round(svc.standard_duration_s / 60) + " 分钟"}),
+          el("td", {text: dept ? dept.name : (svc.department || "–")}), el("td", {text: svc.guide_code || "–"}),
+          el("td", {"class": "state", text: svc.active ? "启用 active" : "停用 inactive"}),
+          el("td", {}, [
+            el("button", {text: "编辑 Edit", onclick: function () {
+              fillServiceForm(svc);
+              document.getElementById("service-form").scrollIntoView();
+            }}),
+            el("button", {text: svc.active ? "停用 Deactivate" : "启用 Activate", onclick: function () {
+              api("PATCH", "/services/" + encodeURIComponent(svc.code), {active: !svc.active})
+                .then(loadServices).catch(showError);
+            }})
+          ])
+        ]));
+      });
+      var pick = document.getElementById("wf-services");
+      pick.replaceChildren();
+      d.services.forEach(function (svc) { pick.appendChild(el("option", {value: svc.code, text: svc.name})); });
+    }).catch(showError);
+  }
+
+  document.getElementById("svf-own-hours").addEventListener("change", function (ev) {
+    document.querySelectorAll("#svf-hours input[data-sweekday]").forEach(function (i) {
+      i.disabled = !ev.target.checked;
+    });
+  });
+  document.getElementById("svf-cancel").addEventListener("click", function () { fillServiceForm(null); });
+  document.getElementById("service-form").addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    var data = serviceFormData();
+    var done = editing
+      ? api("PATCH", "/services/" + encodeURIComponent(editing), data)
+      : api("POST", "/services", Object.assign({code: document.getElementById("svf-code").value.trim()}, data));
+    done.then(function () { fillServiceForm(null); loadServices(); }).catch(showError);
+  });
+
+  function loadWindows() {
+    return api("GET", "/windows").then(function (windows) {
+      var tbody = document.querySelector("#window-list tbody");
+      tbody.replaceChildren();
+      windows.forEach(function (w) {
+        var name = el("input", {value: w.name, maxlength: "64", "aria-label": "名称 name"});
+        var zone = el("input", {value: w.zone, maxlength: "32", "aria-label": "区域 zone"});
+        tbody.appendChild(el("tr", {"data-window": String(w.number)}, [
+          el("td", {text: String(w.number)}), el("td", {}, [name]), el("td", {}, [zone]),
+          el("td", {"class": "services", text: w.services.join("、")}),
+          el("td", {}, [el("button", {text: "保存 Save", onclick: function () {
+            api("PATCH", "/windows/" + w.number, {name: name.value, zone: zone.value})
+              .then(loadWindows).catch(showError);
+          }})])
+        ]));
+      });
+    }).catch(showError);
+  }
+
+  document.getElementById("window-form").addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    var picked = Array.prototype.map.call(document.getElementById("wf-services").selectedOptions,
+                                          function (o) { return {service: o.value}; });
+    api("POST", "/windows", {number: numberOrNull("wf-number"), name: document.getElementById("wf-name").value,
+                             zone: document.getElementById("wf-zone").value, services: picked})
+      .then(function () { ev.target.reset(); loadWindows(); }).catch(showError);
+  });
+
   function loadAll() {
     return Promise.all([loadStaff(), loadDevices(), loadLimits(), loadHours(), loadVoice(), loadHall(),
-                        loadPriorities(), loadDepartments()]);
+                        loadPriorities(), loadDepartments().then(loadServices), loadWindows()]);
   }
 
   // Another manager's change (or an admin's) arrives as an event: re-read what it touched, so two open settings
@@ -311,6 +488,8 @@
 
   function onEvent(ev) {
     if (ev.type === "staff.updated") loadStaff();
+    else if (ev.type === "service.updated") loadServices();
+    else if (ev.type === "window.updated") loadWindows();
     else if (ev.type === "device.updated") loadDevices();
     else if (ev.type === "hall.updated") {
       Object.keys(HALL_PARTS).forEach(function (key) { if (ev[key] !== undefined) HALL_PARTS[key](); });
@@ -323,11 +502,15 @@
     s.className = "status " + (online ? "online" : "offline");
   }
 
+  // The first snapshot follows the load by a moment: re-reading then would reset forms the manager has begun to
+  // fill. Later snapshots (a reconnect after a long gap) mean events were missed, so everything is re-read.
+  var snapshots = 0;
+  fillServiceForm(null);
   loadAll().then(function () {
     HallqFeed.start({
       hall: hall, auth: {},
       onEvent: onEvent,
-      onSnapshot: function () { loadAll(); },
+      onSnapshot: function () { if (snapshots++ > 0) loadAll(); },
       onStatus: setStatus
     });
   });

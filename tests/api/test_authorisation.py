@@ -108,6 +108,11 @@ SAMPLES: dict[str, tuple[str, str, Any]] = {
     "create_priority": ("POST", "/api/v1/halls/t1/priorities", {"code": "junren", "name": "军人依法优先",
                                                                 "weight": 5}),
     "patch_priority": ("PATCH", "/api/v1/halls/t1/priorities/laonian", {"weight": 4}),
+    "list_service_settings": ("GET", "/api/v1/halls/t1/service-settings", None),
+    "create_service": ("POST", "/api/v1/halls/t1/services", {"code": "c", "name": "事项c", "prefix": "C"}),
+    "create_window": ("POST", "/api/v1/halls/t1/windows", {"number": 9, "name": "9号窗口",
+                                                           "services": [{"service": "a"}]}),
+    "patch_window": ("PATCH", "/api/v1/halls/t1/windows/2", {"zone": "二楼"}),
     # Hall reports (issue 6): admin, manager and viewer of the hall.
     "get_report": ("GET", "/api/v1/halls/t1/reports?from=2026-03-02&to=2026-03-02", None),
     "export_report": ("GET", "/api/v1/halls/t1/reports/export?from=2026-03-02&to=2026-03-02&format=csv", None),
@@ -119,9 +124,11 @@ MANAGER_WRITES = ["evaluate_alerts", "alert_seen", "put_alert_limits", "patch_se
                   "revoke_device", "get_hours", "put_hours", "set_calendar_day",
                   "close_service_for_today", "reopen_service", "get_voice", "put_voice", "get_hall_settings",
                   "patch_hall_settings", "list_departments", "create_department", "patch_department",
-                  "list_priorities", "create_priority", "patch_priority"]
+                  "list_priorities", "create_priority", "patch_priority", "list_service_settings",
+                  "create_service", "create_window", "patch_window"]
 # Creations a manager makes first in the sweep below: the admin repeating them meets the taken code.
-CREATED_TWICE = {"create_staff": "user_no_taken", "create_department": "code_taken", "create_priority": "code_taken"}
+CREATED_TWICE = {"create_staff": "user_no_taken", "create_department": "code_taken", "create_priority": "code_taken",
+                 "create_service": "code_taken", "create_window": "window_number_taken"}
 # Routes that name no hall: each caller sees the halls its credential allows.
 HALL_FREE = ["prefecture_monitor"]
 # Routes only a kiosk's own device token may use (the kiosk is named by the credential, not the path).

@@ -186,3 +186,47 @@ def test_a_manager_moves_a_windows_services_and_closes_a_service_for_today_from_
     refused = requests.post(f"{server.url}/api/v1/halls/t1/tickets", json={"service": "b"},
                             headers=bearer(tokens.kiosk), timeout=5)
     assert refused.status_code == 409 and refused.json()["code"] == "service_closed"
+
+
+def test_a_manager_adds_a_service_with_its_quotas_and_a_window_for_it_on_the_settings_page(
+    page: Any, server: Server, tokens: BasicHall
+) -> None:
+    sign_in(page, server, "m1")
+    page.click("text=设置 Settings")
+    expect(page.locator('#service-list tr[data-service="a"]')).to_be_visible(timeout=TIMEOUT_MS)
+
+    page.fill("#svf-code", "bdc")
+    page.fill("#svf-name", "不动产登记")
+    page.fill("#svf-prefix", "A")
+    page.click("#svf-submit")
+    expect(page.locator("#action-error")).to_contain_text("前缀 A 已被“事项a”使用", timeout=TIMEOUT_MS)
+    page.fill("#svf-prefix", "D")
+    page.fill("#svf-start", "101")
+    page.fill("#svf-cap", "80")
+    page.fill("#svf-slots", "08:30-12:00=40")
+    page.check("#svf-own-hours")
+    for weekday in range(1, 8):  # the live server runs on the real clock: open whatever day the test runs
+        page.fill(f'#svf-hours input[data-sweekday="{weekday}"]', "00:00-12:00, 12:00-24:00")
+    page.click("#svf-submit")
+    row = page.locator('#service-list tr[data-service="bdc"]')
+    expect(row).to_contain_text("D 101–999", timeout=TIMEOUT_MS)
+    expect(row).to_contain_text("80")
+
+    row.get_by_role("button", name="编辑 Edit").click()
+    expect(page.locator("#svf-slots")).to_have_value("08:30-12:00=40")
+    page.fill("#svf-warn", "5")
+    page.click("#svf-submit")
+    expect(row.locator("td").nth(4)).to_have_text("5", timeout=TIMEOUT_MS)
+
+    page.fill("#wf-number", "12")
+    page.fill("#wf-name", "不动产综合窗口")
+    page.fill("#wf-zone", "二楼")
+    page.select_option("#wf-services", ["bdc"])
+    page.click("#window-form button[type=submit]")
+    expect(page.locator('#window-list tr[data-window="12"] .services')).to_have_text("bdc", timeout=TIMEOUT_MS)
+
+    settings = post(server, "/halls/t1/service-settings", tokens.manager, method="GET")["services"]
+    bdc = next(s for s in settings if s["code"] == "bdc")
+    assert (bdc["slot_quotas"], bdc["warning_threshold"], bdc["opening_hours"]["1"]) == (
+        [{"start": "08:30", "end": "12:00", "limit": 40}], 5, [["00:00", "12:00"], ["12:00", "24:00"]])
+    assert post(server, "/halls/t1/tickets", tokens.kiosk, {"service": "bdc"})["number"] == "D101"
