@@ -230,3 +230,25 @@ def test_a_manager_adds_a_service_with_its_quotas_and_a_window_for_it_on_the_set
     assert (bdc["slot_quotas"], bdc["warning_threshold"], bdc["opening_hours"]["1"]) == (
         [{"start": "08:30", "end": "12:00", "limit": 40}], 5, [["00:00", "12:00"], ["12:00", "24:00"]])
     assert post(server, "/halls/t1/tickets", tokens.kiosk, {"service": "bdc"})["number"] == "D101"
+
+
+def test_the_prefecture_overview_follows_a_halls_live_events_without_waiting_for_its_poll(
+    page: Any, server: Server, tokens: BasicHall, hall: tuple[str, BasicHall]
+) -> None:
+    store = make_store(hall[0])
+    with store.transaction() as s:
+        factories.staff(s, None, "adm1", Role.ADMIN)
+    store.dispose()
+    page.goto(f"{server.url}/manager/login")
+    page.fill("#user_no", "adm1")
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    expect(page).to_have_url(f"{server.url}/manager", timeout=TIMEOUT_MS)
+    waiting = page.locator('#halls tr[data-hall="t1"] .waiting')
+    expect(waiting).to_have_text("0", timeout=TIMEOUT_MS)
+    expect(page.locator("#feed-status")).to_have_text("在线 online", timeout=TIMEOUT_MS)
+
+    post(server, "/halls/t1/tickets", tokens.kiosk, {"service": "a"})
+
+    # The safety poll runs every two minutes: a change seen within seconds came through the hall's feed.
+    expect(waiting).to_have_text("1", timeout=TIMEOUT_MS)
