@@ -101,8 +101,42 @@
     }).catch(showError);
   }
 
+  var SERVICE_LIMITS = ["ticket_wait_min", "service_min"];
+  var currentLimits = null;
+
+  function serviceLimitsForm(limits) {
+    var tbody = document.querySelector("#service-limits tbody");
+    tbody.replaceChildren();
+    var own = limits.services || {};
+    serviceList.forEach(function (svc) {
+      var cells = SERVICE_LIMITS.map(function (key) {
+        var v = own[svc.code] && own[svc.code][key] != null ? String(own[svc.code][key]) : "";
+        return el("td", {}, [el("input", {type: "number", min: "1", value: v, "data-key": key,
+                                          placeholder: String(limits[key]), "aria-label": key})]);
+      });
+      tbody.appendChild(el("tr", {"data-service": svc.code}, [el("td", {text: svc.name})].concat(cells)));
+    });
+  }
+
+  document.getElementById("service-limits-form").addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    if (!currentLimits) return;
+    var services = {};
+    document.querySelectorAll("#service-limits tbody tr").forEach(function (row) {
+      var values = {};
+      row.querySelectorAll("input[data-key]").forEach(function (input) {
+        if (input.value !== "") values[input.dataset.key] = Number(input.value);
+      });
+      if (Object.keys(values).length) services[row.dataset.service] = values;
+    });
+    var limits = Object.assign({}, currentLimits, {services: services});
+    api("PUT", "/alert-limits", {limits: limits}).then(loadLimits).catch(showError);
+  });
+
   function loadLimits() {
     return api("GET", "/alert-limits").then(function (d) {
+      currentLimits = d.limits;
+      serviceLimitsForm(d.limits);
       var form = document.getElementById("limits-form");
       form.replaceChildren();
       LIMITS.forEach(function (pair) {
@@ -426,6 +460,7 @@
           ])
         ]));
       });
+      if (currentLimits) serviceLimitsForm(currentLimits);
       var pick = document.getElementById("wf-services");
       pick.replaceChildren();
       d.services.forEach(function (svc) { pick.appendChild(el("option", {value: svc.code, text: svc.name})); });

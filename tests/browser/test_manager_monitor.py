@@ -231,6 +231,15 @@ def test_a_manager_adds_a_service_with_its_quotas_and_a_window_for_it_on_the_set
         [{"start": "08:30", "end": "12:00", "limit": 40}], 5, [["00:00", "12:00"], ["12:00", "24:00"]])
     assert post(server, "/halls/t1/tickets", tokens.kiosk, {"service": "bdc"})["number"] == "D101"
 
+    wait_a = page.locator('#service-limits tr[data-service="a"] input[data-key="ticket_wait_min"]')
+    wait_a.fill("45")
+    with page.expect_response(lambda r: r.url.endswith("/alert-limits") and r.request.method == "PUT") as saved:
+        page.click("#service-limits-form button[type=submit]")
+    assert saved.value.status == 200, saved.value.text()
+    limits = post(server, "/halls/t1/alert-limits", tokens.manager, method="GET")["limits"]
+    assert limits["services"] == {"a": {"ticket_wait_min": 45}} and limits["ticket_wait_min"] == 30
+    expect(wait_a).to_have_value("45", timeout=TIMEOUT_MS)
+
 
 def test_the_prefecture_overview_follows_a_halls_live_events_without_waiting_for_its_poll(
     page: Any, server: Server, tokens: BasicHall, hall: tuple[str, BasicHall]
