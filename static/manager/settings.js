@@ -510,9 +510,84 @@
       .then(function () { ev.target.reset(); loadWindows(); }).catch(showError);
   });
 
+  var GUIDE_TEXT = ["name", "agency", "theme", "keywords", "location", "hours", "conditions", "legal_basis",
+                    "consult_phone", "complaint_phone"];
+  var GUIDE_NUMBERS = ["legal_limit_days", "promised_limit_days", "visits"];
+  var GUIDE_FLAGS = ["appointment", "online", "self_service"];
+  var guideEditing = null;
+
+  function findingList(findings) {
+    return el("ul", {"class": "findings"}, findings.map(function (f) {
+      return el("li", {"data-code": f.code, text: "第" + f.rule + "条 " + f.message});
+    }));
+  }
+
+  function loadGuides() {
+    var q = document.getElementById("gs-q").value.trim();
+    return Promise.all([api("GET", "/guides" + (q ? "?q=" + encodeURIComponent(q) : "")), api("GET", "/guide-findings")])
+      .then(function (both) {
+        var byCode = {};
+        both[1].forEach(function (g) { byCode[g.code] = g.findings; });
+        document.getElementById("guide-summary").textContent =
+          "（" + both[1].length + " 项指南有质量问题 guides with findings）";
+        var tbody = document.querySelector("#guide-list tbody");
+        tbody.replaceChildren();
+        both[0].forEach(function (g) {
+          var found = byCode[g.code] || [];
+          tbody.appendChild(el("tr", {"data-guide": g.code}, [
+            el("td", {text: g.code}), el("td", {text: g.name}),
+            found.length ? el("td", {"class": "findings"}, [findingList(found)])
+                         : el("td", {"class": "ok", text: "无 none"}),
+            el("td", {}, [el("button", {text: "编辑 Edit", onclick: function () { editGuide(g.code); }})])
+          ]));
+        });
+      }).catch(showError);
+  }
+
+  function editGuide(code) {
+    return api("GET", "/guides/" + encodeURIComponent(code)).then(function (g) {
+      guideEditing = code;
+      var form = document.getElementById("guide-form");
+      document.getElementById("gf-title").textContent = "编辑指南 Edit " + g.code;
+      GUIDE_TEXT.forEach(function (k) { document.getElementById("gf-" + k).value = g[k] || ""; });
+      GUIDE_NUMBERS.forEach(function (k) {
+        document.getElementById("gf-" + k).value = g[k] == null ? "" : String(g[k]);
+      });
+      GUIDE_FLAGS.forEach(function (k) { document.getElementById("gf-" + k).checked = !!g[k]; });
+      return api("GET", "/guides/" + encodeURIComponent(code) + "/findings").then(function (found) {
+        document.getElementById("gf-findings").replaceWith(findingList(found));
+        document.querySelector("#guide-form ul.findings").id = "gf-findings";
+        form.hidden = false;
+        form.scrollIntoView();
+      });
+    }).catch(showError);
+  }
+
+  document.getElementById("guide-search").addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    loadGuides();
+  });
+  document.getElementById("gf-close").addEventListener("click", function () {
+    guideEditing = null;
+    document.getElementById("guide-form").hidden = true;
+  });
+  document.getElementById("guide-form").addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    if (!guideEditing) return;
+    var data = {};
+    GUIDE_TEXT.forEach(function (k) { data[k] = document.getElementById("gf-" + k).value; });
+    GUIDE_NUMBERS.forEach(function (k) { data[k] = numberOrNull("gf-" + k); });
+    GUIDE_FLAGS.forEach(function (k) { data[k] = document.getElementById("gf-" + k).checked; });
+    api("PATCH", "/guides/" + encodeURIComponent(guideEditing), data).then(function (d) {
+      document.getElementById("gf-findings").replaceWith(findingList(d.findings));
+      document.querySelector("#guide-form ul.findings").id = "gf-findings";
+      loadGuides();
+    }).catch(showError);
+  });
+
   function loadAll() {
     return Promise.all([loadStaff(), loadDevices(), loadLimits(), loadHours(), loadVoice(), loadHall(),
-                        loadPriorities(), loadDepartments().then(loadServices), loadWindows()]);
+                        loadPriorities(), loadDepartments().then(loadServices), loadWindows(), loadGuides()]);
   }
 
   // Another manager's change (or an admin's) arrives as an event: re-read what it touched, so two open settings
@@ -525,6 +600,7 @@
     if (ev.type === "staff.updated") loadStaff();
     else if (ev.type === "service.updated") loadServices();
     else if (ev.type === "window.updated") loadWindows();
+    else if (ev.type === "guide.updated") loadGuides();
     else if (ev.type === "device.updated") loadDevices();
     else if (ev.type === "hall.updated") {
       Object.keys(HALL_PARTS).forEach(function (key) { if (ev[key] !== undefined) HALL_PARTS[key](); });

@@ -51,6 +51,7 @@ SAMPLES: dict[str, tuple[str, str, Any]] = {
     "get_guide": ("GET", "/api/v1/halls/t1/guides/none", None),
     "guide_findings": ("GET", "/api/v1/halls/t1/guides/none/findings", None),
     "all_guide_findings": ("GET", "/api/v1/halls/t1/guide-findings", None),
+    "patch_guide": ("PATCH", "/api/v1/halls/t1/guides/none", {"hours": "9:00-17:00，节假日休息"}),
     "list_disclosures": ("GET", "/api/v1/halls/t1/disclosures", None),
     "get_disclosure": ("GET", "/api/v1/halls/t1/disclosures/1", None),
     "fetch_print_jobs": ("GET", "/api/v1/print-jobs?wait=0", None),

@@ -9,6 +9,8 @@ from typing import Any
 import requests
 from playwright.sync_api import expect
 
+from queue_server import catalogue
+from queue_server import demo_guides
 from queue_server import snapshots
 from queue_server.models import Role
 from queue_server.store import make_store
@@ -261,3 +263,27 @@ def test_the_prefecture_overview_follows_a_halls_live_events_without_waiting_for
 
     # The safety poll runs every two minutes: a change seen within seconds came through the hall's feed.
     expect(waiting).to_have_text("1", timeout=TIMEOUT_MS)
+
+
+def test_a_manager_fixes_a_guide_the_quality_check_flagged_on_the_settings_page(
+    page: Any, server: Server, tokens: BasicHall, hall: tuple[str, BasicHall]
+) -> None:
+    store = make_store(hall[0])
+    with store.transaction() as s:
+        catalogue.import_guides(s, demo_guides.guides())
+    store.dispose()
+    sign_in(page, server, "m1")
+    page.click("text=设置 Settings")
+    row = page.locator('#guide-list tr[data-guide="530000-jzz"]')
+    expect(row.locator('li[data-code="legal_basis_without_article"]')).to_contain_text(
+        "设定依据应写明法律法规名称", timeout=TIMEOUT_MS)
+
+    row.get_by_role("button", name="编辑 Edit").click()
+    expect(page.locator("#gf-legal_basis")).to_have_value("《居住证暂行条例》", timeout=TIMEOUT_MS)
+    page.fill("#gf-legal_basis", "《居住证暂行条例》第十条")
+    page.click("#guide-form button[type=submit]")
+
+    expect(row.locator("td.ok")).to_have_text("无 none", timeout=TIMEOUT_MS)
+    expect(page.locator("#gf-findings li")).to_have_count(0)
+    guide = post(server, "/halls/t1/guides/530000-jzz", tokens.manager, method="GET")
+    assert guide["legal_basis"] == "《居住证暂行条例》第十条"
