@@ -146,13 +146,13 @@ class ServiceSettingsListOut(BaseModel):
 class WindowCreate(Body):
     number: int = Field(ge=-(2**31), le=2**31 - 1)
     name: str = Field(max_length=64)
-    zone: str = Field(default="", max_length=64)
+    zone: str = Field(default="", max_length=32)
     services: list[ProfileItem] = Field(max_length=50)  # in call-preference order
 
 
 class WindowPatch(Body):
     name: str | None = Field(default=None, max_length=64)
-    zone: str | None = Field(default=None, max_length=64)
+    zone: str | None = Field(default=None, max_length=32)
 
 
 class WindowSettingsOut(BaseModel):

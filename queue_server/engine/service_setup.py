@@ -179,8 +179,8 @@ def create_service(session: Session, clock: Clock, *, hall: Hall, code: str, fie
     code, name = check_code(code), check_name(fields.get("name"))
     if session.scalar(select(Service.id).where(Service.hall_id == hall.id, Service.code == code)):
         raise errors.CodeTaken(code=code)
-    if "prefix" not in fields:
-        raise errors.BadPrefix()
+    if not fields.get("prefix"):
+        raise errors.BadPrefix()  # no default prefix: two services would print the same numbers
     service = Service(hall_id=hall.id, code=code, name="", prefix="", number_start=1, number_end=999,
                       number_wrap=False, slot_quotas=[], standard_duration_s=600, green_channel=False,
                       stop_issue_before_close_min=0, active=True)

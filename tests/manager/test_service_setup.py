@@ -72,13 +72,14 @@ def test_a_new_service_needs_a_free_code_and_prefix_and_a_sane_range(
     taken_code = create(code="a")
     taken_prefix = create(prefix="A")
     bad_prefix = create(prefix="n1")
+    no_prefix = create(prefix=None)
     bad_range = create(number_start=500, number_end=100)
     no_name = create(name=" ")
     inactive_department = create(department="zz")
 
     assert (taken_code["status"], taken_code["code"]) == (409, "code_taken")
     assert taken_prefix["detail"] == "前缀 A 已被“事项a”使用，两个事项会打出相同的号码。"
-    assert bad_prefix["title"] == "号票前缀不正确"
+    assert bad_prefix["title"] == "号票前缀不正确" and no_prefix["code"] == "bad_prefix"
     assert bad_range["detail"] == "号段起始号须不小于 0，结束号须大于起始号且不超过 9999。"
     assert no_name["code"] == "name_required"
     assert (inactive_department["status"], inactive_department["code"]) == (404, "department_not_found")
