@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Sequence
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +29,7 @@ from queue_server.auth import PrincipalCache
 from queue_server.clock import Clock
 from queue_server.clock import clock_from_env
 from queue_server.events import Envelope
+from queue_server.hall_voice import HallVoice
 from queue_server.hub import Hub
 from queue_server.i18n import LOCALES
 from queue_server.i18n import ensure_compiled
@@ -93,7 +93,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
     store = make_store(settings.database_url)
     # The system clock unless a simulation asked for a scaled one (HALLQ_CLOCK_SPEED, bench only).
     clock = clock or clock_from_env(os.environ)
-    voice = partial(display_voice.annotate, template=settings.voice_template, repeats=settings.voice_repeats)
+    voice = HallVoice(display_voice.annotate, store, clock, template=settings.voice_template,
+                      repeats=settings.voice_repeats)
     hub = Hub(app, store, clock, redis_url=settings.redis_url, redis_channel_name=settings.redis_channel,
               voice=voice)
 
@@ -118,6 +119,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
     app.extensions["hallq"] = Services(settings=settings, store=store, runtime=runtime,
                                        principals=PrincipalCache())
     app.extensions["hallq.hub"] = hub
+    # The settings page's example rendering: the same rules the hub announces with.
+    app.extensions["hallq.announce"] = display_voice.announcement
+    app.extensions["hallq.hall_voice"] = voice
     app.extensions["hallq.voice"] = Renderer(settings.instance_path / "voice-cache", settings.voice_pack)
     problems.register(app)
 

@@ -247,3 +247,43 @@ BadOpeningHours = _error(
     Invalid, "bad_opening_hours", N_("Bad opening hours"),
     N_("Opening hours for weekday %(weekday)s must be HH:MM-HH:MM intervals in order, each ending after it starts."),
 )
+BadVoiceTemplate = _error(
+    Invalid, "bad_voice_template", N_("Bad announcement template"),
+    N_("The announcement template must contain {ticket} (the ticket number) and {window} (the window number) "
+       "once each, no other braces, and at most %(max)s characters."),
+)
+BadCode = _error(
+    Invalid, "bad_code", N_("Bad code"), N_("A code is 1 to 32 letters, digits, dots, dashes or underscores."),
+)
+CodeTaken = _error(Conflict, "code_taken", N_("Code already in use"), N_("The code %(code)s is already in use here."))
+DepartmentNotFound = _error(
+    NotFound, "department_not_found", N_("Department not found"),
+    N_("Hall %(hall)s has no department %(department)s."),
+)
+DepartmentInactive = _error(
+    Conflict, "department_inactive", N_("Department out of use"),
+    N_("Department %(department)s is out of use; choose an active department."),
+)
+BadPrefix = _error(
+    Invalid, "bad_prefix", N_("Bad ticket prefix"),
+    N_("A ticket prefix is 1 to 4 capital letters A to Z (digits would run into the number)."),
+)
+PrefixTaken = _error(
+    Conflict, "prefix_taken", N_("Ticket prefix in use"),
+    N_("The prefix %(prefix)s is already used by %(service_name)s; two services would print the same numbers."),
+)
+BadNumberRange = _error(
+    Invalid, "bad_number_range", N_("Bad number range"),
+    N_("The number range must start at 0 or more and end above its start, at most at 9999."),
+)
+BadSlotQuotas = _error(
+    Invalid, "bad_slot_quotas", N_("Bad time-slot quotas"),
+    N_("Time-slot quotas must be HH:MM-HH:MM slots in order, not overlapping, each with a limit of 1 or more."),
+)
+WindowNumberTaken = _error(
+    Conflict, "window_number_taken", N_("Window number in use"), N_("Window %(window)s already exists."),
+)
+BadTimezone = _error(
+    Invalid, "bad_timezone", N_("Unknown time zone"),
+    N_("%(timezone)s is not a known time zone (for example Asia/Shanghai)."),
+)

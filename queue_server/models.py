@@ -28,6 +28,7 @@ from sqlalchemy import Text
 from sqlalchemy import Time
 from sqlalchemy import TypeDecorator
 from sqlalchemy import UniqueConstraint
+from sqlalchemy import true
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.orm import Mapped
 from sqlalchemy.orm import mapped_column
@@ -145,6 +146,9 @@ class Hall(Base):
     case_deadline_days: Mapped[int] = mapped_column(Integer, default=5, server_default="5")
     # 行政区划 code reported with every rating (GB/T 39046 表9); 532300 = 楚雄彝族自治州.
     region_code: Mapped[str] = mapped_column(String(12), default="532300", server_default="532300")
+    # Announcement template ({ticket}, {window}) and repeats; None = the process settings (HALLQ_VOICE_*).
+    voice_template: Mapped[str | None] = mapped_column(String(64))
+    voice_repeats: Mapped[int | None] = mapped_column(Integer)
 
     services: Mapped[list[Service]] = relationship(back_populates="hall", order_by="Service.id")
     windows: Mapped[list[Window]] = relationship(back_populates="hall", order_by="Window.number")
@@ -171,6 +175,8 @@ class Department(Base):
     hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id", ondelete="CASCADE"))
     code: Mapped[str] = mapped_column(String(32))
     name: Mapped[str] = mapped_column(String(128))
+    # Out of use: no new services may join it; services and 差评 cases that name it keep the link.
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
 
 class Service(Base):

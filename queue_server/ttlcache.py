@@ -33,6 +33,10 @@ class TTLCache:
                 self._data.clear()  # crude but bounded; entries are cheap to recompute
             self._data[key] = (now, value)
 
+    def discard(self, key: Hashable) -> None:
+        with self._lock:
+            self._data.pop(key, None)
+
     def clear(self) -> None:
         with self._lock:
             self._data.clear()

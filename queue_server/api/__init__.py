@@ -151,10 +151,12 @@ def _register_modules() -> None:
     from queue_server.api import console  # noqa: F401
     from queue_server.api import devices  # noqa: F401
     from queue_server.api import hall  # noqa: F401
+    from queue_server.api import hall_setup  # noqa: F401
     from queue_server.api import manager  # noqa: F401
     from queue_server.api import queue  # noqa: F401
     from queue_server.api import rating  # noqa: F401
     from queue_server.api import reports  # noqa: F401
+    from queue_server.api import service_setup  # noqa: F401
 
 
 _register_modules()

@@ -1,5 +1,6 @@
 """Service guides (办事指南) and disclosures (政务公开): public search and reading; guide-quality findings for
-managers. Guides are shared by every hall; each hall links them to its own services (Service.guide_code)."""
+managers, and their edits. Guides are shared by every hall; each hall links them to its own services
+(Service.guide_code)."""
 
 from __future__ import annotations
 
@@ -9,17 +10,21 @@ from flask import jsonify
 from flask import request
 
 from queue_server import catalogue
+from queue_server import catalogue_edit
 from queue_server import errors
 from queue_server import guide_quality
 from queue_server import snapshots
+from queue_server.api import body
 from queue_server.api import principal
 from queue_server.api import route
 from queue_server.api import services
 from queue_server.api.kiosk_schemas import DisclosureOut
 from queue_server.api.kiosk_schemas import DisclosureSummary
 from queue_server.api.kiosk_schemas import FindingOut
+from queue_server.api.kiosk_schemas import GuideEdited
 from queue_server.api.kiosk_schemas import GuideFindingsOut
 from queue_server.api.kiosk_schemas import GuideOut
+from queue_server.api.kiosk_schemas import GuidePatch
 from queue_server.api.kiosk_schemas import GuideSummary
 from queue_server.catalogue import DisclosureDocument
 from queue_server.catalogue import GuideItem
@@ -91,6 +96,22 @@ def guide_findings(hall: str, code: str) -> Any:
         if item is None:
             raise errors.GuideNotFound(guide=code)
         return jsonify([f.as_dict() for f in guide_quality.check(item)])
+
+
+@route("PATCH", "/halls/{hall}/guides/{code}", "Edit a guide's text fields, limits and channels; answers with the "
+       "findings left (managers; audited, guide.updated)", request_model=GuidePatch, responses={200: GuideEdited})
+def patch_guide(hall: str, code: str) -> Any:
+    who = principal()
+    who.require(hall, Role.MANAGER, Role.ADMIN)
+    req = body(GuidePatch)
+
+    def respond(session: Any, item: catalogue.GuideItem) -> dict[str, Any]:
+        linked = catalogue.services_by_guide(session, snapshots.hall_by_code(session, hall))
+        return {"guide": guide_full(item, linked), "findings": [f.as_dict() for f in guide_quality.check(item)]}
+
+    done = services().runtime.execute(catalogue_edit.update_guide, hall=hall, code=code,
+                                      changes=req.model_dump(exclude_unset=True), actor=who.label, after=respond)
+    return jsonify(done.value)
 
 
 @route("GET", "/halls/{hall}/guide-findings", "Guide-quality findings of every guide with any (managers)",

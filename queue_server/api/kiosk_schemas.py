@@ -127,3 +127,29 @@ class DisclosureSummary(BaseModel):
 class DisclosureOut(DisclosureSummary):
     body: str
     attachments: list[dict[str, str]]
+
+
+class GuidePatch(Body):
+    """The fields a manager edits from the settings page; only those given change."""
+
+    name: str | None = Field(default=None, max_length=200)
+    agency: str | None = Field(default=None, max_length=128)
+    theme: str | None = Field(default=None, max_length=64)
+    keywords: str | None = Field(default=None, max_length=256)
+    location: str | None = Field(default=None, max_length=2000)
+    hours: str | None = Field(default=None, max_length=2000)
+    conditions: str | None = Field(default=None, max_length=8000)
+    legal_basis: str | None = Field(default=None, max_length=8000)
+    consult_phone: str | None = Field(default=None, max_length=64)
+    complaint_phone: str | None = Field(default=None, max_length=64)
+    legal_limit_days: int | None = Field(default=None, ge=-(2**31), le=2**31 - 1)
+    promised_limit_days: int | None = Field(default=None, ge=-(2**31), le=2**31 - 1)
+    visits: int | None = Field(default=None, ge=-(2**31), le=2**31 - 1)
+    appointment: bool | None = None
+    online: bool | None = None
+    self_service: bool | None = None
+
+
+class GuideEdited(BaseModel):
+    guide: GuideOut
+    findings: list[FindingOut]  # what the quality rules still find after the edit

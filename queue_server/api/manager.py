@@ -25,11 +25,10 @@ from queue_server.api.manager_schemas import AlertOut
 from queue_server.api.manager_schemas import AlertsOut
 from queue_server.api.manager_schemas import MonitorOut
 from queue_server.api.manager_schemas import PrefectureOut
-from queue_server.api.manager_schemas import ServicePatch
-from queue_server.api.manager_schemas import ServiceSettingsOut
 from queue_server.api.manager_schemas import WindowServicesBody
 from queue_server.api.manager_schemas import WindowServicesOut
 from queue_server.api.schemas import EmptyBody
+from queue_server.api.setup_schemas import ServiceSettingsFull
 from queue_server.engine.alerts import alert_payload
 from queue_server.engine.alerts import hall_limits
 from queue_server.engine.configuration import window_services
@@ -118,28 +117,16 @@ def put_alert_limits(hall: str) -> Any:
     return jsonify({"limits": done.value})
 
 
-@route("PATCH", "/halls/{hall}/services/{service}", "Change a service: name, open/closed, warning threshold, "
-       "daily cap, standard duration (audited, service.updated)", request_model=ServicePatch,
-       responses={200: ServiceSettingsOut})
-def patch_service(hall: str, service: str) -> Any:
-    who = principal()
-    who.require(hall, *CONFIGURERS)
-    req = body(ServicePatch)
-    done = services().runtime.execute(engine.update_service, hall=hall, service_code=service,
-                                      changes=req.model_dump(exclude_unset=True), actor=who.label)
-    return jsonify(done.value)
-
-
 @route("POST", "/halls/{hall}/services/{service}/close-for-today", "暂停今日取号: no new tickets until tomorrow "
        "(audited, service.updated)", request_model=EmptyBody, body_required=False,
-       responses={200: ServiceSettingsOut})
+       responses={200: ServiceSettingsFull})
 def close_service_for_today(hall: str, service: str) -> Any:
     return _day_state(hall, service, closed=True)
 
 
 @route("POST", "/halls/{hall}/services/{service}/reopen", "Reopen a service closed for today "
        "(audited, service.updated)", request_model=EmptyBody, body_required=False,
-       responses={200: ServiceSettingsOut})
+       responses={200: ServiceSettingsFull})
 def reopen_service(hall: str, service: str) -> Any:
     return _day_state(hall, service, closed=False)
 

@@ -102,26 +102,6 @@ class AlertLimitsBody(Body):
     limits: dict[str, Any] = Field(default_factory=dict)
 
 
-class ServicePatch(Body):
-    """Only the fields given change. Ranges are checked by the engine so the message names the setting."""
-
-    name: str | None = Field(default=None, max_length=128)
-    active: bool | None = None
-    warning_threshold: int | None = None
-    daily_cap: int | None = None
-    standard_duration_s: int | None = None
-
-
-class ServiceSettingsOut(BaseModel):
-    code: str
-    name: str
-    active: bool
-    closed_on: str | None  # 暂停今日取号: the service day it is closed for
-    warning_threshold: int | None
-    daily_cap: int | None
-    standard_duration_s: int
-
-
 class ProfileItem(Body):
     service: str = Code
     weight: int = 1

@@ -19,9 +19,14 @@ from queue_server.engine.cases import case_step
 from queue_server.engine.cases import decide_appeal
 from queue_server.engine.configuration import close_service_for_today
 from queue_server.engine.configuration import set_window_services
-from queue_server.engine.configuration import update_service
+from queue_server.engine.departments import create_department
+from queue_server.engine.departments import create_priority
+from queue_server.engine.departments import update_department
+from queue_server.engine.departments import update_priority
 from queue_server.engine.devices import register_device
 from queue_server.engine.devices import revoke_device
+from queue_server.engine.hall_settings import set_voice
+from queue_server.engine.hall_settings import update_hall
 from queue_server.engine.handling import cancel
 from queue_server.engine.handling import finish
 from queue_server.engine.handling import park
@@ -41,12 +46,16 @@ from queue_server.engine.printing import report_print_result
 from queue_server.engine.printing import report_printer_state
 from queue_server.engine.rating import mark_reported
 from queue_server.engine.rating import rate
+from queue_server.engine.service_setup import create_service
+from queue_server.engine.service_setup import update_service
 from queue_server.engine.staffing import SignIn
 from queue_server.engine.staffing import check_sign_in
 from queue_server.engine.staffing import come_back
 from queue_server.engine.staffing import sign_in
 from queue_server.engine.staffing import sign_out
 from queue_server.engine.staffing import step_away
+from queue_server.engine.window_setup import create_window
+from queue_server.engine.window_setup import update_window
 from queue_server.engine.windows import pause_window
 from queue_server.engine.windows import resume_window
 
@@ -59,4 +68,6 @@ __all__ = [
     "report_printer_state", "resume", "resume_window", "revoke_device", "set_alert_limits", "set_calendar_day",
     "set_notices", "set_opening_hours", "set_window_services", "sign_in", "sign_out", "start", "step_away",
     "transfer", "update_service", "update_staff",
+    "create_department", "create_priority", "update_department", "update_priority", "set_voice", "update_hall",
+    "create_service", "create_window", "update_window",
 ]

@@ -1,5 +1,5 @@
-"""Hall configuration by a manager: a service's settings (name, warning threshold, daily cap, standard duration,
-open/closed) and a window's services. Every change is validated with its own error code, written to the audit
+"""Hall configuration by a manager: a service closed for today or reopened, and a window's services (a service's
+own fields are set in engine/service_setup.py). Every change is validated with its own error code, written to the audit
 log with before/after, and announced (service.updated, window.updated) so displays and consoles update live.
 """
 
@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from queue_server import errors
@@ -18,61 +17,13 @@ from queue_server.engine.ledger import load_service
 from queue_server.engine.ledger import load_window
 from queue_server.engine.payloads import service_payload
 from queue_server.engine.payloads import window_payload
+from queue_server.engine.service_setup import service_settings
 from queue_server.models import AuditEntry
-from queue_server.models import DailyCounter
 from queue_server.models import Hall
-from queue_server.models import Service
 from queue_server.models import Window
 from queue_server.models import WindowService
 
-# field -> (label for the message, lowest, highest); None means "no limit" where the column allows it.
-SERVICE_RANGES: dict[str, tuple[str, int, int]] = {
-    "warning_threshold": ("等候人数预警值", 1, 999),
-    "daily_cap": ("单日排队上限", 1, 99999),
-    # A minute to two hours: shorter is a typo, longer belongs to an appointment, not a queue.
-    "standard_duration_s": ("标准办理时长（秒）", 60, 7200),
-}
-SERVICE_FIELDS = ("name", "active", *SERVICE_RANGES)
 MAX_WEIGHT = 5  # weights above a few stop meaning anything to a manager (docs/domain: QSystem coefficients)
-
-
-def service_settings(service: Service) -> dict[str, Any]:
-    return {"code": service.code, "name": service.name, "active": service.active,
-            "closed_on": service.closed_on.isoformat() if service.closed_on else None,
-            **{f: getattr(service, f) for f in SERVICE_RANGES}}
-
-
-def _check_service_change(session: Session, clock: Clock, hall: Hall, service: Service,
-                          changes: dict[str, Any]) -> None:
-    if "name" in changes and not str(changes["name"] or "").strip():
-        raise errors.NameRequired()
-    for field, (label, low, high) in SERVICE_RANGES.items():
-        value = changes.get(field)
-        if value is not None and not low <= value <= high:
-            raise errors.SettingOutOfRange(field=field, label=label, low=low, high=high)
-    if changes.get("daily_cap") is not None:
-        today = service_day(clock.now(), hall.timezone, hall.day_rollover)
-        issued = session.scalar(select(DailyCounter.issued).where(
-            DailyCounter.service_id == service.id, DailyCounter.service_on == today)) or 0
-        if changes["daily_cap"] < issued:
-            raise errors.DailyCapBelowIssued(issued=issued, cap=changes["daily_cap"])
-
-
-def update_service(session: Session, clock: Clock, *, hall: Hall, service_code: str, changes: dict[str, Any],
-                   actor: str) -> events.Outcome[dict[str, Any]]:
-    """Change the given fields of a service (closing it for the day is active=False: no new tickets, the
-    waiting ones stay). Raises service_not_found, name_required, setting_out_of_range, daily_cap_below_issued."""
-    service = load_service(session, hall, service_code)
-    changes = {k: v for k, v in changes.items() if k in SERVICE_FIELDS}
-    _check_service_change(session, clock, hall, service, changes)
-    before = service_settings(service)
-    for field, value in changes.items():
-        setattr(service, field, value.strip() if isinstance(value, str) else value)
-    after = service_settings(service)
-    session.add(AuditEntry(at=clock.now(), hall_id=hall.id, actor=actor, action="service.update",
-                           target=f"service:{service.code}", data={"before": before, "after": after}))
-    event = events.Event(events.SERVICE_UPDATED, {"service": {**service_payload(service), **after}})
-    return events.Outcome(after, (event,))
 
 
 def close_service_for_today(session: Session, clock: Clock, *, hall: Hall, service_code: str, closed: bool,
@@ -80,9 +31,9 @@ def close_service_for_today(session: Session, clock: Clock, *, hall: Hall, servi
     """暂停今日取号 (closed=True): no new tickets for the rest of this service day, the waiting ones are still served;
     it reopens by itself the next day. closed=False reopens it now. Raises service_not_found."""
     service = load_service(session, hall, service_code)
-    before = service_settings(service)
+    before = service_settings(session, service)
     service.closed_on = service_day(clock.now(), hall.timezone, hall.day_rollover) if closed else None
-    after = service_settings(service)
+    after = service_settings(session, service)
     action = "service.close_today" if closed else "service.reopen"
     session.add(AuditEntry(at=clock.now(), hall_id=hall.id, actor=actor, action=action,
                            target=f"service:{service.code}", data={"before": before, "after": after}))
@@ -94,11 +45,9 @@ def window_services(window: Window) -> list[dict[str, Any]]:
     return [{"service": ws.service.code, "weight": ws.weight} for ws in window.profile]
 
 
-def set_window_services(session: Session, clock: Clock, *, hall: Hall, window_number: int,
-                        profile: list[dict[str, Any]], actor: str) -> events.Outcome[Window]:
-    """Replace a window's services, in order, with their weights (0: only when nothing else waits).
-    Raises window_not_found, service_not_found, window_profile_empty, setting_out_of_range."""
-    window = load_window(session, hall, window_number)
+def profile_rows(session: Session, hall: Hall, profile: list[dict[str, Any]]) -> list[WindowService]:
+    """A window profile checked and in order (a repeated service counts once). Raises window_profile_empty,
+    service_not_found, setting_out_of_range."""
     if not profile:
         raise errors.WindowProfileEmpty()
     rows: list[WindowService] = []
@@ -112,6 +61,15 @@ def set_window_services(session: Session, clock: Clock, *, hall: Hall, window_nu
             raise errors.SettingOutOfRange(field="weight", label="窗口事项权重", low=0, high=MAX_WEIGHT)
         service = load_service(session, hall, code)
         rows.append(WindowService(service_id=service.id, position=position, weight=weight))
+    return rows
+
+
+def set_window_services(session: Session, clock: Clock, *, hall: Hall, window_number: int,
+                        profile: list[dict[str, Any]], actor: str) -> events.Outcome[Window]:
+    """Replace a window's services, in order, with their weights (0: only when nothing else waits).
+    Raises window_not_found, service_not_found, window_profile_empty, setting_out_of_range."""
+    window = load_window(session, hall, window_number)
+    rows = profile_rows(session, hall, profile)
     before = window_services(window)
     window.profile = rows
     session.flush()

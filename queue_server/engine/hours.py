@@ -23,7 +23,7 @@ WEEKDAYS = ("1", "2", "3", "4", "5", "6", "7")  # ISO weekdays, Monday = 1
 DAY_KINDS = ("holiday", "workday")
 
 
-def _check_day(weekday: str, intervals: Any) -> list[list[str]]:
+def check_day(weekday: str, intervals: Any) -> list[list[str]]:
     """Intervals as [["08:30", "12:00"], ...], each start before its end, in order, not overlapping."""
     if not isinstance(intervals, list):
         raise errors.BadOpeningHours(weekday=weekday)
@@ -48,13 +48,13 @@ def set_opening_hours(session: Session, clock: Clock, *, hall: Hall, opening_hou
     unknown = [k for k in opening_hours if k not in WEEKDAYS]
     if unknown:
         raise errors.BadOpeningHours(weekday=unknown[0])
-    hours = {day: _check_day(day, opening_hours.get(day, [])) for day in WEEKDAYS}
+    hours = {day: check_day(day, opening_hours.get(day, [])) for day in WEEKDAYS}
     before = dict(hall.opening_hours or {})
     hall.opening_hours = hours
     session.add(AuditEntry(at=clock.now(), hall_id=hall.id, actor=actor, action="hall.set_hours", target=hall.code,
                            data={"before": before, "after": hours}))
-    return events.Outcome(hours, (events.Event(events.HALL_UPDATED, {"hall": {
-        "code": hall.code, "name": hall.name, "opening_hours": hours}}),))
+    # `opening_hours` at the top level: a `hall` object would be overwritten by the envelope's hall code.
+    return events.Outcome(hours, (events.Event(events.HALL_UPDATED, {"opening_hours": hours}),))
 
 
 def calendar_payload(row: CalendarDay) -> dict[str, Any]:
@@ -80,8 +80,7 @@ def set_calendar_day(session: Session, clock: Clock, *, hall: Hall, day: date, k
     session.info.pop("hallq_calendar", None)  # engine/calendar.py memoises days per session
     session.add(AuditEntry(at=clock.now(), hall_id=hall.id, actor=actor, action="hall.set_calendar_day",
                            target=f"{hall.code}:{day.isoformat()}", data={"before": before, "after": after}))
-    return events.Outcome(after, (events.Event(events.HALL_UPDATED, {"hall": {"code": hall.code, "name": hall.name},
-                                                                       "calendar_day": after}),))
+    return events.Outcome(after, (events.Event(events.HALL_UPDATED, {"calendar_day": after}),))
 
 
 def calendar(session: Session, hall: Hall, since: date) -> list[dict[str, Any]]:

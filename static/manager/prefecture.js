@@ -1,12 +1,18 @@
-/* Prefecture overview: one line per hall, refreshed from GET /api/v1/monitor (a summary of several halls'
- * feeds would mean one socket per hall; a 30 s poll of one small JSON is cheaper and enough for an overview). */
+/* Prefecture overview: one line per hall from GET /api/v1/monitor, re-read when any hall's /live feed reports
+ * a change. The hub joins one hall per subscription, so the page runs one feed per hall (about ten sockets for
+ * a prefecture); a burst of events (a call emits several) is folded into one re-read. A slow poll stays as a
+ * safety net: waits grow with time alone, without any event. */
 (function () {
   "use strict";
-  var REFRESH_MS = 30000;
+  var SETTLE_MS = 500;            // a call or an issue publishes a few events at once: read once after them
+  var SAFETY_POLL_MS = 120000;    // nothing missed for long even if every socket is blocked by a proxy
   var status = document.getElementById("feed-status");
+  var pending = null;
+  var online = {};
+
   function refresh() {
+    pending = null;
     fetch("/api/v1/monitor", {credentials: "same-origin"}).then(function (r) { return r.json(); }).then(function (d) {
-      status.textContent = "在线 online"; status.className = "status online";
       (d.halls || []).forEach(function (h) {
         var row = document.querySelector('tr[data-hall="' + h.hall + '"]');
         if (!row) return;
@@ -16,8 +22,32 @@
         row.querySelector(".alerts").textContent = h.open_alerts;
         row.classList.toggle("has-alerts", h.open_alerts > 0);
       });
-    }).catch(function () { status.textContent = "离线 offline"; status.className = "status offline"; });
+    }).catch(function () { setStatus(); });
   }
+
+  function refreshSoon() {
+    if (pending === null) pending = setTimeout(refresh, SETTLE_MS);
+  }
+
+  function setStatus() {
+    var codes = Object.keys(online);
+    var up = codes.filter(function (c) { return online[c]; }).length;
+    var all = codes.length > 0 && up === codes.length;
+    status.textContent = all ? "在线 online" : (up ? "部分在线 " + up + "/" + codes.length : "离线 offline");
+    status.className = "status " + (all ? "online" : "offline");
+  }
+
   refresh();
-  setInterval(refresh, REFRESH_MS);
+  document.querySelectorAll("tr[data-hall]").forEach(function (row) {
+    var code = row.dataset.hall;
+    online[code] = false;
+    HallqFeed.start({
+      hall: code, auth: {},
+      onEvent: refreshSoon,
+      onSnapshot: refreshSoon,
+      onStatus: function (up) { online[code] = up; setStatus(); }
+    });
+  });
+  setStatus();
+  setInterval(refresh, SAFETY_POLL_MS);
 })();

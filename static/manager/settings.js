@@ -1,5 +1,7 @@
-/* Manager settings page: staff accounts, devices and their tokens, alert limits. Every change is a /api/v1 call
- * with the session cookie and X-CSRF-Token; refusals show the server's Chinese problem title and detail. */
+/* Manager settings page: staff accounts, devices and their tokens, alert limits, hours and holidays, the
+ * announcement, the hall's time zone and priority ratio, priority categories and departments. Every change is a
+ * /api/v1 call with the session cookie and X-CSRF-Token; refusals show the server's Chinese problem title and
+ * detail. The page follows the hall's events (feed.js), so a change made elsewhere shows here too. */
 (function () {
   "use strict";
 
@@ -99,8 +101,42 @@
     }).catch(showError);
   }
 
+  var SERVICE_LIMITS = ["ticket_wait_min", "service_min"];
+  var currentLimits = null;
+
+  function serviceLimitsForm(limits) {
+    var tbody = document.querySelector("#service-limits tbody");
+    tbody.replaceChildren();
+    var own = limits.services || {};
+    serviceList.forEach(function (svc) {
+      var cells = SERVICE_LIMITS.map(function (key) {
+        var v = own[svc.code] && own[svc.code][key] != null ? String(own[svc.code][key]) : "";
+        return el("td", {}, [el("input", {type: "number", min: "1", value: v, "data-key": key,
+                                          placeholder: String(limits[key]), "aria-label": key})]);
+      });
+      tbody.appendChild(el("tr", {"data-service": svc.code}, [el("td", {text: svc.name})].concat(cells)));
+    });
+  }
+
+  document.getElementById("service-limits-form").addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    if (!currentLimits) return;
+    var services = {};
+    document.querySelectorAll("#service-limits tbody tr").forEach(function (row) {
+      var values = {};
+      row.querySelectorAll("input[data-key]").forEach(function (input) {
+        if (input.value !== "") values[input.dataset.key] = Number(input.value);
+      });
+      if (Object.keys(values).length) services[row.dataset.service] = values;
+    });
+    var limits = Object.assign({}, currentLimits, {services: services});
+    api("PUT", "/alert-limits", {limits: limits}).then(loadLimits).catch(showError);
+  });
+
   function loadLimits() {
     return api("GET", "/alert-limits").then(function (d) {
+      currentLimits = d.limits;
+      serviceLimitsForm(d.limits);
       var form = document.getElementById("limits-form");
       form.replaceChildren();
       LIMITS.forEach(function (pair) {
@@ -187,6 +223,406 @@
     }).catch(showError);
   });
 
-  document.getElementById("feed-status").textContent = "";
-  loadStaff(); loadDevices(); loadLimits(); loadHours();
+  var voiceDefault = {template: "", repeats: 2};
+
+  // The example the server will speak is rendered by the server (display/voice.py); while typing, the screen
+  // text is previewed here with the same spacing so the manager sees at once where the numbers land.
+  function previewText(template) {
+    return template.replace(/\{ticket\}/g, " A001 ").replace(/\{window\}/g, " 3 ").replace(/\s+/g, " ").trim();
+  }
+
+  function showVoice(d) {
+    voiceDefault = {template: d.default_template, repeats: d.default_repeats};
+    document.getElementById("vf-template").value = d.template || "";
+    document.getElementById("vf-repeats").value = d.repeats == null ? "" : String(d.repeats);
+    document.getElementById("vf-default").textContent = d.default_template + "，" + d.default_repeats + " 次";
+    document.getElementById("vf-example").textContent = d.example.text;
+    document.getElementById("vf-speech").textContent = d.example.speech;
+  }
+
+  function loadVoice() {
+    return api("GET", "/voice").then(showVoice).catch(showError);
+  }
+
+  function saveVoice(template, repeats) {
+    return api("PUT", "/voice", {template: template, repeats: repeats}).then(showVoice).catch(showError);
+  }
+
+  document.getElementById("vf-template").addEventListener("input", function (ev) {
+    document.getElementById("vf-example").textContent = previewText(ev.target.value || voiceDefault.template);
+    document.getElementById("vf-speech").textContent = "保存后显示 shown after saving";
+  });
+  document.getElementById("voice-form").addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    var template = document.getElementById("vf-template").value.trim();
+    var repeats = document.getElementById("vf-repeats").value;
+    saveVoice(template === "" ? null : template, repeats === "" ? null : Number(repeats));
+  });
+  document.getElementById("vf-reset").addEventListener("click", function () { saveVoice(null, null); });
+
+  function loadHall() {
+    return api("GET", "/settings").then(function (d) {
+      document.getElementById("hf-timezone").value = d.timezone;
+      document.getElementById("hf-ratio").value = String(d.priority_ratio);
+      timeZone = d.timezone;
+    }).catch(showError);
+  }
+
+  document.getElementById("hall-form").addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    api("PATCH", "/settings", {timezone: document.getElementById("hf-timezone").value.trim(),
+                               priority_ratio: Number(document.getElementById("hf-ratio").value)})
+      .then(loadHall).catch(showError);
+  });
+
+  function loadPriorities() {
+    return api("GET", "/priorities").then(function (d) {
+      var tbody = document.querySelector("#priorities tbody");
+      tbody.replaceChildren();
+      d.priorities.forEach(function (p) {
+        var name = el("input", {value: p.name, maxlength: "64", "aria-label": "名称 name"});
+        var weight = el("input", {type: "number", min: "1", max: "9", value: String(p.weight),
+                                  "aria-label": "权重 weight"});
+        tbody.appendChild(el("tr", {"data-priority": p.code}, [
+          el("td", {text: p.code}), el("td", {}, [name]), el("td", {}, [weight]),
+          el("td", {}, [el("button", {text: "保存 Save", onclick: function () {
+            api("PATCH", "/priorities/" + encodeURIComponent(p.code), {name: name.value, weight: Number(weight.value)})
+              .then(loadPriorities).catch(showError);
+          }})])
+        ]));
+      });
+    }).catch(showError);
+  }
+
+  document.getElementById("priority-form").addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    api("POST", "/priorities", {code: document.getElementById("pf-code").value,
+                                name: document.getElementById("pf-name").value,
+                                weight: Number(document.getElementById("pf-weight").value)})
+      .then(function () { ev.target.reset(); loadPriorities(); }).catch(showError);
+  });
+
+  function loadDepartments() {
+    return api("GET", "/departments").then(function (d) {
+      departmentList = d.departments;
+      if (!editing) fillDepartments(null);
+      var tbody = document.querySelector("#departments tbody");
+      tbody.replaceChildren();
+      d.departments.forEach(function (dep) {
+        var path = "/departments/" + encodeURIComponent(dep.code);
+        var name = el("input", {value: dep.name, maxlength: "128", "aria-label": "名称 name"});
+        tbody.appendChild(el("tr", {"data-department": dep.code, "class": dep.active ? "" : "inactive"}, [
+          el("td", {text: dep.code}), el("td", {}, [name]),
+          el("td", {"class": "state", text: dep.active ? "启用 active" : "停用 inactive"}),
+          el("td", {}, [
+            el("button", {text: "改名 Rename", onclick: function () {
+              api("PATCH", path, {name: name.value}).then(loadDepartments).catch(showError);
+            }}),
+            el("button", {text: dep.active ? "停用 Deactivate" : "启用 Activate", onclick: function () {
+              api("PATCH", path, {active: !dep.active}).then(loadDepartments).catch(showError);
+            }})
+          ])
+        ]));
+      });
+    }).catch(showError);
+  }
+
+  document.getElementById("department-form").addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    api("POST", "/departments", {code: document.getElementById("dpf-code").value,
+                                 name: document.getElementById("dpf-name").value})
+      .then(function () { ev.target.reset(); loadDepartments(); }).catch(showError);
+  });
+
+  var serviceList = [];
+  var departmentList = [];
+  var editing = null;  // the code of the service the form edits; null: the form adds a new one
+
+  function slotsText(slots) {
+    return (slots || []).map(function (q) { return q.start + "-" + q.end + "=" + q.limit; }).join(", ");
+  }
+
+  // "08:30-10:00=40, 14:00-16:00=30" -> [{start, end, limit}]; a malformed part is sent as it is so the server's
+  // refusal (分时段限额不正确) explains the format, rather than the page guessing.
+  function parseSlots(text) {
+    if (!text.trim()) return [];
+    return text.split(/[,，]/).map(function (part) {
+      var m = part.trim().match(/^(\S+?)\s*[-–~]\s*(\S+?)\s*=\s*(\d+)$/);
+      return m ? {start: m[1], end: m[2], limit: Number(m[3])} : {start: part.trim(), end: "", limit: 0};
+    });
+  }
+
+  function numberOrNull(id) {
+    var v = document.getElementById(id).value;
+    return v === "" ? null : Number(v);
+  }
+
+  function hoursInputs() {
+    var box = document.getElementById("svf-hours");
+    if (box.querySelector("input[data-sweekday]")) return;
+    for (var i = 1; i <= 7; i++) {
+      box.appendChild(el("label", {}, [document.createTextNode(WEEKDAY[i] + " "),
+        el("input", {"data-sweekday": String(i), size: "30", placeholder: "休息 closed"})]));
+    }
+  }
+
+  function fillDepartments(current) {
+    var select = document.getElementById("svf-department");
+    select.replaceChildren(el("option", {value: "", text: "无 none"}));
+    departmentList.forEach(function (d) {
+      if (!d.active && d.code !== current) return;  // a service may keep a retired department, not join one
+      var o = el("option", {value: d.code, text: d.name + (d.active ? "" : "（停用）")});
+      o.selected = d.code === current;
+      select.appendChild(o);
+    });
+  }
+
+  function fillServiceForm(svc) {
+    editing = svc ? svc.code : null;
+    var f = function (id) { return document.getElementById(id); };
+    f("svf-title").textContent = svc ? "编辑事项 Edit " + svc.code : "新增事项 New service";
+    f("svf-submit").textContent = svc ? "保存事项 Save service" : "新增事项 Add service";
+    f("svf-cancel").hidden = !svc;
+    f("svf-code").value = svc ? svc.code : "";
+    f("svf-code").readOnly = !!svc;
+    f("svf-name").value = svc ? svc.name : "";
+    f("svf-prefix").value = svc ? svc.prefix : "";
+    f("svf-start").value = svc ? String(svc.number_start) : "1";
+    f("svf-end").value = svc ? String(svc.number_end) : "999";
+    f("svf-wrap").checked = svc ? svc.number_wrap : false;
+    f("svf-cap").value = svc && svc.daily_cap != null ? String(svc.daily_cap) : "";
+    f("svf-slots").value = svc ? slotsText(svc.slot_quotas) : "";
+    f("svf-warn").value = svc && svc.warning_threshold != null ? String(svc.warning_threshold) : "";
+    f("svf-duration").value = String(Math.round((svc ? svc.standard_duration_s : 600) / 60));
+    f("svf-person").value = svc && svc.person_limit != null ? String(svc.person_limit) : "";
+    f("svf-stop").value = String(svc ? svc.stop_issue_before_close_min : 0);
+    f("svf-green").checked = svc ? svc.green_channel : false;
+    f("svf-guide").value = svc && svc.guide_code ? svc.guide_code : "";
+    fillDepartments(svc ? svc.department : null);
+    hoursInputs();
+    var own = svc ? svc.opening_hours : null;
+    f("svf-own-hours").checked = own != null;
+    for (var i = 1; i <= 7; i++) {
+      var input = document.querySelector('#svf-hours input[data-sweekday="' + i + '"]');
+      input.value = own ? (own[String(i)] || []).map(function (p) { return p[0] + "-" + p[1]; }).join(", ") : "";
+      input.disabled = own == null;
+    }
+  }
+
+  function serviceFormData() {
+    var own = document.getElementById("svf-own-hours").checked;
+    var hours = null;
+    if (own) {
+      hours = {};
+      for (var i = 1; i <= 7; i++) {
+        var raw = document.querySelector('#svf-hours input[data-sweekday="' + i + '"]').value.trim();
+        hours[String(i)] = raw ? raw.split(/[,，]/).map(function (p) { return p.trim().split(/\s*[-–~]\s*/); }) : [];
+      }
+    }
+    return {
+      name: document.getElementById("svf-name").value, prefix: document.getElementById("svf-prefix").value.trim(),
+      number_start: numberOrNull("svf-start"), number_end: numberOrNull("svf-end"),
+      number_wrap: document.getElementById("svf-wrap").checked, daily_cap: numberOrNull("svf-cap"),
+      slot_quotas: parseSlots(document.getElementById("svf-slots").value),
+      warning_threshold: numberOrNull("svf-warn"), person_limit: numberOrNull("svf-person"),
+      standard_duration_s: Math.round((numberOrNull("svf-duration") || 0) * 60),
+      stop_issue_before_close_min: numberOrNull("svf-stop") || 0,
+      green_channel: document.getElementById("svf-green").checked,
+      department: document.getElementById("svf-department").value || null,
+      guide_code: document.getElementById("svf-guide").value.trim() || null, opening_hours: hours
+    };
+  }
+
+  function loadServices() {
+    return api("GET", "/service-settings").then(function (d) {
+      serviceList = d.services;
+      var tbody = document.querySelector("#service-list tbody");
+      tbody.replaceChildren();
+      d.services.forEach(function (svc) {
+        var dept = departmentList.filter(function (x) { return x.code === svc.department; })[0];
+        tbody.appendChild(el("tr", {"data-service": svc.code, "class": svc.active ? "" : "inactive"}, [
+          el("td", {text: svc.code}), el("td", {text: svc.name + (svc.green_channel ? "（绿色通道）" : "")}),
+          el("td", {text: svc.prefix + " " + svc.number_start + "–" + svc.number_end + (svc.number_wrap ? " ↻" : "")}),
+          el("td", {text: svc.daily_cap == null ? "不限" : String(svc.daily_cap)}),
+          el("td", {text: svc.warning_threshold == null ? "默认" : String(svc.warning_threshold)}),
+          el("td", {text: Math.round(svc.standard_duration_s / 60) + " 分钟"}),
+          el("td", {text: dept ? dept.name : (svc.department || "–")}), el("td", {text: svc.guide_code || "–"}),
+          el("td", {"class": "state", text: svc.active ? "启用 active" : "停用 inactive"}),
+          el("td", {}, [
+            el("button", {text: "编辑 Edit", onclick: function () {
+              fillServiceForm(svc);
+              document.getElementById("service-form").scrollIntoView();
+            }}),
+            el("button", {text: svc.active ? "停用 Deactivate" : "启用 Activate", onclick: function () {
+              api("PATCH", "/services/" + encodeURIComponent(svc.code), {active: !svc.active})
+                .then(loadServices).catch(showError);
+            }})
+          ])
+        ]));
+      });
+      if (currentLimits) serviceLimitsForm(currentLimits);
+      var pick = document.getElementById("wf-services");
+      pick.replaceChildren();
+      d.services.forEach(function (svc) { pick.appendChild(el("option", {value: svc.code, text: svc.name})); });
+    }).catch(showError);
+  }
+
+  document.getElementById("svf-own-hours").addEventListener("change", function (ev) {
+    document.querySelectorAll("#svf-hours input[data-sweekday]").forEach(function (i) {
+      i.disabled = !ev.target.checked;
+    });
+  });
+  document.getElementById("svf-cancel").addEventListener("click", function () { fillServiceForm(null); });
+  document.getElementById("service-form").addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    var data = serviceFormData();
+    var done = editing
+      ? api("PATCH", "/services/" + encodeURIComponent(editing), data)
+      : api("POST", "/services", Object.assign({code: document.getElementById("svf-code").value.trim()}, data));
+    done.then(function () { fillServiceForm(null); loadServices(); }).catch(showError);
+  });
+
+  function loadWindows() {
+    return api("GET", "/windows").then(function (windows) {
+      var tbody = document.querySelector("#window-list tbody");
+      tbody.replaceChildren();
+      windows.forEach(function (w) {
+        var name = el("input", {value: w.name, maxlength: "64", "aria-label": "名称 name"});
+        var zone = el("input", {value: w.zone, maxlength: "32", "aria-label": "区域 zone"});
+        tbody.appendChild(el("tr", {"data-window": String(w.number)}, [
+          el("td", {text: String(w.number)}), el("td", {}, [name]), el("td", {}, [zone]),
+          el("td", {"class": "services", text: w.services.join("、")}),
+          el("td", {}, [el("button", {text: "保存 Save", onclick: function () {
+            api("PATCH", "/windows/" + w.number, {name: name.value, zone: zone.value})
+              .then(loadWindows).catch(showError);
+          }})])
+        ]));
+      });
+    }).catch(showError);
+  }
+
+  document.getElementById("window-form").addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    var picked = Array.prototype.map.call(document.getElementById("wf-services").selectedOptions,
+                                          function (o) { return {service: o.value}; });
+    api("POST", "/windows", {number: numberOrNull("wf-number"), name: document.getElementById("wf-name").value,
+                             zone: document.getElementById("wf-zone").value, services: picked})
+      .then(function () { ev.target.reset(); loadWindows(); }).catch(showError);
+  });
+
+  var GUIDE_TEXT = ["name", "agency", "theme", "keywords", "location", "hours", "conditions", "legal_basis",
+                    "consult_phone", "complaint_phone"];
+  var GUIDE_NUMBERS = ["legal_limit_days", "promised_limit_days", "visits"];
+  var GUIDE_FLAGS = ["appointment", "online", "self_service"];
+  var guideEditing = null;
+
+  function findingList(findings) {
+    return el("ul", {"class": "findings"}, findings.map(function (f) {
+      return el("li", {"data-code": f.code, text: "第" + f.rule + "条 " + f.message});
+    }));
+  }
+
+  function loadGuides() {
+    var q = document.getElementById("gs-q").value.trim();
+    return Promise.all([api("GET", "/guides" + (q ? "?q=" + encodeURIComponent(q) : "")), api("GET", "/guide-findings")])
+      .then(function (both) {
+        var byCode = {};
+        both[1].forEach(function (g) { byCode[g.code] = g.findings; });
+        document.getElementById("guide-summary").textContent =
+          "（" + both[1].length + " 项指南有质量问题 guides with findings）";
+        var tbody = document.querySelector("#guide-list tbody");
+        tbody.replaceChildren();
+        both[0].forEach(function (g) {
+          var found = byCode[g.code] || [];
+          tbody.appendChild(el("tr", {"data-guide": g.code}, [
+            el("td", {text: g.code}), el("td", {text: g.name}),
+            found.length ? el("td", {"class": "findings"}, [findingList(found)])
+                         : el("td", {"class": "ok", text: "无 none"}),
+            el("td", {}, [el("button", {text: "编辑 Edit", onclick: function () { editGuide(g.code); }})])
+          ]));
+        });
+      }).catch(showError);
+  }
+
+  function editGuide(code) {
+    return api("GET", "/guides/" + encodeURIComponent(code)).then(function (g) {
+      guideEditing = code;
+      var form = document.getElementById("guide-form");
+      document.getElementById("gf-title").textContent = "编辑指南 Edit " + g.code;
+      GUIDE_TEXT.forEach(function (k) { document.getElementById("gf-" + k).value = g[k] || ""; });
+      GUIDE_NUMBERS.forEach(function (k) {
+        document.getElementById("gf-" + k).value = g[k] == null ? "" : String(g[k]);
+      });
+      GUIDE_FLAGS.forEach(function (k) { document.getElementById("gf-" + k).checked = !!g[k]; });
+      return api("GET", "/guides/" + encodeURIComponent(code) + "/findings").then(function (found) {
+        document.getElementById("gf-findings").replaceWith(findingList(found));
+        document.querySelector("#guide-form ul.findings").id = "gf-findings";
+        form.hidden = false;
+        form.scrollIntoView();
+      });
+    }).catch(showError);
+  }
+
+  document.getElementById("guide-search").addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    loadGuides();
+  });
+  document.getElementById("gf-close").addEventListener("click", function () {
+    guideEditing = null;
+    document.getElementById("guide-form").hidden = true;
+  });
+  document.getElementById("guide-form").addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    if (!guideEditing) return;
+    var data = {};
+    GUIDE_TEXT.forEach(function (k) { data[k] = document.getElementById("gf-" + k).value; });
+    GUIDE_NUMBERS.forEach(function (k) { data[k] = numberOrNull("gf-" + k); });
+    GUIDE_FLAGS.forEach(function (k) { data[k] = document.getElementById("gf-" + k).checked; });
+    api("PATCH", "/guides/" + encodeURIComponent(guideEditing), data).then(function (d) {
+      document.getElementById("gf-findings").replaceWith(findingList(d.findings));
+      document.querySelector("#guide-form ul.findings").id = "gf-findings";
+      loadGuides();
+    }).catch(showError);
+  });
+
+  function loadAll() {
+    return Promise.all([loadStaff(), loadDevices(), loadLimits(), loadHours(), loadVoice(), loadHall(),
+                        loadPriorities(), loadDepartments().then(loadServices), loadWindows(), loadGuides()]);
+  }
+
+  // Another manager's change (or an admin's) arrives as an event: re-read what it touched, so two open settings
+  // pages never overwrite each other with stale values they did not see.
+  // Only the part an event names is re-read: a form someone is typing in elsewhere on the page stays as it is.
+  var HALL_PARTS = {opening_hours: loadHours, calendar_day: loadHours, announcement: loadVoice, settings: loadHall,
+                    priority: loadPriorities, department: loadDepartments};
+
+  function onEvent(ev) {
+    if (ev.type === "staff.updated") loadStaff();
+    else if (ev.type === "service.updated") loadServices();
+    else if (ev.type === "window.updated") loadWindows();
+    else if (ev.type === "guide.updated") loadGuides();
+    else if (ev.type === "device.updated") loadDevices();
+    else if (ev.type === "hall.updated") {
+      Object.keys(HALL_PARTS).forEach(function (key) { if (ev[key] !== undefined) HALL_PARTS[key](); });
+    }
+  }
+
+  function setStatus(online) {
+    var s = document.getElementById("feed-status");
+    s.textContent = online ? "在线 online" : "离线 offline";
+    s.className = "status " + (online ? "online" : "offline");
+  }
+
+  // The first snapshot follows the load by a moment: re-reading then would reset forms the manager has begun to
+  // fill. Later snapshots (a reconnect after a long gap) mean events were missed, so everything is re-read.
+  var snapshots = 0;
+  fillServiceForm(null);
+  loadAll().then(function () {
+    HallqFeed.start({
+      hall: hall, auth: {},
+      onEvent: onEvent,
+      onSnapshot: function () { if (snapshots++ > 0) loadAll(); },
+      onStatus: setStatus
+    });
+  });
 })();

@@ -9,6 +9,8 @@ from typing import Any
 import requests
 from playwright.sync_api import expect
 
+from queue_server import catalogue
+from queue_server import demo_guides
 from queue_server import snapshots
 from queue_server.models import Role
 from queue_server.store import make_store
@@ -128,6 +130,38 @@ def test_a_manager_adds_a_clerk_registers_a_kiosk_and_sets_hours_on_the_settings
     page.fill("#day-name", "国庆节")
     page.click("#day-form button[type=submit]")
     expect(page.locator('#calendar li[data-day="2099-10-01"]')).to_contain_text("国庆节", timeout=TIMEOUT_MS)
+
+    expect(page.locator("#vf-example")).to_have_text("请 A001 号到 3 号窗口办理", timeout=TIMEOUT_MS)
+    page.fill("#vf-template", "请{ticket}号办理")
+    page.click("#voice-form button[type=submit]")
+    expect(page.locator("#action-error")).to_contain_text("播报模板不正确", timeout=TIMEOUT_MS)
+    page.fill("#vf-template", "{ticket}号，请到{window}号窗口")
+    page.select_option("#vf-repeats", "3")
+    page.click("#voice-form button[type=submit]")
+    expect(page.locator("#vf-speech")).to_have_text("A 零零一 号，请到 三 号窗口", timeout=TIMEOUT_MS)
+    voice = post(server, "/halls/t1/voice", tokens.manager, method="GET")
+    assert (voice["template"], voice["repeats"]) == ("{ticket}号，请到{window}号窗口", 3)
+
+    page.fill("#hf-ratio", "1")
+    page.click("#hall-form button[type=submit]")
+    page.fill("#pf-code", "junren")
+    page.fill("#pf-name", "军人依法优先")
+    page.fill("#pf-weight", "5")
+    page.click("#priority-form button[type=submit]")
+    expect(page.locator('#priorities tr[data-priority="junren"]')).to_be_visible(timeout=TIMEOUT_MS)
+    page.fill("#dpf-code", "bdc")
+    page.fill("#dpf-name", "不动产登记中心")
+    page.click("#department-form button[type=submit]")
+    row = page.locator('#departments tr[data-department="bdc"]')
+    row.get_by_role("button", name="停用 Deactivate").click()
+    expect(row.locator(".state")).to_have_text("停用 inactive", timeout=TIMEOUT_MS)
+    assert post(server, "/halls/t1/settings", tokens.manager, method="GET")["priority_ratio"] == 1
+
+    # Another manager's change arrives over /live: the page shows it without a reload.
+    page.evaluate("window.__notReloaded = true")
+    post(server, "/halls/t1/departments", tokens.admin, {"code": "gaj", "name": "公安局出入境"})
+    expect(page.locator('#departments tr[data-department="gaj"]')).to_be_visible(timeout=TIMEOUT_MS)
+    assert page.evaluate("window.__notReloaded") is True
     screenshot(page, "manager-settings.png")
 
 
@@ -154,3 +188,102 @@ def test_a_manager_moves_a_windows_services_and_closes_a_service_for_today_from_
     refused = requests.post(f"{server.url}/api/v1/halls/t1/tickets", json={"service": "b"},
                             headers=bearer(tokens.kiosk), timeout=5)
     assert refused.status_code == 409 and refused.json()["code"] == "service_closed"
+
+
+def test_a_manager_adds_a_service_with_its_quotas_and_a_window_for_it_on_the_settings_page(
+    page: Any, server: Server, tokens: BasicHall
+) -> None:
+    sign_in(page, server, "m1")
+    page.click("text=设置 Settings")
+    expect(page.locator('#service-list tr[data-service="a"]')).to_be_visible(timeout=TIMEOUT_MS)
+
+    page.fill("#svf-code", "bdc")
+    page.fill("#svf-name", "不动产登记")
+    page.fill("#svf-prefix", "A")
+    page.click("#svf-submit")
+    expect(page.locator("#action-error")).to_contain_text("前缀 A 已被“事项a”使用", timeout=TIMEOUT_MS)
+    page.fill("#svf-prefix", "D")
+    page.fill("#svf-start", "101")
+    page.fill("#svf-cap", "80")
+    page.fill("#svf-slots", "08:30-12:00=40")
+    page.check("#svf-own-hours")
+    for weekday in range(1, 8):  # the live server runs on the real clock: open whatever day the test runs
+        page.fill(f'#svf-hours input[data-sweekday="{weekday}"]', "00:00-12:00, 12:00-24:00")
+    page.click("#svf-submit")
+    row = page.locator('#service-list tr[data-service="bdc"]')
+    expect(row).to_contain_text("D 101–999", timeout=TIMEOUT_MS)
+    expect(row).to_contain_text("80")
+
+    row.get_by_role("button", name="编辑 Edit").click()
+    expect(page.locator("#svf-slots")).to_have_value("08:30-12:00=40")
+    page.fill("#svf-warn", "5")
+    page.click("#svf-submit")
+    expect(row.locator("td").nth(4)).to_have_text("5", timeout=TIMEOUT_MS)
+
+    page.fill("#wf-number", "12")
+    page.fill("#wf-name", "不动产综合窗口")
+    page.fill("#wf-zone", "二楼")
+    page.select_option("#wf-services", ["bdc"])
+    page.click("#window-form button[type=submit]")
+    expect(page.locator('#window-list tr[data-window="12"] .services')).to_have_text("bdc", timeout=TIMEOUT_MS)
+
+    settings = post(server, "/halls/t1/service-settings", tokens.manager, method="GET")["services"]
+    bdc = next(s for s in settings if s["code"] == "bdc")
+    assert (bdc["slot_quotas"], bdc["warning_threshold"], bdc["opening_hours"]["1"]) == (
+        [{"start": "08:30", "end": "12:00", "limit": 40}], 5, [["00:00", "12:00"], ["12:00", "24:00"]])
+    assert post(server, "/halls/t1/tickets", tokens.kiosk, {"service": "bdc"})["number"] == "D101"
+
+    wait_a = page.locator('#service-limits tr[data-service="a"] input[data-key="ticket_wait_min"]')
+    wait_a.fill("45")
+    with page.expect_response(lambda r: r.url.endswith("/alert-limits") and r.request.method == "PUT") as saved:
+        page.click("#service-limits-form button[type=submit]")
+    assert saved.value.status == 200, saved.value.text()
+    limits = post(server, "/halls/t1/alert-limits", tokens.manager, method="GET")["limits"]
+    assert limits["services"] == {"a": {"ticket_wait_min": 45}} and limits["ticket_wait_min"] == 30
+    expect(wait_a).to_have_value("45", timeout=TIMEOUT_MS)
+
+
+def test_the_prefecture_overview_follows_a_halls_live_events_without_waiting_for_its_poll(
+    page: Any, server: Server, tokens: BasicHall, hall: tuple[str, BasicHall]
+) -> None:
+    store = make_store(hall[0])
+    with store.transaction() as s:
+        factories.staff(s, None, "adm1", Role.ADMIN)
+    store.dispose()
+    page.goto(f"{server.url}/manager/login")
+    page.fill("#user_no", "adm1")
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    expect(page).to_have_url(f"{server.url}/manager", timeout=TIMEOUT_MS)
+    waiting = page.locator('#halls tr[data-hall="t1"] .waiting')
+    expect(waiting).to_have_text("0", timeout=TIMEOUT_MS)
+    expect(page.locator("#feed-status")).to_have_text("在线 online", timeout=TIMEOUT_MS)
+
+    post(server, "/halls/t1/tickets", tokens.kiosk, {"service": "a"})
+
+    # The safety poll runs every two minutes: a change seen within seconds came through the hall's feed.
+    expect(waiting).to_have_text("1", timeout=TIMEOUT_MS)
+
+
+def test_a_manager_fixes_a_guide_the_quality_check_flagged_on_the_settings_page(
+    page: Any, server: Server, tokens: BasicHall, hall: tuple[str, BasicHall]
+) -> None:
+    store = make_store(hall[0])
+    with store.transaction() as s:
+        catalogue.import_guides(s, demo_guides.guides())
+    store.dispose()
+    sign_in(page, server, "m1")
+    page.click("text=设置 Settings")
+    row = page.locator('#guide-list tr[data-guide="530000-jzz"]')
+    expect(row.locator('li[data-code="legal_basis_without_article"]')).to_contain_text(
+        "设定依据应写明法律法规名称", timeout=TIMEOUT_MS)
+
+    row.get_by_role("button", name="编辑 Edit").click()
+    expect(page.locator("#gf-legal_basis")).to_have_value("《居住证暂行条例》", timeout=TIMEOUT_MS)
+    page.fill("#gf-legal_basis", "《居住证暂行条例》第十条")
+    page.click("#guide-form button[type=submit]")
+
+    expect(row.locator("td.ok")).to_have_text("无 none", timeout=TIMEOUT_MS)
+    expect(page.locator("#gf-findings li")).to_have_count(0)
+    guide = post(server, "/halls/t1/guides/530000-jzz", tokens.manager, method="GET")
+    assert guide["legal_basis"] == "《居住证暂行条例》第十条"

@@ -97,3 +97,29 @@ def test_a_console_without_a_session_is_refused_at_connect(server: Server) -> No
     with pytest.raises(socketio.exceptions.ConnectionError):
         client.connect(server.url, namespace=NAMESPACE, transports=["websocket"], wait_timeout=10)
     client.disconnect()
+
+
+
+def test_the_wall_display_announces_the_next_call_with_the_halls_new_template(
+    server: Server, tokens: BasicHall
+) -> None:
+    with connected(server.url, {"token": tokens.display}) as display:
+        subscribe(display, "t1")
+        requests.post(f"{server.url}/api/v1/halls/t1/tickets", json={"service": "a"}, headers=bearer(tokens.kiosk),
+                      timeout=5).raise_for_status()
+        ticket = requests.post(f"{server.url}/api/v1/halls/t1/windows/1/call-next", headers=bearer(tokens.staff1),
+                               timeout=5).json()["ticket"]
+        before = next_event(display, "ticket.called")["voice"]
+
+        requests.put(f"{server.url}/api/v1/halls/t1/voice", json={"template": "{ticket}号，请到{window}号窗口",
+                                                                  "repeats": 3},
+                     headers=bearer(tokens.manager), timeout=5).raise_for_status()
+        changed = next_event(display, "hall.updated")
+        requests.post(f"{server.url}/api/v1/tickets/{ticket['id']}/recall", headers=bearer(tokens.staff1),
+                      timeout=5).raise_for_status()
+        after = next_event(display, "ticket.recalled")["voice"]
+
+        assert (before["text"], before["repeats"]) == ("请 A001 号到 1 号窗口办理", 2)
+        assert changed["announcement"]["template"] == "{ticket}号，请到{window}号窗口"
+        assert (after["text"], after["repeats"]) == ("A001 号，请到 1 号窗口", 3)
+        assert after["speech"] == "A 零零一 号，请到 一 号窗口"
