@@ -41,6 +41,18 @@ MIN_SAMPLES = 50  # fewer than this and the mean is noise; use the configured st
 SAMPLE_WINDOW = timedelta(days=28)  # four weeks: recent enough to follow staffing, long enough to fill
 MAX_SAMPLES = 500
 CACHE_KEY = "hallq_estimates"  # the TTL cache the store puts in Session.info (store.ESTIMATE_CACHE_KEY)
+# Per-transaction memo of the queries below: they describe the hall at this instant, which an op does not change
+# between its own estimate and its queue.stats event.
+_MEMO_KEY = "hallq_estimate_memo"
+_WAITING_BY_SERVICE = ("SELECT service_id, count(*) FROM tickets WHERE hall_id = :hall_id AND status = 'waiting' "
+                       "GROUP BY service_id")
+_WAITING_BEFORE_BY_SERVICE = (
+    "SELECT service_id, count(*) FROM tickets WHERE hall_id = :hall_id AND status = 'waiting' "
+    "AND (priority_weight > :weight OR (priority_weight = :weight AND queued_at <= :queued_at)) "
+    "GROUP BY service_id"
+)
+_BUSY_WINDOWS = ("SELECT DISTINCT window_id FROM tickets WHERE hall_id = :hall_id "
+                 "AND status IN ('called', 'serving')")
 # Runs on every issue (rawsql.py says why it is hand-written); ix_tickets_queue covers it.
 _POSITION = (
     "SELECT count(*), coalesce(sum(CASE WHEN priority_weight > :weight "
@@ -67,6 +79,12 @@ def _recent_mean(session: Session, service: Service, since: datetime, hour: int 
     )
     count, mean = session.execute(select(func.count(), func.avg(recent.c.s))).one()
     return int(count or 0), float(mean or 0.0)
+
+
+def _cached_mean(session: Session, service_id: int, now: datetime) -> float | None:
+    cache = session.info.get(CACHE_KEY)
+    hit = cache.get(("mean", service_id), now) if cache is not None else None
+    return float(hit) if hit is not None else None
 
 
 def mean_service_s(session: Session, hall: Hall, service: Service, now: datetime) -> float:
@@ -123,23 +141,41 @@ def _backlogs(session: Session, hall: Hall, shared: Pool, now: datetime, priorit
     backlog = dict.fromkeys(shared.windows, 0.0)
     if not shared.others:
         return backlog
-    query = select(Ticket.service_id, func.count()).where(
-        Ticket.hall_id == hall.id, Ticket.status == TicketStatus.WAITING, Ticket.service_id.in_(shared.others),
-    )
-    if queued_at is not None and priority_weight is not None:
-        query = query.where(or_(
-            Ticket.priority_weight > priority_weight,
-            and_(Ticket.priority_weight == priority_weight, Ticket.queued_at <= queued_at),
-        ))
-    for service_id, n in session.execute(query.group_by(Ticket.service_id)).all():
-        other = session.get(Service, service_id)
-        if other is None:
+    for service_id, n in _waiting_by_service(session, hall, now, priority_weight, queued_at).items():
+        if service_id not in shared.others:
             continue
+        mean = _cached_mean(session, service_id, now)
+        if mean is None:  # loading the service costs more than the rest of the estimate: only on a cache miss
+            other = session.get(Service, service_id)
+            if other is None:
+                continue
+            mean = mean_service_s(session, hall, other, now)
         windows, total = shared.others[service_id]
-        each = int(n) * mean_service_s(session, hall, other, now) / total
+        each = int(n) * mean / total
         for w in windows:
             backlog[w] += each
     return backlog
+
+
+def _waiting_by_service(session: Session, hall: Hall, now: datetime, priority_weight: int | None,
+                        queued_at: datetime | None) -> dict[int, int]:
+    """Waiting tickets per service of the hall that are called before a ticket of this weight and queue time
+    (all of them for a newcomer). Hand-written and remembered for the transaction: an issue asks twice (its own
+    estimate and queue.stats), and this runs on every issue (rawsql.py says why)."""
+    if priority_weight is not None and queued_at is not None and priority_weight <= 0 and queued_at >= now:
+        priority_weight = queued_at = None  # a normal ticket queued now comes after everyone: a newcomer
+    raw = RawSQL.of(session)
+    raw.sync()  # the op's pending ORM changes first, as a query would (autoflush)
+    memo: dict[tuple[object, ...], dict[int, int]] = session.info.setdefault(_MEMO_KEY, {})
+    key = ("waiting", raw.generation, hall.id, priority_weight, queued_at)
+    if key not in memo:
+        if priority_weight is None or queued_at is None:
+            rows = raw.execute(_WAITING_BY_SERVICE, {"hall_id": hall.id}).fetchall()
+        else:
+            rows = raw.execute(_WAITING_BEFORE_BY_SERVICE, {
+                "hall_id": hall.id, "weight": priority_weight, "queued_at": raw.stamp(queued_at)}).fetchall()
+        memo[key] = {int(sid): int(n) for sid, n in rows}
+    return memo[key]
 
 
 def _water_fill(backlogs: list[float], work: float) -> float:
@@ -159,13 +195,14 @@ def _all_busy(session: Session, hall: Hall, windows: frozenset[int]) -> bool:
     """Every one of these windows has a ticket called or being served (hall + status: ix_tickets_queue)."""
     if not windows:
         return False
-    busy = session.scalar(
-        select(func.count(func.distinct(Ticket.window_id))).where(
-            Ticket.hall_id == hall.id, Ticket.status.in_((TicketStatus.CALLED, TicketStatus.SERVING)),
-            Ticket.window_id.in_(windows),
-        )
-    )
-    return int(busy or 0) >= len(windows)
+    raw = RawSQL.of(session)
+    raw.sync()
+    memo: dict[tuple[object, ...], frozenset[int]] = session.info.setdefault(_MEMO_KEY, {})
+    key = ("busy", raw.generation, hall.id)
+    if key not in memo:
+        rows = raw.execute(_BUSY_WINDOWS, {"hall_id": hall.id}).fetchall()
+        memo[key] = frozenset(int(w) for (w,) in rows if w is not None)
+    return windows <= memo[key]
 
 
 def serving_windows(session: Session, service: Service, now: datetime | None = None) -> int:

@@ -56,7 +56,7 @@ _SESSION_KEY = "hallq_rawsql"
 class RawSQL:
     """The DBAPI connection under `session`, with value conversion for its dialect."""
 
-    __slots__ = ("_dbapi", "sqlite")
+    __slots__ = ("_dbapi", "_session", "generation", "sqlite")
 
     @classmethod
     def of(cls, session: Session) -> RawSQL:
@@ -74,14 +74,30 @@ class RawSQL:
         conn = session.connection()  # begins the session's transaction if it has not yet
         self.sqlite = conn.dialect.name == "sqlite"
         self._dbapi: Any = conn.connection.driver_connection
+        self._session = session
+        # Counts the writes this transaction has made (ours and the ORM's flushes): a value remembered from a
+        # read is good while the generation it was read at is current.
+        self.generation = 0
 
     def execute(self, sql: str, params: dict[str, Any]) -> Any:
-        """Run one statement; returns the DBAPI cursor (fetchone/fetchall)."""
+        """Run one statement; returns the DBAPI cursor (fetchone/fetchall). Like the ORM's autoflush, pending
+        ORM changes are written first, so a read here sees what the op has done so far."""
+        self.sync()
+        if not sql.startswith("SELECT"):
+            self.generation += 1
         if self.sqlite:
             return self._dbapi.execute(sql, params)
         return self._dbapi.execute(_pyformat(sql), params)
 
+    def sync(self) -> None:
+        """Write the session's pending ORM changes now (a no-op when there are none)."""
+        session = self._session
+        if session.new or session.dirty or session.deleted:
+            session.flush()
+            self.generation += 1
+
     def executemany(self, sql: str, rows: list[dict[str, Any]]) -> None:
+        self.generation += 1
         if self.sqlite:
             self._dbapi.executemany(sql, rows)
         else:

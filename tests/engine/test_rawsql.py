@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy import update
 
 from queue_server import engine
+from queue_server.engine.rawsql import RawSQL
 from queue_server.models import Device
 from queue_server.models import HallEvent
 from queue_server.models import PrintJob
@@ -77,3 +78,19 @@ def test_hand_written_timestamps_order_with_orm_written_ones(store: Store, runti
     assert second.ahead == 1
     assert [t.ticket_no for t in desk.tickets()] == ["A001", "A002"]
     assert desk.call_no() == "A001"
+
+
+def test_a_hand_written_read_sees_what_the_op_changed_through_the_orm(store: Store, desk: Desk) -> None:
+    """Like the ORM's autoflush: a waiting count taken after an op called a ticket must not count it."""
+    with store.transaction() as s:
+        h = factories.hall(s)
+        factories.window(s, h, 1, [factories.service(s, h, "a", "A")])
+    first = desk.issue()
+    with store.transaction() as s:
+        ticket = s.get(Ticket, first.id)
+        assert ticket is not None
+        ticket.status = TicketStatus.CANCELLED  # pending in the session, not yet flushed
+        raw = RawSQL.of(s)
+        (status,) = raw.one("SELECT status FROM tickets WHERE id = :id", {"id": first.id})
+
+    assert status == "cancelled"
