@@ -40,7 +40,9 @@ from queue_server.api.hall import track_out
 from queue_server.auth import Principal
 from queue_server.auth import principal_for_token
 from queue_server.clock import Clock
+from queue_server.events import QUEUE_STATS
 from queue_server.events import Envelope
+from queue_server.positions import Positions
 from queue_server.store import Store
 
 log = logging.getLogger(__name__)
@@ -64,6 +66,8 @@ class GatedManager(socketio.Manager):
     """Local delivery that skips subscribers whose replay already covered the event's seq."""
 
     gate: Gate | None = None
+    # Told of each queue.stats delivered in this process (hall code, service codes): phones' live positions.
+    queue_moved: Callable[[str, list[str]], None] | None = None
 
     def emit(self, event: str, data: Any, namespace: str, room: Any = None, skip_sid: Any = None,
              callback: Any = None, to: Any = None, **kwargs: Any) -> Any:
@@ -71,6 +75,10 @@ class GatedManager(socketio.Manager):
         target = to or room
         if gate is None or namespace != NAMESPACE or event != "event" or not isinstance(data, dict):
             return super().emit(event, data, namespace, room=target, skip_sid=skip_sid, callback=callback, **kwargs)
+        if data.get("type") == QUEUE_STATS and self.queue_moved is not None and isinstance(target, str) \
+                and target.startswith("hall:"):
+            self.queue_moved(target.removeprefix("hall:"),
+                             [s["code"] for s in data.get("services", ()) if isinstance(s, dict) and "code" in s])
         seq = int(data.get("seq", 0))
         skip = list(skip_sid) if isinstance(skip_sid, list) else ([skip_sid] if skip_sid else [])
         with gate.lock:
@@ -165,6 +173,8 @@ class Hub:
         else:
             manager = GatedManager()
         manager.gate = self.gate
+        self.positions = Positions(store, clock, followers=self._followers, send=self._send_position)
+        manager.queue_moved = self.positions.queue_moved
         self.redis = bool(redis_url)
         self.socketio = SocketIO(app, async_mode="threading", client_manager=manager, logger=False,
                                  engineio_logger=False)
@@ -192,6 +202,15 @@ class Hub:
         if wire["type"].startswith("ticket.") and isinstance(ticket, dict) and ticket.get("id") is not None:
             self.socketio.emit("event", wire, to=ticket_room(hall, int(ticket["id"])), namespace=NAMESPACE)
 
+    def _followers(self, hall: str) -> dict[str, int]:
+        """{sid: ticket id} of the phones of the hall connected to this process and done subscribing."""
+        with self._subs_lock:
+            return {sid: sub.ticket_id for sid, sub in self._subs.items()
+                    if sub.ticket_id is not None and sub.hall == hall and sub.rooms}
+
+    def _send_position(self, sid: str, message: dict[str, Any]) -> None:
+        self.socketio.emit("position", message, to=sid, namespace=NAMESPACE, ignore_queue=True)
+
     def _with_voice(self, wire: dict[str, Any]) -> dict[str, Any]:
         voice = self.voice(wire) if self.voice is not None else None
         return {**wire, "voice": voice} if voice is not None else wire
@@ -204,6 +223,7 @@ class Hub:
     def close_all(self) -> None:
         """Close every connection (server shutdown): a websocket thread blocked on receive would otherwise keep
         the worker alive until gunicorn's graceful timeout. Clients reconnect and resync from `since`."""
+        self.positions.close()
         for eio_socket in list(self.socketio.server.eio.sockets.values()):
             try:
                 eio_socket.close(wait=False, abort=True)
@@ -248,6 +268,7 @@ class Hub:
             self._subs.pop(sid, None)
         with self.gate.lock:
             self.gate.floors.pop(sid, None)
+        self.positions.forget(sid)
 
     def on_subscribe(self, data: Any = None) -> dict[str, Any]:
         sid = request.sid  # type: ignore[attr-defined]

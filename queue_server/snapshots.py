@@ -95,11 +95,17 @@ def track(session: Session, token: str, now: datetime) -> Tracked:
         raise errors.TicketNotFound(ticket="?")
     hall = session.get(Hall, ticket.hall_id)
     assert hall is not None
-    ahead = estimates.people_ahead(session, ticket)
-    wait = estimates.estimated_wait_s(session, hall, ticket.service, ahead, now,
-                                      priority_weight=ticket.priority_weight, queued_at=ticket.queued_at) if (
-        ticket.status == TicketStatus.WAITING) else 0
+    ahead, wait = position(session, hall, ticket, now)
     return Tracked(ticket, hall, ahead, wait)
+
+
+def position(session: Session, hall: Hall, ticket: Ticket, now: datetime) -> tuple[int, int]:
+    """(people ahead, estimated wait in seconds) of a ticket; (0, 0) once it has left the queue."""
+    if ticket.status != TicketStatus.WAITING:
+        return 0, 0
+    ahead = estimates.people_ahead(session, ticket)
+    return ahead, estimates.estimated_wait_s(session, hall, ticket.service, ahead, now,
+                                             priority_weight=ticket.priority_weight, queued_at=ticket.queued_at)
 
 
 def events_after(session: Session, hall: Hall, after: int, limit: int = 500) -> list[dict[str, Any]]:

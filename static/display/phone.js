@@ -62,6 +62,12 @@
       render();
       refresh();  // people ahead and the estimate are not in the event: fetch them
     },
+    onPosition: function (p) {
+      if (state.status !== "waiting") return;
+      state.ahead = p.ahead;
+      state.estimated_wait_s = p.estimated_wait_s;
+      render();
+    },
     onSync: function (ack) { if (ack.ticket) { state = ack.ticket; render(); } },
     onStatus: function (online) { $("offline").hidden = online; document.body.dataset.online = online ? "1" : "0"; }
   });

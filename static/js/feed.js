@@ -1,9 +1,9 @@
 /* hallq realtime feed: the only client of the /live protocol in the browser (docs/realtime.md).
  *
- * HallqFeed.start({hall, auth, window, onEvent, onSnapshot, onStatus, onSync}) connects to /live, subscribes
- * with `since` = the last seq it applied, drops duplicates, holds out-of-order events briefly and re-subscribes
- * on a real gap, shows online/offline through onStatus, and sends `sync` every 20 s. Pages never open
- * Socket.IO themselves.
+ * HallqFeed.start({hall, auth, window, onEvent, onSnapshot, onStatus, onSync, onPosition}) connects to /live,
+ * subscribes with `since` = the last seq it applied, drops duplicates, holds out-of-order events briefly and
+ * re-subscribes on a real gap, shows online/offline through onStatus, and sends `sync` every 20 s. A phone's
+ * onPosition gets its live place in the queue. Pages never open Socket.IO themselves.
  */
 (function () {
   "use strict";
@@ -111,6 +111,13 @@
       clearGap();
       state.last = snap.seq;
       if (opts.onSnapshot) opts.onSnapshot(snap);
+    });
+
+    // A phone's live place in the queue (not an event: no seq of its own, only the hall seq it was read at).
+    socket.on("position", function (p) {
+      if (!p || !opts.onPosition) return;
+      if (typeof p.seq === "number" && state.last !== null && p.seq < state.last) return;  // older than shown
+      opts.onPosition(p);
     });
 
     socket.on("connect", function () { subscribe(); });

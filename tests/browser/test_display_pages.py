@@ -138,6 +138,9 @@ def test_the_phone_page_turns_to_called_with_the_window_number(
         screenshot(page, "phone-waiting.png")
 
         first = server.call_next("t1", tokens.staff1, window=1)
+        # The person ahead was called: the page says so live, with no event of this ticket to prompt it.
+        page.wait_for_function("document.getElementById('ahead').textContent === '0'", timeout=5000)
+        assert page.locator("#status").text_content() == "等候中 Waiting"
         server.finish(tokens.staff1, first["id"])
         server.call_next("t1", tokens.staff1, window=1)
         page.wait_for_function("document.getElementById('card').dataset.status === 'called'", timeout=5000)

@@ -49,3 +49,11 @@ def no_more_events(client: socketio.SimpleClient, timeout: float = 0.5) -> bool:
     except socketio.exceptions.TimeoutError:
         return True
     return False
+
+
+def next_position(client: socketio.SimpleClient, timeout: float = 5.0) -> dict[str, Any]:
+    """The next `position` message (a phone's live place in the queue), skipping events."""
+    while True:
+        name, data = receive(client, timeout)
+        if name == "position":
+            return data

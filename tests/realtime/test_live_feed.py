@@ -15,6 +15,7 @@ from queue_server import __version__
 from tests.factories import BasicHall
 from tests.realtime.feed import connected
 from tests.realtime.feed import events_until
+from tests.realtime.feed import next_position
 from tests.realtime.feed import no_more_events
 from tests.realtime.feed import receive
 from tests.realtime.feed import subscribe
@@ -169,6 +170,28 @@ def test_a_citizens_sync_ack_carries_their_fresh_place_in_the_queue(server: Serv
     assert (before["number"], before["status"], before["ahead"]) == ("A002", "waiting", 1)
     assert after["ahead"] == 0
     assert "track_token" not in after
+
+
+def test_a_waiting_citizen_sees_people_ahead_fall_live_as_others_are_called_or_leave(
+    server: Server, tokens: BasicHall
+) -> None:
+    server.issue("t1", tokens.kiosk)
+    second = server.issue("t1", tokens.kiosk)
+    mine = server.issue("t1", tokens.kiosk)
+    with connected(server.url, {"track": mine["track_token"]}) as phone:
+        subscribe(phone, "t1", since=_current_seq(server, tokens))
+
+        server.call_next("t1", tokens.staff1, window=1)  # A001 leaves the queue
+        after_call = next_position(phone)
+        server.post(f"/api/v1/tickets/{second['id']}/cancel", tokens.staff1).raise_for_status()
+        after_cancel = next_position(phone)
+
+    assert mine["ahead"] == 2
+    assert after_call["ahead"] == 1
+    assert after_cancel["ahead"] == 0
+    assert after_cancel["seq"] == _current_seq(server, tokens)
+    assert 0 < after_cancel["estimated_wait_s"] <= after_call["estimated_wait_s"]
+    assert set(after_call) == {"seq", "ahead", "estimated_wait_s"}  # nothing about anyone else
 
 
 def test_notices_set_from_the_cli_reach_a_display_at_its_next_sync(server: Server, tokens: BasicHall) -> None:

@@ -16,6 +16,7 @@ from tests.conftest import _truncate_postgres
 from tests.conftest import required_redis_url
 from tests.realtime.feed import connected
 from tests.realtime.feed import events_until
+from tests.realtime.feed import next_position
 from tests.realtime.feed import subscribe
 from tests.realtime.server import Server
 from tests.realtime.server import make_server
@@ -60,3 +61,20 @@ def test_a_call_on_one_server_reaches_a_display_connected_to_the_other(
         (3, "ticket.issued"), (4, "queue.stats"), (5, "ticket.called")]
     assert received[2]["ticket"]["number"] == called["number"] == "A001"
     assert received[2]["voice"]["text"] == "请 A001 号到 1 号窗口办理"
+
+
+def test_a_phone_on_one_server_sees_its_place_move_when_a_window_calls_through_the_other(
+    two_servers: tuple[Server, Server, factories.BasicHall],
+) -> None:
+    a, b, tokens = two_servers
+    a.issue("t1", tokens.kiosk)
+    mine = b.issue("t1", tokens.kiosk)
+    with connected(b.url, {"track": mine["track_token"]}) as phone:
+        subscribe(phone, "t1", since=4)
+
+        a.call_next("t1", tokens.staff1, window=1)
+        position = next_position(phone)
+
+    assert mine["ahead"] == 1
+    assert position["ahead"] == 0
+    assert position["seq"] == 6  # read after the call (5) and its queue.stats (6)
