@@ -63,7 +63,8 @@ def generate(url: str, count: int, *, seed: int = 7, days: int = DAYS) -> None:
                 "ticket_id": ticket_id, "hall_id": hall_id, "service_on": issued.date(), "service_id": service_id,
                 "queued_at": issued, "called_at": called, "started_at": called, "ended_at": ended, "end": "finished",
                 "outcome": "done", "wait_s": int((called - issued).total_seconds()),
-                "service_s": int((ended - called).total_seconds()), "local_hour": (ended.hour + 8) % 24,
+                "service_s": int((ended - called).total_seconds()), "occupied_s": int((ended - called).total_seconds()),
+                "local_hour": (ended.hour + 8) % 24,
             })
             seq += 1
             events.append({"hall_id": hall_id, "seq": seq, "type": "ticket.finished", "at": ended,

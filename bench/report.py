@@ -91,6 +91,7 @@ class _Seeder:
             "staff_id": staff_id if called else None, "queued_at": queued, "called_at": called,
             "started_at": called, "ended_at": ended, "end": end, "outcome": outcome, "wait_s": wait,
             "service_s": handled, "local_hour": (ended + SHANGHAI).hour,
+            "occupied_s": int((ended - called).total_seconds()) if called else None,
         })
         if end == "finished" and self.rng.random() < 0.4:
             self.rate(ticket_id, service_id, window_id, staff_id, ended, day)

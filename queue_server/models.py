@@ -427,6 +427,9 @@ class TicketLeg(Base):
     outcome: Mapped[str | None] = mapped_column(String(16))
     wait_s: Mapped[int | None] = mapped_column(Integer)  # queued -> first call
     service_s: Mapped[int | None] = mapped_column(Integer)  # start (or call) -> end, for finished/transferred/parked
+    # Window time: first call -> end of every leg that was called, the walk, recalls and a no-show's wait included.
+    # What a window spends per ticket, so what the wait estimate learns (estimates.py); service_s is for reports.
+    occupied_s: Mapped[int | None] = mapped_column(Integer)
     # Hall-local hour the leg ended in: estimates prefer samples from the same hour of day.
     local_hour: Mapped[int] = mapped_column(Integer, default=0)
 

@@ -7,6 +7,7 @@ import json
 import os
 import uuid
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -96,9 +97,9 @@ FIRST_RELEASE_DATA = [
        priority_weight, status, issued_at, queued_at, leg_queued_at, call_count, track_token)
        SELECT hall_id, '2026-03-02', id, id, 2, 0, 'A002', 'kiosk', 0, 'waiting', :at, :at, :at, 0, 'tok-2'
        FROM services""",
-    """INSERT INTO ticket_legs (ticket_id, hall_id, service_on, service_id, queued_at, ended_at, "end", wait_s,
-       service_s, local_hour)
-       SELECT id, hall_id, service_on, service_id, :at, :at, 'finished', 60, 300, 9 FROM tickets
+    """INSERT INTO ticket_legs (ticket_id, hall_id, service_on, service_id, queued_at, called_at, ended_at, "end",
+       wait_s, service_s, local_hour)
+       SELECT id, hall_id, service_on, service_id, :at, :called, :ended, 'finished', 60, 300, 9 FROM tickets
        WHERE track_token = 'tok-1'""",
 ]
 
@@ -115,10 +116,14 @@ def test_a_database_of_the_first_release_upgrades_to_head_keeping_its_data(empty
     store = make_store(empty_database)
     try:
         migrate.upgrade(store.writer, "0001")
-        at = START.replace(tzinfo=None).isoformat(sep=" ") if store.dialect == "sqlite" else START
+        def stamp(minutes: float) -> object:
+            moment = START + timedelta(minutes=minutes)
+            return moment.replace(tzinfo=None).isoformat(sep=" ") if store.dialect == "sqlite" else moment
+
         with store.writer.begin() as conn:
-            for statement in FIRST_RELEASE_DATA:
-                conn.execute(text(statement), {"hours": json.dumps(ALL_DAY), "at": at})
+            for statement in FIRST_RELEASE_DATA:  # called at 1 min, ended 5 min 30.4 s later (walk + service)
+                conn.execute(text(statement), {"hours": json.dumps(ALL_DAY), "at": stamp(0), "called": stamp(1),
+                                               "ended": stamp(6.507)})
 
         migrate.upgrade(store.writer)
         migrate.upgrade(store.writer)  # `hallq init` on every start: the second run is a no-op
@@ -126,10 +131,10 @@ def test_a_database_of_the_first_release_upgrades_to_head_keeping_its_data(empty
         assert migrate.pending_differences(store.writer) == []
         with store.read_session() as s:
             tickets = s.execute(select(Ticket.ticket_no, Ticket.status).order_by(Ticket.id)).all()
-            legs = s.execute(select(TicketLeg.wait_s, TicketLeg.service_s)).all()
+            legs = s.execute(select(TicketLeg.wait_s, TicketLeg.service_s, TicketLeg.occupied_s)).all()
             event_seq = s.scalar(select(Hall.event_seq).where(Hall.code == "old"))
         assert [tuple(t) for t in tickets] == [("A001", "finished"), ("A002", "waiting")]
-        assert [tuple(leg) for leg in legs] == [(60, 300)]
+        assert [tuple(leg) for leg in legs] == [(60, 300, 330)]  # window time filled in from call and end
         assert event_seq == 7
         # The upgraded hall works: the next number follows the day's counter, the seq goes on from 7.
         done = Runtime(store, FrozenClock(START)).execute(engine.issue_ticket, hall="old", service_code="a")

@@ -10,8 +10,9 @@ With no other services at its windows this is people ahead x mean / windows, as 
 several services call them by the longest weighted wait (routing.py), so such a group works as one pooled queue:
 counting only the service's own queue printed 0-2 minutes for waits of 10-30 minutes (bench/simday.py measured
 it). Profile weights and the priority ratio are not modelled.
-The mean comes from the same hour of day when there are enough samples, else from all recent samples, else the
-service's configured standard duration.
+The mean is window time per ticket (first call -> end of every called leg, no-shows included) from the same hour
+of day when there are enough samples, else from all recent samples, else the service's configured standard
+duration.
 """
 
 from __future__ import annotations
@@ -62,13 +63,16 @@ _POSITION = (
 
 
 def _recent_mean(session: Session, service: Service, since: datetime, hour: int | None) -> tuple[int, float]:
-    """(sample count, mean service seconds) over the newest MAX_SAMPLES legs, optionally of one local hour."""
+    """(sample count, mean window seconds per ticket) over the newest MAX_SAMPLES called legs, optionally of one
+    local hour. Window time (call -> end), not service time: the walk, recalls and the wait for a citizen who
+    never comes hold the window too, and a no-show takes its turn in the queue like anyone (bench/simday.py
+    measured estimates a fifth short on service time alone)."""
     recent = (
-        select(TicketLeg.service_s.label("s"))
+        select(TicketLeg.occupied_s.label("s"))
         .where(
             TicketLeg.service_id == service.id,
             TicketLeg.ended_at >= since,
-            TicketLeg.service_s.is_not(None),
+            TicketLeg.occupied_s.is_not(None),
             # A parked leg is half a service; counting it would pull the mean down.
             TicketLeg.end != "parked",
             *([TicketLeg.local_hour == hour] if hour is not None else []),

@@ -91,6 +91,7 @@ def close_leg(session: Session, ticket: Ticket, end: str, at: datetime) -> None:
             ended_at=at, end=end, outcome=ticket.outcome,
             wait_s=round((first_call - ticket.leg_queued_at).total_seconds()) if first_call else None,
             service_s=round((at - handling_from).total_seconds()) if served and handling_from else None,
+            occupied_s=round((at - first_call).total_seconds()) if first_call else None,
             local_hour=local_time(at, tz).hour,
         )
     )

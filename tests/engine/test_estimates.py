@@ -49,7 +49,7 @@ def add_samples(store: Store, clock: FrozenClock, durations: list[int], *, hours
             s.add(TicketLeg(ticket_id=ticket.id, hall_id=ticket.hall_id, service_on=ticket.service_on,
                             service_id=ticket.service_id, queued_at=ended - timedelta(seconds=seconds + 60),
                             called_at=ended - timedelta(seconds=seconds), ended_at=ended, end="finished",
-                            wait_s=60, service_s=seconds,
+                            wait_s=60, service_s=seconds, occupied_s=seconds,
                             local_hour=local_time(ended, "Asia/Shanghai").hour))
     clock.advance(seconds=ESTIMATE_TTL.total_seconds())
 
@@ -162,6 +162,29 @@ def test_finished_tickets_feed_the_mean(store: Store, desk: Desk, clock: FrozenC
     issued(desk)
 
     assert issued(desk).estimated_wait_s == 120 // 2
+
+
+def test_the_mean_is_window_time_so_the_walk_and_no_shows_count(
+    store: Store, desk: Desk, clock: FrozenClock
+) -> None:
+    """A window is held from the call, not the start, and a no-show holds it while the clerk waits: 40 citizens
+    who walk 1 min and are served 2 min, and 10 who never come (the clerk waits 3 min), cost 3 min each."""
+    setup_hall(store)
+    for n in range(50):
+        ticket = desk.issue("a")
+        desk.call(1)
+        clock.advance(minutes=1)
+        if n % 5 == 4:
+            clock.advance(minutes=2)
+            desk.do(engine.no_show, ticket_id=ticket.id)
+            continue
+        desk.do(engine.start, ticket_id=ticket.id)
+        clock.advance(minutes=2)
+        desk.finish(ticket)
+    clock.advance(seconds=ESTIMATE_TTL.total_seconds())
+    issued(desk)
+
+    assert issued(desk).estimated_wait_s == 180 // 2  # service time alone (120 s) would say 60
 
 
 def test_queue_stats_event_carries_waiting_and_a_newcomers_wait(
