@@ -17,8 +17,11 @@ from pathlib import Path
 
 import requests
 from sqlalchemy import select
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 from bench import history
+from bench.common import PG_URL
 from bench.common import WORK
 from bench.common import BenchHall
 from bench.common import build_hall
@@ -35,6 +38,7 @@ from queue_server.models import Role
 from queue_server.models import Service
 from queue_server.models import Window
 from queue_server.runtime import Runtime
+from queue_server.settings import normalise_database_url
 from queue_server.store import make_store
 
 PORT = 5931  # bench/issue.py uses 5871, bench/latency.py 5911
@@ -86,20 +90,29 @@ def retention_seconds(url: str) -> float:
         store.dispose()
 
 
-def reuse(size: int) -> tuple[str, BenchHall] | None:
-    """A SQLite history database left by an earlier run (generating 5 million tickets takes ~25 min here),
-    migrated to this release, with fresh tokens for its bench hall."""
-    path = WORK / f"history_ops_sqlite_{size}.db"
-    if not path.exists():
-        return None
-    url = f"sqlite:///{path}"
+def reuse(backend: str, size: int) -> tuple[str, BenchHall] | None:
+    """A history database left by an earlier run (generating 5 million tickets takes ~25 min here), migrated to
+    this release, with fresh tokens for its bench hall; None when there is none or its generation did not
+    finish (the hall's event_seq is set last)."""
+    name = f"history_ops_{backend}_{size}"
+    if backend == "sqlite":
+        path = WORK / f"{name}.db"
+        if not path.exists():
+            return None
+        url = f"sqlite:///{path}"
+    else:
+        url = make_url(normalise_database_url(PG_URL)).set(database=name).render_as_string(hide_password=False)
     store = make_store(url)
     try:
-        migrate.upgrade(store.writer)
+        try:
+            migrate.upgrade(store.writer)
+        except OperationalError:  # no such PostgreSQL database
+            return None
         now = SystemClock().now()
         with store.transaction() as s:
             hall = s.scalar(select(Hall).where(Hall.code == "bench"))
-            assert hall is not None
+            if hall is None or hall.event_seq < size:
+                return None
             windows = {w.number: w for w in s.scalars(select(Window).where(Window.hall_id == hall.id))}
             staff = {n: mint_token(s, now, role=Role.STAFF, hall=hall, window=w, staff=w.staff)
                      for n, w in windows.items()}
@@ -113,7 +126,7 @@ def reuse(size: int) -> tuple[str, BenchHall] | None:
 def run(backend: str, sizes: list[int], n: int, *, keep: bool = False) -> str:
     rows = []
     for size in sizes:
-        kept = reuse(size) if keep and backend == "sqlite" and size else None
+        kept = reuse(backend, size) if keep and size else None
         if kept is not None:
             url, hall = kept
         else:
@@ -144,7 +157,7 @@ def main() -> None:
     parser.add_argument("--backend", default="sqlite")
     parser.add_argument("--history", default="0,5000000")
     parser.add_argument("--requests", type=int, default=200)
-    parser.add_argument("--keep", action="store_true", help="reuse a SQLite history database of an earlier run")
+    parser.add_argument("--keep", action="store_true", help="reuse the history database of an earlier run")
     args = parser.parse_args()
     print(run(args.backend, [int(x) for x in args.history.split(",")], args.requests, keep=args.keep))
 
