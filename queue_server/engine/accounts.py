@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 from queue_server import errors
 from queue_server import events
 from queue_server.clock import Clock
+from queue_server.engine.audit import audit
 from queue_server.engine.payloads import window_payload
-from queue_server.models import AuditEntry
 from queue_server.models import Hall
 from queue_server.models import Role
 from queue_server.models import Staff
@@ -60,8 +60,8 @@ def create_staff(session: Session, clock: Clock, *, hall: Hall, user_no: str, na
                   active=True)
     session.add(staff)
     session.flush()
-    session.add(AuditEntry(at=clock.now(), hall_id=hall.id, actor=actor, action="staff.create",
-                           target=f"staff:{user_no}", data={"before": None, "after": staff_payload(staff)}))
+    audit(session, clock.now(), hall, actor, "staff.create", f"staff:{user_no}",
+          before=None, after=staff_payload(staff))
     return events.Outcome(staff, (events.Event(events.STAFF_UPDATED, {"staff": staff_payload(staff)}),))
 
 
@@ -88,9 +88,8 @@ def update_staff(session: Session, clock: Clock, *, hall: Hall, user_no: str, ch
     out = [events.Event(events.STAFF_UPDATED, {"staff": staff_payload(staff)})]
     if not staff.active or staff.role != Role.STAFF:
         out += _leave_windows(session, clock, staff)
-    session.add(AuditEntry(at=clock.now(), hall_id=hall.id, actor=actor, action="staff.update",
-                           target=f"staff:{user_no}", data={"before": before, "after": staff_payload(staff),
-                                                            "password_reset": password_hash is not None}))
+    audit(session, clock.now(), hall, actor, "staff.update", f"staff:{user_no}",
+          data={"before": before, "after": staff_payload(staff), "password_reset": password_hash is not None})
     return events.Outcome(staff, tuple(out))
 
 

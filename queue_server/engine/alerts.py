@@ -24,9 +24,9 @@ from queue_server.alerting import AlertLimits
 from queue_server.alerting import Limits
 from queue_server.clock import Clock
 from queue_server.clock import service_day
+from queue_server.engine.audit import audit
 from queue_server.evaluation import EvaluationCase
 from queue_server.models import ACTIVE_STATUSES
-from queue_server.models import AuditEntry
 from queue_server.models import DailyCounter
 from queue_server.models import Device
 from queue_server.models import Hall
@@ -268,8 +268,8 @@ def set_alert_limits(session: Session, clock: Clock, *, hall: Hall, limits: dict
         session.add(row)
     else:
         row.limits = checked
-    session.add(AuditEntry(at=clock.now(), hall_id=hall.id, actor=actor, action="alert_limits.set",
-                           target=hall.code, data={"before": before, "after": checked}))
+    audit(session, clock.now(), hall, actor, "alert_limits.set", hall.code,
+          before=before, after=checked)
     session.flush()
     evaluated = evaluate_alerts(session, clock, hall=hall)
     return events.Outcome(checked, evaluated.events)

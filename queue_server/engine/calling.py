@@ -13,6 +13,7 @@ from queue_server import events
 from queue_server.clock import Clock
 from queue_server.clock import service_day
 from queue_server.engine import routing
+from queue_server.engine.audit import audit
 from queue_server.engine.days import expire_past_days
 from queue_server.engine.ledger import close_leg
 from queue_server.engine.ledger import load_ticket
@@ -23,7 +24,6 @@ from queue_server.engine.ledger import stats_event
 from queue_server.engine.ledger import ticket_event
 from queue_server.engine.numbering import TICKET_NO_RE
 from queue_server.models import ACTIVE_STATUSES
-from queue_server.models import AuditEntry
 from queue_server.models import Hall
 from queue_server.models import Ticket
 from queue_server.models import TicketStatus
@@ -132,8 +132,8 @@ def call_specific(
         raise errors.ServiceNotAtWindow(window=window.number, service_name=ticket.service.name)
     ticket.parked_until = None
     _call(session, window, ticket, staff_id, now)
-    session.add(AuditEntry(at=now, hall_id=hall.id, actor=actor, action="ticket.call_specific",
-                           target=ticket.ticket_no, data={"window": window.number, "reason": reason}))
+    audit(session, now, hall, actor, "ticket.call_specific", ticket.ticket_no,
+          data={"window": window.number, "reason": reason})
     return events.Outcome(ticket, (ticket_event(events.TICKET_CALLED, ticket, call_count=1, specific=True),
                                    stats_event(session, hall, [ticket.service], now)))
 

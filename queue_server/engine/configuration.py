@@ -13,12 +13,12 @@ from queue_server import errors
 from queue_server import events
 from queue_server.clock import Clock
 from queue_server.clock import service_day
+from queue_server.engine.audit import audit
 from queue_server.engine.ledger import load_service
 from queue_server.engine.ledger import load_window
 from queue_server.engine.payloads import service_payload
 from queue_server.engine.payloads import window_payload
 from queue_server.engine.service_setup import service_settings
-from queue_server.models import AuditEntry
 from queue_server.models import Hall
 from queue_server.models import Window
 from queue_server.models import WindowService
@@ -35,8 +35,8 @@ def close_service_for_today(session: Session, clock: Clock, *, hall: Hall, servi
     service.closed_on = service_day(clock.now(), hall.timezone, hall.day_rollover) if closed else None
     after = service_settings(session, service)
     action = "service.close_today" if closed else "service.reopen"
-    session.add(AuditEntry(at=clock.now(), hall_id=hall.id, actor=actor, action=action,
-                           target=f"service:{service.code}", data={"before": before, "after": after}))
+    audit(session, clock.now(), hall, actor, action, f"service:{service.code}",
+          before=before, after=after)
     event = events.Event(events.SERVICE_UPDATED, {"service": {**service_payload(service), **after}})
     return events.Outcome(after, (event,))
 
@@ -75,7 +75,7 @@ def set_window_services(session: Session, clock: Clock, *, hall: Hall, window_nu
     session.flush()
     session.refresh(window, ["profile"])
     after = window_services(window)
-    session.add(AuditEntry(at=clock.now(), hall_id=hall.id, actor=actor, action="window.set_services",
-                           target=f"window:{window.number}", data={"before": before, "after": after}))
+    audit(session, clock.now(), hall, actor, "window.set_services", f"window:{window.number}",
+          before=before, after=after)
     payload = {**window_payload(window), "services": [p["service"] for p in after]}
     return events.Outcome(window, (events.Event(events.WINDOW_UPDATED, {"window": payload}),))

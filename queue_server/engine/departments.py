@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from queue_server import errors
 from queue_server import events
 from queue_server.clock import Clock
-from queue_server.models import AuditEntry
+from queue_server.engine.audit import audit
 from queue_server.models import Department
 from queue_server.models import Hall
 from queue_server.models import PriorityCategory
@@ -64,8 +64,8 @@ def create_department(session: Session, clock: Clock, *, hall: Hall, code: str, 
     session.add(row)
     session.flush()
     after = department_payload(row)
-    session.add(AuditEntry(at=clock.now(), hall_id=hall.id, actor=actor, action="department.create",
-                           target=f"department:{code}", data={"before": None, "after": after}))
+    audit(session, clock.now(), hall, actor, "department.create", f"department:{code}",
+          before=None, after=after)
     return events.Outcome(after, (_announce("department", after),))
 
 
@@ -79,8 +79,8 @@ def update_department(session: Session, clock: Clock, *, hall: Hall, code: str, 
     if changes.get("active") is not None:
         row.active = bool(changes["active"])
     after = department_payload(row)
-    session.add(AuditEntry(at=clock.now(), hall_id=hall.id, actor=actor, action="department.update",
-                           target=f"department:{code}", data={"before": before, "after": after}))
+    audit(session, clock.now(), hall, actor, "department.update", f"department:{code}",
+          before=before, after=after)
     return events.Outcome(after, (_announce("department", after),))
 
 
@@ -106,8 +106,8 @@ def create_priority(session: Session, clock: Clock, *, hall: Hall, code: str, na
     session.add(row)
     session.flush()
     after = priority_payload(row)
-    session.add(AuditEntry(at=clock.now(), hall_id=hall.id, actor=actor, action="priority.create",
-                           target=f"priority:{code}", data={"before": None, "after": after}))
+    audit(session, clock.now(), hall, actor, "priority.create", f"priority:{code}",
+          before=None, after=after)
     return events.Outcome(after, (_announce("priority", after),))
 
 
@@ -125,6 +125,6 @@ def update_priority(session: Session, clock: Clock, *, hall: Hall, code: str, ch
     if changes.get("weight") is not None:
         row.weight = _check_weight(changes["weight"])
     after = priority_payload(row)
-    session.add(AuditEntry(at=clock.now(), hall_id=hall.id, actor=actor, action="priority.update",
-                           target=f"priority:{code}", data={"before": before, "after": after}))
+    audit(session, clock.now(), hall, actor, "priority.update", f"priority:{code}",
+          before=before, after=after)
     return events.Outcome(after, (_announce("priority", after),))

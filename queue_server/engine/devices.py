@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 from queue_server import errors
 from queue_server import events
 from queue_server.clock import Clock
+from queue_server.engine.audit import audit
 from queue_server.engine.ledger import load_window
 from queue_server.models import ApiToken
-from queue_server.models import AuditEntry
 from queue_server.models import Device
 from queue_server.models import Hall
 from queue_server.models import Role
@@ -48,8 +48,8 @@ def register_device(session: Session, clock: Clock, *, hall: Hall, kind: str, na
                          window_id=window.id if window else None, device_id=device.id, created_at=clock.now()))
     session.flush()
     payload = device_payload(session, device)
-    session.add(AuditEntry(at=clock.now(), hall_id=hall.id, actor=actor, action="device.register",
-                           target=f"device:{device.id}", data={"before": None, "after": payload}))
+    audit(session, clock.now(), hall, actor, "device.register", f"device:{device.id}",
+          before=None, after=payload)
     return events.Outcome(device, (events.Event(events.DEVICE_UPDATED, {"device": payload}),))
 
 
@@ -65,6 +65,6 @@ def revoke_device(session: Session, clock: Clock, *, hall: Hall, device_id: int,
         token.revoked_at = clock.now()
     session.flush()
     payload = device_payload(session, device)
-    session.add(AuditEntry(at=clock.now(), hall_id=hall.id, actor=actor, action="device.revoke",
-                           target=f"device:{device.id}", data={"before": before, "after": payload}))
+    audit(session, clock.now(), hall, actor, "device.revoke", f"device:{device.id}",
+          before=before, after=payload)
     return events.Outcome(device, (events.Event(events.DEVICE_UPDATED, {"device": payload}),))

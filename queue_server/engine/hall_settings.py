@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from queue_server import errors
 from queue_server import events
 from queue_server.clock import Clock
-from queue_server.models import AuditEntry
+from queue_server.engine.audit import audit
 from queue_server.models import Hall
 
 # The column's width; a call spoken longer than this keeps the next ticket waiting for the announcement.
@@ -56,8 +56,7 @@ def set_voice(session: Session, clock: Clock, *, hall: Hall, template: str | Non
     before = voice_settings(hall)
     hall.voice_template, hall.voice_repeats = checked, repeats
     after = voice_settings(hall)
-    session.add(AuditEntry(at=clock.now(), hall_id=hall.id, actor=actor, action="hall.set_voice", target=hall.code,
-                           data={"before": before, "after": after}))
+    audit(session, clock.now(), hall, actor, "hall.set_voice", hall.code, before=before, after=after)
     # Not under "hall": the envelope's top-level `hall` is the hall code and would overwrite it on the wire.
     return events.Outcome(after, (events.Event(events.HALL_UPDATED, {"announcement": after}),))
 
@@ -90,6 +89,5 @@ def update_hall(session: Session, clock: Clock, *, hall: Hall, changes: dict[str
     for field, value in changes.items():
         setattr(hall, field, value)
     after = hall_settings(hall)
-    session.add(AuditEntry(at=clock.now(), hall_id=hall.id, actor=actor, action="hall.update", target=hall.code,
-                           data={"before": before, "after": after}))
+    audit(session, clock.now(), hall, actor, "hall.update", hall.code, before=before, after=after)
     return events.Outcome(after, (events.Event(events.HALL_UPDATED, {"settings": after}),))

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from queue_server import errors
 from queue_server import events
 from queue_server.clock import Clock
-from queue_server.models import AuditEntry
+from queue_server.engine.audit import audit
 from queue_server.models import CalendarDay
 from queue_server.models import Hall
 
@@ -51,8 +51,7 @@ def set_opening_hours(session: Session, clock: Clock, *, hall: Hall, opening_hou
     hours = {day: check_day(day, opening_hours.get(day, [])) for day in WEEKDAYS}
     before = dict(hall.opening_hours or {})
     hall.opening_hours = hours
-    session.add(AuditEntry(at=clock.now(), hall_id=hall.id, actor=actor, action="hall.set_hours", target=hall.code,
-                           data={"before": before, "after": hours}))
+    audit(session, clock.now(), hall, actor, "hall.set_hours", hall.code, before=before, after=hours)
     # `opening_hours` at the top level: a `hall` object would be overwritten by the envelope's hall code.
     return events.Outcome(hours, (events.Event(events.HALL_UPDATED, {"opening_hours": hours}),))
 
@@ -78,8 +77,8 @@ def set_calendar_day(session: Session, clock: Clock, *, hall: Hall, day: date, k
         row.kind, row.name = kind, name.strip()
         after = calendar_payload(row)
     session.info.pop("hallq_calendar", None)  # engine/calendar.py memoises days per session
-    session.add(AuditEntry(at=clock.now(), hall_id=hall.id, actor=actor, action="hall.set_calendar_day",
-                           target=f"{hall.code}:{day.isoformat()}", data={"before": before, "after": after}))
+    audit(session, clock.now(), hall, actor, "hall.set_calendar_day", f"{hall.code}:{day.isoformat()}",
+          before=before, after=after)
     return events.Outcome(after, (events.Event(events.HALL_UPDATED, {"calendar_day": after}),))
 
 

@@ -18,6 +18,7 @@ from queue_server import errors
 from queue_server import events
 from queue_server.clock import Clock
 from queue_server.clock import service_day
+from queue_server.engine.audit import audit
 from queue_server.engine.departments import check_code
 from queue_server.engine.departments import check_name
 from queue_server.engine.hours import HHMM
@@ -25,7 +26,6 @@ from queue_server.engine.hours import WEEKDAYS
 from queue_server.engine.hours import check_day
 from queue_server.engine.ledger import load_service
 from queue_server.engine.payloads import service_payload
-from queue_server.models import AuditEntry
 from queue_server.models import DailyCounter
 from queue_server.models import Department
 from queue_server.models import Hall
@@ -167,8 +167,8 @@ def update_service(session: Session, clock: Clock, *, hall: Hall, service_code: 
         setattr(service, field, value)
     session.flush()
     after = service_settings(session, service)
-    session.add(AuditEntry(at=clock.now(), hall_id=hall.id, actor=actor, action="service.update",
-                           target=f"service:{service.code}", data={"before": before, "after": after}))
+    audit(session, clock.now(), hall, actor, "service.update", f"service:{service.code}",
+          before=before, after=after)
     return events.Outcome(after, (_event(session, service, after),))
 
 
@@ -191,6 +191,6 @@ def create_service(session: Session, clock: Clock, *, hall: Hall, code: str, fie
     session.add(service)
     session.flush()
     after = service_settings(session, service)
-    session.add(AuditEntry(at=clock.now(), hall_id=hall.id, actor=actor, action="service.create",
-                           target=f"service:{code}", data={"before": None, "after": after}))
+    audit(session, clock.now(), hall, actor, "service.create", f"service:{code}",
+          before=None, after=after)
     return events.Outcome(after, (_event(session, service, after),))

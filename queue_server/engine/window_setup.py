@@ -12,12 +12,12 @@ from sqlalchemy.orm import Session
 from queue_server import errors
 from queue_server import events
 from queue_server.clock import Clock
+from queue_server.engine.audit import audit
 from queue_server.engine.configuration import profile_rows
 from queue_server.engine.configuration import window_services
 from queue_server.engine.departments import check_name
 from queue_server.engine.ledger import load_window
 from queue_server.engine.payloads import window_payload
-from queue_server.models import AuditEntry
 from queue_server.models import Hall
 from queue_server.models import Window
 from queue_server.models import WindowState
@@ -50,8 +50,8 @@ def create_window(session: Session, clock: Clock, *, hall: Hall, number: int, na
     session.flush()
     session.refresh(window, ["profile"])
     after = window_settings(window)
-    session.add(AuditEntry(at=clock.now(), hall_id=hall.id, actor=actor, action="window.create",
-                           target=f"window:{number}", data={"before": None, "after": after}))
+    audit(session, clock.now(), hall, actor, "window.create", f"window:{number}",
+          before=None, after=after)
     payload = {**window_payload(window), "services": after["services"]}
     return events.Outcome(after, (events.Event(events.WINDOW_UPDATED, {"window": payload}),))
 
@@ -67,7 +67,7 @@ def update_window(session: Session, clock: Clock, *, hall: Hall, window_number: 
     if "zone" in changes:
         window.zone = _check_zone(changes["zone"])
     after = window_settings(window)
-    session.add(AuditEntry(at=clock.now(), hall_id=hall.id, actor=actor, action="window.update",
-                           target=f"window:{window.number}", data={"before": before, "after": after}))
+    audit(session, clock.now(), hall, actor, "window.update", f"window:{window.number}",
+          before=before, after=after)
     payload = {**window_payload(window), "services": after["services"]}
     return events.Outcome(after, (events.Event(events.WINDOW_UPDATED, {"window": payload}),))
