@@ -92,8 +92,8 @@ def rater_state(session: Session, window: Window, now: datetime) -> dict[str, An
         pending = {"leg_id": leg.id, "ticket_no": ticket.ticket_no, "service_name": service.name,
                    "finished_at": leg.ended_at.isoformat()}
     return {
-        "window": window.number, "window_name": window.name, "staff": staff.user_no if staff else None,
-        "staff_name": staff.name if staff else None,
+        "hall": window.hall.code, "window": window.number, "window_name": window.name,
+        "staff": staff.user_no if staff else None, "staff_name": staff.name if staff else None,
         "levels": [{"code": str(k), "name": v} for k, v in LEVELS.items()], "reason_tags": list(REASON_TAGS),
         "pending": pending,
     }

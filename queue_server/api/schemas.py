@@ -313,6 +313,7 @@ class PendingRating(BaseModel):
 
 
 class RaterStateOut(BaseModel):
+    hall: str
     window: int
     window_name: str
     staff: str | None

@@ -1,14 +1,14 @@
 /* Rating tablet (评价器) and the citizen's QR rating page.
  *
  * Tablet (data-mode="device"): the device token arrives once in the URL fragment (#token=...), is kept in
- * localStorage and removed from the address bar. The tablet polls GET /api/v1/rating/pending; when
- * static/js/feed.js is wired in, call window.hallqRater.onEvent(event) on ticket.finished / evaluation.rated
- * of this window to refresh at once.
+ * localStorage and removed from the address bar. The tablet reads GET /api/v1/rating/pending, then follows its
+ * window's events on /live (static/js/feed.js): a finish, a sign-in or sign-out at the window re-reads it at
+ * once. A slow poll stays as the safety net for anything that reaches the window without an event.
  * Phone (data-mode="qr"): rates the ticket of the track token in the page with POST /api/v1/track/{token}/rating.
  */
 (function () {
   "use strict";
-  const POLL_MS = 2000;
+  const SAFETY_POLL_MS = 30000;
   const THANKS_MS = 5000;
   const mode = document.body.dataset.mode;
   const $ = (id) => document.getElementById(id);
@@ -21,6 +21,7 @@
   let pending = null;
   let level = null;
   let showingThanks = false;
+  let feed = null;
 
   function show(id) {
     ["idle", "ask", "thanks"].forEach((s) => { $(s).hidden = s !== id; });
@@ -53,6 +54,7 @@
     if (mode !== "device" || showingThanks) return;
     try {
       const state = await call("GET", "/rating/pending");
+      follow(state);
       $("idle-window").textContent = state.window_name;
       $("idle-staff").textContent = state.staff ? "工号 " + state.staff + "　" + state.staff_name : "";
       const next = state.pending;
@@ -67,6 +69,18 @@
       $("idle-window").textContent = e.message;
       show("idle");
     }
+  }
+
+  function follow(state) {
+    if (feed || !window.HallqFeed) return;
+    feed = window.HallqFeed.start({
+      hall: state.hall,
+      window: state.window,
+      auth: {token: token},
+      onEvent: function () { poll(); },
+      onSnapshot: function () { poll(); },
+      onStatus: function (online) { document.body.dataset.online = online ? "1" : "0"; }
+    });
   }
 
   async function submit() {
@@ -103,7 +117,7 @@
   if (mode === "device") {
     show("idle");
     poll();
-    setInterval(poll, POLL_MS);
+    setInterval(poll, SAFETY_POLL_MS);
   } else {
     show("ask");
   }
