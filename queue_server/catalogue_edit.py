@@ -64,7 +64,7 @@ def _link(value: Any) -> str | None:
     """A form or attachment link: empty (none), a path on this server or an http(s) address; else raises."""
     text = _text(value)
     if not text:
-        return None
+        return None if value is None else ""  # kept as given: an unchanged row stays unchanged
     if not LINK.match(text):
         raise ValueError(text)
     return text
@@ -134,8 +134,10 @@ def _check_department(session: Session, hall: Hall, code: Any) -> str:
     return code
 
 
-def _checked_guide(session: Session, hall: Hall, changes: dict[str, Any]) -> dict[str, Any]:
-    """The changes normalised to column values, or the first refusal."""
+def _checked_guide(session: Session, hall: Hall, changes: dict[str, Any], current: catalogue.GuideItem | None = None
+                   ) -> dict[str, Any]:
+    """The changes normalised to column values, or the first refusal. A department the guide already names passes
+    unchecked: guides are shared, and another hall's department is not this hall's to refuse."""
     changes = {k: v for k, v in changes.items() if k in FIELDS and (v is not None or k in NULLABLE)}
     out: dict[str, Any] = {}
     if "name" in changes and not _text(changes["name"]):
@@ -161,7 +163,9 @@ def _checked_guide(session: Session, hall: Hall, changes: dict[str, Any]) -> dic
     if "target" in changes:
         out["target"] = check_target(changes["target"])
     if "department_code" in changes:
-        out["department_code"] = _check_department(session, hall, changes["department_code"])
+        unchanged = current is not None and _text(changes["department_code"]) == current.department_code
+        out["department_code"] = (current.department_code if unchanged and current is not None
+                                  else _check_department(session, hall, changes["department_code"]))
     if "materials" in changes:
         out["materials"] = check_materials(changes["materials"])
     if "process" in changes:
@@ -171,6 +175,21 @@ def _checked_guide(session: Session, hall: Hall, changes: dict[str, Any]) -> dic
     if "faq" in changes:
         out["faq"] = check_faq(changes["faq"])
     return out
+
+
+CHECKERS = {"materials": check_materials, "process": check_process, "fee": check_fee, "faq": check_faq,
+            "target": check_target}
+
+
+def _same(field: str, old: Any, new: Any) -> bool:
+    """Whether a checked value equals the stored one, lists compared in their checked form (an imported material
+    without a blank_form key equals the same row sent back by the settings page)."""
+    if field in CHECKERS and old is not None:
+        try:
+            return bool(CHECKERS[field](old) == new)
+        except errors.HallqError:
+            return False
+    return bool(old == new)
 
 
 def _guide_event(item: catalogue.GuideItem, change: str) -> events.Event:
@@ -186,7 +205,9 @@ def update_guide(session: Session, clock: Clock, *, hall: Hall, code: str, chang
     item = catalogue.guide_by_code(session, code)
     if item is None:
         raise errors.GuideNotFound(guide=code)
-    checked = _checked_guide(session, hall, changes)
+    # Only what differs is written and audited: the settings page sends the whole form.
+    checked = {k: v for k, v in _checked_guide(session, hall, changes, item).items()
+               if not _same(k, getattr(item, k), v)}
     fields = sorted(checked)
     before = _snapshot(item, fields)
     for field, value in checked.items():
@@ -345,7 +366,8 @@ def update_disclosure(session: Session, clock: Clock, *, hall: Hall, doc_id: int
                       actor: str) -> events.Outcome[catalogue.DisclosureDocument]:
     """Change the given fields of a document. Raises disclosure_not_found and the refusals of create."""
     doc = _load_document(session, doc_id)
-    checked = _checked_document(session, clock, hall, doc.id, changes)
+    checked = {k: v for k, v in _checked_document(session, clock, hall, doc.id, changes).items()
+               if getattr(doc, k) != v}
     fields = sorted(checked)
     before = _snapshot(doc, fields)
     for field, value in checked.items():

@@ -337,3 +337,23 @@ def test_disclosures_are_edited_only_by_the_halls_manager_or_an_admin(
     assert [a.get_json()["code"] for a in answers] == ["role_required", "role_required", "hall_not_allowed",
                                                        "disclosure_not_found"]
     assert footprint(store) == before
+
+
+def test_the_settings_page_sending_the_whole_form_back_audits_only_what_changed(
+    store: Store, clock: FrozenClock, client: Any
+) -> None:
+    hall = _catalogue(store, clock)
+    shown = client.get(f"/api/v1/halls/t1/guides/{JZZ}").get_json()
+    assert shown["department_code"] and shown["department_code"] != "ly"  # another hall's department, not t1's
+    form = {k: shown[k] for k in ("basic_code", "name", "item_type", "agency", "department_code", "theme",
+                                  "keywords", "target", "location", "hours", "conditions", "materials", "process",
+                                  "fee", "legal_basis", "consult_phone", "complaint_phone", "faq",
+                                  "legal_limit_days", "promised_limit_days", "visits", "appointment", "online",
+                                  "self_service")}
+
+    resp = client.patch(f"/api/v1/halls/t1/guides/{JZZ}", json={**form, "hours": shown["hours"] + "（节假日除外）"},
+                        headers=bearer(hall.manager))
+
+    assert resp.status_code == 200, resp.get_json()
+    assert _audit(store)[-1].data == {"before": {"hours": shown["hours"]},
+                                      "after": {"hours": shown["hours"] + "（节假日除外）"}}
