@@ -292,7 +292,7 @@ def check_attachments(value: Any) -> list[dict[str, str]]:
             url = _link(a.get("url"))
         except ValueError:
             raise errors.BadAttachments(row=row) from None
-        if url is None:
+        if not url:
             raise errors.BadAttachments(row=row)
         out.append({"name": _text(a["name"]), "url": url})
     return out
