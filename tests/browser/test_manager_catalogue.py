@@ -68,3 +68,25 @@ def test_a_manager_creates_a_guide_with_a_material_and_edits_a_disclosure_on_the
     saved = post(server, f"/halls/t1/disclosures/{doc}", tokens.manager, method="GET")
     assert saved["title"] == "2018年政府信息公开工作年度报告（修订）"
     assert saved["attachments"][-1] == {"name": "报告全文", "url": "/static/docs/report-2018.pdf"}
+
+
+def test_a_kiosk_showing_a_guide_follows_an_edit_made_from_another_hall_and_leaves_when_it_is_deleted(
+    page: Any, server: Server, tokens: BasicHall, hall: tuple[str, BasicHall]
+) -> None:
+    store = make_store(hall[0])
+    with store.transaction() as s:
+        catalogue.import_guides(s, demo_guides.guides())
+    store.dispose()
+    page.goto(f"{server.url}/kiosk/pair?token={tokens.kiosk}")
+    page.wait_for_url("**/kiosk/t1/", timeout=TIMEOUT_MS)
+    page.goto(f"{server.url}/kiosk/t1/guides/530000-jzz")
+    expect(page.locator("[data-guide-name]")).to_have_text("居住证办理")
+    expect(page.locator("[data-live-catalogue][data-live-online='1']")).to_be_attached(timeout=TIMEOUT_MS)
+
+    # hall t2's manager edits the shared guide: guide.updated reaches hall t1's kiosk too
+    post(server, "/halls/t2/guides/530000-jzz", tokens.other_manager, {"name": "居住证申领"}, method="PATCH")
+    expect(page.locator("[data-guide-name]")).to_have_text("居住证申领", timeout=TIMEOUT_MS)
+
+    expect(page.locator("[data-live-catalogue][data-live-online='1']")).to_be_attached(timeout=TIMEOUT_MS)
+    post(server, "/halls/t2/guides/530000-jzz", tokens.other_manager, method="DELETE")
+    page.wait_for_url("**/kiosk/t1/guides", timeout=TIMEOUT_MS)
