@@ -64,7 +64,7 @@ def _link(value: Any) -> str | None:
     """A form or attachment link: empty (none), a path on this server or an http(s) address; else raises."""
     text = _text(value)
     if not text:
-        return None if value is None else ""  # kept as given: an unchanged row stays unchanged
+        return None  # "" and null alike: no link (_same compares stored rows in this form too)
     if not LINK.match(text):
         raise ValueError(text)
     return text

@@ -571,6 +571,8 @@
     m = m || {name: "", original: 1, copies: 0, required: true, source: ""};
     var required = el("input", {type: "checkbox", "data-field": "required", "aria-label": "必需 required"});
     required.checked = m.required !== false;
+    var form = el("input", {type: "checkbox", "data-field": "form", "aria-label": "表格类材料 form"});
+    form.checked = !!m.form;
     var row = el("tr", {"data-material": ""}, [
       cell(el("input", {"data-field": "name", value: m.name || "", maxlength: "200", "aria-label": "材料名称 name"})),
       cell(el("input", {"data-field": "original", type: "number", min: "0", max: "99", value: String(m.original == null ? 1 : m.original),
@@ -579,9 +581,14 @@
                         "aria-label": "复印件份数 copies"})),
       cell(required),
       cell(el("input", {"data-field": "source", value: m.source || "", maxlength: "200", "aria-label": "来源 source"})),
+      cell(form),
+      cell(el("input", {"data-field": "blank_form", value: m.blank_form || "", maxlength: "500",
+                        placeholder: "/kiosk/files/…", "aria-label": "空白表格链接 blank form link"})),
+      cell(el("input", {"data-field": "sample", value: m.sample || "", maxlength: "500",
+                        placeholder: "/kiosk/files/…", "aria-label": "示例样表链接 sample link"})),
       cell(removeButton())
     ]);
-    row.extra = m;  // form, blank_form and sample are kept as they were (not edited here)
+    row.extra = m;  // fields this form does not show are sent back as they were
     document.querySelector("#gf-materials tbody").appendChild(row);
   }
 
@@ -654,7 +661,8 @@
       var get = function (f) { return row.querySelector("[data-field=" + f + "]"); };
       return Object.assign({}, row.extra, {
         name: get("name").value, original: countOf(get("original")), copies: countOf(get("copies")),
-        required: get("required").checked, source: get("source").value
+        required: get("required").checked, source: get("source").value, form: get("form").checked,
+        blank_form: get("blank_form").value.trim() || null, sample: get("sample").value.trim() || null
       });
     });
     data.process = document.getElementById("gf-process").value.split("\n")

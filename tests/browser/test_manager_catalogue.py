@@ -41,6 +41,9 @@ def test_a_manager_creates_a_guide_with_a_material_and_edits_a_disclosure_on_the
     material = page.locator("#gf-materials tr[data-material]").first
     material.locator("[data-field=name]").fill("林木采伐申请表")
     material.locator("[data-field=copies]").fill("2")
+    material.locator("[data-field=form]").check()
+    material.locator("[data-field=blank_form]").fill("/kiosk/files/林木采伐申请表-空白表.pdf")
+    material.locator("[data-field=sample]").fill("/kiosk/files/林木采伐申请表-示例.pdf")
     page.fill("#gf-process", "受理\n审查\n决定")
     page.click("#guide-form button[type=submit]")
 
@@ -51,8 +54,9 @@ def test_a_manager_creates_a_guide_with_a_material_and_edits_a_disclosure_on_the
     guide = post(server, "/halls/t1/guides/530000-test", tokens.manager, method="GET")
     assert (guide["item_type"], guide["process"], guide["fee"]["standard"]) == (
         "01", ["受理", "审查", "决定"], "不收费")
-    assert [(m["name"], m["original"], m["copies"], m["required"]) for m in guide["materials"]] == [
-        ("林木采伐申请表", 1, 2, True)]
+    assert [(m["name"], m["original"], m["copies"], m["required"], m["form"], m["sample"])
+            for m in guide["materials"]] == [
+        ("林木采伐申请表", 1, 2, True, True, "/kiosk/files/林木采伐申请表-示例.pdf")]
 
     row = page.locator(f'#disclosure-list tr[data-disclosure="{doc}"]')
     row.get_by_role("button", name="编辑 Edit").click()
