@@ -287,3 +287,52 @@ BadTimezone = _error(
     Invalid, "bad_timezone", N_("Unknown time zone"),
     N_("%(timezone)s is not a known time zone (for example Asia/Shanghai)."),
 )
+
+# Manager console: the catalogue (办事指南 and 政务公开), shared by every hall.
+FieldRequired = _error(Invalid, "field_required", N_("Required field missing"), N_("Please fill in %(label)s."))
+BadGuideCode = _error(
+    Invalid, "bad_guide_code", N_("Bad implementation code"),
+    N_("An implementation code (实施编码) is 1 to 64 characters without spaces."),
+)
+BadItemType = _error(
+    Invalid, "bad_item_type", N_("Unknown item type"),
+    N_("%(item_type)s is not an item type of GB/T 39046 (01 行政许可 … 20 公共服务)."),
+)
+BadTarget = _error(
+    Invalid, "bad_target", N_("Bad service target"), N_("The service target must be 自然人, 法人 or both."),
+)
+BadMaterials = _error(
+    Invalid, "bad_materials", N_("Bad application material"),
+    N_("Material %(row)s needs a name, original and copy counts from 0 to 99, and form links that are a path "
+       "starting with / or an http(s) address."),
+)
+BadProcess = _error(
+    Invalid, "bad_process", N_("Bad process step"), N_("Step %(row)s of the process is empty; every step needs text."),
+)
+BadFee = _error(
+    Invalid, "bad_fee", N_("Bad fee"),
+    N_("Say whether the item is charged; a charged item needs its fee standard."),
+)
+BadFaq = _error(
+    Invalid, "bad_faq", N_("Bad question"), N_("Question %(row)s needs both a question and an answer."),
+)
+GuideInUse = _error(
+    Conflict, "guide_in_use", N_("Guide in use"),
+    N_("The guide is linked to the services %(services)s; unlink them before deleting it."),
+)
+IndexNoTaken = _error(
+    Conflict, "index_no_taken", N_("Index number in use"),
+    N_("The index number %(index_no)s is already used by %(document_title)s."),
+)
+BadDisclosureCategory = _error(
+    Invalid, "bad_disclosure_category", N_("Unknown category"),
+    N_("%(category)s is not a disclosure category; choose one of %(categories)s."),
+)
+BadWrittenOn = _error(
+    Invalid, "bad_written_on", N_("Bad date written"),
+    N_("The date written must be a date (YYYY-MM-DD) not after today."),
+)
+BadAttachments = _error(
+    Invalid, "bad_attachments", N_("Bad attachment"),
+    N_("Attachment %(row)s needs a name and a link: a path starting with / or an http(s) address."),
+)

@@ -49,7 +49,8 @@ WINDOW_UPDATED = "window.updated"  # configuration: the window's services
 STAFF_UPDATED = "staff.updated"  # configuration: a staff account created or changed
 DEVICE_UPDATED = "device.updated"  # configuration: a device registered or revoked
 HALL_UPDATED = "hall.updated"  # configuration: opening hours or a calendar day
-GUIDE_UPDATED = "guide.updated"  # configuration: a 办事指南 item edited
+GUIDE_UPDATED = "guide.updated"  # configuration: a 办事指南 item created, edited or deleted (every hall)
+DISCLOSURE_UPDATED = "disclosure.updated"  # configuration: a 政务公开 document created, edited or deleted (every hall)
 
 EVENT_TYPES: tuple[str, ...] = (
     TICKET_ISSUED, TICKET_CALLED, TICKET_RECALLED, TICKET_STARTED, TICKET_FINISHED, TICKET_NO_SHOW,
@@ -59,7 +60,7 @@ EVENT_TYPES: tuple[str, ...] = (
     WINDOW_SIGNED_IN, WINDOW_SIGNED_OUT, WINDOW_STEPPED_AWAY,
     WINDOW_RETURNED, EVALUATION_RATED, EVALUATION_CASE_OPENED, EVALUATION_CASE_UPDATED, EVALUATION_CASE_OVERDUE,
     ALERT_RAISED, ALERT_UPDATED, SERVICE_UPDATED, WINDOW_UPDATED, STAFF_UPDATED, DEVICE_UPDATED,
-    HALL_UPDATED, GUIDE_UPDATED,
+    HALL_UPDATED, GUIDE_UPDATED, DISCLOSURE_UPDATED,
 )
 
 

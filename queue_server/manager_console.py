@@ -20,6 +20,7 @@ from sqlalchemy import select
 from werkzeug.security import check_password_hash
 from werkzeug.wrappers import Response
 
+from queue_server import catalogue
 from queue_server import engine
 from queue_server import errors
 from queue_server import web_session
@@ -151,4 +152,5 @@ def settings(hall: str) -> Any:
         return page
     who, hall_name, timezone = page
     return render_template("manager_console/settings.html", hall=hall, hall_name=hall_name, timezone=timezone,
-                           who=who, can_configure=True, csrf_token=web_session.csrf_token())
+                           who=who, can_configure=True, csrf_token=web_session.csrf_token(),
+                           item_types=catalogue.ITEM_TYPES, categories=catalogue.DISCLOSURE_CATEGORIES)

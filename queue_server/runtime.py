@@ -3,6 +3,8 @@
 The hall row lock (SELECT ... FOR UPDATE on PostgreSQL, BEGIN IMMEDIATE on SQLite) serialises a hall's writes, so
 commit order equals seq order and two windows never call the same ticket. An in-process lock in front of it
 keeps waiting threads off SQLite's coarse busy-handler sleeps (p99 400 ms -> ~17 ms, docs/architecture.md).
+An op on data every hall shares (guides, disclosures) runs with every_hall=True: it locks every hall, in one order
+so two such ops cannot deadlock, and its events go into each hall's outbox with that hall's own seq.
 No Flask imports: `publish` is a callable handed in by the composition root.
 """
 
@@ -11,7 +13,10 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from collections.abc import Iterator
 from collections.abc import Sequence
+from contextlib import ExitStack
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 from typing import TypeVar
@@ -35,6 +40,8 @@ T = TypeVar("T")
 # Built once: building a select per call costs more than running it (docs/benchmarks.md, issue throughput).
 _HALL = select(Hall).where(Hall.code == bindparam("code"))
 _HALL_LOCKED = _HALL.with_for_update()
+_ALL_HALLS = select(Hall).order_by(Hall.id)
+_ALL_HALLS_LOCKED = _ALL_HALLS.with_for_update()
 _INSERT_EVENT = ("INSERT INTO hall_events (hall_id, seq, type, at, payload) "
                  "VALUES (:hall_id, :seq, :type, :at, :payload)")
 _SET_SEQ = "UPDATE halls SET event_seq = :seq WHERE id = :id"
@@ -73,19 +80,46 @@ class Runtime:
         with self._guard:
             return self._hall_locks.setdefault(hall, threading.Lock())
 
+    @contextmanager
+    def _locked(self, hall: str, every_hall: bool) -> Iterator[None]:
+        """The in-process lock of `hall`, or of every hall in code order (one order: no deadlock between two
+        every-hall ops; a one-hall op holds one lock and waits for no other)."""
+        if self._shared_lock is not None or not every_hall:
+            with self._lock_for(hall):
+                yield
+            return
+        with self.store.read_session() as session:
+            codes = sorted({*session.scalars(select(Hall.code)), hall})
+        with ExitStack() as stack:
+            for code in codes:
+                stack.enter_context(self._lock_for(code))
+            yield
+
+    def _lock_halls(self, session: Session, hall: str, every_hall: bool) -> tuple[Hall, list[Hall]]:
+        """The hall row (locked on PostgreSQL) and, for an every-hall op, every hall row, locked in id order."""
+        postgres = self.store.dialect == "postgresql"
+        if every_hall:
+            rows = list(session.scalars(_ALL_HALLS_LOCKED if postgres else _ALL_HALLS))
+            hall_row = next((h for h in rows if h.code == hall), None)
+        else:
+            hall_row = session.scalars(_HALL_LOCKED if postgres else _HALL, {"code": hall}).first()
+            rows = [hall_row] if hall_row is not None else []
+        if hall_row is None:
+            raise errors.HallNotFound(hall=hall)
+        return hall_row, rows
+
     def execute(
-        self, op: Op[Any], *, hall: str, after: Callable[[Session, Any], Any] | None = None, **kwargs: Any
+        self, op: Op[Any], *, hall: str, after: Callable[[Session, Any], Any] | None = None, every_hall: bool = False,
+        **kwargs: Any,
     ) -> Executed:
         """Run `op` for hall code `hall` in one transaction. `after(session, value)` may read inside the same
-        transaction (to build a response) before commit. Raises HallqError; nothing is written then."""
-        with self._lock_for(hall):
+        transaction (to build a response) before commit. With `every_hall`, the op's events are written to and
+        published in every hall (shared data: guides, disclosures). Raises HallqError; nothing is written then."""
+        with self._locked(hall, every_hall):
             with self.store.write_session() as session, session.begin():
-                stmt = _HALL_LOCKED if self.store.dialect == "postgresql" else _HALL
-                hall_row = session.scalars(stmt, {"code": hall}).first()
-                if hall_row is None:
-                    raise errors.HallNotFound(hall=hall)
+                hall_row, announced_in = self._lock_halls(session, hall, every_hall)
                 outcome = op(session, self.clock, hall=hall_row, **kwargs)
-                envelopes = self._stamp(session, hall_row, outcome)
+                envelopes = tuple(e for h in announced_in for e in self._stamp(session, h, outcome))
                 extra = after(session, outcome.value) if after is not None else None
             # Publish after commit but still under the in-process lock: two writers of this process cannot
             # publish seq n+1 before n, so subscribers see the hall's events in seq order.

@@ -1,5 +1,6 @@
 """Service guides (办事指南) and disclosures (政务公开): public search and reading; guide-quality findings for
-managers, and their edits. Guides are shared by every hall; each hall links them to its own services
+managers, and their edits (create, change, delete). Guides and disclosures are shared by every hall, so each edit
+is announced in every hall (Runtime.execute every_hall); each hall links guides to its own services
 (Service.guide_code)."""
 
 from __future__ import annotations
@@ -18,9 +19,12 @@ from queue_server.api import body
 from queue_server.api import principal
 from queue_server.api import route
 from queue_server.api import services
+from queue_server.api.kiosk_schemas import DisclosureCreate
 from queue_server.api.kiosk_schemas import DisclosureOut
+from queue_server.api.kiosk_schemas import DisclosurePatch
 from queue_server.api.kiosk_schemas import DisclosureSummary
 from queue_server.api.kiosk_schemas import FindingOut
+from queue_server.api.kiosk_schemas import GuideCreate
 from queue_server.api.kiosk_schemas import GuideEdited
 from queue_server.api.kiosk_schemas import GuideFindingsOut
 from queue_server.api.kiosk_schemas import GuideOut
@@ -32,6 +36,7 @@ from queue_server.models import Role
 from queue_server.models import Service
 
 SEARCH_QUERY = {"q": {"type": "string", "maxLength": 64}}
+EDITORS = (Role.MANAGER, Role.ADMIN)
 
 
 def guide_summary(item: GuideItem, linked: dict[str, Service]) -> dict[str, Any]:
@@ -61,6 +66,20 @@ def disclosure_summary(doc: DisclosureDocument) -> dict[str, Any]:
     return {"id": doc.id, "index_no": doc.index_no, "doc_no": doc.doc_no, "title": doc.title,
             "publisher": doc.publisher, "written_on": doc.written_on.isoformat() if doc.written_on else None,
             "category": doc.category}
+
+
+def disclosure_full(doc: DisclosureDocument) -> dict[str, Any]:
+    return {**disclosure_summary(doc), "body": doc.body, "attachments": doc.attachments}
+
+
+def _edited(hall: str) -> Any:
+    """The answer to a guide write: the guide as the kiosk reads it and the findings the quality rules leave."""
+
+    def respond(session: Any, item: catalogue.GuideItem) -> dict[str, Any]:
+        linked = catalogue.services_by_guide(session, snapshots.hall_by_code(session, hall))
+        return {"guide": guide_full(item, linked), "findings": [f.as_dict() for f in guide_quality.check(item)]}
+
+    return respond
 
 
 @route("GET", "/halls/{hall}/guides", "Search service guides: words (社保), phrases, pinyin initials (bdcdj)",
@@ -98,20 +117,38 @@ def guide_findings(hall: str, code: str) -> Any:
         return jsonify([f.as_dict() for f in guide_quality.check(item)])
 
 
-@route("PATCH", "/halls/{hall}/guides/{code}", "Edit a guide's text fields, limits and channels; answers with the "
-       "findings left (managers; audited, guide.updated)", request_model=GuidePatch, responses={200: GuideEdited})
+@route("POST", "/halls/{hall}/guides", "Create a guide with every national field; answers with its findings "
+       "(managers; audited, guide.updated in every hall)", request_model=GuideCreate, responses={201: GuideEdited})
+def create_guide(hall: str) -> Any:
+    who = principal()
+    who.require(hall, *EDITORS)
+    req = body(GuideCreate)
+    done = services().runtime.execute(catalogue_edit.create_guide, hall=hall, code=req.code,
+                                      fields=req.model_dump(exclude_unset=True, exclude={"code"}), actor=who.label,
+                                      after=_edited(hall), every_hall=True)
+    return jsonify(done.value), 201
+
+
+@route("PATCH", "/halls/{hall}/guides/{code}", "Edit any field of a guide but its code: texts, type, target, "
+       "department, materials, process, fee, FAQ, limits, channels; answers with the findings left "
+       "(managers; audited, guide.updated in every hall)", request_model=GuidePatch, responses={200: GuideEdited})
 def patch_guide(hall: str, code: str) -> Any:
     who = principal()
-    who.require(hall, Role.MANAGER, Role.ADMIN)
+    who.require(hall, *EDITORS)
     req = body(GuidePatch)
-
-    def respond(session: Any, item: catalogue.GuideItem) -> dict[str, Any]:
-        linked = catalogue.services_by_guide(session, snapshots.hall_by_code(session, hall))
-        return {"guide": guide_full(item, linked), "findings": [f.as_dict() for f in guide_quality.check(item)]}
-
     done = services().runtime.execute(catalogue_edit.update_guide, hall=hall, code=code,
-                                      changes=req.model_dump(exclude_unset=True), actor=who.label, after=respond)
+                                      changes=req.model_dump(exclude_unset=True), actor=who.label,
+                                      after=_edited(hall), every_hall=True)
     return jsonify(done.value)
+
+
+@route("DELETE", "/halls/{hall}/guides/{code}", "Delete a guide no service of any hall links to "
+       "(managers; audited, guide.updated in every hall)", responses={204: None})
+def delete_guide(hall: str, code: str) -> Any:
+    who = principal()
+    who.require(hall, *EDITORS)
+    services().runtime.execute(catalogue_edit.delete_guide, hall=hall, code=code, actor=who.label, every_hall=True)
+    return "", 204
 
 
 @route("GET", "/halls/{hall}/guide-findings", "Guide-quality findings of every guide with any (managers)",
@@ -146,4 +183,38 @@ def get_disclosure(hall: str, doc_id: int) -> Any:
         doc = catalogue.disclosure_by_id(session, doc_id)
         if doc is None:
             raise errors.DisclosureNotFound(document=doc_id)
-        return jsonify({**disclosure_summary(doc), "body": doc.body, "attachments": doc.attachments})
+        return jsonify(disclosure_full(doc))
+
+
+@route("POST", "/halls/{hall}/disclosures", "Disclose a document (managers; audited, disclosure.updated in every "
+       "hall)", request_model=DisclosureCreate, responses={201: DisclosureOut})
+def create_disclosure(hall: str) -> Any:
+    who = principal()
+    who.require(hall, *EDITORS)
+    req = body(DisclosureCreate)
+    done = services().runtime.execute(catalogue_edit.create_disclosure, hall=hall,
+                                      fields=req.model_dump(exclude_unset=True), actor=who.label,
+                                      after=lambda _s, doc: disclosure_full(doc), every_hall=True)
+    return jsonify(done.value), 201
+
+
+@route("PATCH", "/halls/{hall}/disclosures/{doc_id:int}", "Change a disclosed document (managers; audited, "
+       "disclosure.updated in every hall)", request_model=DisclosurePatch, responses={200: DisclosureOut})
+def patch_disclosure(hall: str, doc_id: int) -> Any:
+    who = principal()
+    who.require(hall, *EDITORS)
+    req = body(DisclosurePatch)
+    done = services().runtime.execute(catalogue_edit.update_disclosure, hall=hall, doc_id=doc_id,
+                                      changes=req.model_dump(exclude_unset=True), actor=who.label,
+                                      after=lambda _s, doc: disclosure_full(doc), every_hall=True)
+    return jsonify(done.value)
+
+
+@route("DELETE", "/halls/{hall}/disclosures/{doc_id:int}", "Withdraw a disclosed document (managers; audited, "
+       "disclosure.updated in every hall)", responses={204: None})
+def delete_disclosure(hall: str, doc_id: int) -> Any:
+    who = principal()
+    who.require(hall, *EDITORS)
+    services().runtime.execute(catalogue_edit.delete_disclosure, hall=hall, doc_id=doc_id, actor=who.label,
+                               every_hall=True)
+    return "", 204

@@ -130,24 +130,64 @@ class DisclosureOut(DisclosureSummary):
 
 
 class GuidePatch(Body):
-    """The fields a manager edits from the settings page; only those given change."""
+    """The fields a manager edits from the settings page; only those given change. The 实施编码 (code) is the key
+    services link by and never changes. Lists and the fee are checked by the core (catalogue_edit.py), whose
+    refusals name the row: materials [{name, original, copies, required, source, form, blank_form, sample}],
+    process [step], fee {charged, standard, basis}, faq [{q, a}]."""
 
     name: str | None = Field(default=None, max_length=200)
+    basic_code: str | None = Field(default=None, max_length=64)
+    item_type: str | None = Field(default=None, max_length=4, description="a key of GB/T 39046 A.1 (01…20)")
     agency: str | None = Field(default=None, max_length=128)
+    department_code: str | None = Field(default=None, max_length=32, description="a department of the hall, or ''")
     theme: str | None = Field(default=None, max_length=64)
     keywords: str | None = Field(default=None, max_length=256)
+    target: list[str] | None = Field(default=None, max_length=2, description="自然人 and/or 法人")
     location: str | None = Field(default=None, max_length=2000)
     hours: str | None = Field(default=None, max_length=2000)
     conditions: str | None = Field(default=None, max_length=8000)
+    materials: list[dict[str, object]] | None = Field(default=None, max_length=100)
+    process: list[str] | None = Field(default=None, max_length=50)
+    fee: dict[str, object] | None = None
     legal_basis: str | None = Field(default=None, max_length=8000)
     consult_phone: str | None = Field(default=None, max_length=64)
     complaint_phone: str | None = Field(default=None, max_length=64)
+    faq: list[dict[str, str]] | None = Field(default=None, max_length=100)
     legal_limit_days: int | None = Field(default=None, ge=-(2**31), le=2**31 - 1)
     promised_limit_days: int | None = Field(default=None, ge=-(2**31), le=2**31 - 1)
     visits: int | None = Field(default=None, ge=-(2**31), le=2**31 - 1)
     appointment: bool | None = None
     online: bool | None = None
     self_service: bool | None = None
+
+
+class GuideCreate(GuidePatch):
+    """A new guide: the 实施编码 (unique), name, 事项类型 and 实施主体 are required; the rest as in GuidePatch."""
+
+    code: str = Field(max_length=64)
+
+
+class DisclosurePatch(Body):
+    """The fields of a 政务公开 document; only those given change."""
+
+    index_no: str | None = Field(default=None, max_length=64)
+    doc_no: str | None = Field(default=None, max_length=64)
+    title: str | None = Field(default=None, max_length=256)
+    publisher: str | None = Field(default=None, max_length=128)
+    written_on: str | None = Field(default=None, max_length=10, description="YYYY-MM-DD, not after today")
+    category: str | None = Field(default=None, max_length=32)
+    body: str | None = Field(default=None, max_length=100_000)
+    attachments: list[dict[str, str]] | None = Field(default=None, max_length=50,
+                                                     description="[{name, url}]: url a /path or http(s) address")
+
+
+class DisclosureCreate(DisclosurePatch):
+    """A new document: 索引号 (unique), 标题, 发布机构 and 分类 are required."""
+
+    index_no: str = Field(max_length=64)
+    title: str = Field(max_length=256)
+    publisher: str = Field(max_length=128)
+    category: str = Field(max_length=32)
 
 
 class GuideEdited(BaseModel):

@@ -60,6 +60,9 @@ def _response(model: type[BaseModel] | list[type[BaseModel]] | Download | None, 
 def document() -> dict[str, Any]:
     models: set[type[BaseModel]] = {Problem}
     paths: dict[str, dict[str, Any]] = {}
+    methods: dict[str, set[str]] = {}
+    for op in OPERATIONS:
+        methods.setdefault(op.path, set()).add(op.method)
     for op in OPERATIONS:
         params = [
             {"name": name, "in": "path", "required": True, "schema": schema}
@@ -81,6 +84,11 @@ def document() -> dict[str, Any]:
             if op.request is None and status in {"400", "413", "415", "422"} and not op.query:
                 continue
             spec["responses"][status] = {"description": text, **PROBLEM_REF}
+        if len(methods[op.path]) > 1 and any(p.get("type") == "integer" for p in op.path_params.values()):
+            # Werkzeug matches the path before a number's range: an out-of-range id on a path another method
+            # shares answers 405, not 404.
+            spec["responses"]["405"] = {"description": "Number out of range on a path other methods share",
+                                        **PROBLEM_REF}
         if not op.public:
             spec["security"] = [{"bearer": []}]
         paths.setdefault(op.path, {})[op.method.lower()] = spec

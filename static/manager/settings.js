@@ -1,5 +1,6 @@
 /* Manager settings page: staff accounts, devices and their tokens, alert limits, hours and holidays, the
- * announcement, the hall's time zone and priority ratio, priority categories and departments. Every change is a
+ * announcement, the hall's time zone and priority ratio, priority categories and departments, 办事指南 items
+ * (create, edit every field, delete) and 政务公开 documents. Every change is a
  * /api/v1 call with the session cookie and X-CSRF-Token; refusals show the server's Chinese problem title and
  * detail. The page follows the hall's events (feed.js), so a change made elsewhere shows here too. */
 (function () {
@@ -510,16 +511,30 @@
       .then(function () { ev.target.reset(); loadWindows(); }).catch(showError);
   });
 
-  var GUIDE_TEXT = ["name", "agency", "theme", "keywords", "location", "hours", "conditions", "legal_basis",
-                    "consult_phone", "complaint_phone"];
+  var GUIDE_TEXT = ["basic_code", "name", "agency", "theme", "keywords", "location", "hours", "conditions",
+                    "legal_basis", "consult_phone", "complaint_phone"];
   var GUIDE_NUMBERS = ["legal_limit_days", "promised_limit_days", "visits"];
   var GUIDE_FLAGS = ["appointment", "online", "self_service"];
-  var guideEditing = null;
+  var guideEditing = null;  // the code of the guide in the form; null while creating one
 
   function findingList(findings) {
     return el("ul", {"class": "findings"}, findings.map(function (f) {
       return el("li", {"data-code": f.code, text: "第" + f.rule + "条 " + f.message});
     }));
+  }
+
+  function setFindings(findings) {
+    document.getElementById("gf-findings").replaceWith(findingList(findings));
+    document.querySelector("#guide-form ul.findings").id = "gf-findings";
+  }
+
+  // A refusal is shown next to the form it refuses, in the server's Chinese title and detail.
+  function formError(id, problem) {
+    var box = document.getElementById(id);
+    if (!problem) { box.hidden = true; box.textContent = ""; return; }
+    box.textContent = (problem && problem.title) ? problem.title + "：" + problem.detail : "操作失败 failed";
+    box.hidden = false;
+    box.scrollIntoView({block: "nearest"});
   }
 
   function loadGuides() {
@@ -544,21 +559,130 @@
       }).catch(showError);
   }
 
+  function cell(input) { return el("td", {}, [input]); }
+
+  function removeButton() {
+    return el("button", {type: "button", text: "删除 Remove", onclick: function (ev) {
+      ev.target.closest("tr").remove();
+    }});
+  }
+
+  function addMaterial(m) {
+    m = m || {name: "", original: 1, copies: 0, required: true, source: ""};
+    var required = el("input", {type: "checkbox", "data-field": "required", "aria-label": "必需 required"});
+    required.checked = m.required !== false;
+    var form = el("input", {type: "checkbox", "data-field": "form", "aria-label": "表格类材料 form"});
+    form.checked = !!m.form;
+    var row = el("tr", {"data-material": ""}, [
+      cell(el("input", {"data-field": "name", value: m.name || "", maxlength: "200", "aria-label": "材料名称 name"})),
+      cell(el("input", {"data-field": "original", type: "number", min: "0", max: "99", value: String(m.original == null ? 1 : m.original),
+                        "aria-label": "原件份数 originals"})),
+      cell(el("input", {"data-field": "copies", type: "number", min: "0", max: "99", value: String(m.copies || 0),
+                        "aria-label": "复印件份数 copies"})),
+      cell(required),
+      cell(el("input", {"data-field": "source", value: m.source || "", maxlength: "200", "aria-label": "来源 source"})),
+      cell(form),
+      cell(el("input", {"data-field": "blank_form", value: m.blank_form || "", maxlength: "500",
+                        placeholder: "/kiosk/files/…", "aria-label": "空白表格链接 blank form link"})),
+      cell(el("input", {"data-field": "sample", value: m.sample || "", maxlength: "500",
+                        placeholder: "/kiosk/files/…", "aria-label": "示例样表链接 sample link"})),
+      cell(removeButton())
+    ]);
+    row.extra = m;  // fields this form does not show are sent back as they were
+    document.querySelector("#gf-materials tbody").appendChild(row);
+  }
+
+  function addFaq(f) {
+    f = f || {q: "", a: ""};
+    document.querySelector("#gf-faq tbody").appendChild(el("tr", {"data-faq": ""}, [
+      cell(el("input", {"data-field": "q", value: f.q || "", "aria-label": "问题 question"})),
+      cell(el("textarea", {"data-field": "a", rows: "2", "aria-label": "解答 answer"}, [document.createTextNode(f.a || "")])),
+      cell(removeButton())
+    ]));
+  }
+
+  function countOf(input) {
+    var v = input.value.trim();
+    return v === "" ? 0 : Number(v);
+  }
+
+  function fillDepartmentSelect(selected) {
+    var sel = document.getElementById("gf-department_code");
+    sel.replaceChildren(el("option", {value: "", text: "无 none"}));
+    departmentList.forEach(function (d) { sel.appendChild(el("option", {value: d.code, text: d.code + " " + d.name})); });
+    if (selected && !departmentList.some(function (d) { return d.code === selected; })) {
+      sel.appendChild(el("option", {value: selected, text: selected}));
+    }
+    sel.value = selected || "";
+  }
+
+  function fillGuideForm(g) {
+    var form = document.getElementById("guide-form");
+    formError("gf-error", null);
+    var code = document.getElementById("gf-code");
+    code.value = g.code || "";
+    code.readOnly = !!guideEditing;  // the code is the key services link by: fixed once created
+    document.getElementById("gf-title").textContent = guideEditing ? "编辑指南 Edit " + g.code : "新建指南 New guide";
+    GUIDE_TEXT.forEach(function (k) { document.getElementById("gf-" + k).value = g[k] || ""; });
+    GUIDE_NUMBERS.forEach(function (k) {
+      document.getElementById("gf-" + k).value = g[k] == null ? "" : String(g[k]);
+    });
+    GUIDE_FLAGS.forEach(function (k) { document.getElementById("gf-" + k).checked = !!g[k]; });
+    document.getElementById("gf-item_type").value = g.item_type || "20";
+    fillDepartmentSelect(g.department_code);
+    form.querySelectorAll("[data-target]").forEach(function (box) {
+      box.checked = (g.target || []).indexOf(box.value) >= 0;
+    });
+    document.querySelector("#gf-materials tbody").replaceChildren();
+    (g.materials || []).forEach(addMaterial);
+    document.getElementById("gf-process").value = (g.process || []).join("\n");
+    var fee = g.fee || {};
+    document.getElementById("gf-fee-charged").checked = !!fee.charged;
+    document.getElementById("gf-fee-standard").value = fee.standard || "";
+    document.getElementById("gf-fee-basis").value = fee.basis || "";
+    document.querySelector("#gf-faq tbody").replaceChildren();
+    (g.faq || []).forEach(addFaq);
+    document.getElementById("gf-delete").hidden = !guideEditing;
+    form.hidden = false;
+  }
+
+  function guideData() {
+    var form = document.getElementById("guide-form");
+    var data = {};
+    GUIDE_TEXT.forEach(function (k) { data[k] = document.getElementById("gf-" + k).value; });
+    GUIDE_NUMBERS.forEach(function (k) { data[k] = numberOrNull("gf-" + k); });
+    if (data.visits === null) delete data.visits;
+    GUIDE_FLAGS.forEach(function (k) { data[k] = document.getElementById("gf-" + k).checked; });
+    data.item_type = document.getElementById("gf-item_type").value;
+    data.department_code = document.getElementById("gf-department_code").value;
+    data.target = Array.prototype.filter.call(form.querySelectorAll("[data-target]"), function (b) { return b.checked; })
+      .map(function (b) { return b.value; });
+    data.materials = Array.prototype.map.call(form.querySelectorAll("#gf-materials tr[data-material]"), function (row) {
+      var get = function (f) { return row.querySelector("[data-field=" + f + "]"); };
+      return Object.assign({}, row.extra, {
+        name: get("name").value, original: countOf(get("original")), copies: countOf(get("copies")),
+        required: get("required").checked, source: get("source").value, form: get("form").checked,
+        blank_form: get("blank_form").value.trim() || null, sample: get("sample").value.trim() || null
+      });
+    });
+    data.process = document.getElementById("gf-process").value.split("\n")
+      .map(function (s) { return s.trim(); }).filter(function (s) { return s; });
+    data.fee = {charged: document.getElementById("gf-fee-charged").checked,
+                standard: document.getElementById("gf-fee-standard").value,
+                basis: document.getElementById("gf-fee-basis").value};
+    data.faq = Array.prototype.map.call(form.querySelectorAll("#gf-faq tr[data-faq]"), function (row) {
+      return {q: row.querySelector("[data-field=q]").value, a: row.querySelector("[data-field=a]").value};
+    });
+    return data;
+  }
+
   function editGuide(code) {
     return api("GET", "/guides/" + encodeURIComponent(code)).then(function (g) {
       guideEditing = code;
-      var form = document.getElementById("guide-form");
-      document.getElementById("gf-title").textContent = "编辑指南 Edit " + g.code;
-      GUIDE_TEXT.forEach(function (k) { document.getElementById("gf-" + k).value = g[k] || ""; });
-      GUIDE_NUMBERS.forEach(function (k) {
-        document.getElementById("gf-" + k).value = g[k] == null ? "" : String(g[k]);
-      });
-      GUIDE_FLAGS.forEach(function (k) { document.getElementById("gf-" + k).checked = !!g[k]; });
+      fillGuideForm(g);
       return api("GET", "/guides/" + encodeURIComponent(code) + "/findings").then(function (found) {
-        document.getElementById("gf-findings").replaceWith(findingList(found));
-        document.querySelector("#guide-form ul.findings").id = "gf-findings";
-        form.hidden = false;
-        form.scrollIntoView();
+        setFindings(found);
+        document.getElementById("guide-form").scrollIntoView();
       });
     }).catch(showError);
   }
@@ -567,27 +691,131 @@
     ev.preventDefault();
     loadGuides();
   });
+  document.getElementById("gf-new").addEventListener("click", function () {
+    guideEditing = null;
+    fillGuideForm({fee: {charged: false, standard: "不收费"}, target: ["自然人"], visits: 1});
+    setFindings([]);
+    document.getElementById("gf-code").focus();
+  });
+  document.getElementById("gf-add-material").addEventListener("click", function () { addMaterial(null); });
+  document.getElementById("gf-add-faq").addEventListener("click", function () { addFaq(null); });
   document.getElementById("gf-close").addEventListener("click", function () {
     guideEditing = null;
     document.getElementById("guide-form").hidden = true;
   });
+  document.getElementById("gf-delete").addEventListener("click", function () {
+    if (!guideEditing || !window.confirm("确定删除指南 " + guideEditing + "？ Delete this guide?")) return;
+    api("DELETE", "/guides/" + encodeURIComponent(guideEditing)).then(function () {
+      guideEditing = null;
+      document.getElementById("guide-form").hidden = true;
+      loadGuides();
+    }).catch(function (p) { formError("gf-error", p); });
+  });
   document.getElementById("guide-form").addEventListener("submit", function (ev) {
     ev.preventDefault();
-    if (!guideEditing) return;
-    var data = {};
-    GUIDE_TEXT.forEach(function (k) { data[k] = document.getElementById("gf-" + k).value; });
-    GUIDE_NUMBERS.forEach(function (k) { data[k] = numberOrNull("gf-" + k); });
-    GUIDE_FLAGS.forEach(function (k) { data[k] = document.getElementById("gf-" + k).checked; });
-    api("PATCH", "/guides/" + encodeURIComponent(guideEditing), data).then(function (d) {
-      document.getElementById("gf-findings").replaceWith(findingList(d.findings));
-      document.querySelector("#guide-form ul.findings").id = "gf-findings";
+    var data = guideData();
+    var done = guideEditing ? api("PATCH", "/guides/" + encodeURIComponent(guideEditing), data)
+      : api("POST", "/guides", Object.assign(data, {code: document.getElementById("gf-code").value}));
+    done.then(function (d) {
+      formError("gf-error", null);
+      guideEditing = d.guide.code;
+      fillGuideForm(d.guide);
+      setFindings(d.findings);
       loadGuides();
+    }).catch(function (p) { formError("gf-error", p); });
+  });
+
+  // 政务公开: documents every hall shows; the form creates one or edits the one picked from the list.
+  var DOC_TEXT = ["index_no", "doc_no", "title", "publisher", "written_on", "body"];
+  var docEditing = null;  // the id of the document in the form; null while creating one
+
+  function loadDisclosures() {
+    var q = document.getElementById("ds-q").value.trim();
+    return api("GET", "/disclosures" + (q ? "?q=" + encodeURIComponent(q) : "")).then(function (docs) {
+      var tbody = document.querySelector("#disclosure-list tbody");
+      tbody.replaceChildren();
+      docs.forEach(function (d) {
+        tbody.appendChild(el("tr", {"data-disclosure": String(d.id)}, [
+          el("td", {text: d.index_no}), el("td", {text: d.title}), el("td", {text: d.category}),
+          el("td", {text: d.written_on || ""}),
+          el("td", {}, [el("button", {text: "编辑 Edit", onclick: function () { editDisclosure(d.id); }})])
+        ]));
+      });
     }).catch(showError);
+  }
+
+  function addAttachment(a) {
+    a = a || {name: "", url: ""};
+    document.querySelector("#df-attachments tbody").appendChild(el("tr", {"data-attachment": ""}, [
+      cell(el("input", {"data-field": "name", value: a.name || "", "aria-label": "附件名称 name"})),
+      cell(el("input", {"data-field": "url", value: a.url || "", "aria-label": "链接 link"})),
+      cell(removeButton())
+    ]));
+  }
+
+  function fillDisclosureForm(d) {
+    formError("df-error", null);
+    document.getElementById("df-title-head").textContent = docEditing ? "编辑文件 Edit " + d.index_no : "新建文件 New document";
+    DOC_TEXT.forEach(function (k) { document.getElementById("df-" + k).value = d[k] || ""; });
+    document.getElementById("df-category").value = d.category || document.getElementById("df-category").options[0].value;
+    document.querySelector("#df-attachments tbody").replaceChildren();
+    (d.attachments || []).forEach(addAttachment);
+    document.getElementById("df-delete").hidden = !docEditing;
+    var form = document.getElementById("disclosure-form");
+    form.hidden = false;
+    form.scrollIntoView();
+  }
+
+  function editDisclosure(id) {
+    return api("GET", "/disclosures/" + id).then(function (d) {
+      docEditing = d.id;
+      fillDisclosureForm(d);
+    }).catch(showError);
+  }
+
+  document.getElementById("disclosure-search").addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    loadDisclosures();
+  });
+  document.getElementById("df-new").addEventListener("click", function () {
+    docEditing = null;
+    fillDisclosureForm({});
+  });
+  document.getElementById("df-add-attachment").addEventListener("click", function () { addAttachment(null); });
+  document.getElementById("df-close").addEventListener("click", function () {
+    docEditing = null;
+    document.getElementById("disclosure-form").hidden = true;
+  });
+  document.getElementById("df-delete").addEventListener("click", function () {
+    if (!docEditing || !window.confirm("确定删除该文件？ Delete this document?")) return;
+    api("DELETE", "/disclosures/" + docEditing).then(function () {
+      docEditing = null;
+      document.getElementById("disclosure-form").hidden = true;
+      loadDisclosures();
+    }).catch(function (p) { formError("df-error", p); });
+  });
+  document.getElementById("disclosure-form").addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    var data = {};
+    DOC_TEXT.forEach(function (k) { data[k] = document.getElementById("df-" + k).value; });
+    if (!data.written_on) data.written_on = null;
+    data.category = document.getElementById("df-category").value;
+    data.attachments = Array.prototype.map.call(document.querySelectorAll("#df-attachments tr[data-attachment]"),
+      function (row) {
+        return {name: row.querySelector("[data-field=name]").value, url: row.querySelector("[data-field=url]").value};
+      });
+    var done = docEditing ? api("PATCH", "/disclosures/" + docEditing, data) : api("POST", "/disclosures", data);
+    done.then(function (d) {
+      docEditing = d.id;
+      fillDisclosureForm(d);
+      loadDisclosures();
+    }).catch(function (p) { formError("df-error", p); });
   });
 
   function loadAll() {
     return Promise.all([loadStaff(), loadDevices(), loadLimits(), loadHours(), loadVoice(), loadHall(),
-                        loadPriorities(), loadDepartments().then(loadServices), loadWindows(), loadGuides()]);
+                        loadPriorities(), loadDepartments().then(loadServices), loadWindows(), loadGuides(),
+                        loadDisclosures()]);
   }
 
   // Another manager's change (or an admin's) arrives as an event: re-read what it touched, so two open settings
@@ -601,6 +829,7 @@
     else if (ev.type === "service.updated") loadServices();
     else if (ev.type === "window.updated") loadWindows();
     else if (ev.type === "guide.updated") loadGuides();
+    else if (ev.type === "disclosure.updated") loadDisclosures();
     else if (ev.type === "device.updated") loadDevices();
     else if (ev.type === "hall.updated") {
       Object.keys(HALL_PARTS).forEach(function (key) { if (ev[key] !== undefined) HALL_PARTS[key](); });

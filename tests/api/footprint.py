@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from sqlalchemy import func
 from sqlalchemy import select
 
+from queue_server.catalogue import DisclosureDocument
+from queue_server.catalogue import GuideItem
 from queue_server.models import AuditEntry
 from queue_server.models import DailyCounter
 from queue_server.models import Hall
@@ -31,6 +33,8 @@ class Footprint:
     ticket_legs: int
     audit_entries: int
     windows: tuple[tuple[object, ...], ...]  # (id, state, reason) per window
+    guides: tuple[tuple[object, ...], ...] = ()  # every column of every 办事指南 item
+    disclosures: tuple[tuple[object, ...], ...] = ()  # every column of every 政务公开 document
 
 
 def footprint(store: Store) -> Footprint:
@@ -50,4 +54,7 @@ def footprint(store: Store) -> Footprint:
             audit_entries=int(s.scalar(select(func.count()).select_from(AuditEntry)) or 0),
             windows=tuple(tuple(r) for r in s.execute(
                 select(Window.id, Window.state, Window.state_reason).order_by(Window.id))),
+            guides=tuple(tuple(r) for r in s.execute(select(GuideItem.__table__).order_by(GuideItem.id))),
+            disclosures=tuple(tuple(r) for r in s.execute(
+                select(DisclosureDocument.__table__).order_by(DisclosureDocument.id))),
         )

@@ -227,3 +227,34 @@
     });
   }
 })();
+
+/* Catalogue pages follow the hall's events: a guide or disclosure edited from any hall's settings page
+   (guide.updated / disclosure.updated, published in every hall) re-renders the list or the page showing it;
+   a deleted one returns to its list. Only a paired kiosk subscribes (its device token); phones do not.
+   Runs once the page is parsed: the page's marker and feed.js come after this script. */
+document.addEventListener("DOMContentLoaded", function () {
+  "use strict";
+  var marker = document.querySelector("[data-live-catalogue]");
+  var token = window.hallqKiosk.token();
+  var cfg = JSON.parse(document.getElementById("kiosk-config").textContent);
+  if (!marker || !token || !window.HallqFeed || !cfg.hall) return;
+  var kind = marker.getAttribute("data-live-catalogue"), key = marker.getAttribute("data-live-key");
+  var back = marker.getAttribute("data-live-back");
+  var WATCH = {guide: "guide.updated", guides: "guide.updated", disclosure: "disclosure.updated",
+               disclosures: "disclosure.updated"};
+  function touches(ev) {
+    if (ev.type !== WATCH[kind]) return false;
+    if (kind === "guide") return ev.guide && ev.guide.code === key;
+    if (kind === "disclosure") return ev.disclosure && String(ev.disclosure.id) === key;
+    return true;
+  }
+  window.HallqFeed.start({
+    hall: cfg.hall, auth: {token: token},
+    onStatus: function (online) { marker.setAttribute("data-live-online", online ? "1" : "0"); },
+    onEvent: function (ev) {
+      if (!touches(ev)) return;
+      if (ev.change === "deleted" && back) location.replace(back);
+      else location.reload();
+    }
+  });
+});
