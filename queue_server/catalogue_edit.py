@@ -22,7 +22,7 @@ from queue_server import errors
 from queue_server import events
 from queue_server.clock import Clock
 from queue_server.clock import local_time
-from queue_server.models import AuditEntry
+from queue_server.engine.audit import audit
 from queue_server.models import Department
 from queue_server.models import Hall
 from queue_server.models import Service
@@ -214,8 +214,8 @@ def update_guide(session: Session, clock: Clock, *, hall: Hall, code: str, chang
         setattr(item, field, value)
     catalogue.index_guide(item)
     after = _snapshot(item, fields)
-    session.add(AuditEntry(at=clock.now(), hall_id=hall.id, actor=actor, action="guide.update",
-                           target=f"guide:{item.code}", data={"before": before, "after": after}))
+    audit(session, clock.now(), hall, actor, "guide.update", f"guide:{item.code}",
+          before=before, after=after)
     return events.Outcome(item, (_guide_event(item, "updated"),))
 
 
@@ -245,8 +245,8 @@ def create_guide(session: Session, clock: Clock, *, hall: Hall, code: str, field
     session.add(item)
     session.flush()
     after = _snapshot(item, sorted(catalogue.GUIDE_FIELDS))
-    session.add(AuditEntry(at=clock.now(), hall_id=hall.id, actor=actor, action="guide.create",
-                           target=f"guide:{code}", data={"before": None, "after": after}))
+    audit(session, clock.now(), hall, actor, "guide.create", f"guide:{code}",
+          before=None, after=after)
     return events.Outcome(item, (_guide_event(item, "created"),))
 
 
@@ -264,8 +264,8 @@ def delete_guide(session: Session, clock: Clock, *, hall: Hall, code: str, actor
     before = _snapshot(item, sorted(catalogue.GUIDE_FIELDS))
     event = _guide_event(item, "deleted")
     session.delete(item)
-    session.add(AuditEntry(at=clock.now(), hall_id=hall.id, actor=actor, action="guide.delete",
-                           target=f"guide:{code}", data={"before": before, "after": None}))
+    audit(session, clock.now(), hall, actor, "guide.delete", f"guide:{code}",
+          before=before, after=None)
     return events.Outcome(None, (event,))
 
 
@@ -350,8 +350,8 @@ def create_disclosure(session: Session, clock: Clock, *, hall: Hall, fields: dic
     session.add(doc)
     session.flush()
     after = _snapshot(doc, list(DOC_FIELDS))
-    session.add(AuditEntry(at=clock.now(), hall_id=hall.id, actor=actor, action="disclosure.create",
-                           target=f"disclosure:{doc.id}", data={"before": None, "after": after}))
+    audit(session, clock.now(), hall, actor, "disclosure.create", f"disclosure:{doc.id}",
+          before=None, after=after)
     return events.Outcome(doc, (_doc_event(doc, "created"),))
 
 
@@ -374,8 +374,8 @@ def update_disclosure(session: Session, clock: Clock, *, hall: Hall, doc_id: int
         setattr(doc, field, value)
     catalogue.index_disclosure(doc)
     after = _snapshot(doc, fields)
-    session.add(AuditEntry(at=clock.now(), hall_id=hall.id, actor=actor, action="disclosure.update",
-                           target=f"disclosure:{doc.id}", data={"before": before, "after": after}))
+    audit(session, clock.now(), hall, actor, "disclosure.update", f"disclosure:{doc.id}",
+          before=before, after=after)
     return events.Outcome(doc, (_doc_event(doc, "updated"),))
 
 
@@ -386,6 +386,6 @@ def delete_disclosure(session: Session, clock: Clock, *, hall: Hall, doc_id: int
     before = _snapshot(doc, list(DOC_FIELDS))
     event = _doc_event(doc, "deleted")
     session.delete(doc)
-    session.add(AuditEntry(at=clock.now(), hall_id=hall.id, actor=actor, action="disclosure.delete",
-                           target=f"disclosure:{doc_id}", data={"before": before, "after": None}))
+    audit(session, clock.now(), hall, actor, "disclosure.delete", f"disclosure:{doc_id}",
+          before=before, after=None)
     return events.Outcome(None, (event,))

@@ -43,16 +43,7 @@
     }
   }
 
-  function el(tag, attrs, children) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (k) {
-      if (k === "text") node.textContent = attrs[k];
-      else if (k === "onclick") node.addEventListener("click", attrs[k]);
-      else node.setAttribute(k, attrs[k]);
-    });
-    (children || []).forEach(function (c) { node.appendChild(c); });
-    return node;
-  }
+  var el = HallqDom.el;
 
   function minutes(seconds) {
     if (seconds == null) return "–";
@@ -67,12 +58,7 @@
     return Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
   }
 
-  function showError(problem) {
-    var box = document.getElementById("action-error");
-    box.textContent = (problem && (problem.title + "：" + problem.detail)) || "操作失败 failed";
-    box.hidden = false;
-    setTimeout(function () { box.hidden = true; }, 6000);
-  }
+  var showError = HallqDom.showError;
 
   function api(method, url, data) {
     return fetch(url, {

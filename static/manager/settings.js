@@ -18,23 +18,9 @@
     ["pause_min", "暂停过久（分钟） Pause (min)"], ["cap_percent", "号源将满（%） Cap nearly reached (%)"]
   ];
 
-  function el(tag, attrs, children) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (k) {
-      if (k === "text") node.textContent = attrs[k];
-      else if (k === "onclick") node.addEventListener("click", attrs[k]);
-      else node.setAttribute(k, attrs[k]);
-    });
-    (children || []).forEach(function (c) { node.appendChild(c); });
-    return node;
-  }
+  var el = HallqDom.el;
 
-  function showError(problem) {
-    var box = document.getElementById("action-error");
-    box.textContent = (problem && problem.title) ? problem.title + "：" + problem.detail : "操作失败 failed";
-    box.hidden = false;
-    setTimeout(function () { box.hidden = true; }, 6000);
-  }
+  var showError = HallqDom.showError;
 
   function api(method, path, data) {
     return fetch("/api/v1/halls/" + encodeURIComponent(hall) + path, {
