@@ -44,6 +44,29 @@ def test_early_check_in_queues_at_the_slot_time(store: Store, desk: Desk, clock:
     assert appointment_status(store) == "checked_in"
 
 
+def test_an_early_check_in_is_told_the_time_to_its_slot_plus_the_queue(
+    store: Store, desk: Desk, clock: FrozenClock
+) -> None:
+    book(store, clock, slot_in=timedelta(minutes=20))
+    desk.issue("a")
+    desk.call(1)  # window 1 busy, A002 waiting
+    desk.issue("a")
+
+    early = desk.do(engine.issue_ticket, service_code="a", appointment_code="YY01")
+    walk_in = desk.do(engine.issue_ticket, service_code="a")  # comes later, yet queued before the slot
+
+    assert walk_in.ahead == 1 and walk_in.estimated_wait_s > 0  # A002, then a free window
+    assert early.estimated_wait_s == 20 * 60 + walk_in.estimated_wait_s
+
+
+def test_an_early_check_in_in_an_idle_hall_is_told_it_is_next(store: Store, desk: Desk, clock: FrozenClock) -> None:
+    book(store, clock, slot_in=timedelta(minutes=20))
+
+    early = desk.do(engine.issue_ticket, service_code="a", appointment_code="YY01")
+
+    assert (early.ahead, early.estimated_wait_s) == (0, 0)  # a free window calls it at once
+
+
 def test_walk_ins_before_the_slot_go_first_and_later_ones_after(
     store: Store, desk: Desk, clock: FrozenClock
 ) -> None:
