@@ -7,6 +7,9 @@ Rooms: `hall:<code>` (every event), `window:<code>:<n>` (events of window n), `t
 citizen's ticket). A phone authenticates with its track token; the hub resolves it to the ticket id once at
 connect, so routing needs no token and the token never travels in events, room names or Redis messages.
 
+Phones also get private `position` messages (their live place in the queue) from `positions.py`, which this hub
+feeds with every queue.stats it delivers.
+
 Nothing missed, nothing twice: a subscriber is replayed from the outbox outside the rooms, then joins them under
 the gate lock after a last catch-up read; the gate drops room deliveries the replay already sent (seq <= floor).
 """
@@ -173,7 +176,8 @@ class Hub:
         else:
             manager = GatedManager()
         manager.gate = self.gate
-        self.positions = Positions(store, clock, followers=self._followers, send=self._send_position)
+        self.positions = Positions(store, clock, followers=self._followers, send=self._send_position,
+                                   any_followers=lambda: self._phones > 0)
         manager.queue_moved = self.positions.queue_moved
         self.redis = bool(redis_url)
         self.socketio = SocketIO(app, async_mode="threading", client_manager=manager, logger=False,
@@ -182,6 +186,7 @@ class Hub:
         fanout.install(self.socketio.server.eio)
         self._subs: dict[str, Subscriber] = {}
         self._subs_lock = threading.Lock()
+        self._phones = 0  # connected track (phone) subscribers among _subs
         self._register()
 
     # ---- publish: runtime -> rooms --------------------------------------------------------------------------
@@ -245,6 +250,7 @@ class Hub:
             raise ConnectionRefusedError("login_required", LOGIN_REQUIRED)
         with self._subs_lock:
             self._subs[request.sid] = sub  # type: ignore[attr-defined]
+            self._phones += sub.ticket_id is not None
 
     def _authenticate(self, auth: dict[str, Any]) -> Subscriber | None:
         token, track = auth.get("token"), auth.get("track")
@@ -265,7 +271,8 @@ class Hub:
     def on_disconnect(self, *_: Any) -> None:
         sid = request.sid  # type: ignore[attr-defined]
         with self._subs_lock:
-            self._subs.pop(sid, None)
+            gone = self._subs.pop(sid, None)
+            self._phones -= gone is not None and gone.ticket_id is not None
         with self.gate.lock:
             self.gate.floors.pop(sid, None)
         self.positions.forget(sid)

@@ -36,14 +36,16 @@ log = logging.getLogger(__name__)
 MIN_INTERVAL_S = 0.5
 Send = Callable[[str, dict[str, Any]], None]
 Followers = Callable[[str], dict[str, int]]  # hall code -> {sid: ticket id} of the phones connected here
+AnyFollowers = Callable[[], bool]  # whether any phone is connected here at all (cheap: asked on every event)
 
 
 class Positions:
     def __init__(self, store: Store, clock: Clock, *, followers: Followers, send: Send,
-                 min_interval_s: float = MIN_INTERVAL_S) -> None:
+                 any_followers: AnyFollowers = lambda: True, min_interval_s: float = MIN_INTERVAL_S) -> None:
         self.store = store
         self.clock = clock
         self.followers = followers
+        self.any_followers = any_followers
         self.send = send
         self.min_interval_s = min_interval_s
         self._dirty: dict[str, set[str]] = {}  # hall -> service codes whose queue moved
@@ -53,7 +55,10 @@ class Positions:
         self._thread: threading.Thread | None = None
 
     def queue_moved(self, hall: str, services: Iterable[str]) -> None:
-        """A queue.stats event was delivered in this process. Cheap: the worker does the reads."""
+        """A queue.stats event was delivered in this process. Cheap: the worker does the reads, and with no phone
+        connected here (a process serving only displays) nothing happens at all."""
+        if not self.any_followers():
+            return
         with self._wake:
             self._dirty.setdefault(hall, set()).update(services)
             if self._thread is None:
