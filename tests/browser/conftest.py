@@ -14,6 +14,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from queue_server import catalogue
+from queue_server import demo_guides
 from queue_server import snapshots
 from queue_server.clock import SystemClock
 from queue_server.models import HallNotice
@@ -73,3 +75,15 @@ def page(browser: Any) -> Iterator[Any]:
 def screenshot(page: Any, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / name))
+
+
+def load_demo_catalogue(database_url: str, *, disclosures: bool = False) -> None:
+    """The demo's 办事指南 items (and 政务公开 documents) in the test hall's database, as `hallq demo` loads them."""
+    store = make_store(database_url)
+    try:
+        with store.transaction() as s:
+            catalogue.import_guides(s, demo_guides.guides())
+            if disclosures:
+                catalogue.import_disclosures(s, demo_guides.disclosures())
+    finally:
+        store.dispose()

@@ -8,8 +8,8 @@ from typing import Any
 from playwright.sync_api import expect
 
 from queue_server import catalogue
-from queue_server import demo_guides
 from queue_server.store import make_store
+from tests.browser.conftest import load_demo_catalogue
 from tests.browser.test_manager_monitor import TIMEOUT_MS
 from tests.browser.test_manager_monitor import post
 from tests.browser.test_manager_monitor import sign_in
@@ -20,10 +20,9 @@ from tests.realtime.server import Server
 def test_a_manager_creates_a_guide_with_a_material_and_edits_a_disclosure_on_the_settings_page(
     page: Any, server: Server, tokens: BasicHall, hall: tuple[str, BasicHall]
 ) -> None:
+    load_demo_catalogue(hall[0], disclosures=True)
     store = make_store(hall[0])
-    with store.transaction() as s:
-        catalogue.import_guides(s, demo_guides.guides())
-        catalogue.import_disclosures(s, demo_guides.disclosures())
+    with store.read_session() as s:
         doc = catalogue.search_disclosures(s, "年度报告")[0].id
     store.dispose()
     sign_in(page, server, "m1")
@@ -77,10 +76,7 @@ def test_a_manager_creates_a_guide_with_a_material_and_edits_a_disclosure_on_the
 def test_a_kiosk_showing_a_guide_follows_an_edit_made_from_another_hall_and_leaves_when_it_is_deleted(
     page: Any, server: Server, tokens: BasicHall, hall: tuple[str, BasicHall]
 ) -> None:
-    store = make_store(hall[0])
-    with store.transaction() as s:
-        catalogue.import_guides(s, demo_guides.guides())
-    store.dispose()
+    load_demo_catalogue(hall[0])
     page.goto(f"{server.url}/kiosk/pair?token={tokens.kiosk}")
     page.wait_for_url("**/kiosk/t1/", timeout=TIMEOUT_MS)
     page.goto(f"{server.url}/kiosk/t1/guides/530000-jzz")

@@ -9,12 +9,11 @@ from typing import Any
 import requests
 from playwright.sync_api import expect
 
-from queue_server import catalogue
-from queue_server import demo_guides
 from queue_server import snapshots
 from queue_server.models import Role
 from queue_server.store import make_store
 from tests import factories
+from tests.browser.conftest import load_demo_catalogue
 from tests.browser.conftest import screenshot
 from tests.factories import BasicHall
 from tests.factories import bearer
@@ -268,10 +267,7 @@ def test_the_prefecture_overview_follows_a_halls_live_events_without_waiting_for
 def test_a_manager_fixes_a_guide_the_quality_check_flagged_on_the_settings_page(
     page: Any, server: Server, tokens: BasicHall, hall: tuple[str, BasicHall]
 ) -> None:
-    store = make_store(hall[0])
-    with store.transaction() as s:
-        catalogue.import_guides(s, demo_guides.guides())
-    store.dispose()
+    load_demo_catalogue(hall[0])
     sign_in(page, server, "m1")
     page.click("text=设置 Settings")
     row = page.locator('#guide-list tr[data-guide="530000-jzz"]')
