@@ -2,20 +2,24 @@
 then the alert evaluator) soon after its writes, and for every hall periodically (a wait limit or a park time is
 crossed by time passing, with no write to notice it).
 
-Adapter: writes only through Runtime.execute(engine.housekeep). Its thread is started by `hallq serve` in the
-worker process (threads do not survive gunicorn's fork); an app without it still evaluates through
-POST /api/v1/halls/{hall}/alerts/evaluate.
+Every 5 minutes it also keeps the halls' recent closed days' report figures (report_keeper), so month reports are fast.
+
+Adapter: hall writes only through Runtime.execute(engine.housekeep); report figures through report_keeper. Its
+thread is started by `hallq serve` in the worker process (threads do not survive gunicorn's fork); an app without
+it still evaluates through POST /api/v1/halls/{hall}/alerts/evaluate.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Sequence
 
 from sqlalchemy import select
 
 from queue_server import engine
+from queue_server import report_keeper
 from queue_server.errors import HallqError
 from queue_server.events import ALERT_RAISED
 from queue_server.events import ALERT_UPDATED
@@ -26,6 +30,9 @@ from queue_server.runtime import Runtime
 log = logging.getLogger(__name__)
 
 PERIOD_S = 30.0  # a wait limit is in minutes; half a minute late is well inside what a manager notices
+# Closed days change rarely (a leg closed after midnight, a new standard duration): a look every 5 minutes, which
+# costs a few index counts per hall when nothing changed, keeps month reports fast soon after any change.
+KEEP_REPORTS_EVERY_S = 300.0
 SETTLE_S = 0.5  # a burst of writes (issue, call, finish) is evaluated once, after it settles
 
 
@@ -38,6 +45,7 @@ class AlertTicker:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._kept_at = -KEEP_REPORTS_EVERY_S
 
     def after_publish(self, envelopes: Sequence[Envelope]) -> None:
         """Note the halls whose state changed (not through alerts themselves: that would evaluate forever)."""
@@ -59,6 +67,7 @@ class AlertTicker:
             self._thread.join(timeout=5)
 
     def _run(self) -> None:
+        swept = time.monotonic()
         while not self._stop.is_set():
             poked = self._wake.wait(self.period_s)
             if self._stop.is_set():
@@ -68,7 +77,27 @@ class AlertTicker:
             self._wake.clear()
             with self._lock:
                 halls, self._poked = self._poked, set()
-            self.evaluate(sorted(halls) if poked else self._all_halls())
+            # Every hall at least once a period, even while a steady stream of writes in one busy hall keeps
+            # waking the thread: a quiet county hall's wait limit is crossed by time alone.
+            if not poked or time.monotonic() - swept >= self.period_s:
+                swept = time.monotonic()
+                self.evaluate(self._all_halls())
+            else:
+                self.evaluate(sorted(halls))
+            self.keep_report_days()
+
+    def keep_report_days(self, halls: Sequence[str] | None = None) -> None:
+        """Every KEEP_REPORTS_EVERY_S: keep the recent closed days of these halls (default: all) for the reports
+        (report_keeper); the first round after start-up catches up what an upgrade or a restore left unkept."""
+        now = time.monotonic()
+        if now - self._kept_at < KEEP_REPORTS_EVERY_S:
+            return
+        self._kept_at = now
+        for code in halls if halls is not None else self._all_halls():
+            try:
+                report_keeper.keep_recent(self.runtime.store, self.runtime.clock, code)
+            except Exception:  # the thread must outlive a database hiccup; the next round retries
+                log.exception("report days not kept for hall %s", code)
 
     def _all_halls(self) -> list[str]:
         with self.runtime.store.read_session() as session:

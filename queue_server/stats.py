@@ -5,13 +5,19 @@ Read-only and exact: every figure comes from stored rows (tickets, closed ticket
 service_s, ratings and 差评 cases); nothing is sampled or estimated. Core module: imports SQLAlchemy, the models and
 the stdlib only; no Flask.
 
-The period's legs are read once as plain tuples and tallied in Python: percentiles need the period's values
-anyway, and one pass over 100,000 legs takes a fraction of a second (bench/report.py measures it).
+Each day is tallied on its own and the days are merged: percentiles need every value, so a day's figures keep its
+sorted waits and service times, and merging sorted runs is cheap. A closed day's figures are kept (report_days,
+stored by report_keeper after a report or by the hourly background round) with a stamp of what they were computed
+from; a month report then reads about 30 kept rows per grouping instead of 100,000 legs, and any day whose stamp
+no longer matches, and today, is read from its legs. Ratings and 差评 cases are always read live. bench/report.py
+measures both paths.
 """
 
 from __future__ import annotations
 
 import bisect
+import hashlib
+import json
 import math
 import statistics
 from collections import Counter
@@ -30,7 +36,9 @@ from typing import Any
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import delete
 from sqlalchemy import func
+from sqlalchemy import insert
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -43,6 +51,7 @@ from queue_server.evaluation import Rating
 from queue_server.models import Channel
 from queue_server.models import Hall
 from queue_server.models import Outcome
+from queue_server.models import ReportDay
 from queue_server.models import Service
 from queue_server.models import Staff
 from queue_server.models import Ticket
@@ -116,6 +125,8 @@ class Report:
     rows: list[Row]
     window_ranking: list[Ranked]
     staff_ranking: list[Ranked]
+    # Closed days this report computed from their legs, for keep_days: the next report reads them back.
+    kept_now: tuple[KeptDay, ...] = field(default=(), repr=False, compare=False)
 
 
 @dataclass
@@ -125,13 +136,24 @@ class _Tally:
     outcomes: dict[str, int] = field(default_factory=dict)
     waits: list[int] = field(default_factory=list)
     services: list[int] = field(default_factory=list)
-    wait_over: int = 0
-    service_over: int = 0
+    service_over: int = 0  # legs handled for longer than their service's standard duration
     levels: dict[str, int] = field(default_factory=lambda: {str(level): 0 for level in LEVELS})
     cases: int = 0
     on_time: int = 0
     late: int = 0
     overdue: int = 0
+
+    def absorb(self, other: _Tally) -> None:
+        """Add another tally's figures to this one (a day into the period, a group into the total)."""
+        for mine, theirs in ((self.tickets, other.tickets), (self.ends, other.ends),
+                             (self.outcomes, other.outcomes), (self.levels, other.levels)):
+            for name, n in theirs.items():
+                mine[name] = mine.get(name, 0) + n
+        self.waits += other.waits
+        self.services += other.services
+        self.service_over += other.service_over
+        self.cases, self.on_time, self.late, self.overdue = (self.cases + other.cases, self.on_time + other.on_time,
+                                                             self.late + other.late, self.overdue + other.overdue)
 
 
 # Leg columns in select order, then the ticket's channel; a grouping's key is one of the first four (None: never
@@ -139,19 +161,44 @@ class _Tally:
 LEG_FIELDS = ("service_id", "window_id", "staff_id", "local_hour", "ticket_id", '"end"', "outcome", "wait_s",
               "service_s")
 KEY_COLUMN: dict[GroupBy, int] = {"service": 0, "window": 1, "staff": 2, "hour": 3}
+# The day first: the live days' legs are read in one statement and split by day in Python.
 _LEGS_SQL = (
-    "SELECT " + ", ".join(f"ticket_legs.{c}" for c in LEG_FIELDS) + ", tickets.channel FROM ticket_legs "
-    "JOIN tickets ON tickets.id = ticket_legs.ticket_id "
+    "SELECT ticket_legs.service_on, " + ", ".join(f"ticket_legs.{c}" for c in LEG_FIELDS) + ", tickets.channel "
+    "FROM ticket_legs JOIN tickets ON tickets.id = ticket_legs.ticket_id "
     "WHERE ticket_legs.hall_id = :hall_id AND ticket_legs.service_on BETWEEN :from_on AND :to_on"
 )
+# What each day holds, from the (hall, day) indexes alone: a kept day whose counts moved is recomputed.
+_DAY_LEGS_SQL = ("SELECT service_on, count(*), max(id) FROM ticket_legs "
+                 "WHERE hall_id = :hall_id AND service_on BETWEEN :from_on AND :to_on GROUP BY service_on")
+_DAY_TICKETS_SQL = ("SELECT service_on, count(*) FROM tickets "
+                    "WHERE hall_id = :hall_id AND service_on BETWEEN :from_on AND :to_on GROUP BY service_on")
+_RATED_SQL = ("SELECT ticket_legs.service_id, ticket_legs.window_id, ticket_legs.staff_id, ticket_legs.local_hour, "
+              "ratings.level, count(*) FROM ratings JOIN ticket_legs ON ticket_legs.id = ratings.leg_id "
+              "WHERE ticket_legs.hall_id = :hall_id AND ticket_legs.service_on BETWEEN :from_on AND :to_on "
+              "AND NOT ratings.excluded GROUP BY 1, 2, 3, 4, 5")
+_KEPT_SQL = ("SELECT service_on, grouping, stamp, figures FROM report_days "
+             "WHERE hall_id = :hall_id AND service_on BETWEEN :from_on AND :to_on")
+_KEPT_STAMPS_SQL = _KEPT_SQL.replace("figures", "NULL")
+# Bumped whenever what a kept day holds, or how it is computed, changes: older rows are then recomputed.
+KEPT_VERSION = 1
+KEEP_AHEAD_DAYS = 35  # a month report and the days around it: kept in the background by unkept_days
 TOTAL = "total"
 Key = int | str | None
+
+
+@dataclass(frozen=True)
+class KeptDay:
+    """A closed day's figures for one grouping, computed by a report and to be kept (keep_days)."""
+
+    service_on: date
+    grouping: GroupBy
+    stamp: str
+    figures: str
 
 
 def _durations(values: list[int], over: int) -> Durations:
     if not values:
         return Durations(0, None, None, None, None, over)
-    values.sort()
     p90 = values[max(math.ceil(0.9 * len(values)) - 1, 0)]  # nearest rank: a value that really occurred
     return Durations(len(values), round(statistics.fmean(values), 1), float(statistics.median(values)), p90,
                      values[-1], over)
@@ -161,16 +208,19 @@ def _ratio(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-def _row(key: str, label: str, t: _Tally) -> Row:
+def _row(key: str, label: str, t: _Tally, wait_limit_s: int) -> Row:
     served = t.ends.get("finished", 0)
     rated = sum(t.levels.values())
     bad = sum(t.levels[str(level)] for level in BAD_LEVELS)
+    t.waits.sort()  # kept days arrive as sorted runs: this is a merge
+    t.services.sort()
+    wait_over = len(t.waits) - bisect.bisect_right(t.waits, wait_limit_s)
     return Row(
         key=key, label=label, tickets={**t.tickets, "total": sum(t.tickets.values())}, served=served,
         done=t.outcomes.get(Outcome.DONE.value, 0), returned=t.outcomes.get(Outcome.RETURNED.value, 0),
         consult=t.outcomes.get(Outcome.CONSULT.value, 0), no_show=t.ends.get("no_show", 0),
         transferred=t.ends.get("transferred", 0), cancelled=t.ends.get("cancelled", 0),
-        expired=t.ends.get("expired", 0), wait=_durations(t.waits, t.wait_over),
+        expired=t.ends.get("expired", 0), wait=_durations(t.waits, wait_over),
         service=_durations(t.services, t.service_over), rated=rated, levels=t.levels,
         rating_rate=_ratio(rated, served), bad=bad, bad_rate=_ratio(bad, rated), cases=t.cases,
         cases_closed_on_time=t.on_time, cases_closed_late=t.late, cases_open_overdue=t.overdue,
@@ -181,59 +231,129 @@ def _merge(tallies: Iterable[_Tally]) -> _Tally:
     """One tally of several: the hall's total is the merge of a grouping that covers every row (by service)."""
     out = _Tally()
     for t in tallies:
-        for mine, theirs in ((out.tickets, t.tickets), (out.ends, t.ends), (out.outcomes, t.outcomes),
-                             (out.levels, t.levels)):
-            for name, n in theirs.items():
-                mine[name] = mine.get(name, 0) + n
-        out.waits += t.waits
-        out.services += t.services
-        out.wait_over += t.wait_over
-        out.service_over += t.service_over
-        out.cases, out.on_time, out.late, out.overdue = (out.cases + t.cases, out.on_time + t.on_time,
-                                                         out.late + t.late, out.overdue + t.overdue)
+        out.absorb(t)
     return out
 
 
-class _Period:
-    """The period's rows, read once as plain tuples (column lists, not objects: it is 100,000 legs in a busy
-    month), and the hall's labels and limits."""
+def _encode(groups: dict[Key, _Tally]) -> str:
+    """A day's groups as compact JSON: the leg figures only (ratings and cases change after the day: read live)."""
+    return json.dumps({NONE_KEY if key is None else str(key): [t.tickets, t.ends, t.outcomes, sorted(t.waits),
+                                                               sorted(t.services), t.service_over]
+                       for key, t in groups.items()}, separators=(",", ":"))
 
-    def __init__(self, session: Session, hall: Hall, from_on: date, to_on: date, today: date, by: GroupBy
-                 ) -> None:
+
+def _decode(figures: str) -> dict[Key, _Tally]:
+    out: dict[Key, _Tally] = {}
+    for key, (tickets, ends, outcomes, waits, services, service_over) in json.loads(figures).items():
+        out[None if key == NONE_KEY else int(key)] = _Tally(tickets=tickets, ends=ends, outcomes=outcomes,
+                                                             waits=waits, services=services,
+                                                             service_over=service_over)
+    return out
+
+
+def _as_day(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(value)  # SQLite returns the ISO text
+
+
+class _Period:
+    """The period's figures per grouping. Each closed day (before today) is read from its kept row when that row
+    still matches the day (report_days, KEPT_VERSION); the other days' legs are read as plain tuples and tallied,
+    and the closed ones among them are handed back to be kept. Ratings and 差评 cases are always read live: an
+    appeal or a case closed weeks later changes them."""
+
+    def __init__(self, session: Session, hall: Hall, from_on: date, to_on: date, today: date,
+                 groupings: tuple[GroupBy, ...], *, unkept_only: bool = False) -> None:
+        """unkept_only: compute the days that are not kept and stop there (no kept figures read, no ratings):
+        for keeping days ahead of the reports that will want them."""
         self.hall, self.today = hall, today
-        conn = session.connection()
-        in_period = (TicketLeg.hall_id == hall.id, TicketLeg.service_on.between(from_on, to_on))
-        # Hand-written on the session's connection (engine/rawsql.py): the columns need no conversion, and
-        # SQLAlchemy's row objects cost a fifth of the month report's time for its 100,000 legs.
-        raw = RawSQL.of(session)
-        legs = raw.execute(_LEGS_SQL, {"hall_id": hall.id, "from_on": raw.day(from_on), "to_on": raw.day(to_on)}
-                           ).fetchall()
-        self.legs: list[tuple[Any, ...]] = [tuple(c) for c in zip(*legs, strict=True)] or [()] * (len(LEG_FIELDS) + 1)
-        # Issued tickets are counted in SQL: (group key, channel, count) rows, a few hundred at most.
-        issued = (Ticket.hall_id == hall.id, Ticket.service_on.between(from_on, to_on))
-        self.issued_by_service = conn.execute(
-            select(Ticket.original_service_id, Ticket.channel, func.count()).where(*issued)
-            .group_by(Ticket.original_service_id, Ticket.channel)).all()
-        self.issued_by_hour: list[tuple[Any, ...]] = []
-        if by == "hour":
-            bucket = _utc_hour(conn.dialect.name)
-            self.issued_by_hour = conn.execute(
-                select(bucket, Ticket.channel, func.count()).where(*issued).group_by(bucket, Ticket.channel)).all()
-        # Ratings with the grouping columns of their leg; appeal-upheld (malicious) ratings never count.
-        self.rated = conn.execute(
-            select(TicketLeg.service_id, TicketLeg.window_id, TicketLeg.staff_id, TicketLeg.local_hour,
-                   Rating.level, EvaluationCase.status, EvaluationCase.due_on, EvaluationCase.closed_at)
-            .join(TicketLeg, TicketLeg.id == Rating.leg_id)
-            .outerjoin(EvaluationCase, EvaluationCase.rating_id == Rating.id)
-            .where(*in_period, Rating.excluded.is_(False))).all()
         self.services = {s.id: s for s in session.scalars(select(Service).where(Service.hall_id == hall.id))}
         self.windows = {w.id: w for w in session.scalars(select(Window).where(Window.hall_id == hall.id))}
-        limits = {s.id: s.standard_duration_s for s in self.services.values()}
-        # Per leg, once: handled for longer than its service's standard duration.
-        self.service_over = [seconds is not None and seconds > limits.get(service_id, 0)
-                             for service_id, seconds in zip(self.legs[0], self.legs[8], strict=True)]
-        staff_ids = set(self.legs[2]) - {None}
+        self.limits = {s.id: s.standard_duration_s for s in self.services.values()}
+        self.groups: dict[GroupBy, dict[Key, _Tally]] = {g: defaultdict(_Tally) for g in groupings}
+        self.kept_now: list[KeptDay] = []
+        raw = RawSQL.of(session)
+        span = {"hall_id": hall.id, "from_on": raw.day(from_on), "to_on": raw.day(to_on)}
+        stamps = self._stamps(session, raw, span)
+        kept: dict[tuple[date, str], str] = {}
+        # Only the stamps when nothing is merged: a kept month's figures are megabytes of text.
+        for day, grouping, stamp, figures in raw.execute(_KEPT_STAMPS_SQL if unkept_only else _KEPT_SQL,
+                                                         span).fetchall():
+            day = _as_day(day)
+            if grouping in self.groups and stamps.get(day) == stamp and day < today:
+                kept[(day, grouping)] = figures
+        live = {day: tuple(g for g in groupings if (day, g) not in kept) for day in stamps
+                if not unkept_only or day < today}
+        live = {day: missing for day, missing in live.items() if missing}
+        if live:
+            self._read_live(session, raw, hall, live, stamps)
+        if unkept_only:
+            return
+        for (_, grouping), figures in kept.items():
+            mine = self.groups[grouping]  # type: ignore[index]
+            for key, t in _decode(figures).items():
+                mine[key].absorb(t)
+        # Ratings counted in SQL by leg key columns and level (a few thousand rows, not one per rating), then the
+        # 差评 cases (a few percent of them) with their own rows; appeal-upheld (malicious) ratings never count.
+        self.rated = raw.execute(_RATED_SQL, span).fetchall()
+        self.cases = session.connection().execute(
+            select(TicketLeg.service_id, TicketLeg.window_id, TicketLeg.staff_id, TicketLeg.local_hour,
+                   EvaluationCase.status, EvaluationCase.due_on, EvaluationCase.closed_at)
+            .join(Rating, Rating.id == EvaluationCase.rating_id)
+            .join(TicketLeg, TicketLeg.id == Rating.leg_id)
+            .where(TicketLeg.hall_id == hall.id, TicketLeg.service_on.between(from_on, to_on),
+                   Rating.excluded.is_(False))).all()
+        staff_ids = {key for key in self.groups.get("staff", {}) if key is not None}
         self.staff = {s.id: s for s in session.scalars(select(Staff).where(Staff.id.in_(staff_ids)))}
+
+    def _stamps(self, session: Session, raw: RawSQL, span: dict[str, Any]) -> dict[date, str]:
+        """Day -> what its figures are computed from, for every day of the period that holds legs or tickets.
+        Legs are only ever added (a closed leg is never updated), so a day's leg count and highest id, with its
+        ticket count, say whether it changed. Deleting a window or staff member nulls its legs' key, and a
+        service's standard duration decides its over-limit count: those go in too."""
+        staff_ids = session.scalars(select(Staff.id).order_by(Staff.id)).all()
+        setup = hashlib.sha256(repr((sorted(self.limits.items()), sorted(self.windows), staff_ids)).encode()
+                               ).hexdigest()[:16]
+        legs = {_as_day(day): (n, top) for day, n, top in raw.execute(_DAY_LEGS_SQL, span).fetchall()}
+        tickets = {_as_day(day): n for day, n in raw.execute(_DAY_TICKETS_SQL, span).fetchall()}
+        return {day: f"{KEPT_VERSION}:{setup}:{legs.get(day, (0, 0))[0]}:{legs.get(day, (0, 0))[1]}:"
+                     f"{tickets.get(day, 0)}"
+                for day in legs.keys() | tickets.keys()}
+
+    def _read_live(self, session: Session, raw: RawSQL, hall: Hall, live: dict[date, tuple[GroupBy, ...]],
+                   stamps: dict[date, str]) -> None:
+        span = {"hall_id": hall.id, "from_on": raw.day(min(live)), "to_on": raw.day(max(live))}
+        # Hand-written on the session's connection (engine/rawsql.py): the columns need no conversion, and
+        # SQLAlchemy's row objects cost a fifth of the month report's time for its 100,000 legs.
+        by_day: dict[Any, list[Any]] = defaultdict(list)
+        for leg in raw.execute(_LEGS_SQL, span).fetchall():
+            by_day[leg[0]].append(leg)
+        legs = {_as_day(day): rows for day, rows in by_day.items()}
+        # Issued tickets are counted in SQL: (day, group key, channel, count) rows, a few hundred a day at most.
+        conn = session.connection()
+        issued = (Ticket.hall_id == hall.id, Ticket.service_on.between(min(live), max(live)))
+        by_service: dict[date, list[tuple[Any, ...]]] = defaultdict(list)
+        for day, *rest in conn.execute(
+                select(Ticket.service_on, Ticket.original_service_id, Ticket.channel, func.count()).where(*issued)
+                .group_by(Ticket.service_on, Ticket.original_service_id, Ticket.channel)):
+            by_service[day].append(tuple(rest))
+        by_hour: dict[date, list[tuple[Any, ...]]] = defaultdict(list)
+        if any("hour" in missing for missing in live.values()):
+            bucket = _utc_hour(conn.dialect.name)
+            for day, *rest in conn.execute(
+                    select(Ticket.service_on, bucket, Ticket.channel, func.count()).where(*issued)
+                    .group_by(Ticket.service_on, bucket, Ticket.channel)):
+                by_hour[day].append(tuple(rest))
+        for day, missing in live.items():
+            rows = legs.get(day, [])
+            columns: list[tuple[Any, ...]] = ([tuple(c) for c in zip(*rows, strict=True)][1:] if rows
+                                              else [()] * (len(LEG_FIELDS) + 1))
+            for grouping in missing:
+                groups = self._tally_day(columns, grouping, by_service[day], by_hour[day])
+                if day < self.today:
+                    self.kept_now.append(KeptDay(day, grouping, stamps[day], _encode(groups)))
+                mine = self.groups[grouping]
+                for key, t in groups.items():
+                    mine[key].absorb(t)
 
     def label(self, by: GroupBy, key: Key) -> str:
         if key is None:
@@ -249,8 +369,14 @@ class _Period:
         return f"{int(key):02d}:00–{int(key) + 1:02d}:00"
 
     def tally(self, by: GroupBy) -> dict[Key, _Tally]:
-        """Group key -> tally."""
-        legs = self.legs
+        """Group key -> the period's tally, ratings and cases included."""
+        groups = self.groups[by]
+        self._count_ratings(groups, by)
+        return groups
+
+    def _tally_day(self, legs: list[tuple[Any, ...]], by: GroupBy, issued_by_service: list[tuple[Any, ...]],
+                   issued_by_hour: list[tuple[Any, ...]]) -> dict[Key, _Tally]:
+        """One day's legs (column tuples, LEG_FIELDS then channel) -> group key -> tally, without ratings."""
         keys: Sequence[Key] = legs[KEY_COLUMN[by]]
         ends, outcomes, waits, handled = legs[5:9]
         groups: dict[Key, _Tally] = defaultdict(_Tally)
@@ -265,23 +391,22 @@ class _Period:
         for key, seconds in zip(keys, handled, strict=True):
             if seconds is not None:
                 groups[key].services.append(seconds)
-        for key, n in Counter(compress(keys, self.service_over)).items():
+        limits = self.limits
+        over = [seconds is not None and seconds > limits.get(service_id, 0)
+                for service_id, seconds in zip(legs[0], handled, strict=True)]
+        for key, n in Counter(compress(keys, over)).items():
             groups[key].service_over = n
-        wait_limit = self.hall.escalation_min * 60
-        for t in groups.values():
-            t.waits.sort()
-            t.wait_over = len(t.waits) - bisect.bisect_right(t.waits, wait_limit)
-        self._count_tickets(groups, by, keys)
-        self._count_ratings(groups, by)
+        self._count_tickets(groups, by, legs, issued_by_service, issued_by_hour)
         return groups
 
     def _count_ratings(self, groups: dict[Key, _Tally], by: GroupBy) -> None:
         column = KEY_COLUMN[by]
         for row in self.rated:
+            groups[row[column]].levels[str(row[4])] += row[5]
+        for row in self.cases:
             t = groups[row[column]]
-            level, status, due_on, closed_at = row[4:]
-            t.levels[str(level)] += 1
-            if status is None or due_on is None:
+            status, due_on, closed_at = row[4:]
+            if due_on is None:
                 continue
             t.cases += 1
             if status == "closed" and closed_at is not None:
@@ -291,24 +416,49 @@ class _Period:
             elif due_on < self.today:
                 t.overdue += 1
 
-    def _count_tickets(self, groups: dict[Key, _Tally], by: GroupBy, keys: Sequence[Key]) -> None:
+    def _count_tickets(self, groups: dict[Key, _Tally], by: GroupBy, legs: list[tuple[Any, ...]],
+                       issued_by_service: list[tuple[Any, ...]], issued_by_hour: list[tuple[Any, ...]]) -> None:
         """Issued tickets: by their first service or the hall-local hour they were issued; for windows and staff,
-        each ticket once per window (or clerk) that handled one of its legs."""
+        each ticket once per window (or clerk) that handled one of its legs. A ticket and all its legs belong to
+        one business day, so a day's counts add up to the period's."""
+        keys = legs[KEY_COLUMN[by]]
         counted: Counter[tuple[Key, str]] = Counter()
         if by in ("window", "staff"):
             # Distinct (key, ticket, channel): a ticket has one channel, so this counts each ticket once per key.
-            # set/map/itemgetter keep the 100,000-leg pass in C.
-            counted.update(map(itemgetter(0, 2), set(zip(keys, self.legs[4], self.legs[9], strict=True))))
+            # set/map/itemgetter keep the pass in C.
+            counted.update(map(itemgetter(0, 2), set(zip(keys, legs[4], legs[9], strict=True))))
         elif by == "hour":
             tz = ZoneInfo(self.hall.timezone)
-            for bucket, channel, n in self.issued_by_hour:
+            for bucket, channel, n in issued_by_hour:
                 utc = datetime.strptime(str(bucket)[:13], "%Y-%m-%d %H").replace(tzinfo=UTC)
                 counted[(utc.astimezone(tz).hour, channel)] += n
         else:
-            counted.update({(service_id, channel): n for service_id, channel, n in self.issued_by_service})
+            counted.update({(service_id, channel): n for service_id, channel, n in issued_by_service})
         for (key, channel), n in counted.items():
             t = groups[key]
             t.tickets[channel] = t.tickets.get(channel, 0) + n
+
+
+def unkept_days(session: Session, hall: Hall, now: datetime, days: int = KEEP_AHEAD_DAYS) -> tuple[KeptDay, ...]:
+    """The figures of the hall's closed days among the last `days` that are not kept yet (or no longer match their
+    day), computed for keep_days: run in the background, so a manager's month report finds them kept."""
+    today = service_day(now, hall.timezone, hall.day_rollover)
+    groupings: tuple[GroupBy, ...] = ("service", "window", "staff")
+    return tuple(_Period(session, hall, today - timedelta(days=days), today - timedelta(days=1), today, groupings,
+                         unkept_only=True).kept_now)
+
+
+def keep_days(session: Session, hall_id: int, days: Iterable[KeptDay], now: datetime) -> int:
+    """Store the closed days a report computed (Report.kept_now), replacing older rows; returns how many."""
+    rows = [{"hall_id": hall_id, "service_on": d.service_on, "grouping": d.grouping, "stamp": d.stamp,
+             "figures": d.figures, "built_at": now} for d in days]
+    if not rows:
+        return 0
+    for d in rows:
+        session.execute(delete(ReportDay).where(ReportDay.hall_id == hall_id, ReportDay.service_on == d["service_on"],
+                                                ReportDay.grouping == d["grouping"]))
+    session.execute(insert(ReportDay), rows)
+    return len(rows)
 
 
 def _utc_hour(dialect: str) -> Any:
@@ -345,23 +495,28 @@ def _ranking(rows: Iterable[Row]) -> list[Ranked]:
 
 
 def report(session: Session, hall: Hall, from_on: date, to_on: date, by: GroupBy, now: datetime) -> Report:
-    """The hall's figures for the business days from_on..to_on (inclusive), grouped `by`."""
+    """The hall's figures for the business days from_on..to_on (inclusive), grouped `by`. Read-only: the closed
+    days it had to compute come back in Report.kept_now, for the caller to store with keep_days."""
     if to_on < from_on or to_on - from_on > timedelta(days=MAX_PERIOD_DAYS - 1):
         raise ValueError("period must run forwards and span at most a year")
-    period = _Period(session, hall, from_on, to_on, service_day(now, hall.timezone, hall.day_rollover), by)
+    # Service for the total, window and staff for the rankings, and the asked grouping.
+    groupings: tuple[GroupBy, ...] = ("service", "window", "staff", *(("hour",) if by == "hour" else ()))
+    period = _Period(session, hall, from_on, to_on, service_day(now, hall.timezone, hall.day_rollover),
+                     groupings)
+    wait_limit_s = hall.escalation_min * 60
 
     def rows(grouping: GroupBy, tallies: dict[Key, _Tally] | None = None) -> list[Row]:
         tallies = tallies if tallies is not None else period.tally(grouping)
-        return [_row(_wire_key(grouping, key), period.label(grouping, key), tallies[key])
+        return [_row(_wire_key(grouping, key), period.label(grouping, key), tallies[key], wait_limit_s)
                 for key in sorted(tallies, key=lambda k: _sort_key(grouping, k, period))]
 
     by_service = period.tally("service")
     # Every leg, rating and issued ticket has a service: the merge of the service groups is the hall's total.
-    total = _row(TOTAL, "合计 total", _merge(by_service.values()))
+    total = _row(TOTAL, "合计 total", _merge(by_service.values()), wait_limit_s)
     by_windows, by_staff = rows("window"), rows("staff")
     grouped = {"window": by_windows, "staff": by_staff, "service": rows("service", by_service)}.get(by) or rows(by)
     return Report(
         hall=hall.code, hall_name=hall.name, from_on=from_on, to_on=to_on, by=by,
-        wait_limit_s=hall.escalation_min * 60, generated_at=now, total=total, rows=grouped,
-        window_ranking=_ranking(by_windows), staff_ranking=_ranking(by_staff),
+        wait_limit_s=wait_limit_s, generated_at=now, total=total, rows=grouped,
+        window_ranking=_ranking(by_windows), staff_ranking=_ranking(by_staff), kept_now=tuple(period.kept_now),
     )

@@ -1,7 +1,8 @@
 """Hall report routes (issue 6): the report as JSON, and the same figures exported as CSV or XLSX.
 
-Read-only: figures come from queue_server.stats over a read session. Admin (every hall), and the hall's manager
-and viewer may read them.
+Figures come from queue_server.stats over a read session; the closed days a report had to compute are then kept
+in a short write of their own (report_days), so the next month report is fast. Admin (every hall), and the hall's
+manager and viewer may read them.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from flask import jsonify
 from flask import request
 
 from queue_server import report_export
+from queue_server import report_keeper
 from queue_server import snapshots
 from queue_server import stats
 from queue_server.api import principal
@@ -35,7 +37,10 @@ def _report(hall: str, query: ReportQuery) -> stats.Report:
     hq = services()
     with hq.store.read_session() as session:
         row = snapshots.hall_by_code(session, hall)
-        return stats.report(session, row, query.from_on, query.to_on, query.by, hq.runtime.clock.now())
+        rep = stats.report(session, row, query.from_on, query.to_on, query.by, hq.runtime.clock.now())
+    # Keep the closed days it computed: the next report of the period merges them instead of reading every leg.
+    report_keeper.store_days(hq.store, row.id, rep.kept_now, hq.runtime.clock.now())
+    return rep
 
 
 @route("GET", "/halls/{hall}/reports", "Hall report over business days: tickets, outcomes, waits, 好差评, ranking",
