@@ -98,6 +98,8 @@ IDLE_POLL_S = 120.0
 QUEUE_JOINS = ("ticket.issued", "ticket.returned", "ticket.reactivated", "ticket.transferred")
 DRAIN_S = 3 * 3600  # after closing, windows serve who is left for at most this long (simulated)
 HTTP_TIMEOUT_S = 30
+# Below the 5 s after which hallq serve closes an idle keep-alive (queue_server/server.py): see Driver.http.
+IDLE_REUSE_S = 4.0
 PHONE_WORKERS = 8
 KIOSK_WORKERS = 8
 CATCH_UP_S = 60
@@ -432,10 +434,20 @@ class Day:
     # -- plumbing
 
     def http(self) -> requests.Session:
-        session = getattr(self._local, "session", None)
+        """This thread's keep-alive session, renewed when idle for IDLE_REUSE_S: `hallq serve` (gunicorn) closes an
+        idle keep-alive after 5 s, and a request written as it closes fails with "connection reset by peer" (the
+        two errors of an earlier embedded day). A browser resends such a request by itself; requests does not, so
+        the driver, like any client that talks to a keep-alive server, stops reusing a connection before then."""
+        local = self._local
+        session: requests.Session | None = getattr(local, "session", None)
+        now = time.monotonic()
+        if session is not None and now - local.used > IDLE_REUSE_S:
+            session.close()
+            session = None
         if session is None:
-            session = self._local.session = requests.Session()
-        return session  # type: ignore[no-any-return]
+            session = local.session = requests.Session()
+        local.used = now
+        return session
 
     def post(self, path: str, token: str, body: dict[str, Any] | None = None, *, ok: tuple[int, ...] = (200, 201),
              ) -> requests.Response | None:
