@@ -161,7 +161,8 @@ class _Tally:
 LEG_FIELDS = ("service_id", "window_id", "staff_id", "local_hour", "ticket_id", '"end"', "outcome", "wait_s",
               "service_s")
 KEY_COLUMN: dict[GroupBy, int] = {"service": 0, "window": 1, "staff": 2, "hour": 3}
-# The day first: the live days' legs are read in one statement and split by day in Python.
+# The day first: the live days' legs are read in one statement (its BETWEEN made an IN list of those days) and
+# split by day in Python.
 _LEGS_SQL = (
     "SELECT ticket_legs.service_on, " + ", ".join(f"ticket_legs.{c}" for c in LEG_FIELDS) + ", tickets.channel "
     "FROM ticket_legs JOIN tickets ON tickets.id = ticket_legs.ticket_id "
@@ -321,16 +322,20 @@ class _Period:
 
     def _read_live(self, session: Session, raw: RawSQL, hall: Hall, live: dict[date, tuple[GroupBy, ...]],
                    stamps: dict[date, str]) -> None:
-        span = {"hall_id": hall.id, "from_on": raw.day(min(live)), "to_on": raw.day(max(live))}
-        # Hand-written on the session's connection (engine/rawsql.py): the columns need no conversion, and
-        # SQLAlchemy's row objects cost a fifth of the month report's time for its 100,000 legs.
+        # Only the live days, not the kept ones between them: usually today alone, or today and a closed day that
+        # changed. Hand-written on the session's connection (engine/rawsql.py): the columns need no conversion,
+        # and SQLAlchemy's row objects cost a fifth of the month report's time for its 100,000 legs.
+        days = sorted(live)
+        params: dict[str, Any] = {"hall_id": hall.id} | {f"d{i}": raw.day(day) for i, day in enumerate(days)}
+        in_days = ", ".join(f":d{i}" for i in range(len(days)))
         by_day: dict[Any, list[Any]] = defaultdict(list)
-        for leg in raw.execute(_LEGS_SQL, span).fetchall():
+        for leg in raw.execute(_LEGS_SQL.replace("BETWEEN :from_on AND :to_on", f"IN ({in_days})"),
+                               params).fetchall():
             by_day[leg[0]].append(leg)
         legs = {_as_day(day): rows for day, rows in by_day.items()}
         # Issued tickets are counted in SQL: (day, group key, channel, count) rows, a few hundred a day at most.
         conn = session.connection()
-        issued = (Ticket.hall_id == hall.id, Ticket.service_on.between(min(live), max(live)))
+        issued = (Ticket.hall_id == hall.id, Ticket.service_on.in_(days))
         by_service: dict[date, list[tuple[Any, ...]]] = defaultdict(list)
         for day, *rest in conn.execute(
                 select(Ticket.service_on, Ticket.original_service_id, Ticket.channel, func.count()).where(*issued)
