@@ -1,6 +1,6 @@
 """Keeping closed days' report figures (stats.KeptDay in report_days): the days a report had to compute, and every
 5 minutes in the background each hall's last five weeks, so a manager's month report merges about 30 kept rows per
-grouping instead of reading 100,000 legs (bench/report.py: 0.4-0.6 s instead of 1.4-2.7 s).
+grouping instead of reading 100,000 legs (bench/report.py: 0.4-0.7 s instead of 1.6-2.5 s).
 
 Adapter over the store: a read session to compute, then a short write transaction of its own. Keeping is an
 optimisation only: when the write fails (a busy database), the report was right anyway and the next round retries.
