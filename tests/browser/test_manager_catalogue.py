@@ -10,9 +10,9 @@ from playwright.sync_api import expect
 from queue_server import catalogue
 from queue_server.store import make_store
 from tests.browser.conftest import load_demo_catalogue
-from tests.browser.test_manager_monitor import TIMEOUT_MS
-from tests.browser.test_manager_monitor import post
-from tests.browser.test_manager_monitor import sign_in
+from tests.browser.manager_steps import TIMEOUT_MS
+from tests.browser.manager_steps import post
+from tests.browser.manager_steps import sign_in
 from tests.factories import BasicHall
 from tests.realtime.server import Server
 
