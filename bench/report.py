@@ -33,6 +33,7 @@ from bench.common import build_hall
 from bench.common import fresh_database
 from bench.common import machine
 from bench.common import table
+from queue_server import report_keeper
 from queue_server import stats
 from queue_server.evaluation import EvaluationCase
 from queue_server.evaluation import Rating
@@ -171,17 +172,15 @@ def seed(url: str, count: int, *, seed_value: int = 6) -> None:
     store.dispose()
 
 
-def _timed(store: Store, by: stats.GroupBy, *, keep: bool) -> tuple[float, float, int]:
-    """One report as the route makes it: read, then (keep=True) store the closed days it computed. Returns wall s,
-    CPU s of this process, and how many days it had to compute from their legs."""
+def _timed(store: Store, by: stats.GroupBy) -> tuple[float, float, int]:
+    """One report as the route makes it: read, then keep the closed days it computed (report_keeper). Returns wall
+    s, CPU s of this process, and how many days it had to compute from their legs."""
     started, started_cpu = time.perf_counter(), time.process_time()
     with store.read_session() as s:
         hall = s.scalar(select(Hall).where(Hall.code == "bench"))
         assert hall is not None
         rep = stats.report(s, hall, FIRST, LAST, by, NOW)
-    if keep and rep.kept_now:
-        with store.transaction() as s:
-            stats.keep_days(s, hall.id, rep.kept_now, NOW)
+    report_keeper.store_days(store, hall.id, rep.kept_now, NOW)
     assert rep.total.tickets["total"] > 0
     return time.perf_counter() - started, time.process_time() - started_cpu, len(rep.kept_now)
 
@@ -203,12 +202,12 @@ def time_reports(url: str, repeat: int) -> list[tuple[Any, ...]]:
         for _ in range(repeat):
             with store.transaction() as s:
                 s.execute(delete(ReportDay))
-            wall, _cpu, computed = _timed(store, by, keep=True)
+            wall, _cpu, computed = _timed(store, by)
             assert computed > 0
             first.append(wall)
         took, cpu = [], []
         for _ in range(repeat):
-            wall, used, computed = _timed(store, by, keep=True)
+            wall, used, computed = _timed(store, by)
             assert computed == 0, "a kept day was computed again"
             took.append(wall)
             cpu.append(used)

@@ -7,10 +7,10 @@ the stdlib only; no Flask.
 
 Each day is tallied on its own and the days are merged: percentiles need every value, so a day's figures keep its
 sorted waits and service times, and merging sorted runs is cheap. A closed day's figures are kept (report_days,
-stored by report_keeper after a report or by the hourly background round) with a stamp of what they were computed
-from; a month report then reads about 30 kept rows per grouping instead of 100,000 legs, and any day whose stamp
-no longer matches, and today, is read from its legs. Ratings and 差评 cases are always read live. bench/report.py
-measures both paths.
+stored by report_keeper after a report or by the background round every 5 minutes) with a stamp of what they
+were computed from; a month report then reads about 30 kept rows per grouping instead of 100,000 legs, and any
+day whose stamp no longer matches, and today, is read from its legs. Ratings and 差评 cases are always read
+live. bench/report.py measures both paths.
 """
 
 from __future__ import annotations
