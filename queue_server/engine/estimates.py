@@ -10,6 +10,13 @@ With no other services at its windows this is people ahead x mean / windows, as 
 several services call them by the longest weighted wait (routing.py), so such a group works as one pooled queue:
 counting only the service's own queue printed 0-2 minutes for waits of 10-30 minutes (bench/simday.py measured
 it). Profile weights and the priority ratio are not modelled.
+While a normal ticket waits, others join the queue ahead of it: priority tickets, transfers and returns from park
+(they keep their queue time), reactivated no-shows, late appointments. The windows spend part of their time on
+those, so the work ahead drains more slowly: a normal ticket's wait is divided by (1 - that share of the windows'
+work over the last hour). Without it walk-ins were told too little: in bench/simday.py's scaled day all 580
+wrong walk-in estimates were too short, walk-ins waited a median 1.17x their estimate, and 12 % of the work the
+windows did while a walk-in waited went to tickets that joined ahead of it (priority 5 %, transfers, returns from
+park and reactivated no-shows 6 %, late appointments 1 %).
 The mean is window time per ticket (first call -> end of every called leg, no-shows included) from the same hour
 of day when there are enough samples, else from all recent samples, else the service's configured standard
 duration.
@@ -41,6 +48,10 @@ from queue_server.models import WindowState
 MIN_SAMPLES = 50  # fewer than this and the mean is noise; use the configured standard duration
 SAMPLE_WINDOW = timedelta(days=28)  # four weeks: recent enough to follow staffing, long enough to fill
 MAX_SAMPLES = 500
+JUMP_LOOKBACK = timedelta(hours=1)  # follows the day (appointment slots, the peak), long enough to fill
+JUMP_MIN_LEGS = 20  # fewer legs at the windows in that hour and the share is noise: none assumed
+JUMP_MAX_SHARE = 0.5  # a bound: a freak hour at most doubles a wait
+REQUEUE_SLACK = timedelta(seconds=60)  # a leg queued this much after its ticket's queue time joined ahead of others
 CACHE_KEY = "hallq_estimates"  # the TTL cache the store puts in Session.info (store.ESTIMATE_CACHE_KEY)
 # Per-transaction memo of the queries below: they describe the hall at this instant, which an op does not change
 # between its own estimate and its queue.stats event.
@@ -195,6 +206,34 @@ def _water_fill(backlogs: list[float], work: float) -> float:
     return work  # unreachable: the loop returns at its last window
 
 
+def jump_share(session: Session, service: Service, windows: frozenset[int], now: datetime) -> float:
+    """Share of these windows' work (window time) in the last JUMP_LOOKBACK that went to tickets which joined the
+    queue ahead of people already waiting: priority tickets, and legs that queued later than their ticket's queue
+    time (a transfer, a return from park, a reactivated no-show, an appointment that came after its slot began).
+    Cached like the mean. Reads only legs of these windows (ix_ticket_legs_window_end), so history does not slow
+    it."""
+    cache = session.info.get(CACHE_KEY)
+    key = ("jump", service.id)
+    if cache is not None and (hit := cache.get(key, now)) is not None:
+        return float(hit)
+    value = 0.0
+    if windows:
+        rows = session.execute(
+            select(TicketLeg.occupied_s, TicketLeg.queued_at, Ticket.queued_at, Ticket.priority_weight)
+            .join(Ticket, Ticket.id == TicketLeg.ticket_id)
+            .where(TicketLeg.window_id.in_(sorted(windows)), TicketLeg.ended_at >= now - JUMP_LOOKBACK,
+                   TicketLeg.occupied_s.is_not(None))
+        ).all()
+        total = sum(occupied for occupied, *_ in rows)
+        ahead = sum(occupied for occupied, leg_queued, queued, weight in rows
+                    if weight > 0 or leg_queued - queued > REQUEUE_SLACK)
+        if len(rows) >= JUMP_MIN_LEGS and total > 0:
+            value = min(JUMP_MAX_SHARE, ahead / total)
+    if cache is not None:
+        cache.put(key, value, now)
+    return value
+
+
 def _all_busy(session: Session, hall: Hall, windows: frozenset[int]) -> bool:
     """Every one of these windows has a ticket called or being served (hall + status: ix_tickets_queue)."""
     if not windows:
@@ -274,7 +313,10 @@ def estimated_wait_s(session: Session, hall: Hall, service: Service, ahead: int,
     else:
         turns = ahead + (1 if _all_busy(session, hall, shared.windows) else 0)
         backlog = _backlogs(session, hall, shared, now, priority_weight, queued_at)
-        wait = round(_water_fill(list(backlog.values()), turns * mean))
+        work = _water_fill(list(backlog.values()), turns * mean)
+        if not priority_weight and work:  # a priority ticket is passed only by a higher class: not modelled
+            work /= 1.0 - jump_share(session, service, shared.windows, now)
+        wait = round(work)
     if queued_at is not None and queued_at > now and wait:
         # An appointment checked in before its slot queues from the slot's start (issuing.py), so everyone who
         # comes until then is called first: in a busy hall it waits out the time to its slot and then about a

@@ -19,6 +19,7 @@ from queue_server.clock import local_time
 from queue_server.models import Hall
 from queue_server.models import Ticket
 from queue_server.models import TicketLeg
+from queue_server.models import Window
 from queue_server.store import ESTIMATE_TTL
 from queue_server.store import Store
 from tests import factories
@@ -302,3 +303,73 @@ def test_a_window_of_its_own_serves_the_queue_while_a_shared_one_works_off_anoth
     assert issued(desk, "c").estimated_wait_s == 600 + 480 // 2
     # a has only window 1: its two a tickets, and window 1's half of the ten c tickets queued before it.
     assert issued(desk, "a").estimated_wait_s == 2 * 300 + 10 * 120 // 2
+
+
+def add_window_legs(store: Store, clock: FrozenClock, *, joined_ahead: int, in_turn: int, window: int = 1,
+                    minutes_ago: float = 10, priority: bool = False) -> None:
+    """Legs of 300 s of window time that ended at a window `minutes_ago`: `joined_ahead` of them queued five minutes
+    after their ticket's queue time (what a transfer or a return from park leaves), or are a priority ticket's
+    when `priority`; the others queued at it. The clock then moves past the estimate cache time."""
+    ended = clock.now() - timedelta(minutes=minutes_ago)
+    with store.transaction() as s:
+        normal = s.scalars(select(Ticket).where(Ticket.priority_weight == 0).order_by(Ticket.id)).first()
+        elder = s.scalars(select(Ticket).where(Ticket.priority_weight > 0)).first()
+        window_id = s.scalar(select(Window.id).where(Window.number == window))
+        assert normal is not None and window_id is not None
+        for i in range(joined_ahead + in_turn):
+            ahead = i < joined_ahead
+            ticket = elder if ahead and priority else normal
+            assert ticket is not None
+            queued = ticket.queued_at + timedelta(minutes=5) if ahead and not priority else ticket.queued_at
+            s.add(TicketLeg(ticket_id=ticket.id, hall_id=ticket.hall_id, service_on=ticket.service_on,
+                            service_id=ticket.service_id, window_id=window_id, queued_at=queued,
+                            called_at=ended - timedelta(seconds=300), ended_at=ended, end="finished",
+                            wait_s=60, service_s=280, occupied_s=300,
+                            local_hour=local_time(ended, "Asia/Shanghai").hour))
+    clock.advance(seconds=ESTIMATE_TTL.total_seconds())
+
+
+def test_time_the_windows_spent_on_tickets_that_joined_ahead_lengthens_a_normal_wait(
+    store: Store, desk: Desk, clock: FrozenClock
+) -> None:
+    setup_hall(store)
+    issued(desk)
+    issued(desk)
+    add_window_legs(store, clock, joined_ahead=5, in_turn=15)  # a quarter of the last hour's work
+
+    third = issued(desk)
+
+    assert (third.ahead, third.estimated_wait_s) == (2, round(2 * 300 / 2 / 0.75))
+
+
+def test_priority_tickets_served_count_as_joined_ahead(store: Store, desk: Desk, clock: FrozenClock) -> None:
+    setup_hall(store)
+    issued(desk)
+    issued(desk)
+    issued(desk, priority_code="laonian")
+    desk.call(1)  # the priority ticket: the two normal ones wait on
+    add_window_legs(store, clock, joined_ahead=10, in_turn=10, window=2, priority=True)
+
+    assert issued(desk).estimated_wait_s == round(2 * 300 / 2 / 0.5)
+
+
+def test_a_priority_ticket_is_not_slowed_by_others_joining_ahead(store: Store, desk: Desk, clock: FrozenClock) -> None:
+    setup_hall(store)
+    issued(desk)
+    issued(desk, priority_code="laonian")
+    add_window_legs(store, clock, joined_ahead=10, in_turn=10)
+
+    second_elder = issued(desk, priority_code="laonian")
+
+    assert (second_elder.ahead, second_elder.estimated_wait_s) == (1, round(300 / 2))
+
+
+def test_few_or_old_legs_change_nothing(store: Store, desk: Desk, clock: FrozenClock) -> None:
+    setup_hall(store)
+    issued(desk)
+    issued(desk)
+    add_window_legs(store, clock, joined_ahead=5, in_turn=14)  # 19 legs: too few to judge
+    assert issued(desk).estimated_wait_s == round(2 * 300 / 2)
+
+    add_window_legs(store, clock, joined_ahead=20, in_turn=0, minutes_ago=65)  # 39 legs, but 20 are too old
+    assert issued(desk).estimated_wait_s == round(3 * 300 / 2)
