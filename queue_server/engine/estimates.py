@@ -206,14 +206,14 @@ def _water_fill(backlogs: list[float], work: float) -> float:
     return work  # unreachable: the loop returns at its last window
 
 
-def jump_share(session: Session, service: Service, windows: frozenset[int], now: datetime) -> float:
+def jump_share(session: Session, windows: frozenset[int], now: datetime) -> float:
     """Share of these windows' work (window time) in the last JUMP_LOOKBACK that went to tickets which joined the
     queue ahead of people already waiting: priority tickets, and legs that queued later than their ticket's queue
     time (a transfer, a return from park, a reactivated no-show, an appointment that came after its slot began).
-    Cached like the mean. Reads only legs of these windows (ix_ticket_legs_window_end), so history does not slow
-    it."""
+    Cached like the mean, per set of windows, so the services of one pool share it. Reads only legs of these
+    windows (ix_ticket_legs_window_end), so history does not slow it."""
     cache = session.info.get(CACHE_KEY)
-    key = ("jump", service.id)
+    key = ("jump", windows)
     if cache is not None and (hit := cache.get(key, now)) is not None:
         return float(hit)
     value = 0.0
@@ -315,7 +315,7 @@ def estimated_wait_s(session: Session, hall: Hall, service: Service, ahead: int,
         backlog = _backlogs(session, hall, shared, now, priority_weight, queued_at)
         work = _water_fill(list(backlog.values()), turns * mean)
         if not priority_weight and work:  # a priority ticket is passed only by a higher class: not modelled
-            work /= 1.0 - jump_share(session, service, shared.windows, now)
+            work /= 1.0 - jump_share(session, shared.windows, now)
         wait = round(work)
     if queued_at is not None and queued_at > now and wait:
         # An appointment checked in before its slot queues from the slot's start (issuing.py), so everyone who
