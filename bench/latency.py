@@ -9,15 +9,16 @@ sharing events via Redis. Also the server's resident memory per connected client
 Targets (issue 3): p99 <= 50 ms at 1,000 clients on one process; p99 <= 100 ms at 2,000 across two.
 
 How the clients are kept out of the figure: by default (`--client light`) the displays are bench/wsfleet.py,
-raw websocket clients that speak the Engine.IO/Socket.IO text protocol by hand, take a CLOCK_MONOTONIC timestamp
-when a frame's bytes arrive and find the ticket number with a regex (no Socket.IO library, no JSON parse, no
-permessage-deflate), spread over `--client-procs` child processes so no single event loop serialises 1,000
-receipts. Their cost is not zero and they still share the machine's cores with the server, so each row also
-reports CPU time from /proc, per call (call-next + its finish, four broadcasts): the server processes' and the
-client processes'. CPU time barely moves when other work shares the cores, wall-clock latency does: on a busy
-machine read the CPU columns. `first p50` is the request to the FIRST client (the call-next path before fan-out);
-the `last` columns are the target's measure. `--client socketio` runs the old fleet (python-socketio
-AsyncClients in this process), whose parsing was most of the former figures.
+raw-socket websocket clients that speak the Engine.IO/Socket.IO text protocol by hand in one `epoll` loop per
+child process, take a CLOCK_MONOTONIC timestamp right after each `recv()` and find the ticket number with a
+regex (no Socket.IO library, no JSON parse, no permessage-deflate), spread over `--client-procs` child processes.
+Their cost is not zero and they still share the machine's cores with the server, so each row also reports CPU
+time from /proc, per call (call-next + its finish: two commits, each one batched write per client), with the
+system share in brackets: the server processes' and the client processes'. CPU time barely moves when other
+work shares the cores, wall-clock latency does: on a busy machine read the CPU columns. `first p50` is the
+request to the FIRST client (the call-next path before fan-out); the `last` columns are the target's measure.
+`--client socketio` runs the old fleet (python-socketio AsyncClients in this process), whose parsing was most of
+the former figures.
 """
 
 from __future__ import annotations
@@ -177,8 +178,8 @@ class LightFleet:
         got = self.reports.pop(number)
         return min(r["first"] for r in got), max(r["last"] for r in got)
 
-    def cpu(self) -> float:
-        return sum(cpu_s(c.pid) for c in self.children)
+    def cpu(self, fields_at: tuple[int, ...] = (11, 12)) -> float:
+        return sum(cpu_s(c.pid, fields_at) for c in self.children)
 
     async def close(self) -> None:
         for child in self.children:
@@ -211,8 +212,8 @@ class SocketIOFleet:
         got = self.fleet.arrivals.pop(number)
         return min(got), max(got)
 
-    def cpu(self) -> float:
-        return cpu_s(os.getpid())
+    def cpu(self, fields_at: tuple[int, ...] = (11, 12)) -> float:
+        return cpu_s(os.getpid(), fields_at)
 
     async def close(self) -> None:
         assert self.fleet is not None
@@ -276,12 +277,13 @@ async def scenario(backend: str, clients: int, processes: int, calls: int, redis
         after = sum(rss_kib(s.process.pid) for s in servers)
         cpu0 = sum(cpu_s(s.process.pid) for s in servers)
         sys0 = sum(cpu_s(s.process.pid, (12,)) for s in servers)
-        client0 = fleet.cpu()
+        client0, client_sys0 = fleet.cpu(), fleet.cpu((12,))
         latencies = await measure(fleet, servers[0].url, hall, calls)
         # Per call: call-next, its fan-out and the finish that follows (a small `ticket.finished` broadcast).
         server_cpu = (sum(cpu_s(s.process.pid) for s in servers) - cpu0) * 1000 / (calls + 1)
         server_sys = (sum(cpu_s(s.process.pid, (12,)) for s in servers) - sys0) * 1000 / (calls + 1)
         client_cpu = (fleet.cpu() - client0) * 1000 / (calls + 1)
+        client_sys = (fleet.cpu((12,)) - client_sys0) * 1000 / (calls + 1)
         await fleet.close()
     finally:
         for s in servers:
@@ -291,7 +293,8 @@ async def scenario(backend: str, clients: int, processes: int, calls: int, redis
     q = quantiles(last)
     return [backend, processes, f"{clients:,}", "Redis" if redis else "—", client, len(latencies),
             f"{quantiles(first)[49]:.1f}", f"{q[49]:.1f}", f"{q[98]:.1f}", f"{max(last):.1f}",
-            f"{server_cpu:.0f} ({server_sys:.0f})", f"{client_cpu:.0f}", f"{(after - before) / clients:.0f}"]
+            f"{server_cpu:.0f} ({server_sys:.0f})", f"{client_cpu:.0f} ({client_sys:.0f})",
+            f"{(after - before) / clients:.0f}"]
 
 
 def quantiles(values: list[float]) -> list[float]:
@@ -299,7 +302,8 @@ def quantiles(values: list[float]) -> list[float]:
 
 
 HEADERS = ["database", "processes", "clients", "fan-out", "client", "calls", "first p50 ms", "last p50 ms",
-           "last p99 ms", "last max ms", "server CPU ms/call (sys)", "client CPU ms/call", "server KiB/client"]
+           "last p99 ms", "last max ms", "server CPU ms/call (sys)",
+           "client CPU ms/call (sys)", "server KiB/client"]
 
 
 def run(clients: list[int], split: list[int], calls: int, backend: str = "sqlite",
@@ -324,7 +328,7 @@ def main() -> None:
     parser.add_argument("--split-backend", default="postgres")
     parser.add_argument("--redis", default=REDIS_URL)
     parser.add_argument("--client", choices=["light", "socketio"], default="light",
-                        help="light: raw websockets in child processes (bench/wsfleet.py); socketio: "
+                        help="light: raw-socket websockets in child processes (bench/wsfleet.py); socketio: "
                              "python-socketio AsyncClients in this process (the old, client-bound figure)")
     parser.add_argument("--client-procs", type=int, default=2, help="child processes of the light fleet")
     args = parser.parse_args()
