@@ -28,6 +28,9 @@ import queue
 import socket
 import struct
 import threading
+import time
+from collections.abc import Iterable
+from collections.abc import Sequence
 from typing import Any
 
 import simple_websocket
@@ -215,6 +218,28 @@ class LiveWebSocket(SimpleWebSocketWSGI):  # type: ignore[misc]
                 with self.lock:
                     self.broken = True
                 raise
+
+
+def deliver(eio_server: Any, eio_sids: Iterable[str], pkts: Sequence[eio_packet.Packet]) -> None:
+    """Send Engine.IO packets, in order, to many clients: what `eio_server.send_packet` does for each packet and
+    client, without its per-recipient call chain (socket lookup, ping check, queue, logging) for the direct
+    websockets, which take the once-built frames in one locked send each. At 1,000 displays that chain was about
+    half of the server's Python time per broadcast. Any other client (polling, closed, past its ping deadline)
+    goes the library's way."""
+    try:
+        frames: bytes | None = b"".join(frame_of(p) for p in pkts)
+    except TypeError:
+        frames = None
+    sockets = eio_server.sockets
+    deadline = time.time() - eio_server.ping_timeout
+    for eio_sid in eio_sids:
+        sock = sockets.get(eio_sid)
+        direct = getattr(sock.queue, "direct", None) if sock is not None else None
+        if direct is None or frames is None or sock.closed or (sock.last_ping and sock.last_ping < deadline):
+            for pkt in pkts:
+                eio_server.send_packet(eio_sid, pkt)
+        else:
+            direct.write(frames)
 
 
 def install(eio_server: Any) -> None:
