@@ -39,6 +39,7 @@ from pathlib import Path
 
 import requests
 import socketio
+from prometheus_client.parser import text_string_to_metric_families
 
 from bench.common import BenchHall
 from bench.common import Server
@@ -284,6 +285,7 @@ async def scenario(backend: str, clients: int, processes: int, calls: int, redis
         server_sys = (sum(cpu_s(s.process.pid, (12,)) for s in servers) - sys0) * 1000 / (calls + 1)
         client_cpu = (fleet.cpu() - client0) * 1000 / (calls + 1)
         client_sys = (fleet.cpu((12,)) - client_sys0) * 1000 / (calls + 1)
+        gc_passes = [gc_pauses(s.url) for s in servers]
         await fleet.close()
     finally:
         for s in servers:
@@ -294,7 +296,16 @@ async def scenario(backend: str, clients: int, processes: int, calls: int, redis
     return [backend, processes, f"{clients:,}", "Redis" if redis else "—", client, len(latencies),
             f"{quantiles(first)[49]:.1f}", f"{q[49]:.1f}", f"{q[98]:.1f}", f"{max(last):.1f}",
             f"{server_cpu:.0f} ({server_sys:.0f})", f"{client_cpu:.0f} ({client_sys:.0f})",
-            f"{(after - before) / clients:.0f}"]
+            f"{(after - before) / clients:.0f}",
+            " + ".join(f"{n} ({longest * 1000:.0f})" for n, longest in gc_passes)]
+
+
+def gc_pauses(base: str) -> tuple[int, float]:
+    """(full collections so far, the longest in s) of a server process, from its /metrics: each one stalls the
+    whole process, so a slow outlier call with a new one here is the collector, not the fan-out."""
+    seen = {s.name: s.value for f in text_string_to_metric_families(requests.get(f"{base}/metrics", timeout=10).text)
+            for s in f.samples}
+    return int(seen["hallq_gc_full_collections_total"]), seen["hallq_gc_full_pause_max_seconds"]
 
 
 def quantiles(values: list[float]) -> list[float]:
@@ -303,7 +314,7 @@ def quantiles(values: list[float]) -> list[float]:
 
 HEADERS = ["database", "processes", "clients", "fan-out", "client", "calls", "first p50 ms", "last p50 ms",
            "last p99 ms", "last max ms", "server CPU ms/call (sys)",
-           "client CPU ms/call (sys)", "server KiB/client"]
+           "client CPU ms/call (sys)", "server KiB/client", "full GCs (max ms)"]
 
 
 def run(clients: list[int], split: list[int], calls: int, backend: str = "sqlite",

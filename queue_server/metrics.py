@@ -8,6 +8,7 @@ reports the same exact values: aggregate them with max(), never sum().
 
 from __future__ import annotations
 
+import gc
 import logging
 import time
 from collections.abc import Callable
@@ -23,10 +24,12 @@ from prometheus_client import CollectorRegistry
 from prometheus_client import Counter
 from prometheus_client import Histogram
 from prometheus_client import generate_latest
+from prometheus_client.core import CounterMetricFamily
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy import text
 
+from queue_server import heap
 from queue_server import snapshots
 from queue_server.events import Envelope
 from queue_server.store import Store
@@ -51,7 +54,7 @@ class QueueCollector(Collector):
         self.now = now
         self.clients = clients
 
-    def collect(self) -> Iterator[GaugeMetricFamily]:
+    def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
         labels = ["hall", "service"]
         issued = GaugeMetricFamily("hallq_tickets_issued_today", "Tickets issued today (hall service day)",
                                    labels=labels)
@@ -65,6 +68,15 @@ class QueueCollector(Collector):
         yield from (issued, served, waiting)
         yield GaugeMetricFamily("hallq_socketio_clients", "Socket.IO clients connected to this process",
                                 value=self.clients())
+        # A full collection stalls the whole process; the start-up heap is frozen out of it (heap.py).
+        yield GaugeMetricFamily("hallq_gc_frozen_objects", "Start-up objects frozen out of garbage collection",
+                                value=gc.get_freeze_count())
+        yield CounterMetricFamily("hallq_gc_full_collections", "Full (generation 2) garbage collections",
+                                  value=heap.PAUSES.count)
+        yield CounterMetricFamily("hallq_gc_full_pause_seconds", "Time spent in full garbage collections",
+                                  value=heap.PAUSES.total_s)
+        yield GaugeMetricFamily("hallq_gc_full_pause_max_seconds", "Longest full garbage collection so far",
+                                value=heap.PAUSES.max_s)
 
 
 class Metrics:

@@ -11,6 +11,7 @@ from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
+from queue_server.heap import freeze_startup_heap
 from queue_server.settings import Settings
 
 # Request threads plus one per open websocket (displays and phones hold one each while connected).
@@ -42,6 +43,7 @@ def serve(settings: Settings, host: str, port: int, *, threads: int | None = Non
     from queue_server.app import create_app  # the web stack only when serving
 
     app = create_app(settings)
+    freeze_startup_heap()  # before the fork: full collections then skip the start-up heap (heap.py says why)
     hub = app.extensions["hallq.hub"]
     threads = threads or int(os.environ.get("HALLQ_THREADS", DEFAULT_THREADS))
     _Gunicorn(app, {

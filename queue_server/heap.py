@@ -1,0 +1,66 @@
+"""The server's start-up heap, kept out of the garbage collector's full passes, and those passes on /metrics.
+
+Why: a serving process holds ~350,000 long-lived container objects from start-up, most of them pypinyin's
+phrase tables (catalogue search by pinyin), then Flask, SQLAlchemy and Babel. A full (generation 2) collection
+walks every tracked object while holding the GIL; with 1,000 displays connected one took 120–650 ms on the 2-core
+machine, a stall of every request and broadcast that showed as the slowest call in the latency bench
+(docs/benchmarks.md). `gc.freeze()` once the app is built moves those objects into a permanent generation that
+collections skip; they would never be garbage anyway. What is created later (connections, requests) is collected
+as before. The pause watch lets an operator see the remaining full passes (`hallq_gc_full_*` on /metrics).
+"""
+
+from __future__ import annotations
+
+import gc
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass
+class Pauses:
+    """Full (generation 2) collections seen in this process since the watch was installed."""
+
+    count: int = 0
+    total_s: float = 0.0
+    max_s: float = 0.0
+
+
+PAUSES = Pauses()
+_started: dict[int, float] = {}  # thread id -> perf_counter at the start of its collection
+_installed = threading.Lock()
+_watching = False
+
+
+def _watch(phase: str, info: dict[str, Any]) -> None:
+    if info.get("generation") != 2:
+        return
+    key = threading.get_ident()
+    if phase == "start":
+        _started[key] = time.perf_counter()
+        return
+    began = _started.pop(key, None)
+    if began is not None:
+        took = time.perf_counter() - began
+        PAUSES.count += 1
+        PAUSES.total_s += took
+        PAUSES.max_s = max(PAUSES.max_s, took)
+
+
+def watch_pauses() -> None:
+    """Time every full collection of this process (idempotent: gc.callbacks is process-wide)."""
+    global _watching
+    with _installed:
+        if not _watching:
+            gc.callbacks.append(_watch)
+            _watching = True
+
+
+def freeze_startup_heap() -> int:
+    """Call once the app is built and before serving (before gunicorn forks, which also keeps the pages shared):
+    collect what start-up left behind, then freeze the rest. Returns the number of frozen objects."""
+    watch_pauses()
+    gc.collect()
+    gc.freeze()
+    return gc.get_freeze_count()
