@@ -59,8 +59,9 @@ def watch_pauses() -> None:
 
 def freeze_startup_heap() -> int:
     """Call once the app is built and before serving (before gunicorn forks, which also keeps the pages shared):
-    collect what start-up left behind, then freeze the rest. Returns the number of frozen objects."""
-    watch_pauses()
+    collect what start-up left behind, then freeze the rest. Returns the number of frozen objects. The watch starts
+    after that collection: it was no stall, nothing was being served yet."""
     gc.collect()
     gc.freeze()
+    watch_pauses()
     return gc.get_freeze_count()
