@@ -6,7 +6,8 @@ walks every tracked object while holding the GIL; with 1,000 displays connected 
 machine, a stall of every request and broadcast that showed as the slowest call in the latency bench
 (docs/benchmarks.md). `gc.freeze()` once the app is built moves those objects into a permanent generation that
 collections skip; they would never be garbage anyway. What is created later (connections, requests) is collected
-as before. The pause watch lets an operator see the remaining full passes (`hallq_gc_full_*` on /metrics).
+as before, less often (THRESHOLDS). The pause watch lets an operator see the remaining full passes
+(`hallq_gc_full_*` on /metrics).
 """
 
 from __future__ import annotations
@@ -28,6 +29,10 @@ class Pauses:
 
 
 PAUSES = Pauses()
+# Python's default (700, 10, 10) promotes objects caught alive mid-request and mid-broadcast, so with 1,000
+# displays it still ran ~11 full collections (up to 180 ms each) in a 200-call bench run; with these, none,
+# at the same CPU per call (docs/benchmarks.md). A young collection then scans up to 5,000 objects (~0.5 ms).
+THRESHOLDS = (5_000, 20, 20)
 _started: dict[int, float] = {}  # thread id -> perf_counter at the start of its collection
 _installed = threading.Lock()
 _watching = False
@@ -63,5 +68,6 @@ def freeze_startup_heap() -> int:
     after that collection: it was no stall, nothing was being served yet."""
     gc.collect()
     gc.freeze()
+    gc.set_threshold(*THRESHOLDS)
     watch_pauses()
     return gc.get_freeze_count()

@@ -71,6 +71,8 @@ class QueueCollector(Collector):
         # A full collection stalls the whole process; the start-up heap is frozen out of it (heap.py).
         yield GaugeMetricFamily("hallq_gc_frozen_objects", "Start-up objects frozen out of garbage collection",
                                 value=gc.get_freeze_count())
+        yield GaugeMetricFamily("hallq_gc_threshold_objects", "Allocations between two young garbage collections",
+                                value=gc.get_threshold()[0])
         yield CounterMetricFamily("hallq_gc_full_collections", "Full (generation 2) garbage collections",
                                   value=heap.PAUSES.count)
         yield CounterMetricFamily("hallq_gc_full_pause_seconds", "Time spent in full garbage collections",
