@@ -41,39 +41,45 @@ from urllib.parse import urlparse
 HANDSHAKE_TIMEOUT_S = 60.0
 CALLED = re.compile(rb'"type":\s*"ticket\.called"')
 NUMBER = re.compile(rb'"number":\s*"([^"]+)"')  # the first string "number" is the ticket's (window.number is an int)
-PONG = b"3"
+PONG = "3"
 
 
-def frame(text: str | bytes) -> bytes:
+def frame(text: str) -> bytes:
     """A masked client text frame (RFC 6455 §5.3: every client frame is masked)."""
-    payload = text.encode() if isinstance(text, str) else text
+    payload = text.encode()
     mask = os.urandom(4)
     n = len(payload)
     header = bytes([0x81]) + (bytes([0x80 | n]) if n < 126 else bytes([0x80 | 126]) + struct.pack("!H", n))
     return header + mask + bytes(b ^ mask[i & 3] for i, b in enumerate(payload))
 
 
+def next_frame(data: bytes) -> tuple[int, bytes, bytes] | None:
+    """(opcode, payload, rest) of the first whole websocket frame of `data`, or None while it is incomplete.
+    Server frames are unmasked and, from this server, never fragmented."""
+    if len(data) < 2:
+        return None
+    size, start = data[1] & 0x7F, 2
+    if size == 126:
+        if len(data) < 4:
+            return None
+        size, start = struct.unpack_from("!H", data, 2)[0], 4
+    elif size == 127:
+        if len(data) < 10:
+            return None
+        size, start = struct.unpack_from("!Q", data, 2)[0], 10
+    end = start + size
+    if end > len(data):
+        return None
+    return data[0] & 0x0F, data[start:end], data[end:]
+
+
 def frames(data: bytes) -> tuple[list[tuple[int, bytes]], bytes]:
-    """Split whole websocket frames off `data`: ([(opcode, payload)], the incomplete rest). Server frames are
-    unmasked and, from this server, never fragmented."""
+    """Every whole frame of `data` as (opcode, payload), and the incomplete rest."""
     out = []
-    i, n = 0, len(data)
-    while i + 2 <= n:
-        size, start = data[i + 1] & 0x7F, i + 2
-        if size == 126:
-            if i + 4 > n:
-                break
-            size, start = struct.unpack_from("!H", data, i + 2)[0], i + 4
-        elif size == 127:
-            if i + 10 > n:
-                break
-            size, start = struct.unpack_from("!Q", data, i + 2)[0], i + 10
-        end = start + size
-        if end > n:
-            break
-        out.append((data[i] & 0x0F, data[start:end]))
-        i = end
-    return out, data[i:]
+    while (got := next_frame(data)) is not None:
+        opcode, payload, data = got
+        out.append((opcode, payload))
+    return out, data
 
 
 class Arrivals:
@@ -112,36 +118,29 @@ def handshake(host: str, port: int, token: str, hall: str = "bench") -> tuple[so
     if not head.startswith(b"HTTP/1.1 101"):
         raise RuntimeError(f"websocket upgrade refused: {head[:200]!r}")
     while True:
-        got, buf = frames(buf)
-        for opcode, payload in got:
-            if opcode == 0x8:
-                raise RuntimeError("server closed the websocket during the handshake")
-            if opcode != 0x1:
-                continue
-            if payload.startswith(b"0"):
-                sock.sendall(frame("40/live," + json.dumps({"token": token})))
-            elif payload == b"2":
-                sock.sendall(frame(PONG))
-            elif payload.startswith(b"44/live"):
-                raise RuntimeError(f"connect refused: {payload[:200]!r}")
-            elif payload.startswith(b"40/live,"):
-                sock.sendall(frame('42/live,0["subscribe",' + json.dumps({"hall": hall, "since": None}) + "]"))
-            elif payload.startswith(b"43/live,0"):
-                ack = json.loads(payload[len(b"43/live,0"):])
-                if not ack[0].get("ok"):
-                    raise RuntimeError(f"subscribe refused: {ack}")
-                sock.setblocking(False)
-                rest = b"".join(frame_bytes(op, p) for op, p in got[got.index((opcode, payload)) + 1:]) + buf
-                return sock, rest
-        buf += recv_some(sock)
-
-
-def frame_bytes(opcode: int, payload: bytes) -> bytes:
-    """An unmasked frame as the server sent it: to hand frames read during the handshake back to the loop."""
-    n = len(payload)
-    size = bytes([n]) if n < 126 else (bytes([126]) + struct.pack("!H", n) if n < 65536
-                                       else bytes([127]) + struct.pack("!Q", n))
-    return bytes([0x80 | opcode]) + size + payload
+        got = next_frame(buf)
+        if got is None:
+            buf += recv_some(sock)
+            continue
+        opcode, payload, buf = got
+        if opcode == 0x8:
+            raise RuntimeError("server closed the websocket during the handshake")
+        if opcode != 0x1:
+            continue
+        if payload.startswith(b"0"):
+            sock.sendall(frame("40/live," + json.dumps({"token": token})))
+        elif payload == b"2":
+            sock.sendall(frame(PONG))
+        elif payload.startswith(b"44/live"):
+            raise RuntimeError(f"connect refused: {payload[:200]!r}")
+        elif payload.startswith(b"40/live,"):
+            sock.sendall(frame('42/live,0["subscribe",' + json.dumps({"hall": hall, "since": None}) + "]"))
+        elif payload.startswith(b"43/live,0"):
+            ack = json.loads(payload[len(b"43/live,0"):])
+            if not ack[0].get("ok"):
+                raise RuntimeError(f"subscribe refused: {ack}")
+            sock.setblocking(False)
+            return sock, buf  # frames that came with the ack go to the receive loop
 
 
 def recv_some(sock: socket.socket) -> bytes:

@@ -13,7 +13,6 @@ as before, less often (THRESHOLDS). The pause watch lets an operator see the rem
 from __future__ import annotations
 
 import gc
-import threading
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -33,33 +32,26 @@ PAUSES = Pauses()
 # displays it still ran ~11 full collections (up to 180 ms each) in a 200-call bench run; with these, none,
 # at the same CPU per call (docs/benchmarks.md). A young collection then scans up to 5,000 objects (~0.5 ms).
 THRESHOLDS = (5_000, 20, 20)
-_started: dict[int, float] = {}  # thread id -> perf_counter at the start of its collection
-_installed = threading.Lock()
-_watching = False
+_began = 0.0  # perf_counter at the start of the running full collection (one at a time: it holds the GIL)
 
 
 def _watch(phase: str, info: dict[str, Any]) -> None:
+    global _began
     if info.get("generation") != 2:
         return
-    key = threading.get_ident()
     if phase == "start":
-        _started[key] = time.perf_counter()
+        _began = time.perf_counter()
         return
-    began = _started.pop(key, None)
-    if began is not None:
-        took = time.perf_counter() - began
-        PAUSES.count += 1
-        PAUSES.total_s += took
-        PAUSES.max_s = max(PAUSES.max_s, took)
+    took = time.perf_counter() - _began
+    PAUSES.count += 1
+    PAUSES.total_s += took
+    PAUSES.max_s = max(PAUSES.max_s, took)
 
 
 def watch_pauses() -> None:
     """Time every full collection of this process (idempotent: gc.callbacks is process-wide)."""
-    global _watching
-    with _installed:
-        if not _watching:
-            gc.callbacks.append(_watch)
-            _watching = True
+    if _watch not in gc.callbacks:
+        gc.callbacks.append(_watch)
 
 
 def freeze_startup_heap() -> int:

@@ -87,10 +87,7 @@ class GatedManager(socketio.Manager):
             events = [data]
         else:
             return super().emit(event, data, namespace, room=target, skip_sid=skip_sid, callback=callback, **kwargs)
-        if gate is None:
-            for item in events:
-                super().emit("event", item, namespace, room=target, skip_sid=skip_sid, **kwargs)
-            return None
+        assert gate is not None, "Hub installs the gate before any emit"
         if self.queue_moved is not None and isinstance(target, str) and target.startswith("hall:"):
             for item in events:
                 if item.get("type") == QUEUE_STATS:
