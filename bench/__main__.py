@@ -6,6 +6,7 @@ from bench import issue
 from bench import kiosk_bench
 from bench import latency
 from bench import monitor_bench
+from bench import ops_cpu
 from bench import report
 from bench import simday
 
@@ -13,6 +14,8 @@ from bench import simday
 def main() -> None:
     print("## Issue and call-next over HTTP\n")
     print(issue.run(["sqlite", "postgres"], [0, 1_000_000], 10))
+    print("\n## CPU per operation in one process (issue; call-next + finish)\n")
+    print(ops_cpu.run(["sqlite", "postgres"], 300, 300))
     print("\n## Call-to-screen latency (call-next -> event at the last display)\n")
     print(latency.run([10, 100, 1_000], [2_000], 50))
     print("\n## Kiosk: touch to ticket and ticket rendering\n")

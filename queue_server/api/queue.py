@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Response
 from flask import jsonify
+from sqlalchemy import bindparam
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -166,6 +167,11 @@ def resume_window(hall: str, number: int) -> Any:
     return jsonify(done.value)
 
 
+# Which hall a ticket belongs to, before the hall's lock: the code alone, not two ORM objects.
+_HALL_OF_TICKET = select(Hall.code).join_from(Ticket, Hall, Ticket.hall_id == Hall.id) \
+    .where(Ticket.id == bindparam("id"))
+
+
 def _ticket_action(ticket_id: int, op: Callable[..., Any], args: Callable[[], dict[str, Any]] | None = None) -> Any:
     """Authorise, then read the body (`args` parses it into op arguments), then run `op` on the ticket.
 
@@ -173,11 +179,9 @@ def _ticket_action(ticket_id: int, op: Callable[..., Any], args: Callable[[], di
     who = principal()
     hq = services()
     with hq.store.read_session() as session:
-        ticket = session.get(Ticket, ticket_id)
-        hall_row = session.get(Hall, ticket.hall_id) if ticket is not None else None
-        if ticket is None or hall_row is None:
-            raise errors.TicketNotFound(ticket=ticket_id)
-        hall = hall_row.code
+        hall = session.execute(_HALL_OF_TICKET, {"id": ticket_id}).scalar()
+    if hall is None:
+        raise errors.TicketNotFound(ticket=ticket_id)
     who.require(hall, *CALLERS)
     kwargs = args() if args is not None else {}
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from datetime import timedelta
 
+from sqlalchemy import bindparam
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm import joinedload
 
 from queue_server import errors
 from queue_server import events
@@ -23,6 +25,7 @@ from queue_server.engine.ledger import require_window
 from queue_server.engine.ledger import stats_event
 from queue_server.engine.ledger import ticket_event
 from queue_server.engine.numbering import TICKET_NO_RE
+from queue_server.engine.rawsql import RawSQL
 from queue_server.models import ACTIVE_STATUSES
 from queue_server.models import Hall
 from queue_server.models import Ticket
@@ -30,27 +33,34 @@ from queue_server.models import TicketStatus
 from queue_server.models import Window
 from queue_server.models import WindowState
 
+# Hand-written, as every statement call-next runs on each call under the hall's lock (rawsql.py says why).
+# hall_id lets ix_tickets_queue find the few active tickets; window_id alone has no index and scanned every
+# ticket ever issued (1.7 s at 5 million on SQLite; bench/history_ops.py).
+_BUSY = (f"SELECT ticket_no FROM tickets WHERE hall_id = :hall_id AND status IN "
+         f"({', '.join(repr(s.value) for s in ACTIVE_STATUSES)}) AND window_id = :window_id LIMIT 1")
+_DUE_PARKED = ("SELECT id FROM tickets WHERE hall_id = :hall_id AND status = 'parked' "
+               "AND parked_until <= :now ORDER BY id")
+_PARKED_BY_ID = select(Ticket).where(Ticket.id.in_(bindparam("ids", expanding=True))).order_by(Ticket.id)
+# With its service (the call's event names it): one query, not a lazy load after it. Only the ticket row locked.
+_CLAIM = select(Ticket).options(joinedload(Ticket.service, innerjoin=True)) \
+    .where(Ticket.id == bindparam("id"), Ticket.status == TicketStatus.WAITING) \
+    .execution_options(populate_existing=True)
+_CLAIM_SKIP_LOCKED = _CLAIM.with_for_update(skip_locked=True, of=Ticket)
+
 
 def _ready(session: Session, window: Window) -> None:
     if window.state != WindowState.OPEN:
         raise errors.WindowNotOpen(window=window.number, state=window.state.value)
-    # hall_id lets ix_tickets_queue find the few active tickets; window_id alone has no index and scanned every
-    # ticket ever issued (1.7 s at 5 million on SQLite; bench/history_ops.py).
-    busy = session.scalar(
-        select(Ticket).where(Ticket.hall_id == window.hall_id, Ticket.status.in_(ACTIVE_STATUSES),
-                             Ticket.window_id == window.id).limit(1)
-    )
+    busy = RawSQL.of(session).execute(_BUSY, {"hall_id": window.hall_id, "window_id": window.id}).fetchone()
     if busy is not None:
-        raise errors.WindowBusy(window=window.number, ticket_no=busy.ticket_no)
+        raise errors.WindowBusy(window=window.number, ticket_no=busy[0])
 
 
 def return_due_parked(session: Session, hall: Hall, now: datetime) -> list[events.Event]:
     """Parked tickets whose return time has come go back to the queue with their original queue time."""
-    due = session.scalars(
-        select(Ticket).where(
-            Ticket.hall_id == hall.id, Ticket.status == TicketStatus.PARKED, Ticket.parked_until <= now
-        )
-    ).all()
+    raw = RawSQL.of(session)
+    ids = [r[0] for r in raw.execute(_DUE_PARKED, {"hall_id": hall.id, "now": raw.stamp(now)}).fetchall()]
+    due = session.scalars(_PARKED_BY_ID, {"ids": ids}).all() if ids else []
     out = []
     for ticket in due:
         ticket.status, ticket.parked_until, ticket.leg_queued_at = TicketStatus.WAITING, None, now
@@ -61,12 +71,12 @@ def return_due_parked(session: Session, hall: Hall, now: datetime) -> list[event
 
 
 def _call(session: Session, window: Window, ticket: Ticket, staff_id: int | None, now: datetime) -> None:
-    ticket.status = TicketStatus.CALLED
-    ticket.window_id, ticket.window = window.id, window
-    ticket.staff_id = staff_id if staff_id is not None else window.staff_id
-    ticket.called_at = now
-    ticket.call_count = 1
-    ticket.target_window_id = None
+    # Written by hand, not by a unit-of-work flush: on the path from the clerk's key to the hall's screens.
+    RawSQL.of(session).update(ticket, "tickets", {
+        "status": TicketStatus.CALLED, "window_id": window.id, "window": window,
+        "staff_id": staff_id if staff_id is not None else window.staff_id, "called_at": now, "call_count": 1,
+        "target_window_id": None,
+    })
     log(session, ticket, "called", now)
 
 
@@ -82,25 +92,22 @@ def call_next(
     _ready(session, window)
     expire_past_days(session, hall, now)
     returned = return_due_parked(session, hall, now)
-    services = {s.id: s for s in hall.services}
     for candidate in routing.candidates(session, hall, window, now):
-        ticket = _claim(session, candidate)
+        ticket = _claim(session, candidate.id)
         if ticket is None:
             continue
-        priority = routing.is_priority(ticket, services)
-        window.normal_streak = 0 if priority else window.normal_streak + 1
+        priority = routing.is_priority(ticket, {ticket.service_id} if ticket.service.green_channel else ())
+        RawSQL.of(session).update(window, "windows", {"normal_streak": 0 if priority else window.normal_streak + 1})
         _call(session, window, ticket, staff_id, now)
         called = ticket_event(events.TICKET_CALLED, ticket, call_count=1)
         return events.Outcome(ticket, (*returned, called, stats_event(session, hall, [ticket.service], now)))
     return events.Outcome(None, tuple(returned))
 
 
-def _claim(session: Session, ticket: Ticket) -> Ticket | None:
+def _claim(session: Session, ticket_id: int) -> Ticket | None:
     """Lock the row (PostgreSQL: SKIP LOCKED) and re-check it still waits; None if another window took it."""
-    stmt = select(Ticket).where(Ticket.id == ticket.id, Ticket.status == TicketStatus.WAITING)
-    if session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update(skip_locked=True)
-    return session.scalar(stmt.execution_options(populate_existing=True))
+    stmt = _CLAIM_SKIP_LOCKED if session.get_bind().dialect.name == "postgresql" else _CLAIM
+    return session.scalars(stmt, {"id": ticket_id}).first()
 
 
 def call_specific(

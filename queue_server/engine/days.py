@@ -8,31 +8,27 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func
-from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from queue_server.clock import service_day
+from queue_server.engine.rawsql import RawSQL
 from queue_server.models import Hall
-from queue_server.models import Ticket
 from queue_server.models import TicketStatus
+
+# Hand-written (rawsql.py says why): every call-next runs it under the hall's lock.
+# coalesce() on a NOT NULL column changes nothing but keeps the planner off the (hall, day) unique index: with
+# years of history, SQLite would walk every past ticket of the hall through it (5 s at 5 million) instead of the
+# few open ones through ix_tickets_queue (< 1 ms; bench/history_ops.py).
+_EXPIRE = (f"UPDATE tickets SET status = '{TicketStatus.EXPIRED.value}', ended_at = :now "
+           f"WHERE hall_id = :hall_id AND status IN ('{TicketStatus.WAITING.value}', '{TicketStatus.PARKED.value}') "
+           "AND coalesce(service_on, :today) < :today")
 
 
 def expire_past_days(session: Session, hall: Hall, now: datetime) -> int:
     """Expire the hall's waiting and parked tickets of earlier service days; returns how many. A ticket at a
-    window is left alone: in a hall open around midnight its citizen is standing there."""
+    window is left alone: in a hall open around midnight its citizen is standing there. Like a bulk UPDATE with
+    synchronize_session=False, ORM objects already loaded in the session keep their old status."""
     today = service_day(now, hall.timezone, hall.day_rollover)
-    result = session.execute(
-        update(Ticket)
-        .where(
-            Ticket.hall_id == hall.id,
-            Ticket.status.in_((TicketStatus.WAITING, TicketStatus.PARKED)),
-            # coalesce() on a NOT NULL column changes nothing but keeps the planner off the (hall, day) unique
-            # index: with years of history, SQLite would walk every past ticket of the hall through it (5 s at
-            # 5 million) instead of the few open ones through ix_tickets_queue (< 1 ms; bench/history_ops.py).
-            func.coalesce(Ticket.service_on, today) < today,
-        )
-        .values(status=TicketStatus.EXPIRED, ended_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    return int(getattr(result, "rowcount", 0) or 0)
+    raw = RawSQL.of(session)
+    cursor = raw.execute(_EXPIRE, {"now": raw.stamp(now), "hall_id": hall.id, "today": raw.day(today)})
+    return max(int(cursor.rowcount or 0), 0)

@@ -65,6 +65,7 @@ _WAITING_BEFORE_BY_SERVICE = (
 )
 _BUSY_WINDOWS = ("SELECT DISTINCT window_id FROM tickets WHERE hall_id = :hall_id "
                  "AND status IN ('called', 'serving')")
+_WAITING = "SELECT count(*) FROM tickets WHERE hall_id = :hall_id AND status = 'waiting' AND service_id = :service_id"
 # Runs on every issue (rawsql.py says why it is hand-written); ix_tickets_queue covers it.
 _POSITION = (
     "SELECT count(*), coalesce(sum(CASE WHEN priority_weight > :weight "
@@ -327,13 +328,5 @@ def estimated_wait_s(session: Session, hall: Hall, service: Service, ahead: int,
 
 
 def waiting_count(session: Session, service: Service) -> int:
-    return int(
-        session.scalar(
-            select(func.count()).select_from(Ticket).where(
-                Ticket.hall_id == service.hall_id,
-                Ticket.status == TicketStatus.WAITING,
-                Ticket.service_id == service.id,
-            )
-        )
-        or 0
-    )
+    row = RawSQL.of(session).execute(_WAITING, {"hall_id": service.hall_id, "service_id": service.id}).fetchone()
+    return int(row[0] or 0)

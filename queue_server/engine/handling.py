@@ -19,6 +19,7 @@ from queue_server.engine.ledger import require_window
 from queue_server.engine.ledger import stats_event
 from queue_server.engine.ledger import ticket_event
 from queue_server.engine.payloads import window_payload
+from queue_server.engine.rawsql import RawSQL
 from queue_server.models import Hall
 from queue_server.models import Outcome
 from queue_server.models import Ticket
@@ -53,7 +54,8 @@ def finish(
     ticket = load_ticket(session, hall, ticket_id)
     require_window(ticket, acting_window_id)
     ticket.require("finished", TicketStatus.CALLED, TicketStatus.SERVING)
-    ticket.status, ticket.outcome, ticket.case_no, ticket.ended_at = TicketStatus.FINISHED, outcome, case_no, now
+    RawSQL.of(session).update(ticket, "tickets", {
+        "status": TicketStatus.FINISHED, "outcome": outcome, "case_no": case_no, "ended_at": now})
     close_leg(session, ticket, "finished", now)
     log(session, ticket, "finished", now, outcome)
     return events.Outcome(ticket, (ticket_event(events.TICKET_FINISHED, ticket, outcome=outcome),))

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import bindparam
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm import joinedload
 
 from queue_server import errors
 from queue_server import events
@@ -19,20 +20,26 @@ from queue_server.engine.rawsql import RawSQL
 from queue_server.models import Hall
 from queue_server.models import Service
 from queue_server.models import Ticket
-from queue_server.models import TicketLeg
 from queue_server.models import Window
 from queue_server.models import WindowService
 
+# With the service and window every ticket event names: one query, where lazy loads would make three.
+_TICKET_BY_ID = select(Ticket).options(joinedload(Ticket.service, innerjoin=True), joinedload(Ticket.window)) \
+    .where(Ticket.id == bindparam("id"))
+
 
 def load_ticket(session: Session, hall: Hall, ticket_id: int) -> Ticket:
-    ticket = session.get(Ticket, ticket_id)
+    ticket = session.scalars(_TICKET_BY_ID, {"id": ticket_id}).first()
     if ticket is None or ticket.hall_id != hall.id:
         raise errors.TicketNotFound(ticket=ticket_id)
     return ticket
 
 
+_WINDOW_BY_NUMBER = select(Window).where(Window.hall_id == bindparam("hall_id"), Window.number == bindparam("number"))
+
+
 def load_window(session: Session, hall: Hall, number: int) -> Window:
-    window = session.scalar(select(Window).where(Window.hall_id == hall.id, Window.number == number))
+    window = session.scalars(_WINDOW_BY_NUMBER, {"hall_id": hall.id, "number": number}).first()
     if window is None:
         raise errors.WindowNotFound(hall=hall.code, window=number)
     return window
@@ -41,6 +48,13 @@ def load_window(session: Session, hall: Hall, number: int) -> Window:
 _SERVICE_BY_CODE = select(Service).where(Service.hall_id == bindparam("hall_id"), Service.code == bindparam("code"))
 _INSERT_LOG = ("INSERT INTO ticket_events (ticket_id, kind, at, status, service_id, window_id, staff_id, note) "
                "VALUES (:ticket_id, :kind, :at, :status, :service_id, :window_id, :staff_id, :note)")
+
+
+_LEG_COLUMNS = ("ticket_id", "hall_id", "service_on", "service_id", "window_id", "staff_id", "queued_at", "called_at",
+                "started_at", "ended_at", "end", "outcome", "wait_s", "service_s", "occupied_s", "local_hour")
+# "end" is a reserved word in PostgreSQL: quoted as a column, plain as a parameter name.
+_INSERT_LEG = ("INSERT INTO ticket_legs (" + ", ".join('"' + c + '"' for c in _LEG_COLUMNS) + ") VALUES ("
+               + ", ".join(":" + c for c in _LEG_COLUMNS) + ")")
 
 
 def load_service(session: Session, hall: Hall, code: str) -> Service:
@@ -77,24 +91,25 @@ def log(session: Session, ticket: Ticket, kind: str, at: datetime, note: str = "
 
 
 def close_leg(session: Session, ticket: Ticket, end: str, at: datetime) -> None:
-    """Write the finished stretch of the ticket as a TicketLeg with exact wait and service seconds."""
+    """Write the finished stretch of the ticket as a ticket_legs row with exact wait and service seconds. Legs are
+    only ever inserted and then read by SQL (reports, estimates), so the row skips the ORM (rawsql.py)."""
     hall = session.get(Hall, ticket.hall_id)
     tz = hall.timezone if hall is not None else "Asia/Shanghai"
     first_call = ticket.called_at
     handling_from = ticket.started_at or ticket.called_at
     served = end in {"finished", "transferred", "parked"} and handling_from is not None
-    session.add(
-        TicketLeg(
-            ticket_id=ticket.id, hall_id=ticket.hall_id, service_on=ticket.service_on,
-            service_id=ticket.service_id, window_id=ticket.window_id, staff_id=ticket.staff_id,
-            queued_at=ticket.leg_queued_at, called_at=ticket.called_at, started_at=ticket.started_at,
-            ended_at=at, end=end, outcome=ticket.outcome,
-            wait_s=round((first_call - ticket.leg_queued_at).total_seconds()) if first_call else None,
-            service_s=round((at - handling_from).total_seconds()) if served and handling_from else None,
-            occupied_s=round((at - first_call).total_seconds()) if first_call else None,
-            local_hour=local_time(at, tz).hour,
-        )
-    )
+    raw = RawSQL.of(session)
+    raw.execute(_INSERT_LEG, {
+        "ticket_id": ticket.id, "hall_id": ticket.hall_id, "service_on": raw.day(ticket.service_on),
+        "service_id": ticket.service_id, "window_id": ticket.window_id, "staff_id": ticket.staff_id,
+        "queued_at": raw.stamp(ticket.leg_queued_at), "called_at": raw.stamp(ticket.called_at),
+        "started_at": raw.stamp(ticket.started_at), "ended_at": raw.stamp(at), "end": end,
+        "outcome": ticket.outcome,
+        "wait_s": round((first_call - ticket.leg_queued_at).total_seconds()) if first_call else None,
+        "service_s": round((at - handling_from).total_seconds()) if served and handling_from else None,
+        "occupied_s": round((at - first_call).total_seconds()) if first_call else None,
+        "local_hour": local_time(at, tz).hour,
+    })
 
 
 def ticket_event(kind: str, ticket: Ticket, **extra: object) -> events.Event:

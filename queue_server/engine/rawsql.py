@@ -20,11 +20,13 @@ import re
 from datetime import UTC
 from datetime import date
 from datetime import datetime
+from enum import Enum
 from functools import lru_cache
 from typing import Any
 
 from sqlalchemy.orm import Session
 from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 _PARAM = re.compile(r"(?<![:\w]):(\w+)")
 
@@ -40,6 +42,11 @@ def _pyformat(sql: str) -> str:
 def _insert_sql(table: str, columns: tuple[str, ...]) -> str:
     return (f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(':' + c for c in columns)}) "
             "RETURNING id")
+
+
+@lru_cache(maxsize=64)
+def _update_sql(table: str, columns: tuple[str, ...]) -> str:
+    return f"UPDATE {table} SET {', '.join(f'{c} = :{c}' for c in columns)} WHERE id = :id"
 
 
 def attach(session: Session, row: Any) -> Any:
@@ -113,6 +120,26 @@ class RawSQL:
             raise LookupError("statement returned no row")
         return tuple(row)
 
+    def update(self, row: Any, table: str, values: dict[str, Any]) -> None:
+        """UPDATE the ORM object `row` (by id) with `values` (attribute name = column name; Python values as the
+        ORM holds them) and record them as its committed state, so the unit of work does not write them again.
+        A relationship given as `name=obj` beside its `name_id` only sets the object side in the session."""
+        columns = {k: v for k, v in values.items() if not hasattr(v, "_sa_instance_state")}
+        params = {k: self._stored(v) for k, v in columns.items()}
+        params["id"] = row.id
+        self.execute(_update_sql(table, tuple(columns)), params)
+        for key, value in values.items():
+            set_committed_value(row, key, value)
+
+    def _stored(self, value: Any) -> Any:
+        if isinstance(value, datetime):
+            return self.stamp(value)
+        if isinstance(value, Enum):
+            return value.value
+        if isinstance(value, date):
+            return self.day(value)
+        return value
+
     def stamp(self, value: datetime | None) -> Any:
         """A UTC instant as UTCDateTime stores it: SQLite text with microseconds, PostgreSQL timestamptz."""
         if value is None:
@@ -124,6 +151,12 @@ class RawSQL:
         v = value.astimezone(UTC)
         return (f"{v.year:04d}-{v.month:02d}-{v.day:02d} "
                 f"{v.hour:02d}:{v.minute:02d}:{v.second:02d}.{v.microsecond:06d}")
+
+    def instant(self, value: Any) -> datetime:
+        """A UTCDateTime column as read here, as the ORM returns it: an aware UTC datetime."""
+        if isinstance(value, str):  # SQLite's stored text (`stamp`)
+            return datetime.fromisoformat(value).replace(tzinfo=UTC)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)  # type: ignore[no-any-return]
 
     def day(self, value: date) -> Any:
         return value.isoformat() if self.sqlite else value

@@ -13,79 +13,109 @@ within a service and class.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Container
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from datetime import timedelta
+from typing import Protocol
+from typing import TypeVar
 
-from sqlalchemy import and_
-from sqlalchemy import false
-from sqlalchemy import func
-from sqlalchemy import or_
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from queue_server.engine.rawsql import RawSQL
 from queue_server.models import Hall
-from queue_server.models import Service
-from queue_server.models import Ticket
-from queue_server.models import TicketStatus
 from queue_server.models import Window
-from queue_server.models import WindowService
 
 
-def is_priority(ticket: Ticket, services: dict[int, Service]) -> bool:
-    service = services.get(ticket.service_id)
-    return ticket.priority_weight > 0 or bool(service and service.green_channel)
+class Queued(Protocol):
+    """What ranking reads of a waiting ticket: an ORM Ticket or a Head."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def service_id(self) -> int: ...
+    @property
+    def priority_weight(self) -> int: ...
+    @property
+    def queued_at(self) -> datetime: ...
 
 
-def waiting_for_window(session: Session, hall: Hall, window: Window) -> list[Ticket]:
-    """The head of every queue this window may call: per service, priority weight and target window, only the
-    earliest ticket can be next (FIFO inside a group), so a long queue costs one row, not one row per person."""
-    service_ids = [ws.service_id for ws in window.profile]
-    mine = and_(Ticket.service_id.in_(service_ids), Ticket.target_window_id.is_(None)) if service_ids else false()
-    ranked = (
-        select(
-            Ticket.id,
-            func.row_number()
-            .over(
-                partition_by=(Ticket.service_id, Ticket.priority_weight, Ticket.target_window_id),
-                order_by=(Ticket.queued_at, Ticket.id),
-            )
-            .label("place"),
-        )
-        .where(
-            Ticket.hall_id == hall.id,
-            Ticket.status == TicketStatus.WAITING,
-            or_(mine, Ticket.target_window_id == window.id),
-        )
-        .subquery()
-    )
-    heads = select(ranked.c.id).where(ranked.c.place == 1)
-    return list(session.scalars(select(Ticket).where(Ticket.id.in_(heads)).order_by(Ticket.queued_at, Ticket.id)))
+Q = TypeVar("Q", bound=Queued)
+
+
+def is_priority(ticket: Queued, green: Container[int]) -> bool:
+    """A priority category, or a service with a green channel (`green`: the ids of those services)."""
+    return ticket.priority_weight > 0 or ticket.service_id in green
+
+
+@dataclass(frozen=True, slots=True)
+class Head:
+    """The head of one queue a window may call: the fields ranking needs, read without building an ORM object.
+    The one chosen is loaded and locked by its id (calling._claim)."""
+
+    id: int
+    service_id: int
+    priority_weight: int
+    target_window_id: int | None
+    queued_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Placement:
+    """A service's place in a window's profile (window_services): tie-break position and wait weight."""
+
+    position: int
+    weight: int
+
+
+# Per service, priority weight and target window only the earliest ticket can be next (FIFO inside a group), so a
+# long queue costs one row per group, not one row per person. Hand-written (rawsql.py says why): call-next runs it
+# under the hall's lock on every call.
+_HEADS = (
+    "SELECT id, service_id, priority_weight, target_window_id, queued_at FROM ("
+    "SELECT id, service_id, priority_weight, target_window_id, queued_at, row_number() OVER ("
+    "PARTITION BY service_id, priority_weight, target_window_id ORDER BY queued_at, id) AS place "
+    "FROM tickets WHERE hall_id = :hall_id AND status = 'waiting' AND ("
+    "target_window_id = :window_id OR (target_window_id IS NULL AND service_id IN ("
+    "SELECT service_id FROM window_services WHERE window_id = :window_id)))"
+    ") AS ranked WHERE place = 1 ORDER BY queued_at, id"
+)
+_PROFILE = "SELECT service_id, position, weight FROM window_services WHERE window_id = :window_id"
+_GREEN = "SELECT id FROM services WHERE hall_id = :hall_id AND green_channel = :yes"
+
+
+def waiting_for_window(session: Session, hall: Hall, window: Window) -> list[Head]:
+    """The head of every queue this window may call (its profile's services, and tickets sent to it), oldest
+    first."""
+    raw = RawSQL.of(session)
+    rows = raw.execute(_HEADS, {"hall_id": hall.id, "window_id": window.id}).fetchall()
+    return [Head(r[0], r[1], r[2], r[3], raw.instant(r[4])) for r in rows]
 
 
 def rank(
-    hall: Hall, window: Window, tickets: list[Ticket], services: dict[int, Service], now: datetime
-) -> list[Ticket]:
-    """All candidates, best first, by the rules in the module docstring."""
+    hall: Hall, window: Window, tickets: list[Q], green: Container[int], profile: Mapping[int, Placement],
+    now: datetime,
+) -> list[Q]:
+    """All candidates, best first, by the rules in the module docstring (`profile`: the window's, by service)."""
     if not tickets:
         return []
-    profile: dict[int, WindowService] = {ws.service_id: ws for ws in window.profile}
     escalation = timedelta(minutes=hall.escalation_min)
     ratio = window.priority_ratio if window.priority_ratio is not None else hall.priority_ratio
 
-    def position(t: Ticket) -> int:
+    def position(t: Q) -> int:
         ws = profile.get(t.service_id)
         return ws.position if ws is not None else -1  # transferred to this window: ahead on ties
 
-    def weight(t: Ticket) -> int:
+    def weight(t: Q) -> int:
         ws = profile.get(t.service_id)
         return ws.weight if ws is not None else 1
 
-    def key(t: Ticket) -> tuple[int, float, int, datetime, int]:
+    def key(t: Q) -> tuple[int, float, int, datetime, int]:
         waited = (now - t.queued_at).total_seconds()
         if waited >= escalation.total_seconds():
             return (0, -waited, position(t), t.queued_at, t.id)
-        if is_priority(t, services):
+        if is_priority(t, green):
             return (1, -float(t.priority_weight), 0, t.queued_at, t.id)
         w = weight(t)
         if w == 0:
@@ -96,14 +126,21 @@ def rank(
     # ticket included), unless they escalated.
     last = sorted((t for t in tickets if key(t)[0] == 3), key=key)
     rest = [t for t in tickets if key(t)[0] != 3]
-    priority = sorted((t for t in rest if is_priority(t, services)), key=key)
-    normal = sorted((t for t in rest if not is_priority(t, services)), key=key)
+    priority = sorted((t for t in rest if is_priority(t, green)), key=key)
+    normal = sorted((t for t in rest if not is_priority(t, green)), key=key)
     # Priority first only when its turn has come by the ratio, or nothing normal waits.
     first, second = (priority, normal) if priority and (not normal or window.normal_streak >= ratio) else (
         normal, priority)
     return first + second + last
 
 
-def candidates(session: Session, hall: Hall, window: Window, now: datetime) -> Iterator[Ticket]:
-    services = {s.id: s for s in hall.services}
-    yield from rank(hall, window, waiting_for_window(session, hall, window), services, now)
+def candidates(session: Session, hall: Hall, window: Window, now: datetime) -> list[Head]:
+    """The queue heads this window may call, best first. Read with three small hand-written queries: the window's
+    profile and the hall's green-channel services as rows, not ORM objects."""
+    heads = waiting_for_window(session, hall, window)
+    if not heads:
+        return []
+    raw = RawSQL.of(session)
+    profile = {r[0]: Placement(r[1], r[2]) for r in raw.execute(_PROFILE, {"window_id": window.id}).fetchall()}
+    green = frozenset(r[0] for r in raw.execute(_GREEN, {"hall_id": hall.id, "yes": True}).fetchall())
+    return rank(hall, window, heads, green, profile, now)

@@ -1,4 +1,4 @@
-"""The issue path writes tickets, print jobs, the ticket log and the outbox with hand-written SQL
+"""The issue, call-next and finish paths write tickets, print jobs, the ticket log and the outbox with hand-written SQL
 (queue_server/engine/rawsql.py). What it writes must read back through the ORM exactly as the ORM would have
 written it, on SQLite (timestamps as text) and PostgreSQL alike, or other ops and reports would misread it."""
 
@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy import update
 
 from queue_server import engine
+from queue_server.clock import FrozenClock
 from queue_server.engine.rawsql import RawSQL
 from queue_server.models import Device
 from queue_server.models import HallEvent
@@ -17,6 +18,7 @@ from queue_server.models import PrintJob
 from queue_server.models import Ticket
 from queue_server.models import TicketEvent
 from queue_server.models import TicketStatus
+from queue_server.models import Window
 from queue_server.runtime import Runtime
 from queue_server.store import Store
 from tests import factories
@@ -94,3 +96,50 @@ def test_a_hand_written_read_sees_what_the_op_changed_through_the_orm(store: Sto
         (status,) = raw.one("SELECT status FROM tickets WHERE id = :id", {"id": first.id})
 
     assert status == "cancelled"
+
+
+def test_a_call_and_its_finish_read_back_through_the_orm_with_the_closed_leg(
+    store: Store, runtime: Runtime, clock: FrozenClock, desk: Desk
+) -> None:
+    """Call-next and finish write the ticket, the window's streak and the closed leg by hand: a fresh session
+    reads exactly what the ops returned, and the leg's times are the ones the clerk's screen showed."""
+    with store.transaction() as s:
+        h = factories.hall(s)
+        factories.window(s, h, 1, [factories.service(s, h, "a", "A")])
+    issued = desk.issue()
+    clock.advance(minutes=4)
+    called = desk.call()
+    assert called is not None and called.id == issued.id
+    clock.advance(minutes=7)
+    finished = desk.finish(called, outcome="done", case_no="ZW-1")
+
+    row = desk.ticket(issued.id)
+    for column in Ticket.__table__.columns:
+        assert getattr(row, column.key) == getattr(finished, column.key), column.key
+    assert row.status is TicketStatus.FINISHED and row.outcome == "done" and row.case_no == "ZW-1"
+    assert row.called_at == issued.issued_at + timedelta(minutes=4) and row.called_at.tzinfo is not None
+    assert row.ended_at == row.called_at + timedelta(minutes=7)
+    [leg] = desk.legs(issued)
+    assert (leg.end, leg.outcome, leg.wait_s, leg.service_s, leg.occupied_s) == ("finished", "done", 240, 420, 420)
+    assert (leg.queued_at, leg.called_at, leg.ended_at) == (issued.leg_queued_at, row.called_at, row.ended_at)
+    assert leg.window_id == row.window_id is not None and leg.service_on == row.service_on
+    with store.read_session() as s:
+        window = s.scalar(select(Window).where(Window.id == row.window_id))
+        assert window is not None and window.normal_streak == 1  # one normal call since the last priority one
+
+
+def test_call_next_expires_yesterdays_queue_and_calls_today(
+    store: Store, runtime: Runtime, clock: FrozenClock, desk: Desk
+) -> None:
+    """The hand-written expiry compares stored days and instants: yesterday's waiting ticket must go, today's
+    must be called, on SQLite's text columns as on PostgreSQL's dates."""
+    with store.transaction() as s:
+        h = factories.hall(s)
+        factories.window(s, h, 1, [factories.service(s, h, "a", "A")])
+    old = desk.issue()
+    clock.advance(days=1)
+    today = desk.issue()
+
+    assert desk.call_no() == today.ticket_no
+    assert desk.ticket(old.id).status is TicketStatus.EXPIRED
+    assert desk.ticket(old.id).ended_at == clock.now()
