@@ -18,17 +18,19 @@ from collections.abc import Sequence
 from contextlib import ExitStack
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 from typing import TypeVar
 
-from sqlalchemy import bindparam
 from sqlalchemy import select
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from queue_server import errors
 from queue_server.clock import Clock
 from queue_server.engine.rawsql import RawSQL
+from queue_server.engine.rawsql import attach
 from queue_server.events import Envelope
 from queue_server.events import Outcome
 from queue_server.models import Hall
@@ -38,8 +40,8 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 # Built once: building a select per call costs more than running it (docs/benchmarks.md, issue throughput).
-_HALL = select(Hall).where(Hall.code == bindparam("code"))
-_HALL_LOCKED = _HALL.with_for_update()
+_HALL_COLUMNS = tuple(Hall.__table__.columns)
+_HALL_ROW = f"SELECT {', '.join(c.name for c in _HALL_COLUMNS)} FROM halls WHERE code = :code"
 _ALL_HALLS = select(Hall).order_by(Hall.id)
 _ALL_HALLS_LOCKED = _ALL_HALLS.with_for_update()
 _INSERT_EVENT = ("INSERT INTO hall_events (hall_id, seq, type, at, payload) "
@@ -58,6 +60,24 @@ class Executed:
     @property
     def value(self) -> Any:
         return self.outcome.value
+
+
+@lru_cache(maxsize=4)
+def _hall_processors(dialect: Dialect) -> tuple[Callable[[Any], Any] | None, ...]:
+    """Each hall column's own result conversion for this dialect: the values the ORM would load."""
+    return tuple(c.type.dialect_impl(dialect).result_processor(dialect, None) for c in _HALL_COLUMNS)
+
+
+def _load_hall(session: Session, code: str, *, lock: bool) -> Hall | None:
+    """The hall row, read by hand and attached as a persistent object: every write op starts here, and the ORM's
+    load of one row cost more than the rest of a call's reads (rawsql.py says why)."""
+    raw = RawSQL.of(session)
+    row = raw.execute(_HALL_ROW + (" FOR UPDATE" if lock else ""), {"code": code}).fetchone()
+    if row is None:
+        return None
+    processors = _hall_processors(session.get_bind().dialect)
+    values = {c.key: (p(v) if p is not None else v) for c, p, v in zip(_HALL_COLUMNS, processors, row, strict=True)}
+    return attach(session, Hall(**values))  # type: ignore[no-any-return]
 
 
 def _no_publish(_: Sequence[Envelope]) -> None:
@@ -102,7 +122,7 @@ class Runtime:
             rows = list(session.scalars(_ALL_HALLS_LOCKED if postgres else _ALL_HALLS))
             hall_row = next((h for h in rows if h.code == hall), None)
         else:
-            hall_row = session.scalars(_HALL_LOCKED if postgres else _HALL, {"code": hall}).first()
+            hall_row = _load_hall(session, hall, lock=postgres)
             rows = [hall_row] if hall_row is not None else []
         if hall_row is None:
             raise errors.HallNotFound(hall=hall)

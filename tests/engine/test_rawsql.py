@@ -4,15 +4,19 @@ written it, on SQLite (timestamps as text) and PostgreSQL alike, or other ops an
 
 from __future__ import annotations
 
+from datetime import time
 from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy import update
+from sqlalchemy.orm import Session
 
 from queue_server import engine
 from queue_server.clock import FrozenClock
 from queue_server.engine.rawsql import RawSQL
+from queue_server.events import Outcome
 from queue_server.models import Device
+from queue_server.models import Hall
 from queue_server.models import HallEvent
 from queue_server.models import PrintJob
 from queue_server.models import Ticket
@@ -143,3 +147,25 @@ def test_call_next_expires_yesterdays_queue_and_calls_today(
     assert desk.call_no() == today.ticket_no
     assert desk.ticket(old.id).status is TicketStatus.EXPIRED
     assert desk.ticket(old.id).ended_at == clock.now()
+
+
+def test_every_op_gets_the_hall_as_the_orm_would_load_it(store: Store, runtime: Runtime) -> None:
+    """The runtime reads the hall row by hand for every write: each column, the JSON hours and the local
+    rollover time included, must be what the ORM loads, or days, hours and voice would be misread."""
+    with store.transaction() as s:
+        h = factories.hall(s, hours={"1": [["08:30", "12:00"], ["14:00", "17:30"]], "7": []},
+                           day_rollover=time(3, 30), voice_template="请{ticket}号到{window}号窗口", voice_repeats=3)
+        factories.service(s, h, "a", "A")
+
+    def look(session: Session, clock: FrozenClock, *, hall: Hall) -> Outcome[tuple[dict[str, object], list[str]]]:
+        # Its relationships must load as from an ORM-loaded row.
+        return Outcome(({c.key: getattr(hall, c.key) for c in Hall.__table__.columns}, [s.code for s in hall.services]))
+
+    seen, services = runtime.execute(look, hall="t1").value
+    assert services == ["a"]
+
+    with store.read_session() as s:
+        loaded = s.scalar(select(Hall).where(Hall.code == "t1"))
+        assert loaded is not None
+        assert seen == {c.key: getattr(loaded, c.key) for c in Hall.__table__.columns}
+    assert seen["day_rollover"] == time(3, 30) and seen["opening_hours"]["1"][1] == ["14:00", "17:30"]
