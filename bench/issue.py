@@ -1,5 +1,6 @@
 """Issue and call-next throughput over HTTP against `hallq serve`, embedded (SQLite) and PostgreSQL, with an
-empty database and with 1,000,000 tickets of history.
+empty database and with 1,000,000 tickets of history. A `GET /healthz` row per server shows what the web stack
+alone (gunicorn, Flask, the request log; no database) reaches on the same machine: the ceiling of every route.
 
     python -m bench.issue [--backends sqlite,postgres] [--history 0,1000000] [--seconds 10]
 """
@@ -24,6 +25,8 @@ from bench.common import table
 from bench.common import wrk
 
 SCRIPT = Path(__file__).with_name("issue.lua")
+# The web stack alone (no database): what the issue rows are measured against.
+STACK_SCRIPT = Path(__file__).with_name("healthz.lua")
 PORT = 5871
 QUEUE = 2_000  # tickets waiting before the call-next run: a very busy hall's morning queue
 
@@ -92,6 +95,12 @@ def run(backends: list[str], histories: list[int], seconds: int) -> str:
                                      f"{r.requests_per_s:,.0f}", f"{r.p50_ms:.1f}", f"{r.p99_ms:.1f}",
                                      r.non_2xx + r.errors])
                         print("  " + " | ".join(map(str, rows[-1])))
+                for connections in (1, 16):  # the ceiling any route of this server can reach
+                    r = wrk(server.url, STACK_SCRIPT, connections=connections, seconds=seconds, env={})
+                    rows.append([backend, f"{size:,}", "GET /healthz", connections, "keep-alive",
+                                 f"{r.requests_per_s:,.0f}", f"{r.p50_ms:.1f}", f"{r.p99_ms:.1f}",
+                                 r.non_2xx + r.errors])
+                    print("  " + " | ".join(map(str, rows[-1])))
                 expire_waiting(url)
                 rate, p50, p99 = call_next_run(server.url, hall)
                 rows.append([backend, f"{size:,}", "call-next", 8, "keep-alive", f"{rate:,.0f}", f"{p50:.1f}",
