@@ -199,6 +199,9 @@ def test_rating_tablet_shows_the_levels_after_finish_and_records_a_rating(
     page.keyboard.press("F1")
     expect(page.locator("#current-body .number")).to_have_text("A001")
     page.keyboard.press("F4")
+    # The live event can show A001 before the call's own request has finished; F4 then waits its turn (queued),
+    # so Enter belongs after the dialog is up, as for a clerk who confirms what they see.
+    expect(page.locator("#dialog")).to_be_visible()
     page.keyboard.press("Enter")
     expect(page.locator("#message")).to_contain_text("已办结")
 
