@@ -41,6 +41,13 @@ def kiosk_with_printer(store: Store) -> int:
         return kiosk.id
 
 
+def one_window_hall(store: Store) -> None:
+    """Hall t1 with service a (prefix A) at window 1."""
+    with store.transaction() as s:
+        h = factories.hall(s)
+        factories.window(s, h, 1, [factories.service(s, h, "a", "A")])
+
+
 def test_a_kiosk_ticket_reads_back_through_the_orm_as_it_was_issued(store: Store, runtime: Runtime) -> None:
     kiosk = kiosk_with_printer(store)
     done = runtime.execute(engine.issue_at_kiosk, hall="t1", device_id=kiosk, service_code="a",
@@ -71,10 +78,7 @@ def test_a_kiosk_ticket_reads_back_through_the_orm_as_it_was_issued(store: Store
 def test_hand_written_timestamps_order_with_orm_written_ones(store: Store, runtime: Runtime, desk: Desk) -> None:
     """An ORM write (a transfer keeps the old queue time) and a raw one at the same instant must compare equal,
     so a newcomer counts the earlier ticket ahead of it, not behind."""
-    with store.transaction() as s:
-        h = factories.hall(s)
-        a = factories.service(s, h, "a", "A")
-        factories.window(s, h, 1, [a])
+    one_window_hall(store)
     first = desk.issue()
     with store.transaction() as s:  # rewritten through SQLAlchemy's own column type
         s.execute(update(Ticket).where(Ticket.id == first.id).values(queued_at=runtime.clock.now()))
@@ -88,9 +92,7 @@ def test_hand_written_timestamps_order_with_orm_written_ones(store: Store, runti
 
 def test_a_hand_written_read_sees_what_the_op_changed_through_the_orm(store: Store, desk: Desk) -> None:
     """Like the ORM's autoflush: a waiting count taken after an op called a ticket must not count it."""
-    with store.transaction() as s:
-        h = factories.hall(s)
-        factories.window(s, h, 1, [factories.service(s, h, "a", "A")])
+    one_window_hall(store)
     first = desk.issue()
     with store.transaction() as s:
         ticket = s.get(Ticket, first.id)
@@ -107,9 +109,7 @@ def test_a_call_and_its_finish_read_back_through_the_orm_with_the_closed_leg(
 ) -> None:
     """Call-next and finish write the ticket, the window's streak and the closed leg by hand: a fresh session
     reads exactly what the ops returned, and the leg's times are the ones the clerk's screen showed."""
-    with store.transaction() as s:
-        h = factories.hall(s)
-        factories.window(s, h, 1, [factories.service(s, h, "a", "A")])
+    one_window_hall(store)
     issued = desk.issue()
     clock.advance(minutes=4)
     called = desk.call()
@@ -137,9 +137,7 @@ def test_call_next_expires_yesterdays_queue_and_calls_today(
 ) -> None:
     """The hand-written expiry compares stored days and instants: yesterday's waiting ticket must go, today's
     must be called, on SQLite's text columns as on PostgreSQL's dates."""
-    with store.transaction() as s:
-        h = factories.hall(s)
-        factories.window(s, h, 1, [factories.service(s, h, "a", "A")])
+    one_window_hall(store)
     old = desk.issue()
     clock.advance(days=1)
     today = desk.issue()
