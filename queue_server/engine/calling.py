@@ -9,6 +9,7 @@ from sqlalchemy import bindparam
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from queue_server import errors
 from queue_server import events
@@ -73,10 +74,11 @@ def return_due_parked(session: Session, hall: Hall, now: datetime) -> list[event
 def _call(session: Session, window: Window, ticket: Ticket, staff_id: int | None, now: datetime) -> None:
     # Written by hand, not by a unit-of-work flush: on the path from the clerk's key to the hall's screens.
     RawSQL.of(session).update(ticket, "tickets", {
-        "status": TicketStatus.CALLED, "window_id": window.id, "window": window,
+        "status": TicketStatus.CALLED, "window_id": window.id,
         "staff_id": staff_id if staff_id is not None else window.staff_id, "called_at": now, "call_count": 1,
         "target_window_id": None,
     })
+    set_committed_value(ticket, "window", window)
     log(session, ticket, "called", now)
 
 

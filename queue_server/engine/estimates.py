@@ -65,7 +65,6 @@ _WAITING_BEFORE_BY_SERVICE = (
 )
 _BUSY_WINDOWS = ("SELECT DISTINCT window_id FROM tickets WHERE hall_id = :hall_id "
                  "AND status IN ('called', 'serving')")
-_WAITING = "SELECT count(*) FROM tickets WHERE hall_id = :hall_id AND status = 'waiting' AND service_id = :service_id"
 # Runs on every issue (rawsql.py says why it is hand-written); ix_tickets_queue covers it.
 _POSITION = (
     "SELECT count(*), coalesce(sum(CASE WHEN priority_weight > :weight "
@@ -180,16 +179,27 @@ def _waiting_by_service(session: Session, hall: Hall, now: datetime, priority_we
     estimate and queue.stats), and this runs on every issue (rawsql.py says why)."""
     if priority_weight is not None and queued_at is not None and priority_weight <= 0 and queued_at >= now:
         priority_weight = queued_at = None  # a normal ticket queued now comes after everyone: a newcomer
+    if priority_weight is None or queued_at is None:
+        return _all_waiting(session, hall.id)
     raw = RawSQL.of(session)
     raw.sync()  # the op's pending ORM changes first, as a query would (autoflush)
     memo: dict[tuple[object, ...], dict[int, int]] = session.info.setdefault(_MEMO_KEY, {})
     key = ("waiting", raw.generation, hall.id, priority_weight, queued_at)
     if key not in memo:
-        if priority_weight is None or queued_at is None:
-            rows = raw.execute(_WAITING_BY_SERVICE, {"hall_id": hall.id}).fetchall()
-        else:
-            rows = raw.execute(_WAITING_BEFORE_BY_SERVICE, {
-                "hall_id": hall.id, "weight": priority_weight, "queued_at": raw.stamp(queued_at)}).fetchall()
+        rows = raw.execute(_WAITING_BEFORE_BY_SERVICE, {
+            "hall_id": hall.id, "weight": priority_weight, "queued_at": raw.stamp(queued_at)}).fetchall()
+        memo[key] = {int(sid): int(n) for sid, n in rows}
+    return memo[key]
+
+
+def _all_waiting(session: Session, hall_id: int) -> dict[int, int]:
+    """Waiting tickets per service of the hall, remembered for the transaction like _waiting_by_service."""
+    raw = RawSQL.of(session)
+    raw.sync()
+    memo: dict[tuple[object, ...], dict[int, int]] = session.info.setdefault(_MEMO_KEY, {})
+    key = ("waiting", raw.generation, hall_id, None, None)
+    if key not in memo:
+        rows = raw.execute(_WAITING_BY_SERVICE, {"hall_id": hall_id}).fetchall()
         memo[key] = {int(sid): int(n) for sid, n in rows}
     return memo[key]
 
@@ -328,5 +338,6 @@ def estimated_wait_s(session: Session, hall: Hall, service: Service, ahead: int,
 
 
 def waiting_count(session: Session, service: Service) -> int:
-    row = RawSQL.of(session).execute(_WAITING, {"hall_id": service.hall_id, "service_id": service.id}).fetchone()
-    return int(row[0] or 0)
+    """From the hall's per-service counts: queue.stats, the estimate after it and a page of every service all
+    read the same query once per transaction."""
+    return _all_waiting(session, service.hall_id).get(service.id, 0)

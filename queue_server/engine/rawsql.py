@@ -121,13 +121,11 @@ class RawSQL:
         return tuple(row)
 
     def update(self, row: Any, table: str, values: dict[str, Any]) -> None:
-        """UPDATE the ORM object `row` (by id) with `values` (attribute name = column name; Python values as the
-        ORM holds them) and record them as its committed state, so the unit of work does not write them again.
-        A relationship given as `name=obj` beside its `name_id` only sets the object side in the session."""
-        columns = {k: v for k, v in values.items() if not hasattr(v, "_sa_instance_state")}
-        params = {k: self._stored(v) for k, v in columns.items()}
+        """UPDATE the ORM object `row` (by id) with `values` (column attributes; Python values as the ORM holds
+        them) and record them as its committed state, so the unit of work does not write them again."""
+        params = {k: self._stored(v) for k, v in values.items()}
         params["id"] = row.id
-        self.execute(_update_sql(table, tuple(columns)), params)
+        self.execute(_update_sql(table, tuple(values)), params)
         for key, value in values.items():
             set_committed_value(row, key, value)
 

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from datetime import timedelta
 from typing import Protocol
-from typing import TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -39,9 +38,6 @@ class Queued(Protocol):
     def priority_weight(self) -> int: ...
     @property
     def queued_at(self) -> datetime: ...
-
-
-Q = TypeVar("Q", bound=Queued)
 
 
 def is_priority(ticket: Queued, green: Container[int]) -> bool:
@@ -94,24 +90,24 @@ def waiting_for_window(session: Session, hall: Hall, window: Window) -> list[Hea
 
 
 def rank(
-    hall: Hall, window: Window, tickets: list[Q], green: Container[int], profile: Mapping[int, Placement],
+    hall: Hall, window: Window, tickets: list[Head], green: Container[int], profile: Mapping[int, Placement],
     now: datetime,
-) -> list[Q]:
+) -> list[Head]:
     """All candidates, best first, by the rules in the module docstring (`profile`: the window's, by service)."""
     if not tickets:
         return []
     escalation = timedelta(minutes=hall.escalation_min)
     ratio = window.priority_ratio if window.priority_ratio is not None else hall.priority_ratio
 
-    def position(t: Q) -> int:
+    def position(t: Head) -> int:
         ws = profile.get(t.service_id)
         return ws.position if ws is not None else -1  # transferred to this window: ahead on ties
 
-    def weight(t: Q) -> int:
+    def weight(t: Head) -> int:
         ws = profile.get(t.service_id)
         return ws.weight if ws is not None else 1
 
-    def key(t: Q) -> tuple[int, float, int, datetime, int]:
+    def key(t: Head) -> tuple[int, float, int, datetime, int]:
         waited = (now - t.queued_at).total_seconds()
         if waited >= escalation.total_seconds():
             return (0, -waited, position(t), t.queued_at, t.id)
