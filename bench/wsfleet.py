@@ -7,7 +7,8 @@ the server's two cores: every microsecond a client spends per received event is 
   Socket.IO decoding, JSON, handler dispatch); `--client socketio` in bench/latency.py still runs those.
 - An asyncio Protocol per client that speaks the text protocol by hand (this module until December 2026) still
   cost ~22 µs per event, most of it the event loop's own per-callback machinery (select, handle, transport).
-- Here one plain `epoll` loop per process reads every ready socket with one `recv()`, takes the CLOCK_MONOTONIC
+- Here one plain `epoll` loop per process reads every ready socket with one `recv_into()` a buffer it keeps (a
+  fresh 256 KiB `recv()` per receipt was an mmap, page faults and an munmap each time), takes the CLOCK_MONOTONIC
   receipt time right after it, and splits websocket frames by hand. For a `ticket.called` event it pulls the
   ticket number out of the raw bytes with a regex (no JSON parse); every other frame is only skipped over.
 
@@ -42,6 +43,7 @@ HANDSHAKE_TIMEOUT_S = 60.0
 CALLED = re.compile(rb'"type":\s*"ticket\.called"')
 NUMBER = re.compile(rb'"number":\s*"([^"]+)"')  # the first string "number" is the ticket's (window.number is an int)
 PONG = "3"
+RECV_BYTES = 262144  # more than a catch-up burst of events: one recv per ready socket
 
 
 def frame(text: str) -> bytes:
@@ -159,6 +161,12 @@ def serve(socks: dict[int, socket.socket], pending: dict[int, bytes], arrivals: 
     poller.register(stdin, select.EPOLLIN)
     monotonic = time.monotonic
     pong = frame(PONG)
+    # One receive buffer for every socket: `recv(262144)` allocates a fresh 256 KiB object per call, which glibc
+    # serves with mmap, so each receipt paid page faults, an munmap and a TLB shootdown that also interrupts the
+    # server's core: half of this process's CPU at 1,000 clients (docs/benchmarks.md). `recv_into` fills this one
+    # buffer and only the bytes that came are copied out.
+    buffer = bytearray(RECV_BYTES)
+    view = memoryview(buffer)
     for fd, rest in list(pending.items()):  # frames that arrived with the subscribe ack
         if rest:
             pending[fd] = handle(socks[fd], rest, monotonic(), arrivals, pong)
@@ -171,10 +179,11 @@ def serve(socks: dict[int, socket.socket], pending: dict[int, bytes], arrivals: 
                 continue
             sock = socks[fd]
             try:
-                data = sock.recv(262144)
+                size = sock.recv_into(buffer)
             except BlockingIOError:
                 continue
             at = monotonic()  # the receipt time of every frame in this chunk, before any parsing
+            data = bytes(view[:size])
             if not data:
                 sys.stderr.write("wsfleet: a subscribed client lost its connection\n")
                 poller.unregister(fd)
