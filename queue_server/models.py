@@ -356,7 +356,9 @@ class Ticket(Base):
     __table_args__ = (
         UniqueConstraint("hall_id", "service_on", "original_service_id", "seq", "cycle",
                          name="uq_tickets_number"),
-        Index("ix_tickets_queue", "hall_id", "status", "service_id", "queued_at"),
+        # Covers the queue's per-issue and per-call reads (migration 0010 says why).
+        Index("ix_tickets_queue", "hall_id", "status", "service_id", "priority_weight", "target_window_id",
+              "queued_at"),
         Index("ix_tickets_person", "original_service_id", "service_on", "person_hash"),
     )
 
