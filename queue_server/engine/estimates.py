@@ -24,9 +24,13 @@ duration.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from datetime import timedelta
+from typing import Any
+from typing import TypeVar
 
 from sqlalchemy import and_
 from sqlalchemy import func
@@ -44,6 +48,8 @@ from queue_server.models import TicketStatus
 from queue_server.models import Window
 from queue_server.models import WindowService
 from queue_server.models import WindowState
+
+T = TypeVar("T")
 
 MIN_SAMPLES = 50  # fewer than this and the mean is noise; use the configured standard duration
 SAMPLE_WINDOW = timedelta(days=28)  # four weeks: recent enough to follow staffing, long enough to fill
@@ -172,6 +178,23 @@ def _backlogs(session: Session, hall: Hall, shared: Pool, now: datetime, priorit
     return backlog
 
 
+def _per_transaction(session: Session, key: tuple[object, ...], sql: str, params: dict[str, object],
+                     build: Callable[[Sequence[Any]], T]) -> T:
+    """`build` of the rows of `sql`, remembered for the transaction until its next write (the memo's key holds
+    RawSQL's write generation): an op asks the same question for its estimate and for its queue.stats."""
+    raw = RawSQL.of(session)
+    raw.sync()  # the op's pending ORM changes first, as a query would (autoflush)
+    memo: dict[tuple[object, ...], Any] = session.info.setdefault(_MEMO_KEY, {})
+    key = (*key, raw.generation)
+    if key not in memo:
+        memo[key] = build(raw.execute(sql, params).fetchall())
+    return memo[key]  # type: ignore[no-any-return]
+
+
+def _counts(rows: Sequence[Any]) -> dict[int, int]:
+    return {int(sid): int(n) for sid, n in rows}
+
+
 def _waiting_by_service(session: Session, hall: Hall, now: datetime, priority_weight: int | None,
                         queued_at: datetime | None) -> dict[int, int]:
     """Waiting tickets per service of the hall that are called before a ticket of this weight and queue time
@@ -181,27 +204,14 @@ def _waiting_by_service(session: Session, hall: Hall, now: datetime, priority_we
         priority_weight = queued_at = None  # a normal ticket queued now comes after everyone: a newcomer
     if priority_weight is None or queued_at is None:
         return _all_waiting(session, hall.id)
-    raw = RawSQL.of(session)
-    raw.sync()  # the op's pending ORM changes first, as a query would (autoflush)
-    memo: dict[tuple[object, ...], dict[int, int]] = session.info.setdefault(_MEMO_KEY, {})
-    key = ("waiting", raw.generation, hall.id, priority_weight, queued_at)
-    if key not in memo:
-        rows = raw.execute(_WAITING_BEFORE_BY_SERVICE, {
-            "hall_id": hall.id, "weight": priority_weight, "queued_at": raw.stamp(queued_at)}).fetchall()
-        memo[key] = {int(sid): int(n) for sid, n in rows}
-    return memo[key]
+    params = {"hall_id": hall.id, "weight": priority_weight, "queued_at": RawSQL.of(session).stamp(queued_at)}
+    return _per_transaction(session, ("waiting", hall.id, priority_weight, queued_at), _WAITING_BEFORE_BY_SERVICE,
+                            params, _counts)
 
 
 def _all_waiting(session: Session, hall_id: int) -> dict[int, int]:
     """Waiting tickets per service of the hall, remembered for the transaction like _waiting_by_service."""
-    raw = RawSQL.of(session)
-    raw.sync()
-    memo: dict[tuple[object, ...], dict[int, int]] = session.info.setdefault(_MEMO_KEY, {})
-    key = ("waiting", raw.generation, hall_id, None, None)
-    if key not in memo:
-        rows = raw.execute(_WAITING_BY_SERVICE, {"hall_id": hall_id}).fetchall()
-        memo[key] = {int(sid): int(n) for sid, n in rows}
-    return memo[key]
+    return _per_transaction(session, ("waiting", hall_id), _WAITING_BY_SERVICE, {"hall_id": hall_id}, _counts)
 
 
 def _water_fill(backlogs: list[float], work: float) -> float:
@@ -249,14 +259,9 @@ def _all_busy(session: Session, hall: Hall, windows: frozenset[int]) -> bool:
     """Every one of these windows has a ticket called or being served (hall + status: ix_tickets_queue)."""
     if not windows:
         return False
-    raw = RawSQL.of(session)
-    raw.sync()
-    memo: dict[tuple[object, ...], frozenset[int]] = session.info.setdefault(_MEMO_KEY, {})
-    key = ("busy", raw.generation, hall.id)
-    if key not in memo:
-        rows = raw.execute(_BUSY_WINDOWS, {"hall_id": hall.id}).fetchall()
-        memo[key] = frozenset(int(w) for (w,) in rows if w is not None)
-    return windows <= memo[key]
+    busy = _per_transaction(session, ("busy", hall.id), _BUSY_WINDOWS, {"hall_id": hall.id},
+                            lambda rows: frozenset(int(w) for (w,) in rows if w is not None))
+    return windows <= busy
 
 
 def serving_windows(session: Session, service: Service, now: datetime | None = None) -> int:
