@@ -6,7 +6,9 @@ figure to compare code changes with; bench/issue.py and bench/latency.py give th
     python -m bench.ops_cpu [--backends sqlite,postgres] [--ops 300] [--queue 300]
 
 Rows: issuing a ticket, and calling the next ticket at a window followed by its finish (the clerk's cycle, the
-start of every call-to-screen path), with `--queue` tickets waiting when the calls begin.
+start of every call-to-screen path), with `--queue` tickets waiting when the calls begin; then the alert ticker's
+housekeeping round with that queue waiting again (it runs under the hall's write lock after every burst of writes,
+so every write waiting behind it waits its whole length).
 """
 
 from __future__ import annotations
@@ -55,8 +57,13 @@ def measure(backend: str, ops: int, queue: int) -> list[list[object]]:
             op()
         return (time.process_time() - cpu) * 1000 / ops, (time.perf_counter() - wall) * 1000 / ops
 
+    ticker = client.application.extensions["hallq.alerts"]
+
+    def housekeeping() -> None:
+        ticker.evaluate(["bench"])
+
     rows = []
-    for name, op in (("call-next + finish", cycle), ("issue", issue)):
+    for name, op in (("call-next + finish", cycle), ("issue", issue), ("housekeeping round", housekeeping)):
         cpu_ms, wall_ms = timed(op)
         rows.append([backend, name, ops, f"{cpu_ms:.2f}", f"{wall_ms:.2f}"])
         print("  " + " | ".join(map(str, rows[-1])), flush=True)

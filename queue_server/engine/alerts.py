@@ -12,6 +12,7 @@ from datetime import datetime
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import bindparam
 from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -73,29 +74,48 @@ def _minutes(delta: timedelta) -> int:
     return int(delta.total_seconds() // 60)
 
 
+# Built once, and one row per service rather than one per waiting ticket: the round runs under the hall's write
+# lock after every burst of writes, and loading each waiting ticket's queue time as an object held that lock for
+# 11 ms at 100 waiting and 17 ms at 3,000 in a 10-service hall (docs/benchmarks.md, "The housekeeping round").
+_ACTIVE_SERVICES = (select(Service.id, Service.code, Service.name, Service.warning_threshold, Service.daily_cap)
+                    .where(Service.hall_id == bindparam("hall_id"), Service.active.is_(True))
+                    .order_by(Service.id))
+_WAITING_SUMMARY = (select(Ticket.service_id, func.count(), func.min(Ticket.queued_at))
+                    .where(Ticket.hall_id == bindparam("hall_id"), Ticket.status == TicketStatus.WAITING)
+                    .group_by(Ticket.service_id))
+_WAITING_SINCE = select(func.count()).select_from(Ticket).where(
+    Ticket.hall_id == bindparam("hall_id"), Ticket.service_id == bindparam("service_id"),
+    Ticket.status == TicketStatus.WAITING, Ticket.queued_at <= bindparam("since"))
+_ISSUED_ON = select(DailyCounter.service_id, DailyCounter.issued).join(
+    Service, Service.id == DailyCounter.service_id).where(
+    Service.hall_id == bindparam("hall_id"), DailyCounter.service_on == bindparam("on"))
+
+
 def _service_conditions(session: Session, hall: Hall, now: datetime, limits: Limits) -> list[Condition]:
     out = []
-    today = service_day(now, hall.timezone, hall.day_rollover)
-    for service in session.scalars(select(Service).where(Service.hall_id == hall.id, Service.active.is_(True))):
-        name = {"service": service.code, "service_name": service.name}
-        waiting = list(session.scalars(select(Ticket.queued_at).where(
-            Ticket.hall_id == hall.id, Ticket.service_id == service.id, Ticket.status == TicketStatus.WAITING)))
-        threshold = service.warning_threshold or limits.of("queue_length")
-        if len(waiting) >= threshold:
-            out.append(Condition(alerting.QUEUE_LONG, f"service:{service.code}",
-                                 {**name, "waiting": len(waiting), "limit": threshold}))
-        wait_limit = limits.of("ticket_wait_min", service.code)
-        if waiting and now - min(waiting) >= timedelta(minutes=wait_limit):
-            over = sum(1 for q in waiting if now - q >= timedelta(minutes=wait_limit))
-            out.append(Condition(alerting.TICKET_WAIT_LONG, f"service:{service.code}",
-                                 {**name, "minutes": _minutes(now - min(waiting)), "tickets": over,
-                                  "limit": wait_limit}))
-        if service.daily_cap:
-            issued = session.scalar(select(DailyCounter.issued).where(
-                DailyCounter.service_id == service.id, DailyCounter.service_on == today)) or 0
-            if issued * 100 >= service.daily_cap * limits.of("cap_percent"):
-                out.append(Condition(alerting.DAILY_CAP_NEAR, f"service:{service.code}",
-                                     {**name, "issued": issued, "cap": service.daily_cap}))
+    waiting = {sid: (int(n), oldest) for sid, n, oldest in session.execute(_WAITING_SUMMARY, {"hall_id": hall.id})}
+    issued: dict[int, int] | None = None  # read once, and only in a hall with a capped service
+    for sid, code, service_name, warning_threshold, daily_cap in session.execute(_ACTIVE_SERVICES,
+                                                                                 {"hall_id": hall.id}):
+        name = {"service": code, "service_name": service_name}
+        count, oldest = waiting.get(sid, (0, None))
+        threshold = warning_threshold or limits.of("queue_length")
+        if count >= threshold:
+            out.append(Condition(alerting.QUEUE_LONG, f"service:{code}",
+                                 {**name, "waiting": count, "limit": threshold}))
+        wait_limit = timedelta(minutes=limits.of("ticket_wait_min", code))
+        if oldest is not None and now - oldest >= wait_limit:
+            over = session.scalar(_WAITING_SINCE, {"hall_id": hall.id, "service_id": sid, "since": now - wait_limit})
+            out.append(Condition(alerting.TICKET_WAIT_LONG, f"service:{code}",
+                                 {**name, "minutes": _minutes(now - oldest), "tickets": int(over or 0),
+                                  "limit": limits.of("ticket_wait_min", code)}))
+        if daily_cap:
+            if issued is None:
+                today = service_day(now, hall.timezone, hall.day_rollover)
+                issued = {int(sid): int(n) for sid, n in session.execute(_ISSUED_ON, {"hall_id": hall.id, "on": today})}
+            if issued.get(sid, 0) * 100 >= daily_cap * limits.of("cap_percent"):
+                out.append(Condition(alerting.DAILY_CAP_NEAR, f"service:{code}",
+                                     {**name, "issued": issued.get(sid, 0), "cap": daily_cap}))
     return out
 
 
@@ -145,25 +165,33 @@ def _window_conditions(session: Session, hall: Hall, now: datetime, limits: Limi
     return out
 
 
+# Built once, like the service statements above: building them cost more than running them.
+_TROUBLED_KIOSKS = select(Device).where(Device.hall_id == bindparam("hall_id"), Device.kind == "kiosk",
+                                        Device.printer_state.in_(PRINTER_BAD_STATES))
+_UNCLAIMED = select(Device).join(PrintJob, PrintJob.device_id == Device.id).where(
+    PrintJob.hall_id == bindparam("hall_id"), PrintJob.status == PrintJobStatus.QUEUED,
+    PrintJob.created_at <= bindparam("created_before"))
+_LATEST_ENDED = (select(PrintJob.device_id, func.max(PrintJob.id).label("job_id"))
+                 .where(PrintJob.hall_id == bindparam("hall_id"),
+                        PrintJob.status.in_((PrintJobStatus.PRINTED, PrintJobStatus.EXPIRED)))
+                 .group_by(PrintJob.device_id).subquery())
+_LATEST_EXPIRED = (select(Device).join(_LATEST_ENDED, _LATEST_ENDED.c.device_id == Device.id)
+                   .join(PrintJob, PrintJob.id == _LATEST_ENDED.c.job_id)
+                   .where(PrintJob.status == PrintJobStatus.EXPIRED))
+_OPEN_CASES = select(EvaluationCase).where(EvaluationCase.hall_id == bindparam("hall_id"),
+                                           EvaluationCase.status.not_in(CASE_DONE_STATES))
+
+
 def _unanswered_printers(session: Session, hall: Hall, now: datetime) -> set[Device]:
     """Kiosks whose print agent does not answer: a job nobody claimed within UNCLAIMED_LIMIT, or a latest job
     (of those that reached an end) that expired unprinted. A claim, or a later printed job, ends it."""
-    unclaimed = select(Device).join(PrintJob, PrintJob.device_id == Device.id).where(
-        PrintJob.hall_id == hall.id, PrintJob.status == PrintJobStatus.QUEUED,
-        PrintJob.created_at <= now - UNCLAIMED_LIMIT)
-    latest = (select(PrintJob.device_id, func.max(PrintJob.id).label("job_id"))
-              .where(PrintJob.hall_id == hall.id,
-                     PrintJob.status.in_((PrintJobStatus.PRINTED, PrintJobStatus.EXPIRED)))
-              .group_by(PrintJob.device_id).subquery())
-    expired = (select(Device).join(latest, latest.c.device_id == Device.id)
-               .join(PrintJob, PrintJob.id == latest.c.job_id).where(PrintJob.status == PrintJobStatus.EXPIRED))
-    return {*session.scalars(unclaimed), *session.scalars(expired)}
+    return {*session.scalars(_UNCLAIMED, {"hall_id": hall.id, "created_before": now - UNCLAIMED_LIMIT}),
+            *session.scalars(_LATEST_EXPIRED, {"hall_id": hall.id})}
 
 
 def _device_and_case_conditions(session: Session, hall: Hall, now: datetime) -> list[Condition]:
     out = []
-    for device in session.scalars(select(Device).where(Device.hall_id == hall.id, Device.kind == "kiosk",
-                                                       Device.printer_state.in_(PRINTER_BAD_STATES))):
+    for device in session.scalars(_TROUBLED_KIOSKS, {"hall_id": hall.id}):
         out.append(Condition(alerting.PRINTER_TROUBLE, f"device:{device.id}",
                              {"device": device.name, "printer_state": device.printer_state}))
     reported = {c.subject for c in out}
@@ -172,8 +200,7 @@ def _device_and_case_conditions(session: Session, hall: Hall, now: datetime) -> 
             out.append(Condition(alerting.PRINTER_TROUBLE, f"device:{device.id}",
                                  {"device": device.name, "printer_state": NO_ANSWER}))
     today = service_day(now, hall.timezone, hall.day_rollover)
-    for case in session.scalars(select(EvaluationCase).where(EvaluationCase.hall_id == hall.id,
-                                                             EvaluationCase.status.not_in(CASE_DONE_STATES))):
+    for case in session.scalars(_OPEN_CASES, {"hall_id": hall.id}):
         data = {"case": case.id, "due_on": case.due_on.isoformat()}
         if case.status == "open":
             out.append(Condition(alerting.BAD_RATING, f"case:{case.id}", data))

@@ -77,6 +77,21 @@ def test_a_ticket_waiting_past_the_limit_raises_an_alert_until_it_is_called(
     assert evaluate(desk) == [("ticket_wait_long", "service:b", "resolved")]
 
 
+def test_the_wait_alert_tells_the_oldest_wait_and_how_many_are_past_the_limit(
+    hall: None, desk: Desk, clock: FrozenClock, published: Recorder
+) -> None:
+    desk.issue("b")
+    clock.advance(minutes=10)
+    desk.issue("b")
+    clock.advance(minutes=5)
+    desk.issue("b")
+    clock.advance(minutes=25)  # waits now 40, 30 (exactly the limit) and 25 minutes
+
+    assert evaluate(desk) == [("ticket_wait_long", "service:b", "new")]
+    data = published.envelopes[-1].data["alert"]["data"]
+    assert (data["minutes"], data["tickets"], data["limit"]) == (40, 2, 30)
+
+
 def test_service_longer_than_the_limit_raises_an_alert_until_finished(
     hall: None, desk: Desk, clock: FrozenClock
 ) -> None:
