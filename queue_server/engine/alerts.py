@@ -16,6 +16,8 @@ from sqlalchemy import bindparam
 from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import selectinload
 
 from queue_server import alerting
 from queue_server import errors
@@ -119,10 +121,16 @@ def _service_conditions(session: Session, hall: Hall, now: datetime, limits: Lim
     return out
 
 
+# With their service and window, and each window with its profile, in one or two statements: a lazy load per
+# ticket and per window was one query each under the write lock, in a hall where every window is busy.
+_SERVING = (select(Ticket).where(Ticket.hall_id == bindparam("hall_id"), Ticket.status == TicketStatus.SERVING)
+            .options(joinedload(Ticket.service), joinedload(Ticket.window)))
+_WINDOWS = select(Window).where(Window.hall_id == bindparam("hall_id")).options(selectinload(Window.profile))
+
+
 def _serving_conditions(session: Session, hall: Hall, now: datetime, limits: Limits) -> list[Condition]:
     out = []
-    for ticket in session.scalars(select(Ticket).where(Ticket.hall_id == hall.id,
-                                                       Ticket.status == TicketStatus.SERVING)):
+    for ticket in session.scalars(_SERVING, {"hall_id": hall.id}):
         limit = limits.of("service_min", ticket.service.code)
         since = ticket.started_at or ticket.called_at
         if since is not None and now - since >= timedelta(minutes=limit):
@@ -143,7 +151,7 @@ def _window_conditions(session: Session, hall: Hall, now: datetime, limits: Limi
     out = []
     busy = set(session.scalars(select(Ticket.window_id).where(Ticket.hall_id == hall.id,
                                                              Ticket.status.in_(ACTIVE_STATUSES))))
-    for window in session.scalars(select(Window).where(Window.hall_id == hall.id)):
+    for window in session.scalars(_WINDOWS, {"hall_id": hall.id}):
         subject, name = f"window:{window.number}", {"window": window.number, "window_name": window.name}
         if window.state in (WindowState.PAUSED, WindowState.AWAY) and window.state_since is not None:
             if now - window.state_since >= timedelta(minutes=limits.of("pause_min")):
