@@ -8,6 +8,7 @@ waiting for the database lock or the network, which threads overlap well; websoc
 import os
 
 from queue_server.server import DEFAULT_THREADS
+from queue_server.server import start_worker_threads
 from queue_server.server import worker_connections as connections_for
 
 bind = os.environ.get("HALLQ_BIND", "127.0.0.1:5000")
@@ -30,5 +31,6 @@ loglevel = os.environ.get("HALLQ_LOG_LEVEL", "info")
 
 
 def post_worker_init(worker):  # noqa: ANN001, ANN201 - gunicorn's hook signature
-    """Start the alert ticker in the worker (threads started before the fork would not exist here)."""
-    worker.wsgi.extensions["hallq.alerts"].start()
+    """Start the alert ticker and the WAL checkpointer in the worker (threads started before the fork would not
+    exist here)."""
+    start_worker_threads(worker.wsgi)

@@ -43,6 +43,7 @@ from queue_server.settings import Settings
 from queue_server.settings import load_settings
 from queue_server.staff_console import bp as staff_bp
 from queue_server.store import make_store
+from queue_server.wal import WalCheckpointer
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +100,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
               voice=voice)
 
     ticker: AlertTicker | None = None
-    metrics = Metrics(store, clock.now, hub.connected_clients)
+    checkpointer = WalCheckpointer(settings.database_url)  # started with the ticker, in the serving process
+    metrics = Metrics(store, clock.now, hub.connected_clients, checkpointer.seen if checkpointer.path else None)
     request_log.install(app)
     metrics.install(app)
 
@@ -116,6 +118,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
     runtime = Runtime(store, clock, _with_print_signal(publish_all))
     ticker = AlertTicker(runtime)
     app.extensions["hallq.alerts"] = ticker
+    app.extensions["hallq.wal"] = checkpointer
     app.extensions["hallq"] = Services(settings=settings, store=store, runtime=runtime,
                                        principals=PrincipalCache())
     app.extensions["hallq.hub"] = hub

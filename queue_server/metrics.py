@@ -33,6 +33,7 @@ from queue_server import heap
 from queue_server import snapshots
 from queue_server.events import Envelope
 from queue_server.store import Store
+from queue_server.wal import Checkpoints
 
 log = logging.getLogger(__name__)
 
@@ -49,10 +50,12 @@ REDIS_PING_TIMEOUT_S = 2.0
 class QueueCollector(Collector):
     """Reads today's queue figures and this process's client count at scrape time."""
 
-    def __init__(self, store: Store, now: Callable[[], datetime], clients: Callable[[], int]) -> None:
+    def __init__(self, store: Store, now: Callable[[], datetime], clients: Callable[[], int],
+                 checkpoints: Checkpoints | None = None) -> None:
         self.store = store
         self.now = now
         self.clients = clients
+        self.checkpoints = checkpoints
 
     def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
         labels = ["hall", "service"]
@@ -79,12 +82,25 @@ class QueueCollector(Collector):
                                   value=heap.PAUSES.total_s)
         yield GaugeMetricFamily("hallq_gc_full_pause_max_seconds", "Longest full garbage collection so far",
                                 value=heap.PAUSES.max_s)
+        if self.checkpoints is not None:  # SQLite: the log is copied back by the server's thread (wal.py)
+            seen = self.checkpoints
+            yield CounterMetricFamily("hallq_sqlite_checkpoints", "WAL checkpoints run by this process's thread",
+                                      value=seen.runs)
+            yield CounterMetricFamily("hallq_sqlite_checkpoint_seconds", "Time spent in those checkpoints",
+                                      value=seen.total_s)
+            yield GaugeMetricFamily("hallq_sqlite_checkpoint_max_seconds", "Longest of those checkpoints",
+                                    value=seen.max_s)
+            yield GaugeMetricFamily("hallq_sqlite_wal_pages", "Pages in the WAL at the last checkpoint",
+                                    value=seen.log_frames)
+            yield GaugeMetricFamily("hallq_sqlite_wal_pages_left", "Of those, pages a reader kept it from copying",
+                                    value=seen.left_frames)
 
 
 class Metrics:
     """One registry per app: tests build many apps in one process, and the global registry refuses duplicates."""
 
-    def __init__(self, store: Store, now: Callable[[], datetime], clients: Callable[[], int]) -> None:
+    def __init__(self, store: Store, now: Callable[[], datetime], clients: Callable[[], int],
+                 checkpoints: Checkpoints | None = None) -> None:
         self.registry = CollectorRegistry()
         self.requests = Histogram("hallq_http_request_duration_seconds", "HTTP request latency",
                                   ["method", "route", "status"], buckets=LATENCY_BUCKETS, registry=self.registry)
@@ -93,7 +109,7 @@ class Metrics:
         self.lag = Histogram("hallq_event_lag_seconds", "Event stamped in the write transaction -> handed to the hub",
                              buckets=LAG_BUCKETS, registry=self.registry)
         self.now = now
-        self.registry.register(QueueCollector(store, now, clients))
+        self.registry.register(QueueCollector(store, now, clients, checkpoints))
 
     def observe_published(self, envelopes: Sequence[Envelope]) -> None:
         now = self.now()

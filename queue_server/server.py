@@ -39,6 +39,13 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
         return self._app
 
 
+def start_worker_threads(app: Any) -> None:
+    """The serving process's own threads: the alert ticker (alert_ticker.py) and, on SQLite, the WAL checkpointer
+    (wal.py). Called from gunicorn's post_worker_init by `hallq serve` and by deploy/gunicorn.conf.py."""
+    app.extensions["hallq.alerts"].start()
+    app.extensions["hallq.wal"].start()
+
+
 def serve(settings: Settings, host: str, port: int, *, threads: int | None = None) -> None:
     from queue_server.app import create_app  # the web stack only when serving
 
@@ -59,6 +66,7 @@ def serve(settings: Settings, host: str, port: int, *, threads: int | None = Non
         "loglevel": "warning",
         # Ctrl+C / SIGQUIT: close the websockets first, or their threads hold the worker for the graceful timeout.
         "worker_int": lambda worker: hub.close_all(),
-        # The alert ticker's thread must start in the worker: threads do not survive the fork.
-        "post_worker_init": lambda worker: app.extensions["hallq.alerts"].start(),
+        # The alert ticker's and the WAL checkpointer's threads must start in the worker: threads do not survive
+        # the fork.
+        "post_worker_init": lambda worker: start_worker_threads(app),
     }).run()

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm import sessionmaker
 
 from queue_server.ttlcache import TTLCache
+from queue_server.wal import SAFETY_NET_PAGES
 
 # Wait estimates may lag the newest finished ticket by this much; recomputing them on every issue costs more than
 # the precision is worth.
@@ -44,6 +45,9 @@ def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
         cur.execute("PRAGMA foreign_keys=ON")
         # NORMAL is durable across application crashes in WAL mode; only an OS crash can lose the last commit.
         cur.execute("PRAGMA synchronous=NORMAL")
+        # A commit that crosses this checkpoints inside the request; the serving process's thread (wal.py) does it
+        # first, so this is only the safety net for processes without one.
+        cur.execute(f"PRAGMA wal_autocheckpoint={SAFETY_NET_PAGES}")
         cur.close()
 
     @event.listens_for(engine, "begin")

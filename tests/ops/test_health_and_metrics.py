@@ -69,7 +69,7 @@ def test_readiness_is_ok_with_a_reachable_redis(store: Store) -> None:
     assert readiness(store, url) == {"database": "ok", "redis": "ok"}
 
 
-def test_metrics_show_issued_served_and_waiting_per_service(client: Any, hall: BasicHall) -> None:
+def test_metrics_show_issued_served_and_waiting_per_service(client: Any, hall: BasicHall, store: Store) -> None:
     for _ in range(3):
         issue(client, hall.kiosk, "a")
     issue(client, hall.kiosk, "b")
@@ -87,6 +87,10 @@ def test_metrics_show_issued_served_and_waiting_per_service(client: Any, hall: B
     assert samples[("hallq_events_published_total", (("type", "ticket.issued"),))] == 4
     assert samples[("hallq_event_lag_seconds_count", ())] >= 6  # 4 issued, called, finished
     assert samples[("hallq_socketio_clients", ())] == 0
+    # The WAL checkpointer's series exist on SQLite only (its thread starts in a served process: no runs here).
+    sqlite = store.dialect == "sqlite"
+    assert (("hallq_sqlite_checkpoints_total", ()) in samples) is sqlite
+    assert (("hallq_sqlite_wal_pages_left", ()) in samples) is sqlite
 
 
 def test_metrics_time_requests_by_route_pattern_not_by_path(client: Any, hall: BasicHall) -> None:
