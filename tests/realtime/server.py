@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
+from prometheus_client.parser import text_string_to_metric_families
 
 ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT_S = 30.0
@@ -92,6 +93,12 @@ class Server:
 
     def finish(self, staff: str, ticket_id: int) -> None:
         self.post(f"/api/v1/tickets/{ticket_id}/finish", staff)
+
+    def metrics(self) -> dict[str, float]:
+        """Every sample on /metrics by name (labels dropped: the process-wide series have none)."""
+        response = requests.get(f"{self.url}/metrics", timeout=10)
+        assert response.status_code == 200
+        return {s.name: s.value for f in text_string_to_metric_families(response.text) for s in f.samples}
 
 
 def make_server(database_url: str, instance: Path, *, port: int | None = None,

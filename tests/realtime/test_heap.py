@@ -7,9 +7,6 @@ heap (~350,000 objects, mostly the pinyin tables) one took 120–650 ms with 1,0
 
 from __future__ import annotations
 
-import requests
-from prometheus_client.parser import text_string_to_metric_families
-
 from bench.wsfleet import handshake
 from tests.factories import BasicHall
 from tests.realtime.server import Server
@@ -20,19 +17,13 @@ CALLS = 10
 TUNED_YOUNG_THRESHOLD = 5_000
 
 
-def metrics(server: Server) -> dict[str, float]:
-    response = requests.get(f"{server.url}/metrics", timeout=10)
-    assert response.status_code == 200
-    return {s.name: s.value for f in text_string_to_metric_families(response.text) for s in f.samples}
-
-
 def test_the_served_process_freezes_its_startup_heap_and_collects_rarely(server: Server, tokens: BasicHall) -> None:
     displays = [handshake("127.0.0.1", server.port, tokens.display, hall="t1")[0] for _ in range(DISPLAYS)]
     try:
         for _ in range(CALLS):
             server.issue("t1", tokens.kiosk)
             server.finish(tokens.staff1, server.call_next("t1", tokens.staff1)["id"])
-        seen = metrics(server)
+        seen = server.metrics()
     finally:
         for sock in displays:
             sock.close()

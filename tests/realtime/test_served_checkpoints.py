@@ -5,20 +5,11 @@ from __future__ import annotations
 
 import time
 
-import requests
-from prometheus_client.parser import text_string_to_metric_families
-
 from tests.factories import BasicHall
 from tests.realtime.server import Server
 
 TICKETS = 20
 WAIT_S = 10.0
-
-
-def metrics(server: Server) -> dict[str, float]:
-    response = requests.get(f"{server.url}/metrics", timeout=10)
-    assert response.status_code == 200
-    return {s.name: s.value for f in text_string_to_metric_families(response.text) for s in f.samples}
 
 
 def test_the_served_process_checkpoints_the_log_from_its_own_thread(server: Server, tokens: BasicHall) -> None:
@@ -27,11 +18,11 @@ def test_the_served_process_checkpoints_the_log_from_its_own_thread(server: Serv
 
     # The thread runs every half second; poll its figures with a deadline.
     deadline = time.monotonic() + WAIT_S
-    seen = metrics(server)
+    seen = server.metrics()
     while not (seen["hallq_sqlite_checkpoints_total"] >= 1 and seen["hallq_sqlite_wal_pages"] > 0):
         assert time.monotonic() < deadline, f"no checkpoint with pages on /metrics: {seen}"
         time.sleep(0.05)
-        seen = metrics(server)
+        seen = server.metrics()
 
     assert seen["hallq_sqlite_checkpoint_seconds_total"] > 0
     assert seen["hallq_sqlite_checkpoint_max_seconds"] > 0
