@@ -17,6 +17,8 @@ from pathlib import Path
 from sqlalchemy.engine import URL
 from sqlalchemy.engine import make_url
 
+from queue_server.store import sqlite_path
+
 SQLITE_MAGIC = b"SQLite format 3\x00"
 PGDUMP_MAGIC = b"PGDMP"
 # Pages copied per step: small steps let the servers' writers in between, so a backup never stalls the hall.
@@ -31,10 +33,11 @@ def suffix(database_url: str) -> str:
     return ".db" if database_url.startswith("sqlite") else ".dump"
 
 
-def _sqlite_path(url: URL) -> Path:
-    if not url.database or url.database == ":memory:":
+def _sqlite_path(database_url: str) -> Path:
+    path = sqlite_path(database_url)
+    if path is None:
         raise BackupError("an in-memory SQLite database has nothing to back up")
-    return Path(url.database)
+    return path
 
 
 def _libpq(url: URL) -> tuple[str, dict[str, str]]:
@@ -63,7 +66,7 @@ def backup(database_url: str, dest: Path) -> Path:
     dest.parent.mkdir(parents=True, exist_ok=True)
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":
-        source = sqlite3.connect(_sqlite_path(url))
+        source = sqlite3.connect(_sqlite_path(database_url))
         target = sqlite3.connect(dest)
         try:
             with target:
@@ -89,7 +92,7 @@ def restore(database_url: str, source: Path) -> None:
         if not head.startswith(SQLITE_MAGIC):
             raise BackupError(f"{source} is not a SQLite backup (a PostgreSQL dump restores only into PostgreSQL)")
         backup_db = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
-        target = sqlite3.connect(_sqlite_path(url))
+        target = sqlite3.connect(_sqlite_path(database_url))
         try:
             with target:
                 backup_db.backup(target)

@@ -12,16 +12,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy import create_engine
 from sqlalchemy import event
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 from sqlalchemy.orm import sessionmaker
 
 from queue_server.ttlcache import TTLCache
-from queue_server.wal import SAFETY_NET_PAGES
 
 # Wait estimates may lag the newest finished ticket by this much; recomputing them on every issue costs more than
 # the precision is worth.
@@ -30,6 +31,16 @@ ESTIMATE_CACHE_KEY = "hallq_estimates"
 
 # 30 s: a writer waits this long for another process's write lock before SQLite gives up with "locked".
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# 40 MB of 4 KiB pages, ten times SQLite's default: the serving process's thread (wal.py) checkpoints long before.
+SQLITE_AUTOCHECKPOINT_PAGES = 10_000
+
+
+def sqlite_path(database_url: str) -> Path | None:
+    """The database file of a SQLite URL; None for another database or an in-memory one."""
+    url = make_url(database_url)
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    return Path(url.database)
 
 
 def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
@@ -48,7 +59,7 @@ def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
         # A commit that crosses this checkpoints inside the request. The serving process's thread (wal.py) copies
         # the log long before; under a sustained burst this commit only finishes that copy, ten times less often
         # than at SQLite's default of 1,000 pages. A process without the thread has only this.
-        cur.execute(f"PRAGMA wal_autocheckpoint={SAFETY_NET_PAGES}")
+        cur.execute(f"PRAGMA wal_autocheckpoint={SQLITE_AUTOCHECKPOINT_PAGES}")
         cur.close()
 
     @event.listens_for(engine, "begin")

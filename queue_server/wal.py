@@ -7,13 +7,13 @@ few hundred, each holding the write lock that every other write waits for, and j
 EVERY_S from a thread and a connection of its own instead: PASSIVE never waits for a reader or a writer, and
 Python's sqlite3 lets go of the GIL while SQLite copies and syncs, so the copying runs beside the requests.
 
-The writers keep SQLite's automatic checkpoint at SAFETY_NET_PAGES (store.py). A log can only start over from its
-beginning once every page of it has been copied, and while writes never pause the thread always finds new pages
-written during its own run. In a hall's quiet moments (most of a day) the thread's checkpoint completes and the
-next write starts the log over; under a sustained burst the commit that reaches the safety net finishes the copy,
-now only the pages since the thread's last run, and the log starts over there. So the log stays under ~40 MB, and
-the commit-time checkpoint comes ten times less often. A process without the thread (the CLI, tests, a bench)
-has only the safety net.
+The writers keep SQLite's automatic checkpoint as a safety net at store.SQLITE_AUTOCHECKPOINT_PAGES. A log can
+only start over from its beginning once every page of it has been copied, and while writes never pause the thread
+always finds new pages written during its own run. In a hall's quiet moments (most of a day) the thread's
+checkpoint completes and the next write starts the log over; under a sustained burst the commit that reaches the
+safety net finishes the copy, now only the pages since the thread's last run, and the log starts over there. So
+the log stays under ~40 MB, and the commit-time checkpoint comes ten times less often. A process without the
+thread (the CLI, tests, a bench) has only the safety net.
 """
 
 from __future__ import annotations
@@ -24,22 +24,12 @@ import threading
 import time
 from dataclasses import dataclass
 
-from sqlalchemy.engine import make_url
+from queue_server.store import sqlite_path
 
 log = logging.getLogger(__name__)
 
 EVERY_S = 0.5  # ~1,300 pages between runs at 330 issues/s: a fraction of the safety net
-# 40 MB of 4 KiB pages: ten times SQLite's default, so a busy server's thread always gets there first.
-SAFETY_NET_PAGES = 10_000
 BUSY_TIMEOUT_MS = 5_000  # the checkpoint's own brief locks; PASSIVE gives up on the rest rather than wait
-
-
-def sqlite_path(database_url: str) -> str | None:
-    """The database file of a SQLite URL; None for another database or an in-memory one (nothing to checkpoint)."""
-    url = make_url(database_url)
-    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
-        return None
-    return url.database
 
 
 @dataclass
@@ -49,7 +39,7 @@ class Checkpoints:
     runs: int = 0
     total_s: float = 0.0
     max_s: float = 0.0
-    log_frames: int = 0  # pages in the log at the last run (SAFETY_NET_PAGES at most, give or take a commit)
+    log_frames: int = 0  # pages in the log at the last run (the safety net's size at most, give or take a commit)
     left_frames: int = 0  # of those, pages the last run could not copy yet (a reader still needed them)
 
 

@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from queue_server.store import SQLITE_AUTOCHECKPOINT_PAGES
 from queue_server.store import Store
 from queue_server.store import make_store
-from queue_server.wal import SAFETY_NET_PAGES
+from queue_server.store import sqlite_path
 from queue_server.wal import WalCheckpointer
-from queue_server.wal import sqlite_path
 
 PAGE = 4096
 DEFAULT_AUTOCHECKPOINT = 1_000  # SQLite's own: a commit past it would have checkpointed and restarted the log
@@ -51,7 +51,7 @@ def store(tmp_path: Path) -> Iterator[Store]:
 
 def test_writers_leave_the_checkpoint_to_the_thread_until_the_safety_net(store: Store, tmp_path: Path) -> None:
     with store.writer.connect() as conn:
-        assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == SAFETY_NET_PAGES
+        assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == SQLITE_AUTOCHECKPOINT_PAGES
 
     write_pages(store, 3 * DEFAULT_AUTOCHECKPOINT)
 
@@ -79,7 +79,7 @@ def test_the_thread_copies_the_log_back_and_the_next_write_starts_it_over(store:
 
 
 def test_only_a_sqlite_file_gets_a_thread() -> None:
-    assert sqlite_path("sqlite:////srv/hallq/hallq.db") == "/srv/hallq/hallq.db"
+    assert sqlite_path("sqlite:////srv/hallq/hallq.db") == Path("/srv/hallq/hallq.db")
     for url in ("sqlite://", "sqlite:///:memory:", "postgresql+psycopg://postgres@127.0.0.1/test"):
         assert sqlite_path(url) is None
         checkpointer = WalCheckpointer(url)
