@@ -106,12 +106,13 @@ def _service_conditions(session: Session, hall: Hall, now: datetime, limits: Lim
         if count >= threshold:
             out.append(Condition(alerting.QUEUE_LONG, f"service:{code}",
                                  {**name, "waiting": count, "limit": threshold}))
-        wait_limit = timedelta(minutes=limits.of("ticket_wait_min", code))
-        if oldest is not None and now - oldest >= wait_limit:
-            over = session.scalar(_WAITING_SINCE, {"hall_id": hall.id, "service_id": sid, "since": now - wait_limit})
+        wait_min = limits.of("ticket_wait_min", code)
+        if oldest is not None and now - oldest >= timedelta(minutes=wait_min):
+            since = now - timedelta(minutes=wait_min)
+            over = session.scalar(_WAITING_SINCE, {"hall_id": hall.id, "service_id": sid, "since": since})
             out.append(Condition(alerting.TICKET_WAIT_LONG, f"service:{code}",
                                  {**name, "minutes": _minutes(now - oldest), "tickets": int(over or 0),
-                                  "limit": limits.of("ticket_wait_min", code)}))
+                                  "limit": wait_min}))
         if daily_cap:
             if issued is None:
                 today = service_day(now, hall.timezone, hall.day_rollover)
