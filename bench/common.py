@@ -18,17 +18,17 @@ from sqlalchemy import create_engine
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from queue_server import migrate
 from queue_server.auth import mint_token
 from queue_server.clock import SystemClock
-from queue_server.models import Hall
-from queue_server.models import Role
-from queue_server.models import Service
-from queue_server.models import Staff
-from queue_server.models import Window
-from queue_server.models import WindowService
 from queue_server.settings import normalise_database_url
-from queue_server.store import make_store
+from queue_server.storage import migrate
+from queue_server.storage.models import Hall
+from queue_server.storage.models import Role
+from queue_server.storage.models import Service
+from queue_server.storage.models import Staff
+from queue_server.storage.models import Window
+from queue_server.storage.models import WindowService
+from queue_server.storage.store import make_store
 
 ROOT = Path(__file__).resolve().parents[1]
 WORK = ROOT / "bench" / "results"

@@ -19,13 +19,13 @@ from sqlalchemy import select
 from sqlalchemy import text
 from sqlalchemy import update
 
-from queue_server.models import Hall
-from queue_server.models import HallEvent
-from queue_server.models import Service
-from queue_server.models import Ticket
-from queue_server.models import TicketLeg
-from queue_server.store import Store
-from queue_server.store import make_store
+from queue_server.storage.models import Hall
+from queue_server.storage.models import HallEvent
+from queue_server.storage.models import Service
+from queue_server.storage.models import Ticket
+from queue_server.storage.models import TicketLeg
+from queue_server.storage.store import Store
+from queue_server.storage.store import make_store
 
 BATCH = 20_000
 DAYS = 365

@@ -29,17 +29,17 @@ from bench.common import fresh_database
 from bench.common import machine
 from bench.common import start_server
 from bench.common import table
-from queue_server import migrate
 from queue_server.auth import mint_token
 from queue_server.clock import SystemClock
 from queue_server.engine.retention import anonymise
-from queue_server.models import Hall
-from queue_server.models import Role
-from queue_server.models import Service
-from queue_server.models import Window
-from queue_server.runtime import Runtime
 from queue_server.settings import normalise_database_url
-from queue_server.store import make_store
+from queue_server.storage import migrate
+from queue_server.storage.models import Hall
+from queue_server.storage.models import Role
+from queue_server.storage.models import Service
+from queue_server.storage.models import Window
+from queue_server.storage.runtime import Runtime
+from queue_server.storage.store import make_store
 
 PORT = 5931  # bench/issue.py uses 5871, bench/latency.py 5911
 YEARS = 5

@@ -63,8 +63,8 @@ def expire_waiting(url: str) -> None:
     """Between runs: the issue runs leave tens of thousands waiting, which no hall ever has."""
     from sqlalchemy import update
 
-    from queue_server.models import Ticket
-    from queue_server.store import make_store
+    from queue_server.storage.models import Ticket
+    from queue_server.storage.store import make_store
 
     store = make_store(url)
     with store.transaction() as s:
@@ -78,7 +78,7 @@ def keep_report_days(url: str) -> None:
     computes five weeks of a million-ticket history while the first row is measured (a 237 ms p99 stall)."""
     from queue_server import report_keeper
     from queue_server.clock import SystemClock
-    from queue_server.store import make_store
+    from queue_server.storage.store import make_store
 
     store = make_store(url)
     t0 = time.perf_counter()

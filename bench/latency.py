@@ -50,9 +50,9 @@ from bench.common import start_server
 from bench.common import table
 from queue_server.auth import mint_token
 from queue_server.clock import SystemClock
-from queue_server.models import Hall
-from queue_server.models import Role
-from queue_server.store import make_store
+from queue_server.storage.models import Hall
+from queue_server.storage.models import Role
+from queue_server.storage.store import make_store
 
 PORT = 5911  # bench/issue.py uses 5871: the two can run back to back without port clashes
 REDIS_URL = os.environ.get("HALLQ_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")

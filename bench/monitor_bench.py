@@ -15,12 +15,12 @@ from datetime import datetime
 from pathlib import Path
 
 from queue_server import engine
-from queue_server import migrate
 from queue_server import monitor_view
 from queue_server import snapshots
 from queue_server.clock import FrozenClock
-from queue_server.runtime import Runtime
-from queue_server.store import make_store
+from queue_server.storage import migrate
+from queue_server.storage.runtime import Runtime
+from queue_server.storage.store import make_store
 from tests import factories
 
 SERVICES = 10

@@ -35,17 +35,17 @@ from bench.common import machine
 from bench.common import table
 from queue_server import report_keeper
 from queue_server import stats
-from queue_server.evaluation import EvaluationCase
-from queue_server.evaluation import Rating
-from queue_server.models import Hall
-from queue_server.models import ReportDay
-from queue_server.models import Service
-from queue_server.models import Staff
-from queue_server.models import Ticket
-from queue_server.models import TicketLeg
-from queue_server.models import Window
-from queue_server.store import Store
-from queue_server.store import make_store
+from queue_server.storage.models import Hall
+from queue_server.storage.models import ReportDay
+from queue_server.storage.models import Service
+from queue_server.storage.models import Staff
+from queue_server.storage.models import Ticket
+from queue_server.storage.models import TicketLeg
+from queue_server.storage.models import Window
+from queue_server.storage.ratings import EvaluationCase
+from queue_server.storage.ratings import Rating
+from queue_server.storage.store import Store
+from queue_server.storage.store import make_store
 
 FIRST, LAST = date(2026, 3, 1), date(2026, 3, 31)
 BATCH = 20_000

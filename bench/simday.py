@@ -63,18 +63,18 @@ from bench.feed_client import FeedClient
 from bench.latency import stop
 from queue_server.auth import mint_token
 from queue_server.clock import ScaledClock
-from queue_server.models import Appointment
-from queue_server.models import Hall
-from queue_server.models import HallEvent
-from queue_server.models import PriorityCategory
-from queue_server.models import Role
-from queue_server.models import Service
-from queue_server.models import Staff
-from queue_server.models import Ticket
-from queue_server.models import TicketEvent
-from queue_server.models import Window
-from queue_server.models import WindowService
-from queue_server.store import make_store
+from queue_server.storage.models import Appointment
+from queue_server.storage.models import Hall
+from queue_server.storage.models import HallEvent
+from queue_server.storage.models import PriorityCategory
+from queue_server.storage.models import Role
+from queue_server.storage.models import Service
+from queue_server.storage.models import Staff
+from queue_server.storage.models import Ticket
+from queue_server.storage.models import TicketEvent
+from queue_server.storage.models import Window
+from queue_server.storage.models import WindowService
+from queue_server.storage.store import make_store
 
 HALL = "sim"
 TZ = "Asia/Shanghai"

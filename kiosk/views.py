@@ -32,9 +32,9 @@ from queue_server import snapshots
 from queue_server.api import services
 from queue_server.catalogue import ITEM_TYPES
 from queue_server.clock import local_time
-from queue_server.models import Appointment
-from queue_server.models import PriorityCategory
-from queue_server.models import Service
+from queue_server.storage.models import Appointment
+from queue_server.storage.models import PriorityCategory
+from queue_server.storage.models import Service
 
 bp = Blueprint("kiosk", __name__, url_prefix="/kiosk", template_folder="templates", static_folder="static",
                static_url_path="/static")

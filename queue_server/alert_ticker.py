@@ -24,8 +24,8 @@ from queue_server.errors import HallqError
 from queue_server.events import ALERT_RAISED
 from queue_server.events import ALERT_UPDATED
 from queue_server.events import Envelope
-from queue_server.models import Hall
-from queue_server.runtime import Runtime
+from queue_server.storage.models import Hall
+from queue_server.storage.runtime import Runtime
 
 log = logging.getLogger(__name__)
 

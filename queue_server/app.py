@@ -37,13 +37,13 @@ from queue_server.manager_console import bp as manager_bp
 from queue_server.metrics import Metrics
 from queue_server.metrics import readiness
 from queue_server.report_pages import bp as reports_bp
-from queue_server.runtime import Publish
-from queue_server.runtime import Runtime
 from queue_server.settings import Settings
 from queue_server.settings import load_settings
 from queue_server.staff_console import bp as staff_bp
-from queue_server.store import make_store
-from queue_server.wal import WalCheckpointer
+from queue_server.storage.runtime import Publish
+from queue_server.storage.runtime import Runtime
+from queue_server.storage.store import make_store
+from queue_server.storage.wal import WalCheckpointer
 
 log = logging.getLogger(__name__)
 

@@ -18,12 +18,12 @@ from werkzeug.security import check_password_hash
 from werkzeug.security import generate_password_hash
 
 from queue_server import errors
-from queue_server.models import ApiToken
-from queue_server.models import Device
-from queue_server.models import Hall
-from queue_server.models import Role
-from queue_server.models import Staff
-from queue_server.models import Window
+from queue_server.storage.models import ApiToken
+from queue_server.storage.models import Device
+from queue_server.storage.models import Hall
+from queue_server.storage.models import Role
+from queue_server.storage.models import Staff
+from queue_server.storage.models import Window
 from queue_server.ttlcache import TTLCache
 
 TOKEN_PREFIX = "hq_"

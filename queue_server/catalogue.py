@@ -30,11 +30,11 @@ from sqlalchemy.orm import Mapped
 from sqlalchemy.orm import Session
 from sqlalchemy.orm import mapped_column
 
-from queue_server.models import ID
-from queue_server.models import Base
-from queue_server.models import Department
-from queue_server.models import Hall
-from queue_server.models import Service
+from queue_server.storage.models import ID
+from queue_server.storage.models import Base
+from queue_server.storage.models import Department
+from queue_server.storage.models import Hall
+from queue_server.storage.models import Service
 
 # GB/T 39046-2020 Appendix A.1 事项类型 codes (11+ are local extensions).
 ITEM_TYPES = {

@@ -23,9 +23,9 @@ from queue_server import events
 from queue_server.clock import Clock
 from queue_server.clock import local_time
 from queue_server.engine.audit import audit
-from queue_server.models import Department
-from queue_server.models import Hall
-from queue_server.models import Service
+from queue_server.storage.models import Department
+from queue_server.storage.models import Hall
+from queue_server.storage.models import Service
 
 TEXT_FIELDS = ("name", "agency", "theme", "keywords", "location", "hours", "conditions", "legal_basis",
                "consult_phone", "complaint_phone", "basic_code")

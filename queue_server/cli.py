@@ -19,10 +19,8 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from queue_server import backup
 from queue_server import engine
 from queue_server import errors
-from queue_server import migrate
 from queue_server import request_log
 from queue_server.auth import hash_password
 from queue_server.auth import mint_token
@@ -32,16 +30,18 @@ from queue_server.demo import load_demo
 from queue_server.demo_files import write_demo_files
 from queue_server.engine.retention import AUDIT_MIN_DAYS
 from queue_server.engine.retention import anonymise
-from queue_server.models import Device
-from queue_server.models import Hall
-from queue_server.models import Role
-from queue_server.models import Staff
-from queue_server.models import Window
-from queue_server.runtime import Runtime
 from queue_server.settings import Settings
 from queue_server.settings import load_settings
-from queue_server.store import Store
-from queue_server.store import make_store
+from queue_server.storage import backup
+from queue_server.storage import migrate
+from queue_server.storage.models import Device
+from queue_server.storage.models import Hall
+from queue_server.storage.models import Role
+from queue_server.storage.models import Staff
+from queue_server.storage.models import Window
+from queue_server.storage.runtime import Runtime
+from queue_server.storage.store import Store
+from queue_server.storage.store import make_store
 
 DEMO_CREDENTIALS = "demo-credentials.txt"
 

@@ -19,16 +19,16 @@ from sqlalchemy.orm import selectinload
 from queue_server import errors
 from queue_server.clock import service_day
 from queue_server.engine.payloads import window_payload
-from queue_server.models import ACTIVE_STATUSES
-from queue_server.models import Hall
-from queue_server.models import Service
-from queue_server.models import Staff
-from queue_server.models import Ticket
-from queue_server.models import TicketEvent
-from queue_server.models import TicketLeg
-from queue_server.models import TicketStatus
-from queue_server.models import Window
-from queue_server.models import WindowService
+from queue_server.storage.models import ACTIVE_STATUSES
+from queue_server.storage.models import Hall
+from queue_server.storage.models import Service
+from queue_server.storage.models import Staff
+from queue_server.storage.models import Ticket
+from queue_server.storage.models import TicketEvent
+from queue_server.storage.models import TicketLeg
+from queue_server.storage.models import TicketStatus
+from queue_server.storage.models import Window
+from queue_server.storage.models import WindowService
 
 # Earlier steps of the ticket the clerk should know about (the ticket log's notes, labelled).
 HISTORY_KINDS = {"transferred": "转移 transferred", "parked": "挂起 parked", "returned": "回到队列 returned",

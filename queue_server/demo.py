@@ -17,16 +17,16 @@ from queue_server import catalogue
 from queue_server import demo_guides
 from queue_server.auth import hash_password
 from queue_server.auth import mint_token
-from queue_server.models import CalendarDay
-from queue_server.models import Department
-from queue_server.models import Device
-from queue_server.models import Hall
-from queue_server.models import PriorityCategory
-from queue_server.models import Role
-from queue_server.models import Service
-from queue_server.models import Staff
-from queue_server.models import Window
-from queue_server.models import WindowService
+from queue_server.storage.models import CalendarDay
+from queue_server.storage.models import Department
+from queue_server.storage.models import Device
+from queue_server.storage.models import Hall
+from queue_server.storage.models import PriorityCategory
+from queue_server.storage.models import Role
+from queue_server.storage.models import Service
+from queue_server.storage.models import Staff
+from queue_server.storage.models import Window
+from queue_server.storage.models import WindowService
 
 ALL_DAY = {str(d): [["00:00", "24:00"]] for d in range(1, 8)}
 OFFICE_HOURS = {**{str(d): [["09:00", "12:00"], ["13:00", "17:00"]] for d in range(1, 6)}, "6": [], "7": []}

@@ -15,17 +15,17 @@ from sqlalchemy.orm import Session
 from queue_server.clock import service_day
 from queue_server.engine.cases import overdue_query
 from queue_server.engine.rating import pending_leg
-from queue_server.evaluation import LEVELS
-from queue_server.evaluation import REASON_TAGS
-from queue_server.evaluation import CaseAction
-from queue_server.evaluation import EvaluationCase
-from queue_server.evaluation import Rating
-from queue_server.models import Department
-from queue_server.models import Hall
-from queue_server.models import Service
-from queue_server.models import Staff
-from queue_server.models import Ticket
-from queue_server.models import Window
+from queue_server.storage.models import Department
+from queue_server.storage.models import Hall
+from queue_server.storage.models import Service
+from queue_server.storage.models import Staff
+from queue_server.storage.models import Ticket
+from queue_server.storage.models import Window
+from queue_server.storage.ratings import LEVELS
+from queue_server.storage.ratings import REASON_TAGS
+from queue_server.storage.ratings import CaseAction
+from queue_server.storage.ratings import EvaluationCase
+from queue_server.storage.ratings import Rating
 
 
 def rating_out(session: Session, rating: Rating) -> dict[str, Any]:

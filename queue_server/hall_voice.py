@@ -17,8 +17,8 @@ from sqlalchemy import select
 
 from queue_server import events
 from queue_server.clock import Clock
-from queue_server.models import Hall
-from queue_server.store import Store
+from queue_server.storage.models import Hall
+from queue_server.storage.store import Store
 from queue_server.ttlcache import TTLCache
 
 # A call event must not wait on a database read each time; a change made through another process is heard

@@ -48,7 +48,7 @@ from queue_server.clock import Clock
 from queue_server.events import QUEUE_STATS
 from queue_server.events import Envelope
 from queue_server.positions import Positions
-from queue_server.store import Store
+from queue_server.storage.store import Store
 
 log = logging.getLogger(__name__)
 

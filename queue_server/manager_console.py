@@ -29,9 +29,9 @@ from queue_server.auth import Principal
 from queue_server.auth import check_password
 from queue_server.auth import hash_password
 from queue_server.clock import local_time
-from queue_server.models import Hall
-from queue_server.models import Role
-from queue_server.models import Staff
+from queue_server.storage.models import Hall
+from queue_server.storage.models import Role
+from queue_server.storage.models import Staff
 
 bp = Blueprint("manager", __name__)
 

@@ -32,8 +32,8 @@ from sqlalchemy import text
 from queue_server import heap
 from queue_server import snapshots
 from queue_server.events import Envelope
-from queue_server.store import Store
-from queue_server.wal import Checkpoints
+from queue_server.storage.store import Store
+from queue_server.storage.wal import Checkpoints
 
 log = logging.getLogger(__name__)
 

@@ -17,21 +17,21 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm import selectinload
 
-from queue_server.alerting import OPEN_STATES
-from queue_server.alerting import Alert
 from queue_server.clock import local_time
 from queue_server.clock import service_day
 from queue_server.engine import estimates
 from queue_server.engine.alerts import alert_payload
-from queue_server.models import ACTIVE_STATUSES
-from queue_server.models import DailyCounter
-from queue_server.models import Hall
-from queue_server.models import Service
-from queue_server.models import Ticket
-from queue_server.models import TicketLeg
-from queue_server.models import TicketStatus
-from queue_server.models import Window
-from queue_server.models import WindowService
+from queue_server.storage.alerts import OPEN_STATES
+from queue_server.storage.alerts import Alert
+from queue_server.storage.models import ACTIVE_STATUSES
+from queue_server.storage.models import DailyCounter
+from queue_server.storage.models import Hall
+from queue_server.storage.models import Service
+from queue_server.storage.models import Ticket
+from queue_server.storage.models import TicketLeg
+from queue_server.storage.models import TicketStatus
+from queue_server.storage.models import Window
+from queue_server.storage.models import WindowService
 
 BUCKET = timedelta(minutes=15)  # the chart's resolution: a quarter-hour is how hall managers plan staffing
 MAX_BUCKETS = 24 * 4  # one day of quarter-hours

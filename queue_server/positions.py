@@ -26,10 +26,10 @@ from sqlalchemy.orm import Session
 from queue_server import snapshots
 from queue_server.clock import Clock
 from queue_server.engine import estimates
-from queue_server.models import Service
-from queue_server.models import Ticket
-from queue_server.models import TicketStatus
-from queue_server.store import Store
+from queue_server.storage.models import Service
+from queue_server.storage.models import Ticket
+from queue_server.storage.models import TicketStatus
+from queue_server.storage.store import Store
 
 log = logging.getLogger(__name__)
 

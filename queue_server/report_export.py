@@ -14,9 +14,9 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from queue_server.evaluation import LEVELS
 from queue_server.stats import Report
 from queue_server.stats import Row
+from queue_server.storage.ratings import LEVELS
 
 Cell = str | int | float | None
 GROUP_HEADERS = {"service": "事项 service", "window": "窗口 window", "staff": "工作人员 staff", "hour": "时段 hour"}

@@ -17,8 +17,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from queue_server import stats
 from queue_server.clock import Clock
-from queue_server.models import Hall
-from queue_server.store import Store
+from queue_server.storage.models import Hall
+from queue_server.storage.store import Store
 
 log = logging.getLogger(__name__)
 

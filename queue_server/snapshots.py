@@ -18,17 +18,17 @@ from queue_server import errors
 from queue_server.clock import service_day
 from queue_server.engine import estimates
 from queue_server.engine.payloads import window_payload
-from queue_server.models import ACTIVE_STATUSES
-from queue_server.models import DailyCounter
-from queue_server.models import Hall
-from queue_server.models import HallEvent
-from queue_server.models import HallNotice
-from queue_server.models import Service
-from queue_server.models import Ticket
-from queue_server.models import TicketLeg
-from queue_server.models import TicketStatus
-from queue_server.models import Window
-from queue_server.models import WindowService
+from queue_server.storage.models import ACTIVE_STATUSES
+from queue_server.storage.models import DailyCounter
+from queue_server.storage.models import Hall
+from queue_server.storage.models import HallEvent
+from queue_server.storage.models import HallNotice
+from queue_server.storage.models import Service
+from queue_server.storage.models import Ticket
+from queue_server.storage.models import TicketLeg
+from queue_server.storage.models import TicketStatus
+from queue_server.storage.models import Window
+from queue_server.storage.models import WindowService
 
 
 def hall_by_code(session: Session, code: str) -> Hall:

@@ -26,11 +26,11 @@ from queue_server.api import services
 from queue_server.auth import check_password
 from queue_server.auth import hash_password
 from queue_server.clock import local_time
-from queue_server.evaluation import LEVELS
-from queue_server.evaluation import REASON_TAGS
-from queue_server.models import Hall
-from queue_server.models import Staff
-from queue_server.models import Window
+from queue_server.storage.models import Hall
+from queue_server.storage.models import Staff
+from queue_server.storage.models import Window
+from queue_server.storage.ratings import LEVELS
+from queue_server.storage.ratings import REASON_TAGS
 
 bp = Blueprint("staff", __name__)
 

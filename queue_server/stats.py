@@ -43,20 +43,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from queue_server.clock import service_day
-from queue_server.engine.rawsql import RawSQL
-from queue_server.evaluation import BAD_LEVELS
-from queue_server.evaluation import LEVELS
-from queue_server.evaluation import EvaluationCase
-from queue_server.evaluation import Rating
-from queue_server.models import Channel
-from queue_server.models import Hall
-from queue_server.models import Outcome
-from queue_server.models import ReportDay
-from queue_server.models import Service
-from queue_server.models import Staff
-from queue_server.models import Ticket
-from queue_server.models import TicketLeg
-from queue_server.models import Window
+from queue_server.storage.models import Channel
+from queue_server.storage.models import Hall
+from queue_server.storage.models import Outcome
+from queue_server.storage.models import ReportDay
+from queue_server.storage.models import Service
+from queue_server.storage.models import Staff
+from queue_server.storage.models import Ticket
+from queue_server.storage.models import TicketLeg
+from queue_server.storage.models import Window
+from queue_server.storage.ratings import BAD_LEVELS
+from queue_server.storage.ratings import LEVELS
+from queue_server.storage.ratings import EvaluationCase
+from queue_server.storage.ratings import Rating
+from queue_server.storage.rawsql import RawSQL
 
 GroupBy = Literal["service", "window", "staff", "hour"]
 GROUPINGS: tuple[GroupBy, ...] = ("service", "window", "staff", "hour")

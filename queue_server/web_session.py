@@ -24,10 +24,10 @@ from sqlalchemy.orm import Session
 
 from queue_server import errors
 from queue_server.auth import Principal
-from queue_server.models import Hall
-from queue_server.models import Role
-from queue_server.models import Staff
-from queue_server.models import Window
+from queue_server.storage.models import Hall
+from queue_server.storage.models import Role
+from queue_server.storage.models import Staff
+from queue_server.storage.models import Window
 
 CSRF_KEY = "csrf"
 CSRF_HEADER = "X-CSRF-Token"

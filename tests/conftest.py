@@ -22,15 +22,15 @@ from sqlalchemy import create_engine
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from queue_server import migrate
 from queue_server.clock import FrozenClock
 from queue_server.events import Envelope
-from queue_server.models import Base
-from queue_server.runtime import Runtime
 from queue_server.settings import Settings
 from queue_server.settings import normalise_database_url
-from queue_server.store import Store
-from queue_server.store import make_store
+from queue_server.storage import migrate
+from queue_server.storage.models import Base
+from queue_server.storage.runtime import Runtime
+from queue_server.storage.store import Store
+from queue_server.storage.store import make_store
 
 # Monday 2 March 2026, 09:00 in Asia/Shanghai: a normal working morning.
 START = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)

@@ -13,12 +13,12 @@ from sqlalchemy import select
 from queue_server.cli import DEMO_CREDENTIALS
 from queue_server.cli import main
 from queue_server.clock import FrozenClock
-from queue_server.models import ApiToken
-from queue_server.models import Hall
-from queue_server.models import Service
-from queue_server.models import Staff
-from queue_server.models import Window
-from queue_server.store import Store
+from queue_server.storage.models import ApiToken
+from queue_server.storage.models import Hall
+from queue_server.storage.models import Service
+from queue_server.storage.models import Staff
+from queue_server.storage.models import Window
+from queue_server.storage.store import Store
 from tests.factories import basic_hall
 from tests.factories import bearer
 

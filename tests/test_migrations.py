@@ -17,10 +17,10 @@ from sqlalchemy import select
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from queue_server import migrate
 from queue_server.cli import main
-from queue_server.models import Hall
-from queue_server.store import make_store
+from queue_server.storage import migrate
+from queue_server.storage.models import Hall
+from queue_server.storage.store import make_store
 from tests.conftest import ON_CI
 from tests.conftest import postgres_url
 from tests.factories import hall
@@ -107,9 +107,9 @@ FIRST_RELEASE_DATA = [
 def test_a_database_of_the_first_release_upgrades_to_head_keeping_its_data(empty_database: str) -> None:
     from queue_server import engine
     from queue_server.clock import FrozenClock
-    from queue_server.models import Ticket
-    from queue_server.models import TicketLeg
-    from queue_server.runtime import Runtime
+    from queue_server.storage.models import Ticket
+    from queue_server.storage.models import TicketLeg
+    from queue_server.storage.runtime import Runtime
     from tests.conftest import START
     from tests.factories import ALL_DAY
 

@@ -25,9 +25,9 @@ from queue_server.api.openapi import Operation
 from queue_server.api.openapi import document
 from queue_server.auth import Principal
 from queue_server.auth import PrincipalCache
-from queue_server.runtime import Runtime
 from queue_server.settings import Settings
-from queue_server.store import Store
+from queue_server.storage.runtime import Runtime
+from queue_server.storage.store import Store
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 M = TypeVar("M", bound=BaseModel)

@@ -32,8 +32,8 @@ from queue_server.api.kiosk_schemas import GuidePatch
 from queue_server.api.kiosk_schemas import GuideSummary
 from queue_server.catalogue import DisclosureDocument
 from queue_server.catalogue import GuideItem
-from queue_server.models import Role
-from queue_server.models import Service
+from queue_server.storage.models import Role
+from queue_server.storage.models import Service
 
 SEARCH_QUERY = {"q": {"type": "string", "maxLength": 64}}
 EDITORS = (Role.MANAGER, Role.ADMIN)

@@ -38,9 +38,9 @@ from queue_server.clock import service_day
 from queue_server.engine import hours
 from queue_server.engine.accounts import staff_payload
 from queue_server.engine.devices import device_payload
-from queue_server.models import Device
-from queue_server.models import Role
-from queue_server.models import Staff
+from queue_server.storage.models import Device
+from queue_server.storage.models import Role
+from queue_server.storage.models import Staff
 
 CONFIGURERS = (Role.MANAGER, Role.ADMIN)
 PASSWORD_MIN = 8  # the hall's intranet policy; the lockout makes guessing slow, length makes it hopeless

@@ -22,8 +22,8 @@ from queue_server.api.schemas import EmptyBody
 from queue_server.api.schemas import WindowStateOut
 from queue_server.auth import Principal
 from queue_server.engine.payloads import window_payload
-from queue_server.models import Role
-from queue_server.models import Window
+from queue_server.storage.models import Role
+from queue_server.storage.models import Window
 
 CONSOLE_ROLES = (Role.STAFF, Role.MANAGER, Role.ADMIN)
 

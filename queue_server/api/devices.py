@@ -29,11 +29,11 @@ from queue_server.api.kiosk_schemas import PrintResultRequest
 from queue_server.auth import Principal
 from queue_server.engine.printing import RETRYABLE
 from queue_server.engine.printing import job_payload
-from queue_server.models import Device
-from queue_server.models import Hall
-from queue_server.models import PrintJob
-from queue_server.models import Role
-from queue_server.models import Service
+from queue_server.storage.models import Device
+from queue_server.storage.models import Hall
+from queue_server.storage.models import PrintJob
+from queue_server.storage.models import Role
+from queue_server.storage.models import Service
 
 # 25 s: below the usual 30 s proxy and load-balancer idle timeouts, so a quiet long-poll is never cut.
 MAX_WAIT_S = 25.0

@@ -20,7 +20,7 @@ from queue_server.api.schemas import NoticesBody
 from queue_server.api.schemas import ServiceOut
 from queue_server.api.schemas import TrackOut
 from queue_server.api.schemas import WindowOut
-from queue_server.models import Role
+from queue_server.storage.models import Role
 
 ANY_ROLE = tuple(Role)
 

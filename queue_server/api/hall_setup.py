@@ -32,10 +32,10 @@ from queue_server.api.setup_schemas import VoiceOut
 from queue_server.engine.departments import department_payload
 from queue_server.engine.departments import priority_payload
 from queue_server.engine.hall_settings import hall_settings
-from queue_server.models import Department
-from queue_server.models import Hall
-from queue_server.models import PriorityCategory
-from queue_server.models import Role
+from queue_server.storage.models import Department
+from queue_server.storage.models import Hall
+from queue_server.storage.models import PriorityCategory
+from queue_server.storage.models import Role
 
 CONFIGURERS = (Role.MANAGER, Role.ADMIN)
 EXAMPLE_TICKET, EXAMPLE_WINDOW = "A001", 3

@@ -15,7 +15,6 @@ from queue_server import engine
 from queue_server import errors
 from queue_server import monitor_view
 from queue_server import snapshots
-from queue_server.alerting import Alert
 from queue_server.api import body
 from queue_server.api import principal
 from queue_server.api import route
@@ -32,9 +31,10 @@ from queue_server.api.setup_schemas import ServiceSettingsFull
 from queue_server.engine.alerts import alert_payload
 from queue_server.engine.alerts import hall_limits
 from queue_server.engine.configuration import window_services
-from queue_server.models import Hall
-from queue_server.models import Role
-from queue_server.models import Window
+from queue_server.storage.alerts import Alert
+from queue_server.storage.models import Hall
+from queue_server.storage.models import Role
+from queue_server.storage.models import Window
 
 WATCHERS = (Role.MANAGER, Role.ADMIN, Role.VIEWER)
 CONFIGURERS = (Role.MANAGER, Role.ADMIN)

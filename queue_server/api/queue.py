@@ -29,10 +29,10 @@ from queue_server.api.schemas import TransferRequest
 from queue_server.api.schemas import WindowOut
 from queue_server.auth import Principal
 from queue_server.engine.payloads import window_payload
-from queue_server.models import Hall
-from queue_server.models import Role
-from queue_server.models import Ticket
-from queue_server.models import Window
+from queue_server.storage.models import Hall
+from queue_server.storage.models import Role
+from queue_server.storage.models import Ticket
+from queue_server.storage.models import Window
 
 ISSUERS = (Role.KIOSK, Role.STAFF, Role.MANAGER, Role.ADMIN)
 CALLERS = (Role.STAFF, Role.MANAGER, Role.ADMIN)

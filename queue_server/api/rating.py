@@ -28,11 +28,11 @@ from queue_server.api.schemas import MarkReportedRequest
 from queue_server.api.schemas import RateRequest
 from queue_server.api.schemas import RaterStateOut
 from queue_server.api.schemas import RatingOut
-from queue_server.evaluation import EvaluationCase
-from queue_server.evaluation import Rating
-from queue_server.models import Hall
-from queue_server.models import Role
-from queue_server.models import Window
+from queue_server.storage.models import Hall
+from queue_server.storage.models import Role
+from queue_server.storage.models import Window
+from queue_server.storage.ratings import EvaluationCase
+from queue_server.storage.ratings import Rating
 
 CASE_ROLES = (Role.MANAGER, Role.ADMIN)
 

@@ -26,7 +26,7 @@ from queue_server.api.report_schemas import ReportOut
 from queue_server.api.report_schemas import ReportQuery
 from queue_server.api.report_schemas import query_params
 from queue_server.api.report_schemas import report_out
-from queue_server.models import Role
+from queue_server.storage.models import Role
 
 READERS = (Role.ADMIN, Role.MANAGER, Role.VIEWER)
 MEDIA = {"csv": "text/csv; charset=utf-8",

@@ -26,8 +26,8 @@ from queue_server.api.setup_schemas import WindowCreate
 from queue_server.api.setup_schemas import WindowPatch
 from queue_server.api.setup_schemas import WindowSettingsOut
 from queue_server.engine.service_setup import service_settings
-from queue_server.models import Role
-from queue_server.models import Service
+from queue_server.storage.models import Role
+from queue_server.storage.models import Service
 
 CONFIGURERS = (Role.MANAGER, Role.ADMIN)
 

@@ -18,11 +18,11 @@ from queue_server import events
 from queue_server.clock import Clock
 from queue_server.engine.audit import audit
 from queue_server.engine.payloads import window_payload
-from queue_server.models import Hall
-from queue_server.models import Role
-from queue_server.models import Staff
-from queue_server.models import Window
-from queue_server.models import WindowState
+from queue_server.storage.models import Hall
+from queue_server.storage.models import Role
+from queue_server.storage.models import Staff
+from queue_server.storage.models import Window
+from queue_server.storage.models import WindowState
 
 USER_NO = re.compile(r"^[A-Za-z0-9_.\-]{2,32}$")
 # Roles given within a hall from the console. Admins have no hall and are made with `hallq user create`, so a

@@ -19,28 +19,28 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm import selectinload
 
-from queue_server import alerting
 from queue_server import errors
 from queue_server import events
-from queue_server.alerting import Alert
-from queue_server.alerting import AlertLimits
-from queue_server.alerting import Limits
 from queue_server.clock import Clock
 from queue_server.clock import service_day
 from queue_server.engine.audit import audit
-from queue_server.evaluation import EvaluationCase
-from queue_server.models import ACTIVE_STATUSES
-from queue_server.models import DailyCounter
-from queue_server.models import Device
-from queue_server.models import Hall
-from queue_server.models import PrintJob
-from queue_server.models import PrintJobStatus
-from queue_server.models import Service
-from queue_server.models import Ticket
-from queue_server.models import TicketLeg
-from queue_server.models import TicketStatus
-from queue_server.models import Window
-from queue_server.models import WindowState
+from queue_server.storage import alerts
+from queue_server.storage.alerts import Alert
+from queue_server.storage.alerts import AlertLimits
+from queue_server.storage.alerts import Limits
+from queue_server.storage.models import ACTIVE_STATUSES
+from queue_server.storage.models import DailyCounter
+from queue_server.storage.models import Device
+from queue_server.storage.models import Hall
+from queue_server.storage.models import PrintJob
+from queue_server.storage.models import PrintJobStatus
+from queue_server.storage.models import Service
+from queue_server.storage.models import Ticket
+from queue_server.storage.models import TicketLeg
+from queue_server.storage.models import TicketStatus
+from queue_server.storage.models import Window
+from queue_server.storage.models import WindowState
+from queue_server.storage.ratings import EvaluationCase
 
 PRINTER_BAD_STATES = ("offline", "paper_out", "error")
 # A ticket's print job expired with nobody printing it: the agent is not running or the printer never answered.
@@ -69,7 +69,7 @@ def alert_payload(alert: Alert) -> dict[str, Any]:
 
 def hall_limits(session: Session, hall: Hall) -> Limits:
     row = session.get(AlertLimits, hall.id)
-    return alerting.effective_limits(row.limits if row else None)
+    return alerts.effective_limits(row.limits if row else None)
 
 
 def _minutes(delta: timedelta) -> int:
@@ -104,13 +104,13 @@ def _service_conditions(session: Session, hall: Hall, now: datetime, limits: Lim
         count, oldest = waiting.get(sid, (0, None))
         threshold = warning_threshold or limits.of("queue_length")
         if count >= threshold:
-            out.append(Condition(alerting.QUEUE_LONG, f"service:{code}",
+            out.append(Condition(alerts.QUEUE_LONG, f"service:{code}",
                                  {**name, "waiting": count, "limit": threshold}))
         wait_min = limits.of("ticket_wait_min", code)
         if oldest is not None and now - oldest >= timedelta(minutes=wait_min):
             since = now - timedelta(minutes=wait_min)
             over = session.scalar(_WAITING_SINCE, {"hall_id": hall.id, "service_id": sid, "since": since})
-            out.append(Condition(alerting.TICKET_WAIT_LONG, f"service:{code}",
+            out.append(Condition(alerts.TICKET_WAIT_LONG, f"service:{code}",
                                  {**name, "minutes": _minutes(now - oldest), "tickets": int(over or 0),
                                   "limit": wait_min}))
         if daily_cap:
@@ -119,7 +119,7 @@ def _service_conditions(session: Session, hall: Hall, now: datetime, limits: Lim
                 rows = session.execute(_ISSUED_ON, {"hall_id": hall.id, "on": today})
                 issued = {int(service_id): int(n) for service_id, n in rows}
             if issued.get(sid, 0) * 100 >= daily_cap * limits.of("cap_percent"):
-                out.append(Condition(alerting.DAILY_CAP_NEAR, f"service:{code}",
+                out.append(Condition(alerts.DAILY_CAP_NEAR, f"service:{code}",
                                      {**name, "issued": issued.get(sid, 0), "cap": daily_cap}))
     return out
 
@@ -137,7 +137,7 @@ def _serving_conditions(session: Session, hall: Hall, now: datetime, limits: Lim
         limit = limits.of("service_min", ticket.service.code)
         since = ticket.started_at or ticket.called_at
         if since is not None and now - since >= timedelta(minutes=limit):
-            out.append(Condition(alerting.SERVICE_LONG, f"ticket:{ticket.id}", {
+            out.append(Condition(alerts.SERVICE_LONG, f"ticket:{ticket.id}", {
                 "ticket_no": ticket.ticket_no, "window": ticket.window.number if ticket.window else None,
                 "minutes": _minutes(now - since), "limit": limit}))
     return out
@@ -158,7 +158,7 @@ def _window_conditions(session: Session, hall: Hall, now: datetime, limits: Limi
         subject, name = f"window:{window.number}", {"window": window.number, "window_name": window.name}
         if window.state in (WindowState.PAUSED, WindowState.AWAY) and window.state_since is not None:
             if now - window.state_since >= timedelta(minutes=limits.of("pause_min")):
-                out.append(Condition(alerting.WINDOW_PAUSED_LONG, subject, {
+                out.append(Condition(alerts.WINDOW_PAUSED_LONG, subject, {
                     **name, "state": window.state.value, "reason": window.state_reason,
                     "minutes": _minutes(now - window.state_since), "limit": limits.of("pause_min")}))
             continue
@@ -171,7 +171,7 @@ def _window_conditions(session: Session, hall: Hall, now: datetime, limits: Limi
             continue
         idle = now - _idle_since(session, window, oldest)
         if idle >= timedelta(minutes=limits.of("window_idle_min")):
-            out.append(Condition(alerting.WINDOW_IDLE, subject, {**name, "minutes": _minutes(idle),
+            out.append(Condition(alerts.WINDOW_IDLE, subject, {**name, "minutes": _minutes(idle),
                                                                  "limit": limits.of("window_idle_min")}))
     return out
 
@@ -203,20 +203,20 @@ def _unanswered_printers(session: Session, hall: Hall, now: datetime) -> set[Dev
 def _device_and_case_conditions(session: Session, hall: Hall, now: datetime) -> list[Condition]:
     out = []
     for device in session.scalars(_TROUBLED_KIOSKS, {"hall_id": hall.id}):
-        out.append(Condition(alerting.PRINTER_TROUBLE, f"device:{device.id}",
+        out.append(Condition(alerts.PRINTER_TROUBLE, f"device:{device.id}",
                              {"device": device.name, "printer_state": device.printer_state}))
     reported = {c.subject for c in out}
     for device in sorted(_unanswered_printers(session, hall, now), key=lambda d: d.id):
         if f"device:{device.id}" not in reported:
-            out.append(Condition(alerting.PRINTER_TROUBLE, f"device:{device.id}",
+            out.append(Condition(alerts.PRINTER_TROUBLE, f"device:{device.id}",
                                  {"device": device.name, "printer_state": NO_ANSWER}))
     today = service_day(now, hall.timezone, hall.day_rollover)
     for case in session.scalars(_OPEN_CASES, {"hall_id": hall.id}):
         data = {"case": case.id, "due_on": case.due_on.isoformat()}
         if case.status == "open":
-            out.append(Condition(alerting.BAD_RATING, f"case:{case.id}", data))
+            out.append(Condition(alerts.BAD_RATING, f"case:{case.id}", data))
         if case.due_on < today:
-            out.append(Condition(alerting.CASE_OVERDUE, f"case:{case.id}", data))
+            out.append(Condition(alerts.CASE_OVERDUE, f"case:{case.id}", data))
     return out
 
 
@@ -233,17 +233,17 @@ def evaluate_alerts(session: Session, clock: Clock, *, hall: Hall) -> events.Out
     now = clock.now()
     holding = {(c.kind, c.subject): c for c in conditions(session, hall, now)}
     open_rows = {(a.kind, a.subject): a for a in session.scalars(
-        select(Alert).where(Alert.hall_id == hall.id, Alert.state.in_(alerting.OPEN_STATES)))}
+        select(Alert).where(Alert.hall_id == hall.id, Alert.state.in_(alerts.OPEN_STATES)))}
     changed: list[tuple[str, Alert]] = []
     for key, alert in open_rows.items():
         if key in holding:
             alert.data = holding[key].data  # current figures; no event, or a long queue would chatter
         else:
-            alert.state, alert.resolved_at = alerting.RESOLVED, now
+            alert.state, alert.resolved_at = alerts.RESOLVED, now
             changed.append((events.ALERT_UPDATED, alert))
     for key, cond in holding.items():
         if key not in open_rows:
-            alert = Alert(hall_id=hall.id, kind=cond.kind, subject=cond.subject, state=alerting.NEW,
+            alert = Alert(hall_id=hall.id, kind=cond.kind, subject=cond.subject, state=alerts.NEW,
                           raised_at=now, data=cond.data)
             session.add(alert)
             changed.append((events.ALERT_RAISED, alert))
@@ -258,9 +258,9 @@ def mark_alert_seen(session: Session, clock: Clock, *, hall: Hall, alert_id: int
     alert = session.get(Alert, alert_id)
     if alert is None or alert.hall_id != hall.id:
         raise errors.AlertNotFound(alert=alert_id)
-    if alert.state != alerting.NEW:
+    if alert.state != alerts.NEW:
         return events.Outcome(alert)
-    alert.state, alert.seen_at, alert.seen_by = alerting.SEEN, clock.now(), actor
+    alert.state, alert.seen_at, alert.seen_by = alerts.SEEN, clock.now(), actor
     return events.Outcome(alert, (events.Event(events.ALERT_UPDATED, {"alert": alert_payload(alert)}),))
 
 
@@ -276,7 +276,7 @@ def _checked_limits(hall: Hall, limits: dict[str, Any], service_codes: set[str])
         if code not in service_codes:
             raise errors.ServiceNotFound(hall=hall.code, service=code)
         for key, value in values.items():
-            if key not in alerting.SERVICE_LIMITS:
+            if key not in alerts.SERVICE_LIMITS:
                 raise errors.BadLimit(key=key, low=0, high=0)
             _check_limit(key, value)
         services[code] = dict(values)
@@ -286,9 +286,9 @@ def _checked_limits(hall: Hall, limits: dict[str, Any], service_codes: set[str])
 
 
 def _check_limit(key: str, value: Any) -> None:
-    if key not in alerting.LIMIT_RANGES:
+    if key not in alerts.LIMIT_RANGES:
         raise errors.BadLimit(key=key, low=0, high=0)
-    low, high = alerting.LIMIT_RANGES[key]
+    low, high = alerts.LIMIT_RANGES[key]
     if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
         raise errors.BadLimit(key=key, low=low, high=high)
 

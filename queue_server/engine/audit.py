@@ -9,8 +9,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from queue_server.models import AuditEntry
-from queue_server.models import Hall
+from queue_server.storage.models import AuditEntry
+from queue_server.storage.models import Hall
 
 
 def audit(session: Session, at: datetime, hall: Hall, actor: str, action: str, target: str, *,

@@ -10,9 +10,9 @@ from datetime import timedelta
 from sqlalchemy.orm import Session
 
 from queue_server.clock import local_time
-from queue_server.engine.rawsql import RawSQL
-from queue_server.models import Hall
-from queue_server.models import Service
+from queue_server.storage.models import Hall
+from queue_server.storage.models import Service
+from queue_server.storage.rawsql import RawSQL
 
 Interval = tuple[time, time | None]  # None end = midnight ("24:00")
 

@@ -26,13 +26,13 @@ from queue_server.engine.ledger import require_window
 from queue_server.engine.ledger import stats_event
 from queue_server.engine.ledger import ticket_event
 from queue_server.engine.numbering import TICKET_NO_RE
-from queue_server.engine.rawsql import RawSQL
-from queue_server.models import ACTIVE_STATUSES
-from queue_server.models import Hall
-from queue_server.models import Ticket
-from queue_server.models import TicketStatus
-from queue_server.models import Window
-from queue_server.models import WindowState
+from queue_server.storage.models import ACTIVE_STATUSES
+from queue_server.storage.models import Hall
+from queue_server.storage.models import Ticket
+from queue_server.storage.models import TicketStatus
+from queue_server.storage.models import Window
+from queue_server.storage.models import WindowState
+from queue_server.storage.rawsql import RawSQL
 
 # Hand-written, as every statement call-next runs on each call under the hall's lock (rawsql.py says why).
 # hall_id lets ix_tickets_queue find the few active tickets; window_id alone has no index and scanned every

@@ -18,11 +18,11 @@ from queue_server import errors
 from queue_server import events
 from queue_server.clock import Clock
 from queue_server.clock import service_day
-from queue_server.evaluation import CaseAction
-from queue_server.evaluation import EvaluationCase
-from queue_server.evaluation import Rating
-from queue_server.models import CalendarDay
-from queue_server.models import Hall
+from queue_server.storage.models import CalendarDay
+from queue_server.storage.models import Hall
+from queue_server.storage.ratings import CaseAction
+from queue_server.storage.ratings import EvaluationCase
+from queue_server.storage.ratings import Rating
 
 MAX_DEADLINE_DAYS = 60  # a configured deadline beyond this is a typo; the scan stops there
 # action -> (states it is allowed from, state after)

@@ -19,9 +19,9 @@ from queue_server.engine.ledger import load_window
 from queue_server.engine.payloads import service_payload
 from queue_server.engine.payloads import window_payload
 from queue_server.engine.service_setup import service_settings
-from queue_server.models import Hall
-from queue_server.models import Window
-from queue_server.models import WindowService
+from queue_server.storage.models import Hall
+from queue_server.storage.models import Window
+from queue_server.storage.models import WindowService
 
 MAX_WEIGHT = 5  # weights above a few stop meaning anything to a manager (docs/domain: QSystem coefficients)
 

@@ -11,9 +11,9 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from queue_server.clock import service_day
-from queue_server.engine.rawsql import RawSQL
-from queue_server.models import Hall
-from queue_server.models import TicketStatus
+from queue_server.storage.models import Hall
+from queue_server.storage.models import TicketStatus
+from queue_server.storage.rawsql import RawSQL
 
 # Hand-written (rawsql.py says why): every call-next runs it under the hall's lock.
 # coalesce() on a NOT NULL column changes nothing but keeps the planner off the (hall, day) unique index: with

@@ -17,9 +17,9 @@ from queue_server import errors
 from queue_server import events
 from queue_server.clock import Clock
 from queue_server.engine.audit import audit
-from queue_server.models import Department
-from queue_server.models import Hall
-from queue_server.models import PriorityCategory
+from queue_server.storage.models import Department
+from queue_server.storage.models import Hall
+from queue_server.storage.models import PriorityCategory
 
 CODE = re.compile(r"^[A-Za-z0-9_.\-]{1,32}$")
 # Weights only order categories against each other; a handful of levels is all a hall has ever used.

@@ -16,11 +16,11 @@ from queue_server import events
 from queue_server.clock import Clock
 from queue_server.engine.audit import audit
 from queue_server.engine.ledger import load_window
-from queue_server.models import ApiToken
-from queue_server.models import Device
-from queue_server.models import Hall
-from queue_server.models import Role
-from queue_server.models import Window
+from queue_server.storage.models import ApiToken
+from queue_server.storage.models import Device
+from queue_server.storage.models import Hall
+from queue_server.storage.models import Role
+from queue_server.storage.models import Window
 
 DEVICE_ROLES = {"kiosk": Role.KIOSK, "display": Role.DISPLAY, "rater": Role.RATER}
 

@@ -39,15 +39,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from queue_server.clock import local_time
-from queue_server.engine.rawsql import RawSQL
-from queue_server.models import Hall
-from queue_server.models import Service
-from queue_server.models import Ticket
-from queue_server.models import TicketLeg
-from queue_server.models import TicketStatus
-from queue_server.models import Window
-from queue_server.models import WindowService
-from queue_server.models import WindowState
+from queue_server.storage.models import Hall
+from queue_server.storage.models import Service
+from queue_server.storage.models import Ticket
+from queue_server.storage.models import TicketLeg
+from queue_server.storage.models import TicketStatus
+from queue_server.storage.models import Window
+from queue_server.storage.models import WindowService
+from queue_server.storage.models import WindowState
+from queue_server.storage.rawsql import RawSQL
 
 T = TypeVar("T")
 

@@ -16,7 +16,7 @@ from queue_server import errors
 from queue_server import events
 from queue_server.clock import Clock
 from queue_server.engine.audit import audit
-from queue_server.models import Hall
+from queue_server.storage.models import Hall
 
 # The column's width; a call spoken longer than this keeps the next ticket waiting for the announcement.
 VOICE_TEMPLATE_MAX = 64

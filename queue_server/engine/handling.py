@@ -19,11 +19,11 @@ from queue_server.engine.ledger import require_window
 from queue_server.engine.ledger import stats_event
 from queue_server.engine.ledger import ticket_event
 from queue_server.engine.payloads import window_payload
-from queue_server.engine.rawsql import RawSQL
-from queue_server.models import Hall
-from queue_server.models import Outcome
-from queue_server.models import Ticket
-from queue_server.models import TicketStatus
+from queue_server.storage.models import Hall
+from queue_server.storage.models import Outcome
+from queue_server.storage.models import Ticket
+from queue_server.storage.models import TicketStatus
+from queue_server.storage.rawsql import RawSQL
 
 MAX_PARK = timedelta(hours=8)  # a park longer than a working day is a mistake
 

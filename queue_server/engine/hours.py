@@ -15,8 +15,8 @@ from queue_server import errors
 from queue_server import events
 from queue_server.clock import Clock
 from queue_server.engine.audit import audit
-from queue_server.models import CalendarDay
-from queue_server.models import Hall
+from queue_server.storage.models import CalendarDay
+from queue_server.storage.models import Hall
 
 HHMM = re.compile(r"^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$")
 WEEKDAYS = ("1", "2", "3", "4", "5", "6", "7")  # ISO weekdays, Monday = 1

@@ -16,7 +16,7 @@ from queue_server.engine.calling import return_due_parked
 from queue_server.engine.ledger import load_service
 from queue_server.engine.ledger import stats_event
 from queue_server.engine.printing import expire_print_jobs
-from queue_server.models import Hall
+from queue_server.storage.models import Hall
 
 
 def housekeep(session: Session, clock: Clock, *, hall: Hall) -> events.Outcome[int]:

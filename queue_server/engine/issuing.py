@@ -22,15 +22,15 @@ from queue_server.engine.ledger import load_service
 from queue_server.engine.ledger import log
 from queue_server.engine.ledger import stats_event
 from queue_server.engine.ledger import ticket_event
-from queue_server.engine.rawsql import RawSQL
-from queue_server.engine.rawsql import attach
-from queue_server.models import Appointment
-from queue_server.models import Channel
-from queue_server.models import Hall
-from queue_server.models import PriorityCategory
-from queue_server.models import Service
-from queue_server.models import Ticket
-from queue_server.models import TicketStatus
+from queue_server.storage.models import Appointment
+from queue_server.storage.models import Channel
+from queue_server.storage.models import Hall
+from queue_server.storage.models import PriorityCategory
+from queue_server.storage.models import Service
+from queue_server.storage.models import Ticket
+from queue_server.storage.models import TicketStatus
+from queue_server.storage.rawsql import RawSQL
+from queue_server.storage.rawsql import attach
 
 # Check-in opens an hour before the slot: people come early to government halls, and an early check-in still
 # queues at its slot time, so it costs walk-ins nothing.

@@ -16,12 +16,12 @@ from queue_server.engine import estimates
 from queue_server.engine.payloads import service_payload
 from queue_server.engine.payloads import ticket_payload
 from queue_server.engine.payloads import window_payload
-from queue_server.engine.rawsql import RawSQL
-from queue_server.models import Hall
-from queue_server.models import Service
-from queue_server.models import Ticket
-from queue_server.models import Window
-from queue_server.models import WindowService
+from queue_server.storage.models import Hall
+from queue_server.storage.models import Service
+from queue_server.storage.models import Ticket
+from queue_server.storage.models import Window
+from queue_server.storage.models import WindowService
+from queue_server.storage.rawsql import RawSQL
 
 # With the service and window every ticket event names: one query, where lazy loads would make three.
 _TICKET_BY_ID = select(Ticket).options(joinedload(Ticket.service, innerjoin=True), joinedload(Ticket.window)) \

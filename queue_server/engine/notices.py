@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session
 
 from queue_server import events
 from queue_server.clock import Clock
-from queue_server.models import Hall
-from queue_server.models import HallNotice
+from queue_server.storage.models import Hall
+from queue_server.storage.models import HallNotice
 
 # One scrolling line: longer texts scroll for minutes and nobody reads them to the end.
 MAX_NOTICE_CHARS = 200

@@ -19,11 +19,11 @@ from sqlalchemy.orm import Session
 
 from queue_server import errors
 from queue_server.clock import local_time
-from queue_server.engine.rawsql import RawSQL
-from queue_server.models import Hall
-from queue_server.models import Service
-from queue_server.models import Ticket
-from queue_server.models import TicketStatus
+from queue_server.storage.models import Hall
+from queue_server.storage.models import Service
+from queue_server.storage.models import Ticket
+from queue_server.storage.models import TicketStatus
+from queue_server.storage.rawsql import RawSQL
 
 ID_RE = re.compile(r"^\d{17}[\dX]$")
 PHONE_RE = re.compile(r"^1\d{10}$")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from queue_server.models import Service
-from queue_server.models import Ticket
-from queue_server.models import Window
+from queue_server.storage.models import Service
+from queue_server.storage.models import Ticket
+from queue_server.storage.models import Window
 
 
 def service_payload(service: Service) -> dict[str, Any]:

@@ -22,12 +22,12 @@ from queue_server.clock import Clock
 from queue_server.clock import local_time
 from queue_server.engine.issuing import Issued
 from queue_server.engine.issuing import issue_ticket
-from queue_server.engine.rawsql import RawSQL
-from queue_server.engine.rawsql import attach
-from queue_server.models import Device
-from queue_server.models import Hall
-from queue_server.models import PrintJob
-from queue_server.models import PrintJobStatus
+from queue_server.storage.models import Device
+from queue_server.storage.models import Hall
+from queue_server.storage.models import PrintJob
+from queue_server.storage.models import PrintJobStatus
+from queue_server.storage.rawsql import RawSQL
+from queue_server.storage.rawsql import attach
 
 # A late ticket misleads (people ahead and the wait have moved on): after this the job is never printed.
 PRINT_JOB_TTL = timedelta(minutes=10)

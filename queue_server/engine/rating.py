@@ -17,14 +17,14 @@ from queue_server import events
 from queue_server.clock import Clock
 from queue_server.engine.cases import case_payload
 from queue_server.engine.cases import open_case
-from queue_server.evaluation import BAD_LEVELS
-from queue_server.evaluation import CHANNELS
-from queue_server.evaluation import LEVELS
-from queue_server.evaluation import Rating
-from queue_server.models import Hall
-from queue_server.models import Service
-from queue_server.models import Ticket
-from queue_server.models import TicketLeg
+from queue_server.storage.models import Hall
+from queue_server.storage.models import Service
+from queue_server.storage.models import Ticket
+from queue_server.storage.models import TicketLeg
+from queue_server.storage.ratings import BAD_LEVELS
+from queue_server.storage.ratings import CHANNELS
+from queue_server.storage.ratings import LEVELS
+from queue_server.storage.ratings import Rating
 
 # The tablet offers a finished leg for this long: the citizen is still at the window; later ones use the QR code.
 DEVICE_RATING_WINDOW = timedelta(minutes=10)

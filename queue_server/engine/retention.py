@@ -21,15 +21,15 @@ from sqlalchemy.orm import Session
 from queue_server import events
 from queue_server.clock import Clock
 from queue_server.clock import service_day
-from queue_server.evaluation import CaseAction
-from queue_server.evaluation import EvaluationCase
-from queue_server.evaluation import Rating
-from queue_server.models import Appointment
-from queue_server.models import AuditEntry
-from queue_server.models import Hall
-from queue_server.models import HallEvent
-from queue_server.models import PrintJob
-from queue_server.models import Ticket
+from queue_server.storage.models import Appointment
+from queue_server.storage.models import AuditEntry
+from queue_server.storage.models import Hall
+from queue_server.storage.models import HallEvent
+from queue_server.storage.models import PrintJob
+from queue_server.storage.models import Ticket
+from queue_server.storage.ratings import CaseAction
+from queue_server.storage.ratings import EvaluationCase
+from queue_server.storage.ratings import Rating
 
 # 网络安全法 Art. 21: network operation logs are kept no less than six months; 183 days covers any six months.
 AUDIT_MIN_DAYS = 183

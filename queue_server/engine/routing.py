@@ -22,9 +22,9 @@ from typing import Protocol
 
 from sqlalchemy.orm import Session
 
-from queue_server.engine.rawsql import RawSQL
-from queue_server.models import Hall
-from queue_server.models import Window
+from queue_server.storage.models import Hall
+from queue_server.storage.models import Window
+from queue_server.storage.rawsql import RawSQL
 
 
 class Queued(Protocol):

@@ -26,10 +26,10 @@ from queue_server.engine.hours import WEEKDAYS
 from queue_server.engine.hours import check_day
 from queue_server.engine.ledger import load_service
 from queue_server.engine.payloads import service_payload
-from queue_server.models import DailyCounter
-from queue_server.models import Department
-from queue_server.models import Hall
-from queue_server.models import Service
+from queue_server.storage.models import DailyCounter
+from queue_server.storage.models import Department
+from queue_server.storage.models import Hall
+from queue_server.storage.models import Service
 
 PREFIX = re.compile(r"^[A-Z]{1,4}$")
 NUMBER_MAX = 9999  # four digits read one by one is already long to announce; the ticket column holds 16

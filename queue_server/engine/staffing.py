@@ -19,11 +19,11 @@ from queue_server import events
 from queue_server.clock import Clock
 from queue_server.engine.ledger import load_window
 from queue_server.engine.payloads import window_payload
-from queue_server.models import Hall
-from queue_server.models import LoginGuard
-from queue_server.models import Staff
-from queue_server.models import Window
-from queue_server.models import WindowState
+from queue_server.storage.models import Hall
+from queue_server.storage.models import LoginGuard
+from queue_server.storage.models import Staff
+from queue_server.storage.models import Window
+from queue_server.storage.models import WindowState
 
 MAX_FAILURES = 5  # wrong passwords in a row before the lock
 LOCKOUT = timedelta(minutes=15)  # long enough to stop guessing, short enough not to stop a working day

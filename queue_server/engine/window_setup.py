@@ -18,9 +18,9 @@ from queue_server.engine.configuration import window_services
 from queue_server.engine.departments import check_name
 from queue_server.engine.ledger import load_window
 from queue_server.engine.payloads import window_payload
-from queue_server.models import Hall
-from queue_server.models import Window
-from queue_server.models import WindowState
+from queue_server.storage.models import Hall
+from queue_server.storage.models import Window
+from queue_server.storage.models import WindowState
 
 WINDOW_NUMBER = (1, 9999)  # read aloud as a number (display/voice.read_number handles up to 9999)
 ZONE_MAX = 32  # the column's width

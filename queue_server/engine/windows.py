@@ -9,9 +9,9 @@ from queue_server import events
 from queue_server.clock import Clock
 from queue_server.engine.ledger import load_window
 from queue_server.engine.payloads import window_payload
-from queue_server.models import Hall
-from queue_server.models import Window
-from queue_server.models import WindowState
+from queue_server.storage.models import Hall
+from queue_server.storage.models import Window
+from queue_server.storage.models import WindowState
 
 
 def pause_window(

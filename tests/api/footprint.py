@@ -12,15 +12,15 @@ from sqlalchemy import select
 
 from queue_server.catalogue import DisclosureDocument
 from queue_server.catalogue import GuideItem
-from queue_server.models import AuditEntry
-from queue_server.models import DailyCounter
-from queue_server.models import Hall
-from queue_server.models import HallEvent
-from queue_server.models import Ticket
-from queue_server.models import TicketEvent
-from queue_server.models import TicketLeg
-from queue_server.models import Window
-from queue_server.store import Store
+from queue_server.storage.models import AuditEntry
+from queue_server.storage.models import DailyCounter
+from queue_server.storage.models import Hall
+from queue_server.storage.models import HallEvent
+from queue_server.storage.models import Ticket
+from queue_server.storage.models import TicketEvent
+from queue_server.storage.models import TicketLeg
+from queue_server.storage.models import Window
+from queue_server.storage.store import Store
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from queue_server.clock import FrozenClock
-from queue_server.models import Service
-from queue_server.store import Store
+from queue_server.storage.models import Service
+from queue_server.storage.store import Store
 from tests.api.contract import assert_conforms
 from tests.api.footprint import footprint
 from tests.api.steps import assert_problem

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from queue_server.clock import FrozenClock
-from queue_server.models import Device
-from queue_server.store import Store
+from queue_server.storage.models import Device
+from queue_server.storage.store import Store
 from tests import factories
 from tests.conftest import Recorder
 from tests.factories import bearer

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from queue_server.store import Store
+from queue_server.storage.store import Store
 from tests.api.footprint import footprint
 from tests.api.steps import assert_problem
 from tests.api.steps import call_next

@@ -6,8 +6,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from queue_server.models import AuditEntry
-from queue_server.store import Store
+from queue_server.storage.models import AuditEntry
+from queue_server.storage.store import Store
 from tests.api.contract import assert_conforms
 from tests.api.footprint import footprint
 from tests.api.steps import assert_problem

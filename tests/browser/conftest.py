@@ -18,9 +18,9 @@ from queue_server import catalogue
 from queue_server import demo_guides
 from queue_server import snapshots
 from queue_server.clock import SystemClock
-from queue_server.models import HallNotice
-from queue_server.models import Staff
-from queue_server.store import make_store
+from queue_server.storage.models import HallNotice
+from queue_server.storage.models import Staff
+from queue_server.storage.store import make_store
 from tests import factories
 from tests.realtime.server import Server
 from tests.realtime.server import make_server

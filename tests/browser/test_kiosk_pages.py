@@ -163,10 +163,10 @@ def test_appointment_check_in_by_code_issues_the_booked_service(page: Page, hall
 
     from sqlalchemy import select
 
-    from queue_server.models import Appointment
-    from queue_server.models import Hall
-    from queue_server.models import Service
-    from queue_server.store import make_store
+    from queue_server.storage.models import Appointment
+    from queue_server.storage.models import Hall
+    from queue_server.storage.models import Service
+    from queue_server.storage.store import make_store
 
     server, _ = hall
     store = make_store(server.env["HALLQ_DATABASE_URL"])

@@ -8,7 +8,7 @@ from typing import Any
 from playwright.sync_api import expect
 
 from queue_server import catalogue
-from queue_server.store import make_store
+from queue_server.storage.store import make_store
 from tests.browser.conftest import load_demo_catalogue
 from tests.browser.manager_steps import TIMEOUT_MS
 from tests.browser.manager_steps import post

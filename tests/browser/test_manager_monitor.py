@@ -10,8 +10,8 @@ import requests
 from playwright.sync_api import expect
 
 from queue_server import snapshots
-from queue_server.models import Role
-from queue_server.store import make_store
+from queue_server.storage.models import Role
+from queue_server.storage.store import make_store
 from tests import factories
 from tests.browser.conftest import load_demo_catalogue
 from tests.browser.conftest import screenshot

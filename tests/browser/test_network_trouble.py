@@ -9,8 +9,8 @@ from datetime import timedelta
 from typing import Any
 
 from queue_server import engine
-from queue_server.runtime import Runtime
-from queue_server.store import make_store
+from queue_server.storage.runtime import Runtime
+from queue_server.storage.store import make_store
 from tests.browser.test_display_pages import open_wall
 from tests.factories import BasicHall
 from tests.realtime.server import Server

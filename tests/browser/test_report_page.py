@@ -11,8 +11,8 @@ import pytest
 from openpyxl import load_workbook
 
 from queue_server.clock import FrozenClock
-from queue_server.runtime import Runtime
-from queue_server.store import make_store
+from queue_server.storage.runtime import Runtime
+from queue_server.storage.store import make_store
 from tests import factories
 from tests.browser.conftest import screenshot
 from tests.conftest import START

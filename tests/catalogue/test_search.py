@@ -7,7 +7,7 @@ import pytest
 from queue_server import catalogue
 from queue_server import demo_guides
 from queue_server import guide_quality
-from queue_server.store import Store
+from queue_server.storage.store import Store
 
 
 @pytest.fixture

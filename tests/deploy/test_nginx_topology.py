@@ -26,9 +26,9 @@ from bench.nginx import Nginx
 from bench.nginx import nginx_binary
 from bench.nginx import start_nginx
 from queue_server.clock import SystemClock
-from queue_server.models import Hall
-from queue_server.models import Ticket
-from queue_server.store import make_store
+from queue_server.storage.models import Hall
+from queue_server.storage.models import Ticket
+from queue_server.storage.store import make_store
 from tests import factories
 from tests.conftest import ON_CI
 from tests.conftest import _truncate_postgres

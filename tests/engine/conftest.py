@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from queue_server.runtime import Runtime
+from queue_server.storage.runtime import Runtime
 from tests.engine.desk import Desk
 
 

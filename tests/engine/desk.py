@@ -16,14 +16,14 @@ from sqlalchemy import select
 from queue_server import engine
 from queue_server.clock import service_day
 from queue_server.errors import HallqError
-from queue_server.models import DailyCounter
-from queue_server.models import Hall
-from queue_server.models import Ticket
-from queue_server.models import TicketEvent
-from queue_server.models import TicketLeg
-from queue_server.models import Window
-from queue_server.runtime import Runtime
-from queue_server.store import Store
+from queue_server.storage.models import DailyCounter
+from queue_server.storage.models import Hall
+from queue_server.storage.models import Ticket
+from queue_server.storage.models import TicketEvent
+from queue_server.storage.models import TicketLeg
+from queue_server.storage.models import Window
+from queue_server.storage.runtime import Runtime
+from queue_server.storage.store import Store
 
 
 class Desk:

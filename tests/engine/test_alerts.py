@@ -7,16 +7,16 @@ import pytest
 from sqlalchemy import select
 
 from queue_server import engine
-from queue_server.alerting import Alert
 from queue_server.clock import FrozenClock
-from queue_server.evaluation import EvaluationCase
-from queue_server.evaluation import Rating
-from queue_server.models import AuditEntry
-from queue_server.models import Device
-from queue_server.models import Hall
-from queue_server.models import TicketLeg
-from queue_server.runtime import Runtime
-from queue_server.store import Store
+from queue_server.storage.alerts import Alert
+from queue_server.storage.models import AuditEntry
+from queue_server.storage.models import Device
+from queue_server.storage.models import Hall
+from queue_server.storage.models import TicketLeg
+from queue_server.storage.ratings import EvaluationCase
+from queue_server.storage.ratings import Rating
+from queue_server.storage.runtime import Runtime
+from queue_server.storage.store import Store
 from tests import factories
 from tests.conftest import Recorder
 from tests.engine.desk import Desk

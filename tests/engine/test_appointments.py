@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from queue_server import engine
 from queue_server.clock import FrozenClock
-from queue_server.models import Appointment
-from queue_server.store import Store
+from queue_server.storage.models import Appointment
+from queue_server.storage.store import Store
 from tests import factories
 from tests.engine.desk import Desk
 from tests.engine.desk import refused

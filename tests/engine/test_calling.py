@@ -6,9 +6,9 @@ from sqlalchemy import select
 
 from queue_server import engine
 from queue_server.clock import FrozenClock
-from queue_server.models import AuditEntry
-from queue_server.runtime import Runtime
-from queue_server.store import Store
+from queue_server.storage.models import AuditEntry
+from queue_server.storage.runtime import Runtime
+from queue_server.storage.store import Store
 from tests import factories
 from tests.conftest import Recorder
 from tests.engine.desk import Desk

@@ -15,10 +15,10 @@ from queue_server import errors
 from queue_server import events
 from queue_server.clock import Clock
 from queue_server.clock import FrozenClock
-from queue_server.models import Hall
-from queue_server.models import HallEvent
-from queue_server.runtime import Runtime
-from queue_server.store import Store
+from queue_server.storage.models import Hall
+from queue_server.storage.models import HallEvent
+from queue_server.storage.runtime import Runtime
+from queue_server.storage.store import Store
 from tests.conftest import Recorder
 from tests.factories import hall as make_hall
 

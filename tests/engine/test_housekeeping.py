@@ -6,8 +6,8 @@ import pytest
 
 from queue_server import engine
 from queue_server.clock import FrozenClock
-from queue_server.models import Device
-from queue_server.store import Store
+from queue_server.storage.models import Device
+from queue_server.storage.store import Store
 from tests import factories
 from tests.conftest import Recorder
 from tests.engine.desk import Desk

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from queue_server import engine
-from queue_server.runtime import Runtime
-from queue_server.store import Store
+from queue_server.storage.runtime import Runtime
+from queue_server.storage.store import Store
 from tests import factories
 from tests.conftest import Recorder
 

@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 
 from queue_server import engine
 from queue_server.clock import FrozenClock
-from queue_server.models import CalendarDay
-from queue_server.store import Store
+from queue_server.storage.models import CalendarDay
+from queue_server.storage.store import Store
 from tests import factories
 from tests.conftest import Recorder
 from tests.engine.desk import Desk

@@ -6,9 +6,9 @@ from sqlalchemy import select
 
 from queue_server import engine
 from queue_server import snapshots
-from queue_server.models import HallNotice
-from queue_server.runtime import Runtime
-from queue_server.store import Store
+from queue_server.storage.models import HallNotice
+from queue_server.storage.runtime import Runtime
+from queue_server.storage.store import Store
 from tests import factories
 from tests.conftest import Recorder
 

@@ -10,9 +10,9 @@ from sqlalchemy import select
 from queue_server import engine
 from queue_server import snapshots
 from queue_server.clock import FrozenClock
-from queue_server.models import Ticket
 from queue_server.positions import Positions
-from queue_server.store import Store
+from queue_server.storage.models import Ticket
+from queue_server.storage.store import Store
 from tests.engine.desk import Desk
 from tests.engine.test_estimates import setup_hall
 

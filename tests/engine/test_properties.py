@@ -30,9 +30,9 @@ from hypothesis import strategies as st
 
 from queue_server import engine
 from queue_server.clock import FrozenClock
-from queue_server.runtime import Runtime
-from queue_server.store import Store
-from queue_server.store import make_store
+from queue_server.storage.runtime import Runtime
+from queue_server.storage.store import Store
+from queue_server.storage.store import make_store
 from tests import factories
 from tests.conftest import START
 from tests.engine.desk import Desk

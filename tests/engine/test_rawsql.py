@@ -1,5 +1,5 @@
 """The issue, call-next and finish paths write tickets, print jobs, the ticket log and the outbox with hand-written SQL
-(queue_server/engine/rawsql.py). What it writes must read back through the ORM exactly as the ORM would have
+(queue_server/storage/rawsql.py). What it writes must read back through the ORM exactly as the ORM would have
 written it, on SQLite (timestamps as text) and PostgreSQL alike, or other ops and reports would misread it."""
 
 from __future__ import annotations
@@ -13,18 +13,18 @@ from sqlalchemy.orm import Session
 
 from queue_server import engine
 from queue_server.clock import FrozenClock
-from queue_server.engine.rawsql import RawSQL
 from queue_server.events import Outcome
-from queue_server.models import Device
-from queue_server.models import Hall
-from queue_server.models import HallEvent
-from queue_server.models import PrintJob
-from queue_server.models import Ticket
-from queue_server.models import TicketEvent
-from queue_server.models import TicketStatus
-from queue_server.models import Window
-from queue_server.runtime import Runtime
-from queue_server.store import Store
+from queue_server.storage.models import Device
+from queue_server.storage.models import Hall
+from queue_server.storage.models import HallEvent
+from queue_server.storage.models import PrintJob
+from queue_server.storage.models import Ticket
+from queue_server.storage.models import TicketEvent
+from queue_server.storage.models import TicketStatus
+from queue_server.storage.models import Window
+from queue_server.storage.rawsql import RawSQL
+from queue_server.storage.runtime import Runtime
+from queue_server.storage.store import Store
 from tests import factories
 from tests.engine.desk import Desk
 

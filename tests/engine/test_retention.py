@@ -12,12 +12,12 @@ from sqlalchemy import select
 from queue_server import engine
 from queue_server.clock import FrozenClock
 from queue_server.engine.retention import anonymise
-from queue_server.evaluation import Rating
-from queue_server.models import AuditEntry
-from queue_server.models import DailyCounter
-from queue_server.models import Ticket
-from queue_server.models import TicketLeg
-from queue_server.store import Store
+from queue_server.storage.models import AuditEntry
+from queue_server.storage.models import DailyCounter
+from queue_server.storage.models import Ticket
+from queue_server.storage.models import TicketLeg
+from queue_server.storage.ratings import Rating
+from queue_server.storage.store import Store
 from tests import factories
 from tests.engine.desk import Desk
 

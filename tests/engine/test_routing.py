@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from queue_server import engine
 from queue_server.clock import FrozenClock
-from queue_server.store import Store
+from queue_server.storage.store import Store
 from tests import factories
 from tests.engine.desk import Desk
 

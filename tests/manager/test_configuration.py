@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import select
 
 from queue_server.clock import FrozenClock
-from queue_server.models import AuditEntry
-from queue_server.store import Store
+from queue_server.storage.models import AuditEntry
+from queue_server.storage.store import Store
 from tests.api.footprint import footprint
 from tests.conftest import Recorder
 from tests.factories import basic_hall

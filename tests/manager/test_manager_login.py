@@ -7,8 +7,8 @@ from typing import Any
 
 from queue_server import snapshots
 from queue_server.clock import FrozenClock
-from queue_server.models import Role
-from queue_server.store import Store
+from queue_server.storage.models import Role
+from queue_server.storage.store import Store
 from tests import factories
 from tests.factories import basic_hall
 from tests.manager.console_client import ManagerConsole

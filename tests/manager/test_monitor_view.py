@@ -9,8 +9,8 @@ from queue_server import engine
 from queue_server import monitor_view
 from queue_server import snapshots
 from queue_server.clock import FrozenClock
-from queue_server.runtime import Runtime
-from queue_server.store import Store
+from queue_server.storage.runtime import Runtime
+from queue_server.storage.store import Store
 from tests import factories
 from tests.engine.desk import Desk
 

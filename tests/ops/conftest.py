@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from queue_server.clock import FrozenClock
-from queue_server.store import Store
+from queue_server.storage.store import Store
 from tests.factories import BasicHall
 from tests.factories import basic_hall
 

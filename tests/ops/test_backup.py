@@ -11,10 +11,10 @@ from sqlalchemy import select
 from queue_server import engine
 from queue_server.cli import main
 from queue_server.clock import FrozenClock
-from queue_server.models import Ticket
-from queue_server.runtime import Runtime
-from queue_server.store import Store
-from queue_server.store import make_store
+from queue_server.storage.models import Ticket
+from queue_server.storage.runtime import Runtime
+from queue_server.storage.store import Store
+from queue_server.storage.store import make_store
 from tests.factories import basic_hall
 
 

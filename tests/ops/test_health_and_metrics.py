@@ -14,8 +14,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from queue_server.metrics import readiness
 from queue_server.request_log import JsonFormatter
 from queue_server.request_log import RequestIdFilter
-from queue_server.store import Store
-from queue_server.store import make_store
+from queue_server.storage.store import Store
+from queue_server.storage.store import make_store
 from tests.api.steps import act
 from tests.api.steps import called
 from tests.api.steps import issue

@@ -1,5 +1,5 @@
 """The serving process copies SQLite's write-ahead log back into the database from a thread of its own, so that no
-request's commit has to (queue_server/wal.py): the commit-time checkpoint had set the issue p99.
+request's commit has to (queue_server/storage/wal.py): the commit-time checkpoint had set the issue p99.
 
 Checked on a real database file: what the writers leave, what the thread copies, and that the log then starts over.
 """
@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from queue_server.store import SQLITE_AUTOCHECKPOINT_PAGES
-from queue_server.store import Store
-from queue_server.store import make_store
-from queue_server.store import sqlite_path
-from queue_server.wal import WalCheckpointer
+from queue_server.storage.store import SQLITE_AUTOCHECKPOINT_PAGES
+from queue_server.storage.store import Store
+from queue_server.storage.store import make_store
+from queue_server.storage.store import sqlite_path
+from queue_server.storage.wal import WalCheckpointer
 
 PAGE = 4096
 DEFAULT_AUTOCHECKPOINT = 1_000  # SQLite's own: a commit past it would have checkpointed and restarted the log

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from queue_server.clock import SystemClock
-from queue_server.store import make_store
+from queue_server.storage.store import make_store
 from tests import factories
 from tests.realtime.server import Server
 from tests.realtime.server import make_server

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from queue_server.clock import SystemClock
-from queue_server.store import make_store
+from queue_server.storage.store import make_store
 from tests import factories
 from tests.conftest import _truncate_postgres
 from tests.conftest import required_redis_url

@@ -6,8 +6,8 @@ import threading
 
 from sqlalchemy import delete
 
-from queue_server.models import HallEvent
-from queue_server.store import make_store
+from queue_server.storage.models import HallEvent
+from queue_server.storage.store import make_store
 from tests.factories import BasicHall
 from tests.realtime.feed import connected
 from tests.realtime.feed import events_until

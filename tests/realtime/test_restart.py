@@ -12,8 +12,8 @@ import requests
 import socketio
 
 from queue_server import engine
-from queue_server.runtime import Runtime
-from queue_server.store import make_store
+from queue_server.storage.runtime import Runtime
+from queue_server.storage.store import make_store
 from tests.factories import BasicHall
 from tests.realtime.server import Server
 

@@ -1,5 +1,5 @@
-"""A real `hallq serve` on SQLite runs the WAL checkpointer's thread (queue_server/wal.py) and shows it on /metrics:
-an operator sees that the log is being copied back, how long that takes, and whether a reader holds it up."""
+"""A real `hallq serve` on SQLite runs the WAL checkpointer's thread (queue_server/storage/wal.py) and shows it on
+/metrics: an operator sees that the log is being copied back, how long that takes, and whether a reader holds it up."""
 
 from __future__ import annotations
 

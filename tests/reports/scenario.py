@@ -37,12 +37,12 @@ from sqlalchemy import select
 from queue_server import engine
 from queue_server.clock import FrozenClock
 from queue_server.engine.rating import pending_leg
-from queue_server.evaluation import EvaluationCase
-from queue_server.models import Hall
-from queue_server.models import Staff
-from queue_server.models import Window
-from queue_server.runtime import Runtime
-from queue_server.store import Store
+from queue_server.storage.models import Hall
+from queue_server.storage.models import Staff
+from queue_server.storage.models import Window
+from queue_server.storage.ratings import EvaluationCase
+from queue_server.storage.runtime import Runtime
+from queue_server.storage.store import Store
 from tests.factories import BasicHall
 from tests.factories import basic_hall
 

@@ -19,11 +19,11 @@ from queue_server import report_keeper
 from queue_server import stats
 from queue_server.alert_ticker import AlertTicker
 from queue_server.clock import FrozenClock
-from queue_server.models import ReportDay
-from queue_server.models import Service
-from queue_server.runtime import Runtime
 from queue_server.snapshots import hall_by_code
-from queue_server.store import Store
+from queue_server.storage.models import ReportDay
+from queue_server.storage.models import Service
+from queue_server.storage.runtime import Runtime
+from queue_server.storage.store import Store
 from tests.factories import BasicHall
 from tests.factories import bearer
 from tests.reports.scenario import DAY

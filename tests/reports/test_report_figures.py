@@ -11,10 +11,10 @@ from sqlalchemy import update
 
 from queue_server import stats
 from queue_server.clock import FrozenClock
-from queue_server.evaluation import Rating
-from queue_server.runtime import Runtime
 from queue_server.snapshots import hall_by_code
-from queue_server.store import Store
+from queue_server.storage.ratings import Rating
+from queue_server.storage.runtime import Runtime
+from queue_server.storage.store import Store
 from tests.reports.scenario import DAY
 from tests.reports.scenario import TOTAL
 from tests.reports.scenario import play

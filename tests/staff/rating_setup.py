@@ -9,10 +9,10 @@ from sqlalchemy import select
 
 from queue_server.auth import mint_token
 from queue_server.clock import Clock
-from queue_server.models import Hall
-from queue_server.models import Role
-from queue_server.models import Window
-from queue_server.store import Store
+from queue_server.storage.models import Hall
+from queue_server.storage.models import Role
+from queue_server.storage.models import Window
+from queue_server.storage.store import Store
 from tests.factories import BasicHall
 from tests.factories import basic_hall
 from tests.factories import bearer

@@ -16,10 +16,10 @@ from playwright.sync_api import expect
 
 from queue_server.auth import mint_token
 from queue_server.clock import SystemClock
-from queue_server.models import Hall
-from queue_server.models import Role
-from queue_server.models import Window
-from queue_server.store import make_store
+from queue_server.storage.models import Hall
+from queue_server.storage.models import Role
+from queue_server.storage.models import Window
+from queue_server.storage.store import make_store
 from tests import factories
 from tests.live import ROOT
 from tests.live import LiveServer

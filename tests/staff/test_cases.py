@@ -9,11 +9,11 @@ from typing import Any
 from sqlalchemy import select
 
 from queue_server.clock import FrozenClock
-from queue_server.models import CalendarDay
-from queue_server.models import Department
-from queue_server.models import Hall
-from queue_server.models import Service
-from queue_server.store import Store
+from queue_server.storage.models import CalendarDay
+from queue_server.storage.models import Department
+from queue_server.storage.models import Hall
+from queue_server.storage.models import Service
+from queue_server.storage.store import Store
 from tests.conftest import Recorder
 from tests.factories import bearer
 from tests.staff.rating_setup import RatingHall

@@ -13,9 +13,9 @@ import requests
 
 from queue_server.auth import mint_token
 from queue_server.clock import SystemClock
-from queue_server.models import Hall
-from queue_server.models import Role
-from queue_server.store import make_store
+from queue_server.storage.models import Hall
+from queue_server.storage.models import Role
+from queue_server.storage.store import make_store
 from tests import factories
 from tests.live import LiveServer
 from tests.live import start_server

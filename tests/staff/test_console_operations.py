@@ -7,9 +7,9 @@ from typing import Any
 from sqlalchemy import select
 
 from queue_server.clock import FrozenClock
-from queue_server.models import AuditEntry
-from queue_server.models import Service
-from queue_server.store import Store
+from queue_server.storage.models import AuditEntry
+from queue_server.storage.models import Service
+from queue_server.storage.store import Store
 from tests.factories import BasicHall
 from tests.factories import basic_hall
 from tests.factories import bearer

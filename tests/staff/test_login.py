@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from queue_server.clock import FrozenClock
-from queue_server.store import Store
+from queue_server.storage.store import Store
 from tests.factories import basic_hall
 from tests.factories import bearer
 from tests.staff.console_client import Console

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from queue_server.clock import FrozenClock
-from queue_server.store import Store
+from queue_server.storage.store import Store
 from tests.factories import bearer
 from tests.staff.rating_setup import rate
 from tests.staff.rating_setup import rating_hall

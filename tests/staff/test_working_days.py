@@ -7,8 +7,8 @@ from datetime import date
 import pytest
 
 from queue_server.engine.cases import add_working_days
-from queue_server.models import CalendarDay
-from queue_server.store import Store
+from queue_server.storage.models import CalendarDay
+from queue_server.storage.store import Store
 from tests import factories
 
 # 2026 国庆: 1-7 October closed, Saturday 10 October an adjusted working day (illustrative calendar).

@@ -18,9 +18,9 @@ from sqlalchemy import String
 from sqlalchemy.orm import Mapped
 from sqlalchemy.orm import mapped_column
 
-from queue_server.models import ID
-from queue_server.models import Base
-from queue_server.models import UTCDateTime
+from queue_server.storage.models import ID
+from queue_server.storage.models import Base
+from queue_server.storage.models import UTCDateTime
 
 # Alert kinds (stable: the manager page and any outside tool branch on them).
 QUEUE_LONG = "queue_long"  # more waiting than the service's warning threshold (等候人数预警值)

@@ -24,7 +24,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from queue_server.store import sqlite_path
+from queue_server.storage.store import sqlite_path
 
 log = logging.getLogger(__name__)
 

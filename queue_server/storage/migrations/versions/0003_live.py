@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import queue_server.models
+import queue_server.storage.models
 
 revision = '0003_live'
 down_revision = '0002_kiosk'
@@ -25,7 +25,7 @@ def upgrade() -> None:
     sa.Column('text', sa.String(length=500), nullable=False),
     sa.Column('position', sa.Integer(), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
-    sa.Column('created_at', queue_server.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', queue_server.storage.models.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['hall_id'], ['halls.id'], name=op.f('fk_hall_notices_hall_id_halls'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_hall_notices'))
     )

@@ -541,5 +541,5 @@ class ReportDay(Base):
 
 
 # The 好差评 tables share this metadata; importing them here lets Alembic and create_all see every table.
-from queue_server import alerting  # noqa: E402,F401
-from queue_server import evaluation  # noqa: E402,F401
+from queue_server.storage import alerts  # noqa: E402,F401
+from queue_server.storage import ratings  # noqa: E402,F401

@@ -29,12 +29,12 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from queue_server import errors
 from queue_server.clock import Clock
-from queue_server.engine.rawsql import RawSQL
-from queue_server.engine.rawsql import attach
 from queue_server.events import Envelope
 from queue_server.events import Outcome
-from queue_server.models import Hall
-from queue_server.store import Store
+from queue_server.storage.models import Hall
+from queue_server.storage.rawsql import RawSQL
+from queue_server.storage.rawsql import attach
+from queue_server.storage.store import Store
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from sqlalchemy.engine import URL
 from sqlalchemy.engine import make_url
 
-from queue_server.store import sqlite_path
+from queue_server.storage.store import sqlite_path
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 PGDUMP_MAGIC = b"PGDMP"

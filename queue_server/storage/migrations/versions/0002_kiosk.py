@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import queue_server.models
+import queue_server.storage.models
 
 revision = '0002_kiosk'
 down_revision = '0001'
@@ -76,10 +76,10 @@ def upgrade() -> None:
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('error', sa.String(length=32), nullable=True),
     sa.Column('agent', sa.String(length=64), nullable=True),
-    sa.Column('created_at', queue_server.models.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('claimed_at', queue_server.models.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('finished_at', queue_server.models.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('expires_at', queue_server.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', queue_server.storage.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('claimed_at', queue_server.storage.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('finished_at', queue_server.storage.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('expires_at', queue_server.storage.models.UTCDateTime(timezone=True), nullable=False),
     sa.Column('payload', sa.JSON(), nullable=False),
     sa.ForeignKeyConstraint(['device_id'], ['devices.id'], name=op.f('fk_print_jobs_device_id_devices'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['hall_id'], ['halls.id'], name=op.f('fk_print_jobs_hall_id_halls'), ondelete='CASCADE'),

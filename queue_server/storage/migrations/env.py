@@ -1,11 +1,11 @@
-"""Alembic environment: runs against the connection handed in by queue_server.migrate (no alembic.ini)."""
+"""Alembic environment: runs against the connection handed in by queue_server.storage.migrate (no alembic.ini)."""
 
 from __future__ import annotations
 
 from alembic import context
 
 from queue_server import catalogue  # noqa: F401 - registers the guide and disclosure tables
-from queue_server.models import Base
+from queue_server.storage.models import Base
 
 config = context.config
 connection = config.attributes["connection"]

@@ -21,9 +21,9 @@ from sqlalchemy import UniqueConstraint
 from sqlalchemy.orm import Mapped
 from sqlalchemy.orm import mapped_column
 
-from queue_server.models import ID
-from queue_server.models import Base
-from queue_server.models import UTCDateTime
+from queue_server.storage.models import ID
+from queue_server.storage.models import Base
+from queue_server.storage.models import UTCDateTime
 
 # GB/T 39046-2020 Appendix A.8: code -> 满意度. Code 1 is the best; 4 and 5 are 差评.
 LEVELS: dict[int, str] = {1: "非常满意", 2: "满意", 3: "基本满意", 4: "不满意", 5: "非常不满意"}

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import queue_server.models
+import queue_server.storage.models
 
 revision = '0004_staff'
 down_revision = '0003_live'
@@ -23,7 +23,7 @@ def upgrade() -> None:
     op.create_table('login_guards',
     sa.Column('user_no', sa.String(length=32), nullable=False),
     sa.Column('failures', sa.Integer(), nullable=False),
-    sa.Column('locked_until', queue_server.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('locked_until', queue_server.storage.models.UTCDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('user_no', name=op.f('pk_login_guards'))
     )
     op.create_table('ratings',
@@ -37,14 +37,14 @@ def upgrade() -> None:
     sa.Column('case_no', sa.String(length=64), nullable=True),
     sa.Column('channel', sa.String(length=16), nullable=False),
     sa.Column('rater', sa.String(length=32), nullable=False),
-    sa.Column('rated_at', queue_server.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('rated_at', queue_server.storage.models.UTCDateTime(timezone=True), nullable=False),
     sa.Column('attempt', sa.Integer(), nullable=False),
     sa.Column('level', sa.Integer(), nullable=False),
     sa.Column('tags', sa.JSON(), nullable=False),
     sa.Column('text', sa.Text(), nullable=False),
     sa.Column('region_code', sa.String(length=12), nullable=False),
     sa.Column('excluded', sa.Boolean(), nullable=False),
-    sa.Column('reported_at', queue_server.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('reported_at', queue_server.storage.models.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['hall_id'], ['halls.id'], name=op.f('fk_ratings_hall_id_halls'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['leg_id'], ['ticket_legs.id'], name=op.f('fk_ratings_leg_id_ticket_legs'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['service_id'], ['services.id'], name=op.f('fk_ratings_service_id_services')),
@@ -64,10 +64,10 @@ def upgrade() -> None:
     sa.Column('rating_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('department_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
     sa.Column('status', sa.String(length=16), nullable=False),
-    sa.Column('opened_at', queue_server.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('opened_at', queue_server.storage.models.UTCDateTime(timezone=True), nullable=False),
     sa.Column('due_on', sa.Date(), nullable=False),
-    sa.Column('closed_at', queue_server.models.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('overdue_alerted_at', queue_server.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('closed_at', queue_server.storage.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('overdue_alerted_at', queue_server.storage.models.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['department_id'], ['departments.id'], name=op.f('fk_evaluation_cases_department_id_departments'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['hall_id'], ['halls.id'], name=op.f('fk_evaluation_cases_hall_id_halls'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['rating_id'], ['ratings.id'], name=op.f('fk_evaluation_cases_rating_id_ratings'), ondelete='CASCADE'),
@@ -81,7 +81,7 @@ def upgrade() -> None:
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('case_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('kind', sa.String(length=16), nullable=False),
-    sa.Column('at', queue_server.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('at', queue_server.storage.models.UTCDateTime(timezone=True), nullable=False),
     sa.Column('actor', sa.String(length=64), nullable=False),
     sa.Column('note', sa.Text(), nullable=False),
     sa.Column('data', sa.JSON(), nullable=False),

@@ -12,7 +12,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Engine
 
 from queue_server import catalogue  # noqa: F401 - registers the guide and disclosure tables
-from queue_server.models import Base
+from queue_server.storage.models import Base
 
 SCRIPTS = Path(__file__).with_name("migrations")
 

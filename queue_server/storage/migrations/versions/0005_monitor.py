@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import queue_server.models
+import queue_server.storage.models
 
 revision = '0005_monitor'
 down_revision = '0004_staff'
@@ -32,10 +32,10 @@ def upgrade() -> None:
     sa.Column('kind', sa.String(length=24), nullable=False),
     sa.Column('subject', sa.String(length=64), nullable=False),
     sa.Column('state', sa.String(length=16), nullable=False),
-    sa.Column('raised_at', queue_server.models.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('seen_at', queue_server.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('raised_at', queue_server.storage.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('seen_at', queue_server.storage.models.UTCDateTime(timezone=True), nullable=True),
     sa.Column('seen_by', sa.String(length=64), nullable=True),
-    sa.Column('resolved_at', queue_server.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('resolved_at', queue_server.storage.models.UTCDateTime(timezone=True), nullable=True),
     sa.Column('data', sa.JSON(), nullable=False),
     sa.ForeignKeyConstraint(['hall_id'], ['halls.id'], name=op.f('fk_alerts_hall_id_halls'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_alerts'))

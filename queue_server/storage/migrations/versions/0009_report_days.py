@@ -13,7 +13,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import queue_server.models
+import queue_server.storage.models
 
 revision = '0009_report_days'
 down_revision = '0008_window_time'
@@ -29,7 +29,7 @@ def upgrade() -> None:
     sa.Column('grouping', sa.String(length=8), nullable=False),
     sa.Column('stamp', sa.String(length=96), nullable=False),
     sa.Column('figures', sa.Text(), nullable=False),
-    sa.Column('built_at', queue_server.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('built_at', queue_server.storage.models.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['hall_id'], ['halls.id'], name=op.f('fk_report_days_hall_id_halls'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_report_days')),
     sa.UniqueConstraint('hall_id', 'service_on', 'grouping', name='uq_report_days_day')
