@@ -23,11 +23,11 @@ from bench.common import table as render_table  # noqa: E402
 from kiosk import layout  # noqa: E402
 from kiosk import printer  # noqa: E402
 from kiosk import raster  # noqa: E402
-from queue_server.storage import migrate  # noqa: E402
 from queue_server.app import create_app  # noqa: E402
 from queue_server.clock import SystemClock  # noqa: E402
 from queue_server.demo import load_demo  # noqa: E402
 from queue_server.settings import Settings  # noqa: E402
+from queue_server.storage import migrate  # noqa: E402
 from queue_server.storage.store import make_store  # noqa: E402
 
 # Services without per-person limits or daily caps, so N issues never hit a refusal.

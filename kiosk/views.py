@@ -26,11 +26,11 @@ from sqlalchemy import select
 from kiosk import layout
 from kiosk import raster
 from kiosk import texts
-from queue_server import catalogue
 from queue_server import errors
 from queue_server import snapshots
 from queue_server.api import services
-from queue_server.catalogue import ITEM_TYPES
+from queue_server.catalogue import index
+from queue_server.catalogue.index import ITEM_TYPES
 from queue_server.clock import local_time
 from queue_server.storage.models import Appointment
 from queue_server.storage.models import PriorityCategory
@@ -110,7 +110,7 @@ def service(hall: str, code: str) -> str:
             select(PriorityCategory).where(PriorityCategory.hall_id == row.id))}
         return render_template(
             "kiosk/service.html", hall=row, service=found, guide_code=model.guide_code,
-            materials=catalogue.materials_to_bring(session, model),
+            materials=index.materials_to_bring(session, model),
             priorities=[c for c in GREEN_CHANNEL if c in categories],
         )
 
@@ -120,8 +120,8 @@ def search(hall: str) -> str:
     query = request.args.get("q", "")[:64]
     with services().store.read_session() as session:
         row = _hall(session, hall)
-        linked = catalogue.services_by_guide(session, row)
-        guides = catalogue.search_guides(session, query, limit=30) if query.strip() else []
+        linked = index.services_by_guide(session, row)
+        guides = index.search_guides(session, query, limit=30) if query.strip() else []
         return render_template("kiosk/search.html", hall=row, query=query, guides=guides, linked=linked)
 
 
@@ -132,25 +132,25 @@ def guides(hall: str) -> str:
     department = request.args.get("department") or None
     with services().store.read_session() as session:
         row = _hall(session, hall)
-        everything = catalogue.search_guides(session, limit=1000)
+        everything = index.search_guides(session, limit=1000)
         themes = sorted({g.theme for g in everything if g.theme})
         types = sorted({g.item_type for g in everything})
         shown = [g for g in everything if (not item_type or g.item_type == item_type)
                  and (not theme or g.theme == theme) and (not department or g.department_code == department)]
         return render_template("kiosk/guides.html", hall=row, guides=shown, themes=themes, types=types,
                                item_type=item_type, theme=theme, department=department,
-                               departments=catalogue.departments(session, row),
-                               linked=catalogue.services_by_guide(session, row))
+                               departments=index.departments(session, row),
+                               linked=index.services_by_guide(session, row))
 
 
 @bp.get("/<hall>/guides/<code>")
 def guide(hall: str, code: str) -> str:
     with services().store.read_session() as session:
         row = _hall(session, hall)
-        item = catalogue.guide_by_code(session, code)
+        item = index.guide_by_code(session, code)
         if item is None:
             abort(404)
-        linked = catalogue.services_by_guide(session, row).get(item.code)
+        linked = index.services_by_guide(session, row).get(item.code)
         phone_url = f"{services().settings.public_url}/kiosk/{row.code}/guides/{item.code}?mobile=1"
         return render_template("kiosk/guide.html", hall=row, g=item, service=linked, phone_url=phone_url)
 
@@ -161,16 +161,16 @@ def disclosures(hall: str) -> str:
     category = request.args.get("category") or None
     with services().store.read_session() as session:
         row = _hall(session, hall)
-        docs = catalogue.search_disclosures(session, query, category=category)
+        docs = index.search_disclosures(session, query, category=category)
         return render_template("kiosk/disclosures.html", hall=row, docs=docs, query=query, category=category,
-                               categories=catalogue.DISCLOSURE_CATEGORIES)
+                               categories=index.DISCLOSURE_CATEGORIES)
 
 
 @bp.get("/<hall>/disclosures/<int:doc_id>")
 def disclosure(hall: str, doc_id: int) -> str:
     with services().store.read_session() as session:
         row = _hall(session, hall)
-        doc = catalogue.disclosure_by_id(session, doc_id)
+        doc = index.disclosure_by_id(session, doc_id)
         if doc is None:
             abort(404)
         phone_url = f"{services().settings.public_url}/kiosk/{row.code}/disclosures/{doc.id}?mobile=1"
@@ -228,7 +228,7 @@ def ticket_preview(hall: str, token: str) -> Response:
             hall_name=tracked.hall.name, service_name=t.service.name, number=t.ticket_no, ahead=tracked.ahead,
             estimated_wait_s=tracked.estimated_wait_s, issued_at=local_time(t.issued_at, tracked.hall.timezone),
             track_url=f"{hq.settings.public_url}/t/{t.track_token}",
-            materials=tuple(catalogue.materials_to_bring(session, t.service)),
+            materials=tuple(index.materials_to_bring(session, t.service)),
             priority_name=t.priority.name if t.priority else None, person_masked=t.person_masked,
         )
     out = io.BytesIO()

@@ -1,6 +1,6 @@
 """Demo catalogue: 30 办事指南 items for the demo services (codes 530000-<service>) and a few disclosures, among
 them the customer's 2018 annual report. A handful of items break a quality rule on purpose, so the manager's
-guide-quality findings have something to show. Data only; the shapes are queue_server.catalogue's.
+guide-quality findings have something to show. Data only; the shapes are queue_server.catalogue.index's.
 """
 
 from __future__ import annotations

@@ -20,7 +20,6 @@ from sqlalchemy import select
 from werkzeug.security import check_password_hash
 from werkzeug.wrappers import Response
 
-from queue_server import catalogue
 from queue_server import engine
 from queue_server import errors
 from queue_server import web_session
@@ -28,6 +27,7 @@ from queue_server.api import services
 from queue_server.auth import Principal
 from queue_server.auth import check_password
 from queue_server.auth import hash_password
+from queue_server.catalogue import index
 from queue_server.clock import local_time
 from queue_server.storage.models import Hall
 from queue_server.storage.models import Role
@@ -153,4 +153,4 @@ def settings(hall: str) -> Any:
     who, hall_name, timezone = page
     return render_template("manager_console/settings.html", hall=hall, hall_name=hall_name, timezone=timezone,
                            who=who, can_configure=True, csrf_token=web_session.csrf_token(),
-                           item_types=catalogue.ITEM_TYPES, categories=catalogue.DISCLOSURE_CATEGORIES)
+                           item_types=index.ITEM_TYPES, categories=index.DISCLOSURE_CATEGORIES)

@@ -10,10 +10,7 @@ from typing import Any
 from flask import jsonify
 from flask import request
 
-from queue_server import catalogue
-from queue_server import catalogue_edit
 from queue_server import errors
-from queue_server import guide_quality
 from queue_server import snapshots
 from queue_server.api import body
 from queue_server.api import principal
@@ -30,8 +27,11 @@ from queue_server.api.kiosk_schemas import GuideFindingsOut
 from queue_server.api.kiosk_schemas import GuideOut
 from queue_server.api.kiosk_schemas import GuidePatch
 from queue_server.api.kiosk_schemas import GuideSummary
-from queue_server.catalogue import DisclosureDocument
-from queue_server.catalogue import GuideItem
+from queue_server.catalogue import edits
+from queue_server.catalogue import index
+from queue_server.catalogue import quality
+from queue_server.catalogue.index import DisclosureDocument
+from queue_server.catalogue.index import GuideItem
 from queue_server.storage.models import Role
 from queue_server.storage.models import Service
 
@@ -43,7 +43,7 @@ def guide_summary(item: GuideItem, linked: dict[str, Service]) -> dict[str, Any]
     service = linked.get(item.code)
     return {
         "code": item.code, "name": item.name, "item_type": item.item_type,
-        "item_type_name": catalogue.ITEM_TYPES.get(item.item_type, ""), "agency": item.agency,
+        "item_type_name": index.ITEM_TYPES.get(item.item_type, ""), "agency": item.agency,
         "department_code": item.department_code, "theme": item.theme, "online": item.online,
         "appointment": item.appointment, "self_service": item.self_service, "visits": item.visits,
         "service": service.code if service else None,
@@ -75,9 +75,9 @@ def disclosure_full(doc: DisclosureDocument) -> dict[str, Any]:
 def _edited(hall: str) -> Any:
     """The answer to a guide write: the guide as the kiosk reads it and the findings the quality rules leave."""
 
-    def respond(session: Any, item: catalogue.GuideItem) -> dict[str, Any]:
-        linked = catalogue.services_by_guide(session, snapshots.hall_by_code(session, hall))
-        return {"guide": guide_full(item, linked), "findings": [f.as_dict() for f in guide_quality.check(item)]}
+    def respond(session: Any, item: index.GuideItem) -> dict[str, Any]:
+        linked = index.services_by_guide(session, snapshots.hall_by_code(session, hall))
+        return {"guide": guide_full(item, linked), "findings": [f.as_dict() for f in quality.check(item)]}
 
     return respond
 
@@ -89,8 +89,8 @@ def _edited(hall: str) -> Any:
 def list_guides(hall: str) -> Any:
     args = request.args
     with services().store.read_session() as session:
-        linked = catalogue.services_by_guide(session, snapshots.hall_by_code(session, hall))
-        rows = catalogue.search_guides(session, args.get("q", "")[:64], item_type=args.get("type") or None,
+        linked = index.services_by_guide(session, snapshots.hall_by_code(session, hall))
+        rows = index.search_guides(session, args.get("q", "")[:64], item_type=args.get("type") or None,
                                        department=args.get("department") or None, theme=args.get("theme") or None)
         return jsonify([guide_summary(g, linked) for g in rows])
 
@@ -99,8 +99,8 @@ def list_guides(hall: str) -> Any:
        responses={200: GuideOut}, public=True)
 def get_guide(hall: str, code: str) -> Any:
     with services().store.read_session() as session:
-        linked = catalogue.services_by_guide(session, snapshots.hall_by_code(session, hall))
-        item = catalogue.guide_by_code(session, code)
+        linked = index.services_by_guide(session, snapshots.hall_by_code(session, hall))
+        item = index.guide_by_code(session, code)
         if item is None:
             raise errors.GuideNotFound(guide=code)
         return jsonify(guide_full(item, linked))
@@ -111,10 +111,10 @@ def get_guide(hall: str, code: str) -> Any:
 def guide_findings(hall: str, code: str) -> Any:
     principal().require(hall, Role.MANAGER, Role.ADMIN)
     with services().store.read_session() as session:
-        item = catalogue.guide_by_code(session, code)
+        item = index.guide_by_code(session, code)
         if item is None:
             raise errors.GuideNotFound(guide=code)
-        return jsonify([f.as_dict() for f in guide_quality.check(item)])
+        return jsonify([f.as_dict() for f in quality.check(item)])
 
 
 @route("POST", "/halls/{hall}/guides", "Create a guide with every national field; answers with its findings "
@@ -123,7 +123,7 @@ def create_guide(hall: str) -> Any:
     who = principal()
     who.require(hall, *EDITORS)
     req = body(GuideCreate)
-    done = services().runtime.execute(catalogue_edit.create_guide, hall=hall, code=req.code,
+    done = services().runtime.execute(edits.create_guide, hall=hall, code=req.code,
                                       fields=req.model_dump(exclude_unset=True, exclude={"code"}), actor=who.label,
                                       after=_edited(hall), every_hall=True)
     return jsonify(done.value), 201
@@ -136,7 +136,7 @@ def patch_guide(hall: str, code: str) -> Any:
     who = principal()
     who.require(hall, *EDITORS)
     req = body(GuidePatch)
-    done = services().runtime.execute(catalogue_edit.update_guide, hall=hall, code=code,
+    done = services().runtime.execute(edits.update_guide, hall=hall, code=code,
                                       changes=req.model_dump(exclude_unset=True), actor=who.label,
                                       after=_edited(hall), every_hall=True)
     return jsonify(done.value)
@@ -147,7 +147,7 @@ def patch_guide(hall: str, code: str) -> Any:
 def delete_guide(hall: str, code: str) -> Any:
     who = principal()
     who.require(hall, *EDITORS)
-    services().runtime.execute(catalogue_edit.delete_guide, hall=hall, code=code, actor=who.label, every_hall=True)
+    services().runtime.execute(edits.delete_guide, hall=hall, code=code, actor=who.label, every_hall=True)
     return "", 204
 
 
@@ -158,8 +158,8 @@ def all_guide_findings(hall: str) -> Any:
     with services().store.read_session() as session:
         snapshots.hall_by_code(session, hall)
         out = []
-        for item in catalogue.search_guides(session, limit=10_000):
-            found = guide_quality.check(item)
+        for item in index.search_guides(session, limit=10_000):
+            found = quality.check(item)
             if found:
                 out.append({"code": item.code, "name": item.name, "findings": [f.as_dict() for f in found]})
         return jsonify(out)
@@ -170,7 +170,7 @@ def all_guide_findings(hall: str) -> Any:
 def list_disclosures(hall: str) -> Any:
     with services().store.read_session() as session:
         snapshots.hall_by_code(session, hall)
-        rows = catalogue.search_disclosures(session, request.args.get("q", "")[:64],
+        rows = index.search_disclosures(session, request.args.get("q", "")[:64],
                                             category=request.args.get("category") or None)
         return jsonify([disclosure_summary(d) for d in rows])
 
@@ -180,7 +180,7 @@ def list_disclosures(hall: str) -> Any:
 def get_disclosure(hall: str, doc_id: int) -> Any:
     with services().store.read_session() as session:
         snapshots.hall_by_code(session, hall)
-        doc = catalogue.disclosure_by_id(session, doc_id)
+        doc = index.disclosure_by_id(session, doc_id)
         if doc is None:
             raise errors.DisclosureNotFound(document=doc_id)
         return jsonify(disclosure_full(doc))
@@ -192,7 +192,7 @@ def create_disclosure(hall: str) -> Any:
     who = principal()
     who.require(hall, *EDITORS)
     req = body(DisclosureCreate)
-    done = services().runtime.execute(catalogue_edit.create_disclosure, hall=hall,
+    done = services().runtime.execute(edits.create_disclosure, hall=hall,
                                       fields=req.model_dump(exclude_unset=True), actor=who.label,
                                       after=lambda _s, doc: disclosure_full(doc), every_hall=True)
     return jsonify(done.value), 201
@@ -204,7 +204,7 @@ def patch_disclosure(hall: str, doc_id: int) -> Any:
     who = principal()
     who.require(hall, *EDITORS)
     req = body(DisclosurePatch)
-    done = services().runtime.execute(catalogue_edit.update_disclosure, hall=hall, doc_id=doc_id,
+    done = services().runtime.execute(edits.update_disclosure, hall=hall, doc_id=doc_id,
                                       changes=req.model_dump(exclude_unset=True), actor=who.label,
                                       after=lambda _s, doc: disclosure_full(doc), every_hall=True)
     return jsonify(done.value)
@@ -215,6 +215,6 @@ def patch_disclosure(hall: str, doc_id: int) -> Any:
 def delete_disclosure(hall: str, doc_id: int) -> Any:
     who = principal()
     who.require(hall, *EDITORS)
-    services().runtime.execute(catalogue_edit.delete_disclosure, hall=hall, doc_id=doc_id, actor=who.label,
+    services().runtime.execute(edits.delete_disclosure, hall=hall, doc_id=doc_id, actor=who.label,
                                every_hall=True)
     return "", 204

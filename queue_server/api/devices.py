@@ -13,7 +13,6 @@ from flask import request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from queue_server import catalogue
 from queue_server import engine
 from queue_server import errors
 from queue_server import events
@@ -27,6 +26,7 @@ from queue_server.api.kiosk_schemas import PrinterStateRequest
 from queue_server.api.kiosk_schemas import PrintJobOut
 from queue_server.api.kiosk_schemas import PrintResultRequest
 from queue_server.auth import Principal
+from queue_server.catalogue import index
 from queue_server.engine.printing import RETRYABLE
 from queue_server.engine.printing import job_payload
 from queue_server.storage.models import Device
@@ -64,7 +64,7 @@ def job_out(session: Session, job: PrintJob, *, owner: bool) -> dict[str, Any]:
     out["track_url"] = f"{services().settings.public_url}/t/{token}" if owner and token else None
     service = session.scalar(select(Service).where(Service.hall_id == job.hall_id,
                                                    Service.code == job.payload.get("service")))
-    out["materials"] = catalogue.materials_to_bring(session, service) if service else []
+    out["materials"] = index.materials_to_bring(session, service) if service else []
     return out
 
 

@@ -10,7 +10,6 @@ from typing import Any
 from flask import jsonify
 from sqlalchemy import select
 
-from queue_server import catalogue
 from queue_server import engine
 from queue_server import errors
 from queue_server import snapshots
@@ -25,6 +24,7 @@ from queue_server.api.setup_schemas import ServiceSettingsListOut
 from queue_server.api.setup_schemas import WindowCreate
 from queue_server.api.setup_schemas import WindowPatch
 from queue_server.api.setup_schemas import WindowSettingsOut
+from queue_server.catalogue import index
 from queue_server.engine.service_setup import service_settings
 from queue_server.storage.models import Role
 from queue_server.storage.models import Service
@@ -37,7 +37,7 @@ def _check_guide(code: str | None) -> None:
     if not code:
         return
     with services().store.read_session() as session:
-        if catalogue.guide_by_code(session, code) is None:
+        if index.guide_by_code(session, code) is None:
             raise errors.GuideNotFound(guide=code)
 
 

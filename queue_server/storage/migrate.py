@@ -11,7 +11,7 @@ from alembic.config import Config
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine
 
-from queue_server import catalogue  # noqa: F401 - registers the guide and disclosure tables
+from queue_server.catalogue import index  # noqa: F401 - registers the guide and disclosure tables
 from queue_server.storage.models import Base
 
 SCRIPTS = Path(__file__).with_name("migrations")

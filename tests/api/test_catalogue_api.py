@@ -6,12 +6,12 @@ from typing import Any
 
 import pytest
 
-from queue_server import catalogue
 from queue_server import demo_guides
 from queue_server.api.kiosk_schemas import DisclosureOut
 from queue_server.api.kiosk_schemas import DisclosureSummary
 from queue_server.api.kiosk_schemas import GuideOut
 from queue_server.api.kiosk_schemas import GuideSummary
+from queue_server.catalogue import index
 from queue_server.clock import FrozenClock
 from queue_server.demo_files import write_demo_files
 from tests import factories
@@ -22,8 +22,8 @@ def loaded(app: Any, clock: FrozenClock) -> None:
     store = app.extensions["hallq"].store
     factories.basic_hall(store, clock)
     with store.transaction() as s:
-        catalogue.import_guides(s, demo_guides.guides())
-        catalogue.import_disclosures(s, demo_guides.disclosures())
+        index.import_guides(s, demo_guides.guides())
+        index.import_disclosures(s, demo_guides.disclosures())
 
 
 def test_guide_search_needs_no_login_and_names_the_hall_service_to_take(client: Any, loaded: None) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 
 from playwright.sync_api import expect
 
-from queue_server import catalogue
+from queue_server.catalogue import index
 from queue_server.storage.store import make_store
 from tests.browser.conftest import load_demo_catalogue
 from tests.browser.manager_steps import TIMEOUT_MS
@@ -23,7 +23,7 @@ def test_a_manager_creates_a_guide_with_a_material_and_edits_a_disclosure_on_the
     load_demo_catalogue(hall[0], disclosures=True)
     store = make_store(hall[0])
     with store.read_session() as s:
-        doc = catalogue.search_disclosures(s, "年度报告")[0].id
+        doc = index.search_disclosures(s, "年度报告")[0].id
     store.dispose()
     sign_in(page, server, "m1")
     page.click("text=设置 Settings")

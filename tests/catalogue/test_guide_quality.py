@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from queue_server import demo_guides
-from queue_server import guide_quality
-from queue_server.catalogue import GuideItem
+from queue_server.catalogue import quality
+from queue_server.catalogue.index import GuideItem
 
 
 def guide(**changes: Any) -> GuideItem:
@@ -16,11 +16,11 @@ def guide(**changes: Any) -> GuideItem:
 
 
 def codes(item: GuideItem) -> set[str]:
-    return {f.code for f in guide_quality.check(item)}
+    return {f.code for f in quality.check(item)}
 
 
 def test_a_complete_guide_has_no_findings() -> None:
-    assert guide_quality.check(guide()) == []
+    assert quality.check(guide()) == []
 
 
 def test_legal_basis_must_cite_an_article() -> None:

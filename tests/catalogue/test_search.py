@@ -4,23 +4,23 @@ from __future__ import annotations
 
 import pytest
 
-from queue_server import catalogue
 from queue_server import demo_guides
-from queue_server import guide_quality
+from queue_server.catalogue import index
+from queue_server.catalogue import quality
 from queue_server.storage.store import Store
 
 
 @pytest.fixture
 def demo_catalogue(store: Store) -> Store:
     with store.transaction() as s:
-        catalogue.import_guides(s, demo_guides.guides())
-        catalogue.import_disclosures(s, demo_guides.disclosures())
+        index.import_guides(s, demo_guides.guides())
+        index.import_disclosures(s, demo_guides.disclosures())
     return store
 
 
 def names(store: Store, query: str) -> list[str]:
     with store.read_session() as s:
-        return [g.name for g in catalogue.search_guides(s, query)]
+        return [g.name for g in index.search_guides(s, query)]
 
 
 def test_two_character_word_shebao_finds_social_insurance_services(demo_catalogue: Store) -> None:
@@ -61,9 +61,9 @@ def test_query_with_two_words_needs_both(demo_catalogue: Store) -> None:
 
 def test_disclosures_find_the_annual_report_by_word_and_by_initials(demo_catalogue: Store) -> None:
     with demo_catalogue.read_session() as s:
-        by_word = [d.title for d in catalogue.search_disclosures(s, "年度报告")]
-        by_initials = [d.title for d in catalogue.search_disclosures(s, "ndbg")]
-        by_body = [d.title for d in catalogue.search_disclosures(s, "智能导视")]
+        by_word = [d.title for d in index.search_disclosures(s, "年度报告")]
+        by_initials = [d.title for d in index.search_disclosures(s, "ndbg")]
+        by_body = [d.title for d in index.search_disclosures(s, "智能导视")]
 
     report = "楚雄州人民政府政务服务管理局2018年政府信息与政务公开年度报告"
     assert report in by_word and report in by_initials and report in by_body
@@ -71,7 +71,7 @@ def test_disclosures_find_the_annual_report_by_word_and_by_initials(demo_catalog
 
 def test_demo_guides_link_every_demo_service_and_break_rules_only_on_purpose(demo_catalogue: Store) -> None:
     with demo_catalogue.read_session() as s:
-        findings = {g.code: {f.code for f in guide_quality.check(g)} for g in catalogue.search_guides(s, limit=100)}
+        findings = {g.code: {f.code for f in quality.check(g)} for g in index.search_guides(s, limit=100)}
 
     assert len(findings) == 30
     assert findings["530000-qysl"] == set()

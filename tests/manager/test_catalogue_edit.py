@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from queue_server import catalogue
 from queue_server import demo_guides
 from queue_server.auth import mint_token
+from queue_server.catalogue import index
 from queue_server.clock import FrozenClock
 from queue_server.storage.models import AuditEntry
 from queue_server.storage.models import Department
@@ -54,8 +54,8 @@ NEW_DOC: dict[str, Any] = {
 def _catalogue(store: Store, clock: FrozenClock) -> BasicHall:
     hall = basic_hall(store, clock)
     with store.transaction() as s:
-        catalogue.import_guides(s, demo_guides.guides())
-        catalogue.import_disclosures(s, demo_guides.disclosures())
+        index.import_guides(s, demo_guides.guides())
+        index.import_disclosures(s, demo_guides.disclosures())
         t1 = s.scalars(select(Hall).where(Hall.code == "t1")).one()
         s.add(Department(hall_id=t1.id, code="ly", name="林业", active=True))
     return hall
@@ -117,7 +117,7 @@ def test_every_field_but_the_code_can_be_edited_and_the_audit_keeps_before_and_a
 ) -> None:
     hall = _catalogue(store, clock)
     with store.read_session() as s:
-        old = catalogue.guide_by_code(s, JZZ)
+        old = index.guide_by_code(s, JZZ)
         assert old is not None
         old_materials, old_type = old.materials, old.item_type
     change = {"materials": [{"name": "居住登记回执单", "original": 1, "copies": 1}], "process": ["申请", "领证"],
@@ -309,7 +309,7 @@ def test_a_bad_disclosure_is_refused_on_create_and_on_edit_and_writes_nothing(
 ) -> None:
     hall = _catalogue(store, clock)
     with store.read_session() as s:
-        other = catalogue.search_disclosures(s, "年度报告")[0].id
+        other = index.search_disclosures(s, "年度报告")[0].id
     before = footprint(store)
 
     created = client.post("/api/v1/halls/t1/disclosures", json={**NEW_DOC, **override},
@@ -326,7 +326,7 @@ def test_disclosures_are_edited_only_by_the_halls_manager_or_an_admin(
 ) -> None:
     hall = _catalogue(store, clock)
     with store.read_session() as s:
-        doc = catalogue.search_disclosures(s)[0].id
+        doc = index.search_disclosures(s)[0].id
     before = footprint(store)
 
     answers = [client.post("/api/v1/halls/t1/disclosures", json=NEW_DOC, headers=bearer(hall.staff1)),

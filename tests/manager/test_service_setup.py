@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from queue_server import catalogue
 from queue_server import demo_guides
+from queue_server.catalogue import index
 from queue_server.clock import FrozenClock
 from queue_server.storage.models import AuditEntry
 from queue_server.storage.store import Store
@@ -138,7 +138,7 @@ def test_a_service_is_linked_to_an_existing_guide_and_a_department(
 ) -> None:
     hall = basic_hall(store, clock)
     with store.transaction() as s:
-        catalogue.import_guides(s, demo_guides.guides()[:1])
+        index.import_guides(s, demo_guides.guides()[:1])
         guide = demo_guides.guides()[0]["code"]
     _department(client, hall.manager)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from queue_server import catalogue  # noqa: F401 - registers the guide and disclosure tables
+from queue_server.catalogue import index  # noqa: F401 - registers the guide and disclosure tables
 from queue_server.storage.models import Base
 
 config = context.config

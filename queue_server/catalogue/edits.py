@@ -17,9 +17,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from queue_server import catalogue
 from queue_server import errors
 from queue_server import events
+from queue_server.catalogue import index
 from queue_server.clock import Clock
 from queue_server.clock import local_time
 from queue_server.engine.audit import audit
@@ -134,7 +134,7 @@ def _check_department(session: Session, hall: Hall, code: Any) -> str:
     return code
 
 
-def _checked_guide(session: Session, hall: Hall, changes: dict[str, Any], current: catalogue.GuideItem | None = None
+def _checked_guide(session: Session, hall: Hall, changes: dict[str, Any], current: index.GuideItem | None = None
                    ) -> dict[str, Any]:
     """The changes normalised to column values, or the first refusal. A department the guide already names passes
     unchecked: guides are shared, and another hall's department is not this hall's to refuse."""
@@ -157,7 +157,7 @@ def _checked_guide(session: Session, hall: Hall, changes: dict[str, Any], curren
         if field in changes:
             out[field] = bool(changes[field])
     if "item_type" in changes:
-        if changes["item_type"] not in catalogue.ITEM_TYPES:
+        if changes["item_type"] not in index.ITEM_TYPES:
             raise errors.BadItemType(item_type=str(changes["item_type"]))
         out["item_type"] = changes["item_type"]
     if "target" in changes:
@@ -192,17 +192,17 @@ def _same(field: str, old: Any, new: Any) -> bool:
     return bool(old == new)
 
 
-def _guide_event(item: catalogue.GuideItem, change: str) -> events.Event:
+def _guide_event(item: index.GuideItem, change: str) -> events.Event:
     return events.Event(events.GUIDE_UPDATED, {"guide": {"code": item.code, "name": item.name}, "change": change})
 
 
 def update_guide(session: Session, clock: Clock, *, hall: Hall, code: str, changes: dict[str, Any], actor: str
-                 ) -> events.Outcome[catalogue.GuideItem]:
+                 ) -> events.Outcome[index.GuideItem]:
     """Change the given fields of a guide item (any but its 实施编码, the key services link by). Findings are not
     refusals: a guide that breaks a quality rule is saved and its findings shown, as the customer's report lints,
     not blocks. Raises guide_not_found, name_required, field_required, setting_out_of_range, bad_item_type,
     bad_target, department_not_found, bad_materials, bad_process, bad_fee, bad_faq."""
-    item = catalogue.guide_by_code(session, code)
+    item = index.guide_by_code(session, code)
     if item is None:
         raise errors.GuideNotFound(guide=code)
     # Only what differs is written and audited: the settings page sends the whole form.
@@ -212,7 +212,7 @@ def update_guide(session: Session, clock: Clock, *, hall: Hall, code: str, chang
     before = _snapshot(item, fields)
     for field, value in checked.items():
         setattr(item, field, value)
-    catalogue.index_guide(item)
+    index.index_guide(item)
     after = _snapshot(item, fields)
     audit(session, clock.now(), hall, actor, "guide.update", f"guide:{item.code}",
           before=before, after=after)
@@ -220,31 +220,31 @@ def update_guide(session: Session, clock: Clock, *, hall: Hall, code: str, chang
 
 
 def create_guide(session: Session, clock: Clock, *, hall: Hall, code: str, fields: dict[str, Any], actor: str
-                 ) -> events.Outcome[catalogue.GuideItem]:
+                 ) -> events.Outcome[index.GuideItem]:
     """A new guide item, searchable at once; a service links to it by its code. Raises bad_guide_code, code_taken,
     name_required, field_required, bad_item_type and every refusal of update_guide."""
     code = _text(code)
     if not GUIDE_CODE.match(code):
         raise errors.BadGuideCode()
-    if catalogue.guide_by_code(session, code) is not None:
+    if index.guide_by_code(session, code) is not None:
         raise errors.CodeTaken(code=code)
     if not _text(fields.get("name")):
         raise errors.NameRequired()
     if not _text(fields.get("agency")):
         raise errors.FieldRequired(label="实施主体")
-    if fields.get("item_type") not in catalogue.ITEM_TYPES:
+    if fields.get("item_type") not in index.ITEM_TYPES:
         raise errors.BadItemType(item_type=str(fields.get("item_type") or ""))
     checked = _checked_guide(session, hall, fields)
-    item = catalogue.GuideItem(code=code, basic_code="", department_code="", theme="", keywords="", target=[],
+    item = index.GuideItem(code=code, basic_code="", department_code="", theme="", keywords="", target=[],
                                location="", hours="", conditions="", materials=[], process=[], fee=dict(NO_FEE),
                                legal_basis="", consult_phone="", complaint_phone="", visits=1, appointment=False,
                                online=False, self_service=False, faq=[])
     for field, value in checked.items():
         setattr(item, field, value)
-    catalogue.index_guide(item)
+    index.index_guide(item)
     session.add(item)
     session.flush()
-    after = _snapshot(item, sorted(catalogue.GUIDE_FIELDS))
+    after = _snapshot(item, sorted(index.GUIDE_FIELDS))
     audit(session, clock.now(), hall, actor, "guide.create", f"guide:{code}",
           before=None, after=after)
     return events.Outcome(item, (_guide_event(item, "created"),))
@@ -254,14 +254,14 @@ def delete_guide(session: Session, clock: Clock, *, hall: Hall, code: str, actor
                  ) -> events.Outcome[None]:
     """Remove a guide no service of any hall links to. Raises guide_not_found, guide_in_use (naming the
     services, hall by hall)."""
-    item = catalogue.guide_by_code(session, code)
+    item = index.guide_by_code(session, code)
     if item is None:
         raise errors.GuideNotFound(guide=code)
     linked = session.execute(select(Hall.code, Service.code, Service.name).join(Hall, Hall.id == Service.hall_id)
                              .where(Service.guide_code == code).order_by(Hall.code, Service.code)).all()
     if linked:
         raise errors.GuideInUse(guide=code, services="、".join(f"{name}（{h}/{s}）" for h, s, name in linked))
-    before = _snapshot(item, sorted(catalogue.GUIDE_FIELDS))
+    before = _snapshot(item, sorted(index.GUIDE_FIELDS))
     event = _guide_event(item, "deleted")
     session.delete(item)
     audit(session, clock.now(), hall, actor, "guide.delete", f"guide:{code}",
@@ -308,18 +308,18 @@ def _checked_document(session: Session, clock: Clock, hall: Hall, doc_id: int | 
                 raise errors.FieldRequired(label=label)
             out[field] = _text(changes[field])
     if "index_no" in out:
-        other = session.scalar(select(catalogue.DisclosureDocument).where(
-            catalogue.DisclosureDocument.index_no == out["index_no"],
-            catalogue.DisclosureDocument.id != (doc_id or 0)))
+        other = session.scalar(select(index.DisclosureDocument).where(
+            index.DisclosureDocument.index_no == out["index_no"],
+            index.DisclosureDocument.id != (doc_id or 0)))
         if other is not None:
             raise errors.IndexNoTaken(index_no=out["index_no"], document_title=other.title)
     for field in ("doc_no", "body"):
         if field in changes:
             out[field] = _text(changes[field])
     if "category" in changes:
-        if changes["category"] not in catalogue.DISCLOSURE_CATEGORIES:
+        if changes["category"] not in index.DISCLOSURE_CATEGORIES:
             raise errors.BadDisclosureCategory(category=str(changes["category"]),
-                                               categories="、".join(catalogue.DISCLOSURE_CATEGORIES))
+                                               categories="、".join(index.DISCLOSURE_CATEGORIES))
         out["category"] = changes["category"]
     if "written_on" in changes:
         out["written_on"] = _check_written_on(clock, hall, changes["written_on"])
@@ -328,25 +328,25 @@ def _checked_document(session: Session, clock: Clock, hall: Hall, doc_id: int | 
     return out
 
 
-def _doc_event(doc: catalogue.DisclosureDocument, change: str) -> events.Event:
+def _doc_event(doc: index.DisclosureDocument, change: str) -> events.Event:
     return events.Event(events.DISCLOSURE_UPDATED, {
         "disclosure": {"id": doc.id, "index_no": doc.index_no, "title": doc.title}, "change": change})
 
 
 def create_disclosure(session: Session, clock: Clock, *, hall: Hall, fields: dict[str, Any], actor: str
-                      ) -> events.Outcome[catalogue.DisclosureDocument]:
+                      ) -> events.Outcome[index.DisclosureDocument]:
     """A newly disclosed document, searchable at once. Raises field_required (索引号, 标题, 发布机构),
     index_no_taken, bad_disclosure_category, bad_written_on, bad_attachments."""
     for field, label in (("index_no", "索引号"), ("title", "标题"), ("publisher", "发布机构")):
         if not _text(fields.get(field)):
             raise errors.FieldRequired(label=label)
     if "category" not in fields or fields["category"] is None:
-        raise errors.BadDisclosureCategory(category="", categories="、".join(catalogue.DISCLOSURE_CATEGORIES))
+        raise errors.BadDisclosureCategory(category="", categories="、".join(index.DISCLOSURE_CATEGORIES))
     checked = _checked_document(session, clock, hall, None, fields)
-    doc = catalogue.DisclosureDocument(doc_no="", body="", attachments=[], written_on=None)
+    doc = index.DisclosureDocument(doc_no="", body="", attachments=[], written_on=None)
     for field, value in checked.items():
         setattr(doc, field, value)
-    catalogue.index_disclosure(doc)
+    index.index_disclosure(doc)
     session.add(doc)
     session.flush()
     after = _snapshot(doc, list(DOC_FIELDS))
@@ -355,15 +355,15 @@ def create_disclosure(session: Session, clock: Clock, *, hall: Hall, fields: dic
     return events.Outcome(doc, (_doc_event(doc, "created"),))
 
 
-def _load_document(session: Session, doc_id: int) -> catalogue.DisclosureDocument:
-    doc = catalogue.disclosure_by_id(session, doc_id)
+def _load_document(session: Session, doc_id: int) -> index.DisclosureDocument:
+    doc = index.disclosure_by_id(session, doc_id)
     if doc is None:
         raise errors.DisclosureNotFound(document=doc_id)
     return doc
 
 
 def update_disclosure(session: Session, clock: Clock, *, hall: Hall, doc_id: int, changes: dict[str, Any],
-                      actor: str) -> events.Outcome[catalogue.DisclosureDocument]:
+                      actor: str) -> events.Outcome[index.DisclosureDocument]:
     """Change the given fields of a document. Raises disclosure_not_found and the refusals of create."""
     doc = _load_document(session, doc_id)
     checked = {k: v for k, v in _checked_document(session, clock, hall, doc.id, changes).items()
@@ -372,7 +372,7 @@ def update_disclosure(session: Session, clock: Clock, *, hall: Hall, doc_id: int
     before = _snapshot(doc, fields)
     for field, value in checked.items():
         setattr(doc, field, value)
-    catalogue.index_disclosure(doc)
+    index.index_disclosure(doc)
     after = _snapshot(doc, fields)
     audit(session, clock.now(), hall, actor, "disclosure.update", f"disclosure:{doc.id}",
           before=before, after=after)
