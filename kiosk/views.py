@@ -30,8 +30,9 @@ from queue_server import errors
 from queue_server import snapshots
 from queue_server.api import services
 from queue_server.catalogue import index
-from queue_server.catalogue.index import ITEM_TYPES
 from queue_server.clock import local_time
+from queue_server.storage.catalogue import DISCLOSURE_CATEGORIES
+from queue_server.storage.catalogue import ITEM_TYPES
 from queue_server.storage.models import Appointment
 from queue_server.storage.models import PriorityCategory
 from queue_server.storage.models import Service
@@ -163,7 +164,7 @@ def disclosures(hall: str) -> str:
         row = _hall(session, hall)
         docs = index.search_disclosures(session, query, category=category)
         return render_template("kiosk/disclosures.html", hall=row, docs=docs, query=query, category=category,
-                               categories=index.DISCLOSURE_CATEGORIES)
+                               categories=DISCLOSURE_CATEGORIES)
 
 
 @bp.get("/<hall>/disclosures/<int:doc_id>")

@@ -27,8 +27,9 @@ from queue_server.api import services
 from queue_server.auth import Principal
 from queue_server.auth import check_password
 from queue_server.auth import hash_password
-from queue_server.catalogue import index
 from queue_server.clock import local_time
+from queue_server.storage.catalogue import DISCLOSURE_CATEGORIES
+from queue_server.storage.catalogue import ITEM_TYPES
 from queue_server.storage.models import Hall
 from queue_server.storage.models import Role
 from queue_server.storage.models import Staff
@@ -153,4 +154,4 @@ def settings(hall: str) -> Any:
     who, hall_name, timezone = page
     return render_template("manager_console/settings.html", hall=hall, hall_name=hall_name, timezone=timezone,
                            who=who, can_configure=True, csrf_token=web_session.csrf_token(),
-                           item_types=index.ITEM_TYPES, categories=index.DISCLOSURE_CATEGORIES)
+                           item_types=ITEM_TYPES, categories=DISCLOSURE_CATEGORIES)

@@ -30,8 +30,9 @@ from queue_server.api.kiosk_schemas import GuideSummary
 from queue_server.catalogue import edits
 from queue_server.catalogue import index
 from queue_server.catalogue import quality
-from queue_server.catalogue.index import DisclosureDocument
-from queue_server.catalogue.index import GuideItem
+from queue_server.storage.catalogue import ITEM_TYPES
+from queue_server.storage.catalogue import DisclosureDocument
+from queue_server.storage.catalogue import GuideItem
 from queue_server.storage.models import Role
 from queue_server.storage.models import Service
 
@@ -43,7 +44,7 @@ def guide_summary(item: GuideItem, linked: dict[str, Service]) -> dict[str, Any]
     service = linked.get(item.code)
     return {
         "code": item.code, "name": item.name, "item_type": item.item_type,
-        "item_type_name": index.ITEM_TYPES.get(item.item_type, ""), "agency": item.agency,
+        "item_type_name": ITEM_TYPES.get(item.item_type, ""), "agency": item.agency,
         "department_code": item.department_code, "theme": item.theme, "online": item.online,
         "appointment": item.appointment, "self_service": item.self_service, "visits": item.visits,
         "service": service.code if service else None,
@@ -75,7 +76,7 @@ def disclosure_full(doc: DisclosureDocument) -> dict[str, Any]:
 def _edited(hall: str) -> Any:
     """The answer to a guide write: the guide as the kiosk reads it and the findings the quality rules leave."""
 
-    def respond(session: Any, item: index.GuideItem) -> dict[str, Any]:
+    def respond(session: Any, item: GuideItem) -> dict[str, Any]:
         linked = index.services_by_guide(session, snapshots.hall_by_code(session, hall))
         return {"guide": guide_full(item, linked), "findings": [f.as_dict() for f in quality.check(item)]}
 

@@ -23,6 +23,10 @@ from queue_server.catalogue import index
 from queue_server.clock import Clock
 from queue_server.clock import local_time
 from queue_server.engine.audit import audit
+from queue_server.storage.catalogue import DISCLOSURE_CATEGORIES
+from queue_server.storage.catalogue import ITEM_TYPES
+from queue_server.storage.catalogue import DisclosureDocument
+from queue_server.storage.catalogue import GuideItem
 from queue_server.storage.models import Department
 from queue_server.storage.models import Hall
 from queue_server.storage.models import Service
@@ -134,7 +138,7 @@ def _check_department(session: Session, hall: Hall, code: Any) -> str:
     return code
 
 
-def _checked_guide(session: Session, hall: Hall, changes: dict[str, Any], current: index.GuideItem | None = None
+def _checked_guide(session: Session, hall: Hall, changes: dict[str, Any], current: GuideItem | None = None
                    ) -> dict[str, Any]:
     """The changes normalised to column values, or the first refusal. A department the guide already names passes
     unchecked: guides are shared, and another hall's department is not this hall's to refuse."""
@@ -157,7 +161,7 @@ def _checked_guide(session: Session, hall: Hall, changes: dict[str, Any], curren
         if field in changes:
             out[field] = bool(changes[field])
     if "item_type" in changes:
-        if changes["item_type"] not in index.ITEM_TYPES:
+        if changes["item_type"] not in ITEM_TYPES:
             raise errors.BadItemType(item_type=str(changes["item_type"]))
         out["item_type"] = changes["item_type"]
     if "target" in changes:
@@ -192,12 +196,12 @@ def _same(field: str, old: Any, new: Any) -> bool:
     return bool(old == new)
 
 
-def _guide_event(item: index.GuideItem, change: str) -> events.Event:
+def _guide_event(item: GuideItem, change: str) -> events.Event:
     return events.Event(events.GUIDE_UPDATED, {"guide": {"code": item.code, "name": item.name}, "change": change})
 
 
 def update_guide(session: Session, clock: Clock, *, hall: Hall, code: str, changes: dict[str, Any], actor: str
-                 ) -> events.Outcome[index.GuideItem]:
+                 ) -> events.Outcome[GuideItem]:
     """Change the given fields of a guide item (any but its 实施编码, the key services link by). Findings are not
     refusals: a guide that breaks a quality rule is saved and its findings shown, as the customer's report lints,
     not blocks. Raises guide_not_found, name_required, field_required, setting_out_of_range, bad_item_type,
@@ -220,7 +224,7 @@ def update_guide(session: Session, clock: Clock, *, hall: Hall, code: str, chang
 
 
 def create_guide(session: Session, clock: Clock, *, hall: Hall, code: str, fields: dict[str, Any], actor: str
-                 ) -> events.Outcome[index.GuideItem]:
+                 ) -> events.Outcome[GuideItem]:
     """A new guide item, searchable at once; a service links to it by its code. Raises bad_guide_code, code_taken,
     name_required, field_required, bad_item_type and every refusal of update_guide."""
     code = _text(code)
@@ -232,10 +236,10 @@ def create_guide(session: Session, clock: Clock, *, hall: Hall, code: str, field
         raise errors.NameRequired()
     if not _text(fields.get("agency")):
         raise errors.FieldRequired(label="实施主体")
-    if fields.get("item_type") not in index.ITEM_TYPES:
+    if fields.get("item_type") not in ITEM_TYPES:
         raise errors.BadItemType(item_type=str(fields.get("item_type") or ""))
     checked = _checked_guide(session, hall, fields)
-    item = index.GuideItem(code=code, basic_code="", department_code="", theme="", keywords="", target=[],
+    item = GuideItem(code=code, basic_code="", department_code="", theme="", keywords="", target=[],
                                location="", hours="", conditions="", materials=[], process=[], fee=dict(NO_FEE),
                                legal_basis="", consult_phone="", complaint_phone="", visits=1, appointment=False,
                                online=False, self_service=False, faq=[])
@@ -308,18 +312,18 @@ def _checked_document(session: Session, clock: Clock, hall: Hall, doc_id: int | 
                 raise errors.FieldRequired(label=label)
             out[field] = _text(changes[field])
     if "index_no" in out:
-        other = session.scalar(select(index.DisclosureDocument).where(
-            index.DisclosureDocument.index_no == out["index_no"],
-            index.DisclosureDocument.id != (doc_id or 0)))
+        other = session.scalar(select(DisclosureDocument).where(
+            DisclosureDocument.index_no == out["index_no"],
+            DisclosureDocument.id != (doc_id or 0)))
         if other is not None:
             raise errors.IndexNoTaken(index_no=out["index_no"], document_title=other.title)
     for field in ("doc_no", "body"):
         if field in changes:
             out[field] = _text(changes[field])
     if "category" in changes:
-        if changes["category"] not in index.DISCLOSURE_CATEGORIES:
+        if changes["category"] not in DISCLOSURE_CATEGORIES:
             raise errors.BadDisclosureCategory(category=str(changes["category"]),
-                                               categories="、".join(index.DISCLOSURE_CATEGORIES))
+                                               categories="、".join(DISCLOSURE_CATEGORIES))
         out["category"] = changes["category"]
     if "written_on" in changes:
         out["written_on"] = _check_written_on(clock, hall, changes["written_on"])
@@ -328,22 +332,22 @@ def _checked_document(session: Session, clock: Clock, hall: Hall, doc_id: int | 
     return out
 
 
-def _doc_event(doc: index.DisclosureDocument, change: str) -> events.Event:
+def _doc_event(doc: DisclosureDocument, change: str) -> events.Event:
     return events.Event(events.DISCLOSURE_UPDATED, {
         "disclosure": {"id": doc.id, "index_no": doc.index_no, "title": doc.title}, "change": change})
 
 
 def create_disclosure(session: Session, clock: Clock, *, hall: Hall, fields: dict[str, Any], actor: str
-                      ) -> events.Outcome[index.DisclosureDocument]:
+                      ) -> events.Outcome[DisclosureDocument]:
     """A newly disclosed document, searchable at once. Raises field_required (索引号, 标题, 发布机构),
     index_no_taken, bad_disclosure_category, bad_written_on, bad_attachments."""
     for field, label in (("index_no", "索引号"), ("title", "标题"), ("publisher", "发布机构")):
         if not _text(fields.get(field)):
             raise errors.FieldRequired(label=label)
     if "category" not in fields or fields["category"] is None:
-        raise errors.BadDisclosureCategory(category="", categories="、".join(index.DISCLOSURE_CATEGORIES))
+        raise errors.BadDisclosureCategory(category="", categories="、".join(DISCLOSURE_CATEGORIES))
     checked = _checked_document(session, clock, hall, None, fields)
-    doc = index.DisclosureDocument(doc_no="", body="", attachments=[], written_on=None)
+    doc = DisclosureDocument(doc_no="", body="", attachments=[], written_on=None)
     for field, value in checked.items():
         setattr(doc, field, value)
     index.index_disclosure(doc)
@@ -355,7 +359,7 @@ def create_disclosure(session: Session, clock: Clock, *, hall: Hall, fields: dic
     return events.Outcome(doc, (_doc_event(doc, "created"),))
 
 
-def _load_document(session: Session, doc_id: int) -> index.DisclosureDocument:
+def _load_document(session: Session, doc_id: int) -> DisclosureDocument:
     doc = index.disclosure_by_id(session, doc_id)
     if doc is None:
         raise errors.DisclosureNotFound(document=doc_id)
@@ -363,7 +367,7 @@ def _load_document(session: Session, doc_id: int) -> index.DisclosureDocument:
 
 
 def update_disclosure(session: Session, clock: Clock, *, hall: Hall, doc_id: int, changes: dict[str, Any],
-                      actor: str) -> events.Outcome[index.DisclosureDocument]:
+                      actor: str) -> events.Outcome[DisclosureDocument]:
     """Change the given fields of a document. Raises disclosure_not_found and the refusals of create."""
     doc = _load_document(session, doc_id)
     checked = {k: v for k, v in _checked_document(session, clock, hall, doc.id, changes).items()

@@ -1,4 +1,4 @@
-"""Service guides (办事指南) and public disclosures (政务公开): models, import and search.
+"""Service guides (办事指南) and public disclosures (政务公开): their search index, import and search.
 
 Search works the same on SQLite and PostgreSQL with no extension: each row keeps a normalised search text and the
 pinyin initials of its names, both computed at import; a query matches by substring (LIKE), which is exact for
@@ -17,33 +17,17 @@ from typing import Any
 
 from pypinyin import Style
 from pypinyin import lazy_pinyin
-from sqlalchemy import JSON
-from sqlalchemy import Boolean
-from sqlalchemy import Date
-from sqlalchemy import Integer
-from sqlalchemy import String
-from sqlalchemy import Text
 from sqlalchemy import and_
 from sqlalchemy import or_
 from sqlalchemy import select
-from sqlalchemy.orm import Mapped
 from sqlalchemy.orm import Session
-from sqlalchemy.orm import mapped_column
 
-from queue_server.storage.models import ID
-from queue_server.storage.models import Base
+from queue_server.storage.catalogue import ITEM_TYPES
+from queue_server.storage.catalogue import DisclosureDocument
+from queue_server.storage.catalogue import GuideItem
 from queue_server.storage.models import Department
 from queue_server.storage.models import Hall
 from queue_server.storage.models import Service
-
-# GB/T 39046-2020 Appendix A.1 事项类型 codes (11+ are local extensions).
-ITEM_TYPES = {
-    "01": "行政许可", "02": "行政处罚", "03": "行政强制", "04": "行政征收", "05": "行政给付", "06": "行政检查",
-    "07": "行政确认", "08": "行政奖励", "09": "行政裁决", "10": "其他行政权力", "11": "内部审批", "20": "公共服务",
-}
-DISCLOSURE_CATEGORIES = (
-    "机构职能", "规范性文件", "财政预决算", "人事任免", "年度报告", "办事指南", "政府采购与交易公告",
-)
 
 # Everyday words citizens type for the official terms (a query matches either form).
 SYNONYMS = {
@@ -52,60 +36,6 @@ SYNONYMS = {
     "房产证": ("不动产权证书", "房产证"), "公积金": ("住房公积金", "公积金"), "执照": ("营业执照", "执照"),
     "开公司": ("企业设立", "开公司"),
 }
-
-
-class GuideItem(Base):
-    """One 办事指南 item with the national fields (domain.md §6), in the order a kiosk shows them."""
-
-    __tablename__ = "guide_items"
-
-    id: Mapped[int] = mapped_column(ID, primary_key=True)
-    code: Mapped[str] = mapped_column(String(64), unique=True)  # 实施编码: opaque, never parsed
-    basic_code: Mapped[str] = mapped_column(String(64), default="")  # 基本编码
-    name: Mapped[str] = mapped_column(String(200))
-    item_type: Mapped[str] = mapped_column(String(4))  # A.1 code
-    agency: Mapped[str] = mapped_column(String(128))  # 实施主体
-    department_code: Mapped[str] = mapped_column(String(32), default="")  # the hall department it belongs to
-    theme: Mapped[str] = mapped_column(String(64), default="")  # 主题: 企业开办, 不动产登记, 社会保障...
-    keywords: Mapped[str] = mapped_column(String(256), default="")  # everyday words people search with
-    target: Mapped[list[str]] = mapped_column(JSON, default=list)  # 服务对象: 自然人 / 法人
-    location: Mapped[str] = mapped_column(Text, default="")
-    hours: Mapped[str] = mapped_column(Text, default="")
-    conditions: Mapped[str] = mapped_column(Text, default="")  # 受理条件
-    # [{name, original, copies, required, source, form, blank_form, sample}]
-    materials: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
-    process: Mapped[list[str]] = mapped_column(JSON, default=list)
-    legal_limit_days: Mapped[int | None] = mapped_column(Integer)  # 法定办结时限 (working days)
-    promised_limit_days: Mapped[int | None] = mapped_column(Integer)  # 承诺办结时限; 0 = 即办件
-    fee: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # {charged, standard, basis}
-    legal_basis: Mapped[str] = mapped_column(Text, default="")  # 设定依据
-    consult_phone: Mapped[str] = mapped_column(String(64), default="")
-    complaint_phone: Mapped[str] = mapped_column(String(64), default="")
-    visits: Mapped[int] = mapped_column(Integer, default=1)  # 到办事现场次数
-    appointment: Mapped[bool] = mapped_column(Boolean, default=False)
-    online: Mapped[bool] = mapped_column(Boolean, default=False)
-    self_service: Mapped[bool] = mapped_column(Boolean, default=False)
-    faq: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)  # [{q, a}]
-    search_text: Mapped[str] = mapped_column(Text, default="")
-    search_initials: Mapped[str] = mapped_column(Text, default="")
-
-
-class DisclosureDocument(Base):
-    """A disclosed government document (政府信息公开)."""
-
-    __tablename__ = "disclosure_documents"
-
-    id: Mapped[int] = mapped_column(ID, primary_key=True)
-    index_no: Mapped[str] = mapped_column(String(64), unique=True)  # 索引号
-    doc_no: Mapped[str] = mapped_column(String(64), default="")  # 文号
-    title: Mapped[str] = mapped_column(String(256))
-    publisher: Mapped[str] = mapped_column(String(128))  # 发布机构
-    written_on: Mapped[date | None] = mapped_column(Date)  # 成文日期
-    category: Mapped[str] = mapped_column(String(32))  # 分类
-    body: Mapped[str] = mapped_column(Text, default="")
-    attachments: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)  # [{name, url}]
-    search_text: Mapped[str] = mapped_column(Text, default="")
-    search_initials: Mapped[str] = mapped_column(Text, default="")
 
 
 def normalise(text: str) -> str:

@@ -11,7 +11,7 @@ from dataclasses import asdict
 from dataclasses import dataclass
 from typing import Any
 
-from queue_server.catalogue.index import GuideItem
+from queue_server.storage.catalogue import GuideItem
 
 ARTICLE = re.compile(r"第[一二三四五六七八九十百零〇\d]+条")
 LAW = re.compile(r"《[^》]+》")

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from sqlalchemy import func
 from sqlalchemy import select
 
-from queue_server.catalogue.index import DisclosureDocument
-from queue_server.catalogue.index import GuideItem
+from queue_server.storage.catalogue import DisclosureDocument
+from queue_server.storage.catalogue import GuideItem
 from queue_server.storage.models import AuditEntry
 from queue_server.storage.models import DailyCounter
 from queue_server.storage.models import Hall

@@ -6,7 +6,7 @@ from typing import Any
 
 from queue_server import demo_guides
 from queue_server.catalogue import quality
-from queue_server.catalogue.index import GuideItem
+from queue_server.storage.catalogue import GuideItem
 
 
 def guide(**changes: Any) -> GuideItem:
