@@ -27,8 +27,8 @@ from queue_server.events import Envelope
 from queue_server.settings import Settings
 from queue_server.settings import normalise_database_url
 from queue_server.storage import migrate
-from queue_server.storage.models import Base
 from queue_server.storage.runtime import Runtime
+from queue_server.storage.schema import metadata
 from queue_server.storage.store import Store
 from queue_server.storage.store import make_store
 
@@ -104,7 +104,7 @@ def postgres_database() -> Iterator[str]:
 
 def _truncate_postgres(url: str) -> None:
     engine = create_engine(url)
-    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    tables = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     engine.dispose()

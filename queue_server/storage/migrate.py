@@ -11,8 +11,7 @@ from alembic.config import Config
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine
 
-from queue_server.catalogue import index  # noqa: F401 - registers the guide and disclosure tables
-from queue_server.storage.models import Base
+from queue_server.storage.schema import metadata
 
 SCRIPTS = Path(__file__).with_name("migrations")
 
@@ -38,4 +37,4 @@ def pending_differences(engine: Engine) -> list[Any]:
     """What the models have that the database lacks (empty when migrations match the models)."""
     with engine.connect() as connection:
         ctx = MigrationContext.configure(connection, opts={"compare_type": True, "render_as_batch": True})
-        return list(compare_metadata(ctx, Base.metadata))
+        return list(compare_metadata(ctx, metadata))

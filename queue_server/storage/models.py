@@ -538,8 +538,3 @@ class ReportDay(Base):
     # Compact JSON, parsed by stats.py itself: the same text on SQLite and PostgreSQL.
     figures: Mapped[str] = mapped_column(Text)
     built_at: Mapped[datetime] = mapped_column(UTCDateTime)
-
-
-# The 好差评 tables share this metadata; importing them here lets Alembic and create_all see every table.
-from queue_server.storage import alerts  # noqa: E402,F401
-from queue_server.storage import ratings  # noqa: E402,F401

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from alembic import context
 
-from queue_server.catalogue import index  # noqa: F401 - registers the guide and disclosure tables
-from queue_server.storage.models import Base
+from queue_server.storage.schema import metadata
 
 config = context.config
 connection = config.attributes["connection"]
 context.configure(
     connection=connection,
-    target_metadata=Base.metadata,
+    target_metadata=metadata,
     render_as_batch=True,  # SQLite cannot ALTER most things; batch mode rebuilds the table
     compare_type=True,
 )
