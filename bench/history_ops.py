@@ -31,7 +31,7 @@ from bench.common import start_server
 from bench.common import table
 from queue_server.auth import mint_token
 from queue_server.clock import SystemClock
-from queue_server.engine.retention import anonymise
+from queue_server.engine.oversight.retention import anonymise
 from queue_server.settings import normalise_database_url
 from queue_server.storage import migrate
 from queue_server.storage.models import Hall

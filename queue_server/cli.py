@@ -28,8 +28,8 @@ from queue_server.clock import SystemClock
 from queue_server.demo import DEMO_PASSWORD
 from queue_server.demo import load_demo
 from queue_server.demo_files import write_demo_files
-from queue_server.engine.retention import AUDIT_MIN_DAYS
-from queue_server.engine.retention import anonymise
+from queue_server.engine.oversight.retention import AUDIT_MIN_DAYS
+from queue_server.engine.oversight.retention import anonymise
 from queue_server.settings import Settings
 from queue_server.settings import load_settings
 from queue_server.storage import backup

@@ -13,8 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from queue_server.clock import service_day
-from queue_server.engine.cases import overdue_query
-from queue_server.engine.rating import pending_leg
+from queue_server.engine.oversight.cases import overdue_query
+from queue_server.engine.oversight.rating import pending_leg
 from queue_server.storage.models import Department
 from queue_server.storage.models import Hall
 from queue_server.storage.models import Service

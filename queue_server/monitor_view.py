@@ -19,8 +19,8 @@ from sqlalchemy.orm import selectinload
 
 from queue_server.clock import local_time
 from queue_server.clock import service_day
-from queue_server.engine import estimates
-from queue_server.engine.alerts import alert_payload
+from queue_server.engine.oversight.alerts import alert_payload
+from queue_server.engine.queue import estimates
 from queue_server.storage.alerts import OPEN_STATES
 from queue_server.storage.alerts import Alert
 from queue_server.storage.models import ACTIVE_STATUSES

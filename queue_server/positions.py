@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from queue_server import snapshots
 from queue_server.clock import Clock
-from queue_server.engine import estimates
+from queue_server.engine.queue import estimates
 from queue_server.storage.models import Service
 from queue_server.storage.models import Ticket
 from queue_server.storage.models import TicketStatus

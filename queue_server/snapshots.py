@@ -16,8 +16,8 @@ from sqlalchemy.orm import selectinload
 
 from queue_server import errors
 from queue_server.clock import service_day
-from queue_server.engine import estimates
-from queue_server.engine.payloads import window_payload
+from queue_server.engine.queue import estimates
+from queue_server.engine.queue.payloads import window_payload
 from queue_server.storage.models import ACTIVE_STATUSES
 from queue_server.storage.models import DailyCounter
 from queue_server.storage.models import Hall

@@ -35,9 +35,9 @@ from queue_server.auth import TOKEN_PREFIX
 from queue_server.auth import hash_password
 from queue_server.auth import hash_token
 from queue_server.clock import service_day
-from queue_server.engine import hours
-from queue_server.engine.accounts import staff_payload
-from queue_server.engine.devices import device_payload
+from queue_server.engine.setup import hours
+from queue_server.engine.setup.accounts import staff_payload
+from queue_server.engine.setup.devices import device_payload
 from queue_server.storage.models import Device
 from queue_server.storage.models import Role
 from queue_server.storage.models import Staff

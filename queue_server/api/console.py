@@ -21,7 +21,7 @@ from queue_server.api.schemas import ConsoleOut
 from queue_server.api.schemas import EmptyBody
 from queue_server.api.schemas import WindowStateOut
 from queue_server.auth import Principal
-from queue_server.engine.payloads import window_payload
+from queue_server.engine.queue.payloads import window_payload
 from queue_server.storage.models import Role
 from queue_server.storage.models import Window
 

@@ -27,8 +27,8 @@ from queue_server.api.kiosk_schemas import PrintJobOut
 from queue_server.api.kiosk_schemas import PrintResultRequest
 from queue_server.auth import Principal
 from queue_server.catalogue import index
-from queue_server.engine.printing import RETRYABLE
-from queue_server.engine.printing import job_payload
+from queue_server.engine.queue.printing import RETRYABLE
+from queue_server.engine.queue.printing import job_payload
 from queue_server.storage.models import Device
 from queue_server.storage.models import Hall
 from queue_server.storage.models import PrintJob

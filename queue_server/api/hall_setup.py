@@ -29,9 +29,9 @@ from queue_server.api.setup_schemas import PriorityOut
 from queue_server.api.setup_schemas import PriorityPatch
 from queue_server.api.setup_schemas import VoiceBody
 from queue_server.api.setup_schemas import VoiceOut
-from queue_server.engine.departments import department_payload
-from queue_server.engine.departments import priority_payload
-from queue_server.engine.hall_settings import hall_settings
+from queue_server.engine.setup.departments import department_payload
+from queue_server.engine.setup.departments import priority_payload
+from queue_server.engine.setup.hall_settings import hall_settings
 from queue_server.storage.models import Department
 from queue_server.storage.models import Hall
 from queue_server.storage.models import PriorityCategory

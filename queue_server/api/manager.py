@@ -28,9 +28,9 @@ from queue_server.api.manager_schemas import WindowServicesBody
 from queue_server.api.manager_schemas import WindowServicesOut
 from queue_server.api.schemas import EmptyBody
 from queue_server.api.setup_schemas import ServiceSettingsFull
-from queue_server.engine.alerts import alert_payload
-from queue_server.engine.alerts import hall_limits
-from queue_server.engine.configuration import window_services
+from queue_server.engine.oversight.alerts import alert_payload
+from queue_server.engine.oversight.alerts import hall_limits
+from queue_server.engine.setup.configuration import window_services
 from queue_server.storage.alerts import Alert
 from queue_server.storage.models import Hall
 from queue_server.storage.models import Role

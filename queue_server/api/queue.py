@@ -28,7 +28,7 @@ from queue_server.api.schemas import TicketOut
 from queue_server.api.schemas import TransferRequest
 from queue_server.api.schemas import WindowOut
 from queue_server.auth import Principal
-from queue_server.engine.payloads import window_payload
+from queue_server.engine.queue.payloads import window_payload
 from queue_server.storage.models import Hall
 from queue_server.storage.models import Role
 from queue_server.storage.models import Ticket

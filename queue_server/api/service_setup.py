@@ -25,7 +25,7 @@ from queue_server.api.setup_schemas import WindowCreate
 from queue_server.api.setup_schemas import WindowPatch
 from queue_server.api.setup_schemas import WindowSettingsOut
 from queue_server.catalogue import index
-from queue_server.engine.service_setup import service_settings
+from queue_server.engine.setup.services import service_settings
 from queue_server.storage.models import Role
 from queue_server.storage.models import Service
 

@@ -2,7 +2,7 @@
 alert limits, and the alert kinds with their default limits.
 
 Imports SQLAlchemy, models and the stdlib only; no Flask. The evaluator that raises and resolves alerts is the
-engine op engine.alerts.evaluate_alerts.
+engine op engine.oversight.alerts.evaluate_alerts.
 """
 
 from __future__ import annotations

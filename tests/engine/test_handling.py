@@ -150,7 +150,7 @@ def test_park_is_capped_at_a_working_day(store: Store, desk: Desk, clock: Frozen
 
     parked = desk.do(engine.park, ticket_id=ticket.id, minutes=24 * 60)
 
-    assert parked.parked_until == clock.now() + engine.handling.MAX_PARK
+    assert parked.parked_until == clock.now() + engine.queue.handling.MAX_PARK
 
 
 def test_transfer_to_another_service_keeps_number_and_queue_time(

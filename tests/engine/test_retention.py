@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from queue_server import engine
 from queue_server.clock import FrozenClock
-from queue_server.engine.retention import anonymise
+from queue_server.engine.oversight.retention import anonymise
 from queue_server.storage.models import AuditEntry
 from queue_server.storage.models import DailyCounter
 from queue_server.storage.models import Ticket

@@ -36,7 +36,7 @@ from sqlalchemy import select
 
 from queue_server import engine
 from queue_server.clock import FrozenClock
-from queue_server.engine.rating import pending_leg
+from queue_server.engine.oversight.rating import pending_leg
 from queue_server.storage.models import Hall
 from queue_server.storage.models import Staff
 from queue_server.storage.models import Window

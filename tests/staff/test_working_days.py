@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from queue_server.engine.cases import add_working_days
+from queue_server.engine.oversight.cases import add_working_days
 from queue_server.storage.models import CalendarDay
 from queue_server.storage.store import Store
 from tests import factories

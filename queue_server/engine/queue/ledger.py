@@ -12,10 +12,10 @@ from sqlalchemy.orm import joinedload
 from queue_server import errors
 from queue_server import events
 from queue_server.clock import local_time
-from queue_server.engine import estimates
-from queue_server.engine.payloads import service_payload
-from queue_server.engine.payloads import ticket_payload
-from queue_server.engine.payloads import window_payload
+from queue_server.engine.queue import estimates
+from queue_server.engine.queue.payloads import service_payload
+from queue_server.engine.queue.payloads import ticket_payload
+from queue_server.engine.queue.payloads import window_payload
 from queue_server.storage.models import Hall
 from queue_server.storage.models import Service
 from queue_server.storage.models import Ticket

@@ -13,11 +13,11 @@ from queue_server import errors
 from queue_server import events
 from queue_server.clock import Clock
 from queue_server.engine.audit import audit
-from queue_server.engine.configuration import profile_rows
-from queue_server.engine.configuration import window_services
-from queue_server.engine.departments import check_name
-from queue_server.engine.ledger import load_window
-from queue_server.engine.payloads import window_payload
+from queue_server.engine.queue.ledger import load_window
+from queue_server.engine.queue.payloads import window_payload
+from queue_server.engine.setup.configuration import profile_rows
+from queue_server.engine.setup.configuration import window_services
+from queue_server.engine.setup.departments import check_name
 from queue_server.storage.models import Hall
 from queue_server.storage.models import Window
 from queue_server.storage.models import WindowState

@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 from queue_server import errors
 from queue_server import events
 from queue_server.clock import Clock
-from queue_server.engine.ledger import load_window
-from queue_server.engine.payloads import window_payload
+from queue_server.engine.queue.ledger import load_window
+from queue_server.engine.queue.payloads import window_payload
 from queue_server.storage.models import Hall
 from queue_server.storage.models import LoginGuard
 from queue_server.storage.models import Staff

@@ -14,11 +14,11 @@ from queue_server import events
 from queue_server.clock import Clock
 from queue_server.clock import service_day
 from queue_server.engine.audit import audit
-from queue_server.engine.ledger import load_service
-from queue_server.engine.ledger import load_window
-from queue_server.engine.payloads import service_payload
-from queue_server.engine.payloads import window_payload
-from queue_server.engine.service_setup import service_settings
+from queue_server.engine.queue.ledger import load_service
+from queue_server.engine.queue.ledger import load_window
+from queue_server.engine.queue.payloads import service_payload
+from queue_server.engine.queue.payloads import window_payload
+from queue_server.engine.setup.services import service_settings
 from queue_server.storage.models import Hall
 from queue_server.storage.models import Window
 from queue_server.storage.models import WindowService

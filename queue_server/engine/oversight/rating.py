@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 from queue_server import errors
 from queue_server import events
 from queue_server.clock import Clock
-from queue_server.engine.cases import case_payload
-from queue_server.engine.cases import open_case
+from queue_server.engine.oversight.cases import case_payload
+from queue_server.engine.oversight.cases import open_case
 from queue_server.storage.models import Hall
 from queue_server.storage.models import Service
 from queue_server.storage.models import Ticket

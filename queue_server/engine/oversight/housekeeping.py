@@ -11,11 +11,11 @@ from sqlalchemy.orm import Session
 
 from queue_server import events
 from queue_server.clock import Clock
-from queue_server.engine.alerts import evaluate_alerts
-from queue_server.engine.calling import return_due_parked
-from queue_server.engine.ledger import load_service
-from queue_server.engine.ledger import stats_event
-from queue_server.engine.printing import expire_print_jobs
+from queue_server.engine.oversight.alerts import evaluate_alerts
+from queue_server.engine.queue.calling import return_due_parked
+from queue_server.engine.queue.ledger import load_service
+from queue_server.engine.queue.ledger import stats_event
+from queue_server.engine.queue.printing import expire_print_jobs
 from queue_server.storage.models import Hall
 
 

@@ -15,7 +15,7 @@ from queue_server import errors
 from queue_server import events
 from queue_server.clock import Clock
 from queue_server.engine.audit import audit
-from queue_server.engine.ledger import load_window
+from queue_server.engine.queue.ledger import load_window
 from queue_server.storage.models import ApiToken
 from queue_server.storage.models import Device
 from queue_server.storage.models import Hall

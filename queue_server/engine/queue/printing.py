@@ -20,8 +20,8 @@ from queue_server import errors
 from queue_server import events
 from queue_server.clock import Clock
 from queue_server.clock import local_time
-from queue_server.engine.issuing import Issued
-from queue_server.engine.issuing import issue_ticket
+from queue_server.engine.queue.issuing import Issued
+from queue_server.engine.queue.issuing import issue_ticket
 from queue_server.storage.models import Device
 from queue_server.storage.models import Hall
 from queue_server.storage.models import PrintJob

@@ -17,7 +17,7 @@ from queue_server import errors
 from queue_server import events
 from queue_server.clock import Clock
 from queue_server.engine.audit import audit
-from queue_server.engine.payloads import window_payload
+from queue_server.engine.queue.payloads import window_payload
 from queue_server.storage.models import Hall
 from queue_server.storage.models import Role
 from queue_server.storage.models import Staff
