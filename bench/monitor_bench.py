@@ -15,9 +15,9 @@ from datetime import datetime
 from pathlib import Path
 
 from queue_server import engine
-from queue_server import monitor_view
-from queue_server import snapshots
 from queue_server.clock import FrozenClock
+from queue_server.queries import monitor
+from queue_server.queries import snapshots
 from queue_server.storage import migrate
 from queue_server.storage.runtime import Runtime
 from queue_server.storage.store import make_store
@@ -84,12 +84,12 @@ def run(tickets: int = 3_800) -> str:
 
         def snapshot() -> None:
             with store.read_session() as s:
-                monitor_view.monitor(s, snapshots.hall_by_code(s, "bench"), clock.now())
+                monitor.monitor(s, snapshots.hall_by_code(s, "bench"), clock.now())
 
         evaluate_ms = timed(evaluate)
         snapshot_ms = timed(snapshot)
         with store.read_session() as s:
-            alerts = monitor_view.alerts(s, snapshots.hall_by_code(s, "bench"))
+            alerts = monitor.alerts(s, snapshots.hall_by_code(s, "bench"))
         store.dispose()
     rows = [
         ("evaluate_alerts (one hall)", *evaluate_ms),

@@ -27,10 +27,10 @@ from kiosk import layout
 from kiosk import raster
 from kiosk import texts
 from queue_server import errors
-from queue_server import snapshots
 from queue_server.api import services
 from queue_server.catalogue import index
 from queue_server.clock import local_time
+from queue_server.queries import snapshots
 from queue_server.storage.catalogue import DISCLOSURE_CATEGORIES
 from queue_server.storage.catalogue import ITEM_TYPES
 from queue_server.storage.models import Appointment

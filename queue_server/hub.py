@@ -39,7 +39,6 @@ from socketio import packet as sio_packet
 from queue_server import __version__
 from queue_server import errors
 from queue_server import fanout
-from queue_server import snapshots
 from queue_server import web_session
 from queue_server.api.hall import track_out
 from queue_server.auth import Principal
@@ -48,6 +47,7 @@ from queue_server.clock import Clock
 from queue_server.events import QUEUE_STATS
 from queue_server.events import Envelope
 from queue_server.positions import Positions
+from queue_server.queries import snapshots
 from queue_server.storage.store import Store
 
 log = logging.getLogger(__name__)

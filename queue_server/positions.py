@@ -23,9 +23,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from queue_server import snapshots
 from queue_server.clock import Clock
 from queue_server.engine.queue import estimates
+from queue_server.queries import snapshots
 from queue_server.storage.models import Service
 from queue_server.storage.models import Ticket
 from queue_server.storage.models import TicketStatus

@@ -15,9 +15,9 @@ from flask import abort
 from flask import render_template
 
 from queue_server import errors
-from queue_server import snapshots
 from queue_server import web_session
 from queue_server.api import services
+from queue_server.queries import snapshots
 
 bp = Blueprint("reports", __name__)
 

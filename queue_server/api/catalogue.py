@@ -11,7 +11,6 @@ from flask import jsonify
 from flask import request
 
 from queue_server import errors
-from queue_server import snapshots
 from queue_server.api import body
 from queue_server.api import principal
 from queue_server.api import route
@@ -30,6 +29,7 @@ from queue_server.api.kiosk_schemas import GuideSummary
 from queue_server.catalogue import edits
 from queue_server.catalogue import index
 from queue_server.catalogue import quality
+from queue_server.queries import snapshots
 from queue_server.storage.catalogue import ITEM_TYPES
 from queue_server.storage.catalogue import DisclosureDocument
 from queue_server.storage.catalogue import GuideItem

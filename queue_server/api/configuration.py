@@ -13,7 +13,6 @@ from sqlalchemy import select
 
 from queue_server import engine
 from queue_server import errors
-from queue_server import snapshots
 from queue_server.api import body
 from queue_server.api import principal
 from queue_server.api import route
@@ -38,6 +37,7 @@ from queue_server.clock import service_day
 from queue_server.engine.setup import hours
 from queue_server.engine.setup.accounts import staff_payload
 from queue_server.engine.setup.devices import device_payload
+from queue_server.queries import snapshots
 from queue_server.storage.models import Device
 from queue_server.storage.models import Role
 from queue_server.storage.models import Staff

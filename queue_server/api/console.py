@@ -9,10 +9,8 @@ from typing import Any
 
 from flask import jsonify
 
-from queue_server import console_view
 from queue_server import engine
 from queue_server import errors
-from queue_server import snapshots
 from queue_server.api import body
 from queue_server.api import principal
 from queue_server.api import route
@@ -22,6 +20,8 @@ from queue_server.api.schemas import EmptyBody
 from queue_server.api.schemas import WindowStateOut
 from queue_server.auth import Principal
 from queue_server.engine.queue.payloads import window_payload
+from queue_server.queries import console
+from queue_server.queries import snapshots
 from queue_server.storage.models import Role
 from queue_server.storage.models import Window
 
@@ -44,7 +44,7 @@ def window_console(hall: str, number: int) -> Any:
     hq = services()
     with hq.store.read_session() as session:
         hall_row = snapshots.hall_by_code(session, hall)
-        return jsonify(console_view.console(session, hall_row, number, hq.runtime.clock.now()))
+        return jsonify(console.console(session, hall_row, number, hq.runtime.clock.now()))
 
 
 def _window_out(_: Any, window: Window) -> dict[str, Any]:

@@ -8,7 +8,6 @@ from flask import jsonify
 from flask import request
 
 from queue_server import engine
-from queue_server import snapshots
 from queue_server.api import body
 from queue_server.api import principal
 from queue_server.api import route
@@ -20,6 +19,7 @@ from queue_server.api.schemas import NoticesBody
 from queue_server.api.schemas import ServiceOut
 from queue_server.api.schemas import TrackOut
 from queue_server.api.schemas import WindowOut
+from queue_server.queries import snapshots
 from queue_server.storage.models import Role
 
 ANY_ROLE = tuple(Role)

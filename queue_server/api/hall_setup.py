@@ -12,7 +12,6 @@ from flask import jsonify
 from sqlalchemy import select
 
 from queue_server import engine
-from queue_server import snapshots
 from queue_server.api import body
 from queue_server.api import principal
 from queue_server.api import route
@@ -32,6 +31,7 @@ from queue_server.api.setup_schemas import VoiceOut
 from queue_server.engine.setup.departments import department_payload
 from queue_server.engine.setup.departments import priority_payload
 from queue_server.engine.setup.hall_settings import hall_settings
+from queue_server.queries import snapshots
 from queue_server.storage.models import Department
 from queue_server.storage.models import Hall
 from queue_server.storage.models import PriorityCategory

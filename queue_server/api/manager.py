@@ -13,8 +13,6 @@ from sqlalchemy import select
 
 from queue_server import engine
 from queue_server import errors
-from queue_server import monitor_view
-from queue_server import snapshots
 from queue_server.api import body
 from queue_server.api import principal
 from queue_server.api import route
@@ -31,6 +29,8 @@ from queue_server.api.setup_schemas import ServiceSettingsFull
 from queue_server.engine.oversight.alerts import alert_payload
 from queue_server.engine.oversight.alerts import hall_limits
 from queue_server.engine.setup.configuration import window_services
+from queue_server.queries import monitor
+from queue_server.queries import snapshots
 from queue_server.storage.alerts import Alert
 from queue_server.storage.models import Hall
 from queue_server.storage.models import Role
@@ -46,7 +46,7 @@ def hall_monitor(hall: str) -> Any:
     principal().require(hall, *WATCHERS)
     hq = services()
     with hq.store.read_session() as session:
-        return jsonify(monitor_view.monitor(session, snapshots.hall_by_code(session, hall), hq.runtime.clock.now()))
+        return jsonify(monitor.monitor(session, snapshots.hall_by_code(session, hall), hq.runtime.clock.now()))
 
 
 @route("GET", "/monitor", "Prefecture view: one line per hall the caller may watch", responses={200: PrefectureOut})
@@ -57,14 +57,14 @@ def prefecture_monitor() -> Any:
     hq = services()
     with hq.store.read_session() as session:
         halls = [h for h in session.scalars(select(Hall).order_by(Hall.id)) if who.may_access_hall(h.code)]
-        return jsonify({"halls": monitor_view.prefecture(session, halls, hq.runtime.clock.now())})
+        return jsonify({"halls": monitor.prefecture(session, halls, hq.runtime.clock.now())})
 
 
 @route("GET", "/halls/{hall}/alerts", "Open alerts, then the latest resolved ones", responses={200: AlertsOut})
 def list_alerts(hall: str) -> Any:
     principal().require(hall, *WATCHERS)
     with services().store.read_session() as session:
-        return jsonify({"alerts": monitor_view.alerts(session, snapshots.hall_by_code(session, hall))})
+        return jsonify({"alerts": monitor.alerts(session, snapshots.hall_by_code(session, hall))})
 
 
 @route("POST", "/halls/{hall}/alerts/evaluate", "Evaluate the hall's alert conditions now (the server also does "

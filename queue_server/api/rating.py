@@ -13,8 +13,6 @@ from sqlalchemy.orm import Session
 
 from queue_server import engine
 from queue_server import errors
-from queue_server import evaluation_view
-from queue_server import snapshots
 from queue_server.api import body
 from queue_server.api import principal
 from queue_server.api import route
@@ -28,6 +26,8 @@ from queue_server.api.schemas import MarkReportedRequest
 from queue_server.api.schemas import RateRequest
 from queue_server.api.schemas import RaterStateOut
 from queue_server.api.schemas import RatingOut
+from queue_server.queries import evaluation
+from queue_server.queries import snapshots
 from queue_server.storage.models import Hall
 from queue_server.storage.models import Role
 from queue_server.storage.models import Window
@@ -54,11 +54,11 @@ def rating_pending() -> Any:
     with hq.store.read_session() as session:
         window = session.get(Window, window_id)
         assert window is not None
-        return jsonify(evaluation_view.rater_state(session, window, hq.runtime.clock.now()))
+        return jsonify(evaluation.rater_state(session, window, hq.runtime.clock.now()))
 
 
 def _rating_response(session: Session, rating: Rating) -> dict[str, Any]:
-    return evaluation_view.rating_out(session, rating)
+    return evaluation.rating_out(session, rating)
 
 
 @route("POST", "/rating", "Rating tablet: the citizen rates the pending service (codes 4, 5 need a reason)",
@@ -92,7 +92,7 @@ def list_cases(hall: str) -> Any:
     hq = services()
     with hq.store.read_session() as session:
         row = snapshots.hall_by_code(session, hall)
-        return jsonify(evaluation_view.cases(
+        return jsonify(evaluation.cases(
             session, row, hq.runtime.clock.now(), overdue_only=request.args.get("overdue") in ("1", "true"),
             status=request.args.get("status") or None))
 
@@ -107,7 +107,7 @@ def alert_overdue_cases(hall: str) -> Any:
 
     def respond(session: Session, raised: list[EvaluationCase]) -> list[dict[str, Any]]:
         row = snapshots.hall_by_code(session, hall)
-        return [evaluation_view.case_out(session, row, c, hq.runtime.clock.now()) for c in raised]
+        return [evaluation.case_out(session, row, c, hq.runtime.clock.now()) for c in raised]
 
     return jsonify(hq.runtime.execute(engine.alert_overdue, hall=hall, after=respond).value)
 
@@ -132,7 +132,7 @@ def _case_action(case_id: int, op: Any, model: type[CaseActionRequest] | type[Ap
     def respond(session: Session, case: EvaluationCase) -> dict[str, Any]:
         row = session.get(Hall, case.hall_id)
         assert row is not None
-        return evaluation_view.case_out(session, row, case, hq.runtime.clock.now())
+        return evaluation.case_out(session, row, case, hq.runtime.clock.now())
 
     done = hq.runtime.execute(op, hall=hall, after=respond, case_id=case_id, actor=who.label, **kwargs)
     return jsonify(done.value)
@@ -165,7 +165,7 @@ def case_decide_appeal(case_id: int) -> Any:
 def ratings_outbox(hall: str) -> Any:
     principal().require(hall, *CASE_ROLES)
     with services().store.read_session() as session:
-        return jsonify(evaluation_view.outbox(session, snapshots.hall_by_code(session, hall)))
+        return jsonify(evaluation.outbox(session, snapshots.hall_by_code(session, hall)))
 
 
 @route("POST", "/halls/{hall}/ratings/outbox/mark-reported", "The provincial system accepted these ratings",

@@ -15,7 +15,6 @@ from flask import request
 
 from queue_server import report_export
 from queue_server import report_keeper
-from queue_server import snapshots
 from queue_server import stats
 from queue_server.api import principal
 from queue_server.api import route
@@ -26,6 +25,7 @@ from queue_server.api.report_schemas import ReportOut
 from queue_server.api.report_schemas import ReportQuery
 from queue_server.api.report_schemas import query_params
 from queue_server.api.report_schemas import report_out
+from queue_server.queries import snapshots
 from queue_server.storage.models import Role
 
 READERS = (Role.ADMIN, Role.MANAGER, Role.VIEWER)

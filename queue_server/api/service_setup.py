@@ -12,7 +12,6 @@ from sqlalchemy import select
 
 from queue_server import engine
 from queue_server import errors
-from queue_server import snapshots
 from queue_server.api import body
 from queue_server.api import principal
 from queue_server.api import route
@@ -26,6 +25,7 @@ from queue_server.api.setup_schemas import WindowPatch
 from queue_server.api.setup_schemas import WindowSettingsOut
 from queue_server.catalogue import index
 from queue_server.engine.setup.services import service_settings
+from queue_server.queries import snapshots
 from queue_server.storage.models import Role
 from queue_server.storage.models import Service
 

@@ -15,9 +15,9 @@ import pytest
 from sqlalchemy import select
 
 from queue_server import demo_guides
-from queue_server import snapshots
 from queue_server.catalogue import index
 from queue_server.clock import SystemClock
+from queue_server.queries import snapshots
 from queue_server.storage.models import HallNotice
 from queue_server.storage.models import Staff
 from queue_server.storage.store import make_store

@@ -9,7 +9,7 @@ from typing import Any
 import requests
 from playwright.sync_api import expect
 
-from queue_server import snapshots
+from queue_server.queries import snapshots
 from queue_server.storage.models import Role
 from queue_server.storage.store import make_store
 from tests import factories

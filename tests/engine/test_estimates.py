@@ -13,9 +13,9 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from queue_server import engine
-from queue_server import snapshots
 from queue_server.clock import FrozenClock
 from queue_server.clock import local_time
+from queue_server.queries import snapshots
 from queue_server.storage.models import Hall
 from queue_server.storage.models import Ticket
 from queue_server.storage.models import TicketLeg

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from queue_server import engine
-from queue_server import snapshots
+from queue_server.queries import snapshots
 from queue_server.storage.models import HallNotice
 from queue_server.storage.runtime import Runtime
 from queue_server.storage.store import Store

@@ -8,9 +8,9 @@ from typing import Any
 from sqlalchemy import select
 
 from queue_server import engine
-from queue_server import snapshots
 from queue_server.clock import FrozenClock
 from queue_server.positions import Positions
+from queue_server.queries import snapshots
 from queue_server.storage.models import Ticket
 from queue_server.storage.store import Store
 from tests.engine.desk import Desk

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from queue_server import snapshots
 from queue_server.clock import FrozenClock
+from queue_server.queries import snapshots
 from queue_server.storage.models import Role
 from queue_server.storage.store import Store
 from tests import factories

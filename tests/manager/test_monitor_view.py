@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from queue_server import engine
-from queue_server import monitor_view
-from queue_server import snapshots
 from queue_server.clock import FrozenClock
+from queue_server.queries import monitor
+from queue_server.queries import snapshots
 from queue_server.storage.runtime import Runtime
 from queue_server.storage.store import Store
 from tests import factories
@@ -17,7 +17,7 @@ from tests.engine.desk import Desk
 
 def _monitor(store: Store, clock: FrozenClock) -> dict[str, Any]:
     with store.read_session() as s:
-        return monitor_view.monitor(s, snapshots.hall_by_code(s, "t1"), clock.now())
+        return monitor.monitor(s, snapshots.hall_by_code(s, "t1"), clock.now())
 
 
 def _hall(store: Store) -> None:

@@ -19,7 +19,7 @@ from queue_server import report_keeper
 from queue_server import stats
 from queue_server.alert_ticker import AlertTicker
 from queue_server.clock import FrozenClock
-from queue_server.snapshots import hall_by_code
+from queue_server.queries.snapshots import hall_by_code
 from queue_server.storage.models import ReportDay
 from queue_server.storage.models import Service
 from queue_server.storage.runtime import Runtime
