@@ -76,13 +76,13 @@ def keep_report_days(url: str) -> None:
     """Keep the closed days' report figures of the generated history, as the server's ticker (every 5 minutes)
     has kept them in a hall that lived through that year. Otherwise the server's first round after start-up
     computes five weeks of a million-ticket history while the first row is measured (a 237 ms p99 stall)."""
-    from queue_server import report_keeper
     from queue_server.clock import SystemClock
+    from queue_server.reports import keeper
     from queue_server.storage.store import make_store
 
     store = make_store(url)
     t0 = time.perf_counter()
-    kept = report_keeper.keep_recent(store, SystemClock(), "bench")
+    kept = keeper.keep_recent(store, SystemClock(), "bench")
     store.dispose()
     print(f"  {kept} closed days' report figures kept in {time.perf_counter() - t0:.1f} s")
 

@@ -33,8 +33,8 @@ from bench.common import build_hall
 from bench.common import fresh_database
 from bench.common import machine
 from bench.common import table
-from queue_server import report_keeper
-from queue_server import stats
+from queue_server.reports import keeper
+from queue_server.reports import stats
 from queue_server.storage.models import Hall
 from queue_server.storage.models import ReportDay
 from queue_server.storage.models import Service
@@ -180,7 +180,7 @@ def _timed(store: Store, by: stats.GroupBy) -> tuple[float, float, int]:
         hall = s.scalar(select(Hall).where(Hall.code == "bench"))
         assert hall is not None
         rep = stats.report(s, hall, FIRST, LAST, by, NOW)
-    report_keeper.store_days(store, hall.id, rep.kept_now, NOW)
+    keeper.store_days(store, hall.id, rep.kept_now, NOW)
     assert rep.total.tickets["total"] > 0
     return time.perf_counter() - started, time.process_time() - started_cpu, len(rep.kept_now)
 

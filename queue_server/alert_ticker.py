@@ -4,7 +4,7 @@ crossed by time passing, with no write to notice it).
 
 Every 5 minutes it also keeps the halls' recent closed days' report figures (report_keeper), so month reports are fast.
 
-Adapter: hall writes only through Runtime.execute(engine.housekeep); report figures through report_keeper. Its
+Adapter: hall writes only through Runtime.execute(engine.housekeep); report figures through keeper. Its
 thread is started by `hallq serve` in the worker process (threads do not survive gunicorn's fork); an app without
 it still evaluates through POST /api/v1/halls/{hall}/alerts/evaluate.
 """
@@ -19,11 +19,11 @@ from collections.abc import Sequence
 from sqlalchemy import select
 
 from queue_server import engine
-from queue_server import report_keeper
 from queue_server.errors import HallqError
 from queue_server.events import ALERT_RAISED
 from queue_server.events import ALERT_UPDATED
 from queue_server.events import Envelope
+from queue_server.reports import keeper
 from queue_server.storage.models import Hall
 from queue_server.storage.runtime import Runtime
 
@@ -95,7 +95,7 @@ class AlertTicker:
         self._kept_at = now
         for code in halls if halls is not None else self._all_halls():
             try:
-                report_keeper.keep_recent(self.runtime.store, self.runtime.clock, code)
+                keeper.keep_recent(self.runtime.store, self.runtime.clock, code)
             except Exception:  # the thread must outlive a database hiccup; the next round retries
                 log.exception("report days not kept for hall %s", code)
 

@@ -1,7 +1,7 @@
 """Request and response models of the hall reports (issue 6): the period query and the report document.
 
 Kept apart from api/schemas.py so the reports grow without stepping on the queue core's models; both feed the one
-OpenAPI document. The response models mirror queue_server.stats and are filled from its dataclasses.
+OpenAPI document. The response models mirror queue_server.reports.stats and are filled from its dataclasses.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from pydantic import ConfigDict
 from pydantic import Field
 from pydantic import model_validator
 
-from queue_server.stats import MAX_PERIOD_DAYS
-from queue_server.stats import Report
+from queue_server.reports.stats import MAX_PERIOD_DAYS
+from queue_server.reports.stats import Report
 
 
 class ReportQuery(BaseModel):

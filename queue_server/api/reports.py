@@ -1,6 +1,6 @@
 """Hall report routes (issue 6): the report as JSON, and the same figures exported as CSV or XLSX.
 
-Figures come from queue_server.stats over a read session; the closed days a report had to compute are then kept
+Figures come from queue_server.reports.stats over a read session; the closed days a report had to compute are then kept
 in a short write of their own (report_days), so the next month report is fast. Admin (every hall), and the hall's
 manager and viewer may read them.
 """
@@ -13,9 +13,6 @@ from flask import Response
 from flask import jsonify
 from flask import request
 
-from queue_server import report_export
-from queue_server import report_keeper
-from queue_server import stats
 from queue_server.api import principal
 from queue_server.api import route
 from queue_server.api import services
@@ -26,6 +23,9 @@ from queue_server.api.report_schemas import ReportQuery
 from queue_server.api.report_schemas import query_params
 from queue_server.api.report_schemas import report_out
 from queue_server.queries import snapshots
+from queue_server.reports import export
+from queue_server.reports import keeper
+from queue_server.reports import stats
 from queue_server.storage.models import Role
 
 READERS = (Role.ADMIN, Role.MANAGER, Role.VIEWER)
@@ -39,7 +39,7 @@ def _report(hall: str, query: ReportQuery) -> stats.Report:
         row = snapshots.hall_by_code(session, hall)
         rep = stats.report(session, row, query.from_on, query.to_on, query.by, hq.runtime.clock.now())
     # Keep the closed days it computed: the next report of the period merges them instead of reading every leg.
-    report_keeper.store_days(hq.store, row.id, rep.kept_now, hq.runtime.clock.now())
+    keeper.store_days(hq.store, row.id, rep.kept_now, hq.runtime.clock.now())
     return rep
 
 
@@ -57,7 +57,7 @@ def export_report(hall: str) -> Any:
     principal().require(hall, *READERS)
     query = ExportQuery.model_validate(request.args.to_dict())
     rep = _report(hall, query)
-    data = report_export.to_csv(rep) if query.format == "csv" else report_export.to_xlsx(rep)
+    data = export.to_csv(rep) if query.format == "csv" else export.to_xlsx(rep)
     name = f"hallq-report-{rep.hall}-{rep.from_on.isoformat()}-{rep.to_on.isoformat()}-{rep.by}.{query.format}"
     response = Response(data, mimetype=MEDIA[query.format])
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'

@@ -15,11 +15,11 @@ from sqlalchemy import select
 from sqlalchemy import update
 
 from queue_server import engine
-from queue_server import report_keeper
-from queue_server import stats
 from queue_server.alert_ticker import AlertTicker
 from queue_server.clock import FrozenClock
 from queue_server.queries.snapshots import hall_by_code
+from queue_server.reports import keeper
+from queue_server.reports import stats
 from queue_server.storage.models import ReportDay
 from queue_server.storage.models import Service
 from queue_server.storage.runtime import Runtime
@@ -42,7 +42,7 @@ def _report(store: Store, clock: FrozenClock, by: stats.GroupBy) -> stats.Report
 def _keep(store: Store, clock: FrozenClock, rep: stats.Report) -> int:
     with store.read_session() as s:
         hall_id = hall_by_code(s, "t1").id
-    return report_keeper.store_days(store, hall_id, rep.kept_now, clock.now())
+    return keeper.store_days(store, hall_id, rep.kept_now, clock.now())
 
 
 def _figures(rep: stats.Report) -> dict[str, Any]:
@@ -140,12 +140,12 @@ def test_a_new_standard_duration_recomputes_the_kept_over_limit_counts(store: St
 
 @pytest.mark.usefixtures("two_days")
 def test_the_background_keeper_leaves_the_month_report_nothing_to_compute(store: Store, clock: FrozenClock) -> None:
-    kept = report_keeper.keep_recent(store, clock, "t1")
+    kept = keeper.keep_recent(store, clock, "t1")
 
     rep = _report(store, clock, "staff")
 
     assert kept == 6 and rep.kept_now == ()
-    assert report_keeper.keep_recent(store, clock, "t1") == 0  # nothing changed: nothing to do
+    assert keeper.keep_recent(store, clock, "t1") == 0  # nothing changed: nothing to do
     assert _figures(rep) == _figures(_from_legs(store, clock, "staff"))
 
 

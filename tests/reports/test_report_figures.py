@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from sqlalchemy import update
 
-from queue_server import stats
 from queue_server.clock import FrozenClock
 from queue_server.queries.snapshots import hall_by_code
+from queue_server.reports import stats
 from queue_server.storage.ratings import Rating
 from queue_server.storage.runtime import Runtime
 from queue_server.storage.store import Store

@@ -14,8 +14,8 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from queue_server.stats import Report
-from queue_server.stats import Row
+from queue_server.reports.stats import Report
+from queue_server.reports.stats import Row
 from queue_server.storage.ratings import LEVELS
 
 Cell = str | int | float | None

@@ -15,8 +15,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
-from queue_server import stats
 from queue_server.clock import Clock
+from queue_server.reports import stats
 from queue_server.storage.models import Hall
 from queue_server.storage.store import Store
 
