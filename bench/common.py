@@ -18,7 +18,7 @@ from sqlalchemy import create_engine
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from queue_server.auth import mint_token
+from queue_server.access.credentials import mint_token
 from queue_server.clock import SystemClock
 from queue_server.settings import normalise_database_url
 from queue_server.storage import migrate

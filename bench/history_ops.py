@@ -29,7 +29,7 @@ from bench.common import fresh_database
 from bench.common import machine
 from bench.common import start_server
 from bench.common import table
-from queue_server.auth import mint_token
+from queue_server.access.credentials import mint_token
 from queue_server.clock import SystemClock
 from queue_server.engine.oversight.retention import anonymise
 from queue_server.settings import normalise_database_url

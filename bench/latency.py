@@ -48,7 +48,7 @@ from bench.common import fresh_database
 from bench.common import machine
 from bench.common import start_server
 from bench.common import table
-from queue_server.auth import mint_token
+from queue_server.access.credentials import mint_token
 from queue_server.clock import SystemClock
 from queue_server.storage.models import Hall
 from queue_server.storage.models import Role

@@ -61,7 +61,7 @@ from bench.common import start_server
 from bench.common import table
 from bench.feed_client import FeedClient
 from bench.latency import stop
-from queue_server.auth import mint_token
+from queue_server.access.credentials import mint_token
 from queue_server.clock import ScaledClock
 from queue_server.storage.models import Appointment
 from queue_server.storage.models import Hall

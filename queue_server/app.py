@@ -19,13 +19,13 @@ from display.views import bp as display_bp
 from kiosk.views import bp as kiosk_bp
 from queue_server import __version__
 from queue_server import request_log
+from queue_server.access.credentials import PrincipalCache
 from queue_server.alert_ticker import AlertTicker
 from queue_server.api import LoginRequired
 from queue_server.api import Services
 from queue_server.api import bp as api_bp
 from queue_server.api import problems
 from queue_server.api.devices import signal_print_jobs
-from queue_server.auth import PrincipalCache
 from queue_server.clock import Clock
 from queue_server.clock import clock_from_env
 from queue_server.events import Envelope

@@ -22,8 +22,8 @@ from sqlalchemy import select
 from queue_server import engine
 from queue_server import errors
 from queue_server import request_log
-from queue_server.auth import hash_password
-from queue_server.auth import mint_token
+from queue_server.access.credentials import hash_password
+from queue_server.access.credentials import mint_token
 from queue_server.clock import SystemClock
 from queue_server.demo import DEMO_PASSWORD
 from queue_server.demo import load_demo

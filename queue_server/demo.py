@@ -14,8 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from queue_server import demo_guides
-from queue_server.auth import hash_password
-from queue_server.auth import mint_token
+from queue_server.access.credentials import hash_password
+from queue_server.access.credentials import mint_token
 from queue_server.catalogue import index
 from queue_server.storage.models import CalendarDay
 from queue_server.storage.models import Department

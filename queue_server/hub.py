@@ -40,9 +40,9 @@ from queue_server import __version__
 from queue_server import errors
 from queue_server import fanout
 from queue_server import web_session
+from queue_server.access.credentials import Principal
+from queue_server.access.credentials import principal_for_token
 from queue_server.api.hall import track_out
-from queue_server.auth import Principal
-from queue_server.auth import principal_for_token
 from queue_server.clock import Clock
 from queue_server.events import QUEUE_STATS
 from queue_server.events import Envelope

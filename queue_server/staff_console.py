@@ -22,9 +22,9 @@ from werkzeug.wrappers import Response
 from queue_server import engine
 from queue_server import errors
 from queue_server import web_session
+from queue_server.access.credentials import check_password
+from queue_server.access.credentials import hash_password
 from queue_server.api import services
-from queue_server.auth import check_password
-from queue_server.auth import hash_password
 from queue_server.clock import local_time
 from queue_server.storage.models import Hall
 from queue_server.storage.models import Staff

@@ -23,7 +23,7 @@ from flask import session
 from sqlalchemy.orm import Session
 
 from queue_server import errors
-from queue_server.auth import Principal
+from queue_server.access.credentials import Principal
 from queue_server.storage.models import Hall
 from queue_server.storage.models import Role
 from queue_server.storage.models import Staff

@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from queue_server.auth import hash_password
-from queue_server.auth import mint_token
+from queue_server.access.credentials import hash_password
+from queue_server.access.credentials import mint_token
 from queue_server.clock import Clock
 from queue_server.storage.models import Hall
 from queue_server.storage.models import PriorityCategory

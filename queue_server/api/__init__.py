@@ -20,11 +20,11 @@ from werkzeug.exceptions import UnsupportedMediaType
 from werkzeug.routing import BaseConverter
 
 from queue_server import web_session
+from queue_server.access.credentials import Principal
+from queue_server.access.credentials import PrincipalCache
 from queue_server.api.openapi import OPERATIONS
 from queue_server.api.openapi import Operation
 from queue_server.api.openapi import document
-from queue_server.auth import Principal
-from queue_server.auth import PrincipalCache
 from queue_server.settings import Settings
 from queue_server.storage.runtime import Runtime
 from queue_server.storage.store import Store

@@ -13,6 +13,9 @@ from sqlalchemy import select
 
 from queue_server import engine
 from queue_server import errors
+from queue_server.access.credentials import TOKEN_PREFIX
+from queue_server.access.credentials import hash_password
+from queue_server.access.credentials import hash_token
 from queue_server.api import body
 from queue_server.api import principal
 from queue_server.api import route
@@ -30,9 +33,6 @@ from queue_server.api.manager_schemas import StaffListOut
 from queue_server.api.manager_schemas import StaffOut
 from queue_server.api.manager_schemas import StaffPatch
 from queue_server.api.schemas import EmptyBody
-from queue_server.auth import TOKEN_PREFIX
-from queue_server.auth import hash_password
-from queue_server.auth import hash_token
 from queue_server.clock import service_day
 from queue_server.engine.setup import hours
 from queue_server.engine.setup.accounts import staff_payload

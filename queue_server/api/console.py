@@ -11,6 +11,7 @@ from flask import jsonify
 
 from queue_server import engine
 from queue_server import errors
+from queue_server.access.credentials import Principal
 from queue_server.api import body
 from queue_server.api import principal
 from queue_server.api import route
@@ -18,7 +19,6 @@ from queue_server.api import services
 from queue_server.api.schemas import ConsoleOut
 from queue_server.api.schemas import EmptyBody
 from queue_server.api.schemas import WindowStateOut
-from queue_server.auth import Principal
 from queue_server.engine.queue.payloads import window_payload
 from queue_server.queries import console
 from queue_server.queries import snapshots

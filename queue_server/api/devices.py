@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from queue_server import engine
 from queue_server import errors
 from queue_server import events
+from queue_server.access.credentials import Principal
 from queue_server.api import body
 from queue_server.api import principal
 from queue_server.api import route
@@ -25,7 +26,6 @@ from queue_server.api.kiosk_schemas import PrinterStateOut
 from queue_server.api.kiosk_schemas import PrinterStateRequest
 from queue_server.api.kiosk_schemas import PrintJobOut
 from queue_server.api.kiosk_schemas import PrintResultRequest
-from queue_server.auth import Principal
 from queue_server.catalogue import index
 from queue_server.engine.queue.printing import RETRYABLE
 from queue_server.engine.queue.printing import job_payload

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from queue_server import engine
 from queue_server import errors
+from queue_server.access.credentials import Principal
 from queue_server.api import body
 from queue_server.api import principal
 from queue_server.api import route
@@ -27,7 +28,6 @@ from queue_server.api.schemas import PauseRequest
 from queue_server.api.schemas import TicketOut
 from queue_server.api.schemas import TransferRequest
 from queue_server.api.schemas import WindowOut
-from queue_server.auth import Principal
 from queue_server.engine.queue.payloads import window_payload
 from queue_server.storage.models import Hall
 from queue_server.storage.models import Role

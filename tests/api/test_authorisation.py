@@ -7,9 +7,9 @@ from typing import Any
 
 from sqlalchemy import update
 
+from queue_server.access.credentials import hash_token
+from queue_server.access.credentials import mint_token
 from queue_server.api.openapi import OPERATIONS
-from queue_server.auth import hash_token
-from queue_server.auth import mint_token
 from queue_server.clock import FrozenClock
 from queue_server.storage.models import ApiToken
 from queue_server.storage.models import Hall

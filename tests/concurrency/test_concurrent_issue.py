@@ -18,7 +18,7 @@ import requests
 from sqlalchemy import func
 from sqlalchemy import select
 
-from queue_server.auth import mint_token
+from queue_server.access.credentials import mint_token
 from queue_server.clock import SystemClock
 from queue_server.storage.models import HallEvent
 from queue_server.storage.models import Role

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from queue_server import demo_guides
-from queue_server.auth import mint_token
+from queue_server.access.credentials import mint_token
 from queue_server.catalogue import index
 from queue_server.clock import FrozenClock
 from queue_server.storage.models import AuditEntry

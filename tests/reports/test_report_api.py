@@ -11,8 +11,8 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from queue_server.access.credentials import mint_token
 from queue_server.api.openapi import OPERATIONS
-from queue_server.auth import mint_token
 from queue_server.clock import FrozenClock
 from queue_server.storage.models import Hall
 from queue_server.storage.models import Role

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from queue_server.auth import mint_token
+from queue_server.access.credentials import mint_token
 from queue_server.clock import Clock
 from queue_server.storage.models import Hall
 from queue_server.storage.models import Role

@@ -14,7 +14,7 @@ import requests
 from playwright.sync_api import Page
 from playwright.sync_api import expect
 
-from queue_server.auth import mint_token
+from queue_server.access.credentials import mint_token
 from queue_server.clock import SystemClock
 from queue_server.storage.models import Hall
 from queue_server.storage.models import Role

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from queue_server.auth import mint_token
+from queue_server.access.credentials import mint_token
 from queue_server.clock import SystemClock
 from queue_server.storage.models import Hall
 from queue_server.storage.models import Role
