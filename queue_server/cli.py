@@ -92,13 +92,15 @@ def cmd_demo(settings: Settings, _: argparse.Namespace) -> int:
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
-    from queue_server.server import serve  # only the serving command needs the web stack
+    # Only the serving command needs the web stack.
+    from queue_server.app import create_app
+    from queue_server.server import serve
 
     creds = settings.instance_path / DEMO_CREDENTIALS
     print(f"hallq serving on http://{args.host}:{args.port}/  (Ctrl+C stops)", file=sys.stderr)
     if creds.exists():
         print(creds.read_text(), file=sys.stderr)
-    serve(settings, args.host, args.port, threads=args.threads)
+    serve(create_app(settings), args.host, args.port, threads=args.threads)
     return 0
 
 

@@ -12,7 +12,6 @@ from typing import Any
 from gunicorn.app.base import BaseApplication
 
 from queue_server.heap import freeze_startup_heap
-from queue_server.settings import Settings
 
 # Request threads plus one per open websocket (displays and phones hold one each while connected).
 DEFAULT_THREADS = 256
@@ -46,10 +45,9 @@ def start_worker_threads(app: Any) -> None:
     app.extensions["hallq.wal"].start()
 
 
-def serve(settings: Settings, host: str, port: int, *, threads: int | None = None) -> None:
-    from queue_server.app import create_app  # the web stack only when serving
-
-    app = create_app(settings)
+def serve(app: Any, host: str, port: int, *, threads: int | None = None) -> None:
+    """Serve an app built by the composition root (the CLI hands in create_app's result, so this module does not
+    import the layer above it)."""
     freeze_startup_heap()  # before the fork: full collections then skip the start-up heap (heap.py says why)
     hub = app.extensions["hallq.hub"]
     threads = threads or int(os.environ.get("HALLQ_THREADS", DEFAULT_THREADS))
