@@ -98,7 +98,7 @@ IDLE_POLL_S = 120.0
 QUEUE_JOINS = ("ticket.issued", "ticket.returned", "ticket.reactivated", "ticket.transferred")
 DRAIN_S = 3 * 3600  # after closing, windows serve who is left for at most this long (simulated)
 HTTP_TIMEOUT_S = 30
-# Below the 5 s after which hallq serve closes an idle keep-alive (queue_server/server.py): see Driver.http.
+# Below the 5 s after which hallq serve closes an idle keep-alive (queue_server/operations/server.py): see Driver.http.
 IDLE_REUSE_S = 4.0
 PHONE_WORKERS = 8
 KIOSK_WORKERS = 8

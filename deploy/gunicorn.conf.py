@@ -7,9 +7,9 @@ waiting for the database lock or the network, which threads overlap well; websoc
 
 import os
 
-from queue_server.server import DEFAULT_THREADS
-from queue_server.server import start_worker_threads
-from queue_server.server import worker_connections as connections_for
+from queue_server.operations.server import DEFAULT_THREADS
+from queue_server.operations.server import start_worker_threads
+from queue_server.operations.server import worker_connections as connections_for
 
 bind = os.environ.get("HALLQ_BIND", "127.0.0.1:5000")
 workers = 1
@@ -19,7 +19,7 @@ worker_class = "gthread"
 # process dies its clients all reconnect to the other (docs/deploy.md, "Sizing"). Same default as `hallq serve`.
 threads = int(os.environ.get("HALLQ_THREADS", DEFAULT_THREADS))
 # Open connections, idle keep-alives included: gunicorn's default 1000 would lock out every request once a
-# thousand websockets are open (queue_server/server.py).
+# thousand websockets are open (queue_server/operations/server.py).
 worker_connections = connections_for(threads)
 # Long enough for a Socket.IO long-poll cycle (25 s ping interval) plus margin.
 timeout = 60

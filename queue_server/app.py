@@ -18,9 +18,7 @@ from display.audio import Renderer
 from display.views import bp as display_bp
 from kiosk.views import bp as kiosk_bp
 from queue_server import __version__
-from queue_server import request_log
 from queue_server.access.credentials import PrincipalCache
-from queue_server.alert_ticker import AlertTicker
 from queue_server.api import LoginRequired
 from queue_server.api import Services
 from queue_server.api import bp as api_bp
@@ -34,8 +32,10 @@ from queue_server.hub import Hub
 from queue_server.i18n import LOCALES
 from queue_server.i18n import ensure_compiled
 from queue_server.manager_console import bp as manager_bp
-from queue_server.metrics import Metrics
-from queue_server.metrics import readiness
+from queue_server.operations import request_log
+from queue_server.operations.alert_ticker import AlertTicker
+from queue_server.operations.metrics import Metrics
+from queue_server.operations.metrics import readiness
 from queue_server.report_pages import bp as reports_bp
 from queue_server.settings import Settings
 from queue_server.settings import load_settings

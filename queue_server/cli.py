@@ -21,7 +21,6 @@ from sqlalchemy import select
 
 from queue_server import engine
 from queue_server import errors
-from queue_server import request_log
 from queue_server.access.credentials import hash_password
 from queue_server.access.credentials import mint_token
 from queue_server.clock import SystemClock
@@ -30,6 +29,7 @@ from queue_server.demo import load_demo
 from queue_server.demo_files import write_demo_files
 from queue_server.engine.oversight.retention import AUDIT_MIN_DAYS
 from queue_server.engine.oversight.retention import anonymise
+from queue_server.operations import request_log
 from queue_server.settings import Settings
 from queue_server.settings import load_settings
 from queue_server.storage import backup
@@ -94,7 +94,7 @@ def cmd_demo(settings: Settings, _: argparse.Namespace) -> int:
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     # Only the serving command needs the web stack.
     from queue_server.app import create_app
-    from queue_server.server import serve
+    from queue_server.operations.server import serve
 
     creds = settings.instance_path / DEMO_CREDENTIALS
     print(f"hallq serving on http://{args.host}:{args.port}/  (Ctrl+C stops)", file=sys.stderr)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from queue_server.app import create_app
-from queue_server.heap import freeze_startup_heap
+from queue_server.operations.heap import freeze_startup_heap
 
 app = create_app()
-freeze_startup_heap()  # full collections skip the start-up heap (queue_server/heap.py says why)
+freeze_startup_heap()  # full collections skip the start-up heap (queue_server/operations/heap.py says why)

@@ -20,7 +20,7 @@ from werkzeug.exceptions import HTTPException
 
 from queue_server import errors
 from queue_server.errors import N_
-from queue_server.request_log import current_request_id
+from queue_server.operations.request_log import current_request_id
 
 log = logging.getLogger(__name__)
 

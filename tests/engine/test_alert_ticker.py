@@ -8,10 +8,10 @@ from collections.abc import Sequence
 from datetime import UTC
 from datetime import datetime
 
-from queue_server.alert_ticker import AlertTicker
 from queue_server.clock import FrozenClock
 from queue_server.events import TICKET_ISSUED
 from queue_server.events import Envelope
+from queue_server.operations.alert_ticker import AlertTicker
 from queue_server.storage.runtime import Runtime
 from queue_server.storage.store import Store
 from tests.factories import basic_hall

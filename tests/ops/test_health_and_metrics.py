@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from queue_server.metrics import readiness
-from queue_server.request_log import JsonFormatter
-from queue_server.request_log import RequestIdFilter
+from queue_server.operations.metrics import readiness
+from queue_server.operations.request_log import JsonFormatter
+from queue_server.operations.request_log import RequestIdFilter
 from queue_server.storage.store import Store
 from queue_server.storage.store import make_store
 from tests.api.steps import act

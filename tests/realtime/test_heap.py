@@ -3,7 +3,7 @@ shows them on /metrics.
 
 Why an operator cares: a full collection stalls every request and broadcast of the process; over the start-up
 heap (~350,000 objects, mostly the pinyin tables) one took 120–650 ms with 1,000 displays connected
-(queue_server/heap.py). Checked on a real `hallq serve`, since only the serving path freezes."""
+(queue_server/operations/heap.py). Checked on a real `hallq serve`, since only the serving path freezes."""
 
 from __future__ import annotations
 

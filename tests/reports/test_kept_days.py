@@ -15,8 +15,8 @@ from sqlalchemy import select
 from sqlalchemy import update
 
 from queue_server import engine
-from queue_server.alert_ticker import AlertTicker
 from queue_server.clock import FrozenClock
+from queue_server.operations.alert_ticker import AlertTicker
 from queue_server.queries.snapshots import hall_by_code
 from queue_server.reports import keeper
 from queue_server.reports import stats

@@ -11,7 +11,7 @@ from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
-from queue_server.heap import freeze_startup_heap
+from queue_server.operations.heap import freeze_startup_heap
 
 # Request threads plus one per open websocket (displays and phones hold one each while connected).
 DEFAULT_THREADS = 256

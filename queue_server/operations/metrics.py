@@ -29,8 +29,8 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy import text
 
-from queue_server import heap
 from queue_server.events import Envelope
+from queue_server.operations import heap
 from queue_server.queries import snapshots
 from queue_server.storage.store import Store
 from queue_server.storage.wal import Checkpoints
