@@ -15,7 +15,8 @@ the server's two cores: every microsecond a client spends per received event is 
 The handshake (HTTP upgrade; Engine.IO v4 `0{open}`; Socket.IO v5 `40/live,{auth}` -> `40/live,{sid}`;
 `42/live,0["subscribe",…]` -> ack `43/live,0[{"ok":true,…}]`) runs one client at a time with blocking reads, so
 it stays simple; it is not timed. Afterwards Engine.IO pings (`2`) are answered (`3`) from the loop, or the server
-would drop the clients. permessage-deflate is not offered (the server refuses it anyway: queue_server/fanout.py).
+would drop the clients. permessage-deflate is not offered (the server refuses it anyway:
+queue_server/realtime/fanout.py).
 
 Run as a child of bench/latency.py (several processes, so no single loop serialises all the receipts):
 

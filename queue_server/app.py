@@ -27,8 +27,6 @@ from queue_server.api.devices import signal_print_jobs
 from queue_server.clock import Clock
 from queue_server.clock import clock_from_env
 from queue_server.events import Envelope
-from queue_server.hall_voice import HallVoice
-from queue_server.hub import Hub
 from queue_server.i18n import LOCALES
 from queue_server.i18n import ensure_compiled
 from queue_server.manager_console import bp as manager_bp
@@ -36,6 +34,8 @@ from queue_server.operations import request_log
 from queue_server.operations.alert_ticker import AlertTicker
 from queue_server.operations.metrics import Metrics
 from queue_server.operations.metrics import readiness
+from queue_server.realtime.hall_voice import HallVoice
+from queue_server.realtime.hub import Hub
 from queue_server.report_pages import bp as reports_bp
 from queue_server.settings import Settings
 from queue_server.settings import load_settings

@@ -1,4 +1,4 @@
-"""The phones' live places (queue_server/positions.py) agree with what the track page says, priority tickets
+"""The phones' live places (queue_server/realtime/positions.py) agree with what the track page says, priority tickets
 included, and a phone is told only when its figures changed."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from queue_server import engine
 from queue_server.clock import FrozenClock
-from queue_server.positions import Positions
 from queue_server.queries import snapshots
+from queue_server.realtime.positions import Positions
 from queue_server.storage.models import Ticket
 from queue_server.storage.store import Store
 from tests.engine.desk import Desk

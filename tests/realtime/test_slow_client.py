@@ -1,6 +1,6 @@
 """A display that stops reading (a phone on a dead Wi-Fi, a frozen browser) must not hold up the hall.
 
-The server writes each broadcast straight to every websocket with a non-blocking send (queue_server/fanout.py);
+The server writes each broadcast straight to every websocket with a non-blocking send (queue_server/realtime/fanout.py);
 what a stalled client cannot take is kept for it, in order, and flushed by its own writer thread. Here a raw
 websocket client with a tiny receive buffer subscribes and then reads nothing while more event bytes are
 published than the kernel holds for it at both ends (/proc/net/tcp: so the server-side backlog is in use): every

@@ -1,4 +1,4 @@
-"""Websocket fan-out without a thread hop per client (installed into Engine.IO by queue_server/hub.py).
+"""Websocket fan-out without a thread hop per client (installed into Engine.IO by queue_server/realtime/hub.py).
 
 Why: in Engine.IO's threading mode every packet to a websocket client is put on that client's queue and written
 by the client's own writer thread. A broadcast to 1,000 displays therefore wakes 1,000 threads, each of which

@@ -38,7 +38,6 @@ from socketio import packet as sio_packet
 
 from queue_server import __version__
 from queue_server import errors
-from queue_server import fanout
 from queue_server import web_session
 from queue_server.access.credentials import Principal
 from queue_server.access.credentials import principal_for_token
@@ -46,8 +45,9 @@ from queue_server.api.hall import track_out
 from queue_server.clock import Clock
 from queue_server.events import QUEUE_STATS
 from queue_server.events import Envelope
-from queue_server.positions import Positions
 from queue_server.queries import snapshots
+from queue_server.realtime import fanout
+from queue_server.realtime.positions import Positions
 from queue_server.storage.store import Store
 
 log = logging.getLogger(__name__)
@@ -212,7 +212,7 @@ class Hub:
         self.redis = bool(redis_url)
         self.socketio = SocketIO(app, async_mode="threading", client_manager=manager, logger=False,
                                  engineio_logger=False)
-        # One send() per client per broadcast instead of a writer-thread wake-up each (queue_server/fanout.py).
+        # One send() per client per broadcast instead of a writer-thread wake-up each (queue_server/realtime/fanout.py).
         fanout.install(self.socketio.server.eio)
         self._subs: dict[str, Subscriber] = {}
         self._subs_lock = threading.Lock()
