@@ -22,8 +22,8 @@ from display import voice
 from display.audio import Renderer
 from display.audio import chime_wav
 from queue_server import errors
-from queue_server.api.hall import track_out
 from queue_server.queries import snapshots
+from queue_server.web.api.hall import track_out
 
 bp = Blueprint("display", __name__, template_folder="templates")
 

@@ -27,7 +27,6 @@ from kiosk import layout
 from kiosk import raster
 from kiosk import texts
 from queue_server import errors
-from queue_server.api import services
 from queue_server.catalogue import index
 from queue_server.clock import local_time
 from queue_server.queries import snapshots
@@ -36,6 +35,7 @@ from queue_server.storage.catalogue import ITEM_TYPES
 from queue_server.storage.models import Appointment
 from queue_server.storage.models import PriorityCategory
 from queue_server.storage.models import Service
+from queue_server.web.api import services
 
 bp = Blueprint("kiosk", __name__, url_prefix="/kiosk", template_folder="templates", static_folder="static",
                static_url_path="/static")

@@ -19,31 +19,31 @@ from display.views import bp as display_bp
 from kiosk.views import bp as kiosk_bp
 from queue_server import __version__
 from queue_server.access.credentials import PrincipalCache
-from queue_server.api import LoginRequired
-from queue_server.api import Services
-from queue_server.api import bp as api_bp
-from queue_server.api import problems
-from queue_server.api.devices import signal_print_jobs
 from queue_server.clock import Clock
 from queue_server.clock import clock_from_env
 from queue_server.events import Envelope
-from queue_server.i18n import LOCALES
-from queue_server.i18n import ensure_compiled
-from queue_server.manager_console import bp as manager_bp
 from queue_server.operations import request_log
 from queue_server.operations.alert_ticker import AlertTicker
 from queue_server.operations.metrics import Metrics
 from queue_server.operations.metrics import readiness
 from queue_server.realtime.hall_voice import HallVoice
 from queue_server.realtime.hub import Hub
-from queue_server.report_pages import bp as reports_bp
 from queue_server.settings import Settings
 from queue_server.settings import load_settings
-from queue_server.staff_console import bp as staff_bp
 from queue_server.storage.runtime import Publish
 from queue_server.storage.runtime import Runtime
 from queue_server.storage.store import make_store
 from queue_server.storage.wal import WalCheckpointer
+from queue_server.web.api import LoginRequired
+from queue_server.web.api import Services
+from queue_server.web.api import bp as api_bp
+from queue_server.web.api import problems
+from queue_server.web.api.devices import signal_print_jobs
+from queue_server.web.i18n import LOCALES
+from queue_server.web.i18n import ensure_compiled
+from queue_server.web.manager_console import bp as manager_bp
+from queue_server.web.report_pages import bp as reports_bp
+from queue_server.web.staff_console import bp as staff_bp
 
 log = logging.getLogger(__name__)
 

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
-from queue_server.api.openapi import OPERATIONS
-from queue_server.api.problems import GENERIC
 from queue_server.errors import REGISTRY
 from queue_server.events import EVENT_TYPES
+from queue_server.web.api.openapi import OPERATIONS
+from queue_server.web.api.problems import GENERIC
 
 ROOT = Path(__file__).resolve().parents[1]
 CATALOGUE = ROOT / "queue_server/translations/zh_Hans/LC_MESSAGES/messages.po"

@@ -38,10 +38,8 @@ from socketio import packet as sio_packet
 
 from queue_server import __version__
 from queue_server import errors
-from queue_server import web_session
 from queue_server.access.credentials import Principal
 from queue_server.access.credentials import principal_for_token
-from queue_server.api.hall import track_out
 from queue_server.clock import Clock
 from queue_server.events import QUEUE_STATS
 from queue_server.events import Envelope
@@ -49,6 +47,8 @@ from queue_server.queries import snapshots
 from queue_server.realtime import fanout
 from queue_server.realtime.positions import Positions
 from queue_server.storage.store import Store
+from queue_server.web import sessions
+from queue_server.web.api.hall import track_out
 
 log = logging.getLogger(__name__)
 
@@ -297,7 +297,7 @@ class Hub:
                     return Subscriber(ticket_id=found[0], token=track, hall=found[1])
             # Browser consoles (the manager monitor) connect with their signed session cookie instead of a token.
             if token is None and track is None:
-                principal = web_session.principal_for_session(session)
+                principal = sessions.principal_for_session(session)
                 return Subscriber(principal=principal) if principal is not None else None
         return None
 

@@ -9,13 +9,13 @@ from sqlalchemy import update
 
 from queue_server.access.credentials import hash_token
 from queue_server.access.credentials import mint_token
-from queue_server.api.openapi import OPERATIONS
 from queue_server.clock import FrozenClock
 from queue_server.storage.models import ApiToken
 from queue_server.storage.models import Hall
 from queue_server.storage.models import Role
 from queue_server.storage.models import Staff
 from queue_server.storage.store import Store
+from queue_server.web.api.openapi import OPERATIONS
 from tests.api.footprint import footprint
 from tests.api.steps import act
 from tests.api.steps import assert_problem

@@ -7,13 +7,13 @@ from typing import Any
 import pytest
 
 from queue_server import demo_guides
-from queue_server.api.kiosk_schemas import DisclosureOut
-from queue_server.api.kiosk_schemas import DisclosureSummary
-from queue_server.api.kiosk_schemas import GuideOut
-from queue_server.api.kiosk_schemas import GuideSummary
 from queue_server.catalogue import index
 from queue_server.clock import FrozenClock
 from queue_server.demo_files import write_demo_files
+from queue_server.web.api.schemas.kiosk import DisclosureOut
+from queue_server.web.api.schemas.kiosk import DisclosureSummary
+from queue_server.web.api.schemas.kiosk import GuideOut
+from queue_server.web.api.schemas.kiosk import GuideSummary
 from tests import factories
 
 

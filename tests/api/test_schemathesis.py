@@ -24,7 +24,6 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 from schemathesis.specs.openapi.checks import status_code_conformance
 from sqlalchemy import select
 
-from queue_server.api.openapi import OPERATIONS
 from queue_server.app import create_app
 from queue_server.clock import FrozenClock
 from queue_server.settings import Settings
@@ -34,6 +33,7 @@ from queue_server.storage.models import Ticket
 from queue_server.storage.models import TicketStatus
 from queue_server.storage.store import Store
 from queue_server.storage.store import make_store
+from queue_server.web.api.openapi import OPERATIONS
 from tests.conftest import START
 from tests.factories import basic_hall
 from tests.factories import bearer

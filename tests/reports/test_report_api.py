@@ -12,12 +12,12 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from queue_server.access.credentials import mint_token
-from queue_server.api.openapi import OPERATIONS
 from queue_server.clock import FrozenClock
 from queue_server.storage.models import Hall
 from queue_server.storage.models import Role
 from queue_server.storage.runtime import Runtime
 from queue_server.storage.store import Store
+from queue_server.web.api.openapi import OPERATIONS
 from tests.api.contract import assert_conforms
 from tests.api.steps import assert_problem
 from tests.api.test_authorisation import _refused_everywhere

@@ -12,22 +12,6 @@ from flask import jsonify
 from sqlalchemy import select
 
 from queue_server import engine
-from queue_server.api import body
-from queue_server.api import principal
-from queue_server.api import route
-from queue_server.api import services
-from queue_server.api.setup_schemas import DepartmentCreate
-from queue_server.api.setup_schemas import DepartmentListOut
-from queue_server.api.setup_schemas import DepartmentOut
-from queue_server.api.setup_schemas import DepartmentPatch
-from queue_server.api.setup_schemas import HallPatch
-from queue_server.api.setup_schemas import HallSettingsOut
-from queue_server.api.setup_schemas import PriorityCreate
-from queue_server.api.setup_schemas import PriorityListOut
-from queue_server.api.setup_schemas import PriorityOut
-from queue_server.api.setup_schemas import PriorityPatch
-from queue_server.api.setup_schemas import VoiceBody
-from queue_server.api.setup_schemas import VoiceOut
 from queue_server.engine.setup.departments import department_payload
 from queue_server.engine.setup.departments import priority_payload
 from queue_server.engine.setup.hall_settings import hall_settings
@@ -36,6 +20,22 @@ from queue_server.storage.models import Department
 from queue_server.storage.models import Hall
 from queue_server.storage.models import PriorityCategory
 from queue_server.storage.models import Role
+from queue_server.web.api import body
+from queue_server.web.api import principal
+from queue_server.web.api import route
+from queue_server.web.api import services
+from queue_server.web.api.schemas.setup import DepartmentCreate
+from queue_server.web.api.schemas.setup import DepartmentListOut
+from queue_server.web.api.schemas.setup import DepartmentOut
+from queue_server.web.api.schemas.setup import DepartmentPatch
+from queue_server.web.api.schemas.setup import HallPatch
+from queue_server.web.api.schemas.setup import HallSettingsOut
+from queue_server.web.api.schemas.setup import PriorityCreate
+from queue_server.web.api.schemas.setup import PriorityListOut
+from queue_server.web.api.schemas.setup import PriorityOut
+from queue_server.web.api.schemas.setup import PriorityPatch
+from queue_server.web.api.schemas.setup import VoiceBody
+from queue_server.web.api.schemas.setup import VoiceOut
 
 CONFIGURERS = (Role.MANAGER, Role.ADMIN)
 EXAMPLE_TICKET, EXAMPLE_WINDOW = "A001", 3

@@ -11,7 +11,7 @@ from pathlib import Path
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-TRANSLATIONS = Path(__file__).with_name("translations")
+TRANSLATIONS = Path(__file__).parents[1] / "translations"  # the app's own folder, beside app.py
 LOCALES = ("zh_Hans", "en")
 
 

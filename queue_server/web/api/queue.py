@@ -14,25 +14,25 @@ from sqlalchemy.orm import Session
 from queue_server import engine
 from queue_server import errors
 from queue_server.access.credentials import Principal
-from queue_server.api import body
-from queue_server.api import principal
-from queue_server.api import route
-from queue_server.api import services
-from queue_server.api.schemas import CallOut
-from queue_server.api.schemas import CallSpecificRequest
-from queue_server.api.schemas import EmptyBody
-from queue_server.api.schemas import FinishRequest
-from queue_server.api.schemas import IssueRequest
-from queue_server.api.schemas import ParkRequest
-from queue_server.api.schemas import PauseRequest
-from queue_server.api.schemas import TicketOut
-from queue_server.api.schemas import TransferRequest
-from queue_server.api.schemas import WindowOut
 from queue_server.engine.queue.payloads import window_payload
 from queue_server.storage.models import Hall
 from queue_server.storage.models import Role
 from queue_server.storage.models import Ticket
 from queue_server.storage.models import Window
+from queue_server.web.api import body
+from queue_server.web.api import principal
+from queue_server.web.api import route
+from queue_server.web.api import services
+from queue_server.web.api.schemas.queue import CallOut
+from queue_server.web.api.schemas.queue import CallSpecificRequest
+from queue_server.web.api.schemas.queue import EmptyBody
+from queue_server.web.api.schemas.queue import FinishRequest
+from queue_server.web.api.schemas.queue import IssueRequest
+from queue_server.web.api.schemas.queue import ParkRequest
+from queue_server.web.api.schemas.queue import PauseRequest
+from queue_server.web.api.schemas.queue import TicketOut
+from queue_server.web.api.schemas.queue import TransferRequest
+from queue_server.web.api.schemas.queue import WindowOut
 
 ISSUERS = (Role.KIOSK, Role.STAFF, Role.MANAGER, Role.ADMIN)
 CALLERS = (Role.STAFF, Role.MANAGER, Role.ADMIN)

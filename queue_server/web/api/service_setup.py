@@ -12,22 +12,22 @@ from sqlalchemy import select
 
 from queue_server import engine
 from queue_server import errors
-from queue_server.api import body
-from queue_server.api import principal
-from queue_server.api import route
-from queue_server.api import services
-from queue_server.api.setup_schemas import ServiceCreate
-from queue_server.api.setup_schemas import ServiceFields
-from queue_server.api.setup_schemas import ServiceSettingsFull
-from queue_server.api.setup_schemas import ServiceSettingsListOut
-from queue_server.api.setup_schemas import WindowCreate
-from queue_server.api.setup_schemas import WindowPatch
-from queue_server.api.setup_schemas import WindowSettingsOut
 from queue_server.catalogue import index
 from queue_server.engine.setup.services import service_settings
 from queue_server.queries import snapshots
 from queue_server.storage.models import Role
 from queue_server.storage.models import Service
+from queue_server.web.api import body
+from queue_server.web.api import principal
+from queue_server.web.api import route
+from queue_server.web.api import services
+from queue_server.web.api.schemas.setup import ServiceCreate
+from queue_server.web.api.schemas.setup import ServiceFields
+from queue_server.web.api.schemas.setup import ServiceSettingsFull
+from queue_server.web.api.schemas.setup import ServiceSettingsListOut
+from queue_server.web.api.schemas.setup import WindowCreate
+from queue_server.web.api.schemas.setup import WindowPatch
+from queue_server.web.api.schemas.setup import WindowSettingsOut
 
 CONFIGURERS = (Role.MANAGER, Role.ADMIN)
 

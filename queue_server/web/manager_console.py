@@ -3,7 +3,7 @@ prefecture overview, and one hall's live monitor with its actions and configurat
 
 Adapter: writes only through Runtime.execute (check_sign_in here; every monitor action is a /api/v1 call made by
 static/manager/monitor.js with the session cookie and the X-CSRF-Token header). The reports pages call the same
-web_session.manager_of_hall check.
+sessions.manager_of_hall check.
 """
 
 from __future__ import annotations
@@ -22,17 +22,17 @@ from werkzeug.wrappers import Response
 
 from queue_server import engine
 from queue_server import errors
-from queue_server import web_session
 from queue_server.access.credentials import Principal
 from queue_server.access.credentials import check_password
 from queue_server.access.credentials import hash_password
-from queue_server.api import services
 from queue_server.clock import local_time
 from queue_server.storage.catalogue import DISCLOSURE_CATEGORIES
 from queue_server.storage.catalogue import ITEM_TYPES
 from queue_server.storage.models import Hall
 from queue_server.storage.models import Role
 from queue_server.storage.models import Staff
+from queue_server.web import sessions
+from queue_server.web.api import services
 
 bp = Blueprint("manager", __name__)
 
@@ -43,7 +43,7 @@ CONFIGURERS = (Role.MANAGER, Role.ADMIN)
 
 def _login_page(error: errors.HallqError | None = None, status: int = 200) -> tuple[str, int]:
     message = f"{gettext(error.title)}：{error.render_detail(gettext)}" if error is not None else None
-    return render_template("manager_console/login.html", error=message, csrf_token=web_session.csrf_token(),
+    return render_template("manager_console/login.html", error=message, csrf_token=sessions.csrf_token(),
                            form=request.form), status
 
 
@@ -55,7 +55,7 @@ def login_form() -> Any:
 @bp.post("/manager/login")
 def login() -> Any:
     try:
-        web_session.check_csrf(request.form.get("csrf_token"))
+        sessions.check_csrf(request.form.get("csrf_token"))
         return _sign_in()
     except errors.HallqError as exc:
         return _login_page(exc, exc.status)
@@ -69,7 +69,7 @@ def _sign_in() -> Response:
         staff = session.scalar(select(Staff).where(Staff.user_no == user_no))
         if staff is None:
             check_password_hash(_DUMMY_HASH, password)
-        ok = (staff is not None and staff.active and staff.role in web_session.CONSOLE_ROLES
+        ok = (staff is not None and staff.active and staff.role in sessions.CONSOLE_ROLES
               and check_password(staff, password))
         staff_id = staff.id if staff is not None else None
         # The lockout is written under a hall's lock: the user's own hall, or the first hall for an admin.
@@ -88,17 +88,17 @@ def _sign_in() -> Response:
     with hq.store.read_session() as session:
         signed = session.get(Staff, staff_id)
         assert signed is not None
-        web_session.begin_manager(signed)
+        sessions.begin_manager(signed)
     return redirect(url_for("manager.home"))
 
 
 @bp.post("/manager/logout")
 def logout() -> Any:
     try:
-        web_session.check_csrf(request.form.get("csrf_token"))
+        sessions.check_csrf(request.form.get("csrf_token"))
     except errors.CsrfFailed:
         return redirect(url_for("manager.home"))  # a stale page: home sends a signed-out user to login
-    web_session.end()
+    sessions.end()
     return redirect(url_for("manager.login_form"))
 
 
@@ -106,14 +106,14 @@ def logout() -> Any:
 def home() -> Any:
     """Admins of every hall get the prefecture overview; everyone else goes straight to their hall."""
     with services().store.read_session() as session:
-        who = web_session.principal_for_session(session)
-        if who is None or who.role not in web_session.CONSOLE_ROLES:
+        who = sessions.principal_for_session(session)
+        if who is None or who.role not in sessions.CONSOLE_ROLES:
             return redirect(url_for("manager.login_form"))
         if who.hall_code is not None:
             return redirect(url_for("manager.monitor", hall=who.hall_code))
         halls = [(h.code, h.name) for h in session.scalars(select(Hall).order_by(Hall.id))]
     return render_template("manager_console/prefecture.html", who=who, halls=halls,
-                           csrf_token=web_session.csrf_token())
+                           csrf_token=sessions.csrf_token())
 
 
 def _signed_in_page(hall: str, *, configure: bool) -> tuple[Principal, str, str] | Response:
@@ -122,7 +122,7 @@ def _signed_in_page(hall: str, *, configure: bool) -> tuple[Principal, str, str]
     not configure."""
     with services().store.read_session() as session:
         try:
-            who = web_session.manager_of_hall(session, hall)
+            who = sessions.manager_of_hall(session, hall)
         except errors.HallNotAllowed:
             return redirect(url_for("manager.home"))
         if who is None:
@@ -142,7 +142,7 @@ def monitor(hall: str) -> Any:
         return page
     who, hall_name, timezone = page
     return render_template("manager_console/monitor.html", hall=hall, hall_name=hall_name, timezone=timezone, who=who,
-                           can_configure=who.role in CONFIGURERS, csrf_token=web_session.csrf_token())
+                           can_configure=who.role in CONFIGURERS, csrf_token=sessions.csrf_token())
 
 
 @bp.get("/manager/<code:hall>/settings")
@@ -153,5 +153,5 @@ def settings(hall: str) -> Any:
         return page
     who, hall_name, timezone = page
     return render_template("manager_console/settings.html", hall=hall, hall_name=hall_name, timezone=timezone,
-                           who=who, can_configure=True, csrf_token=web_session.csrf_token(),
+                           who=who, can_configure=True, csrf_token=sessions.csrf_token(),
                            item_types=ITEM_TYPES, categories=DISCLOSURE_CATEGORIES)

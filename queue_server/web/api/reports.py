@@ -13,20 +13,20 @@ from flask import Response
 from flask import jsonify
 from flask import request
 
-from queue_server.api import principal
-from queue_server.api import route
-from queue_server.api import services
-from queue_server.api.openapi import Download
-from queue_server.api.report_schemas import ExportQuery
-from queue_server.api.report_schemas import ReportOut
-from queue_server.api.report_schemas import ReportQuery
-from queue_server.api.report_schemas import query_params
-from queue_server.api.report_schemas import report_out
 from queue_server.queries import snapshots
 from queue_server.reports import export
 from queue_server.reports import keeper
 from queue_server.reports import stats
 from queue_server.storage.models import Role
+from queue_server.web.api import principal
+from queue_server.web.api import route
+from queue_server.web.api import services
+from queue_server.web.api.openapi import Download
+from queue_server.web.api.schemas.reports import ExportQuery
+from queue_server.web.api.schemas.reports import ReportOut
+from queue_server.web.api.schemas.reports import ReportQuery
+from queue_server.web.api.schemas.reports import query_params
+from queue_server.web.api.schemas.reports import report_out
 
 READERS = (Role.ADMIN, Role.MANAGER, Role.VIEWER)
 MEDIA = {"csv": "text/csv; charset=utf-8",

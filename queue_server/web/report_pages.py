@@ -1,7 +1,7 @@
 """Manager report page (/manager/<hall>/reports): period picker, group-by tabs, table, chart and export buttons.
 
 Adapter: a thin shell; static/reports/reports.js fetches /api/v1/halls/<hall>/reports. A manager, viewer or admin
-signed in to the manager console (web_session.manager_of_hall) reads with the session cookie; a script or a
+signed in to the manager console (sessions.manager_of_hall) reads with the session cookie; a script or a
 screen without a login uses a bearer token as the wall display does: once as ?token=..., then kept in the
 browser's localStorage.
 """
@@ -15,9 +15,9 @@ from flask import abort
 from flask import render_template
 
 from queue_server import errors
-from queue_server import web_session
-from queue_server.api import services
 from queue_server.queries import snapshots
+from queue_server.web import sessions
+from queue_server.web.api import services
 
 bp = Blueprint("reports", __name__)
 
@@ -31,10 +31,10 @@ def report_page(hall: str) -> Any:
             abort(404)
         name = row.name
         try:
-            who = web_session.manager_of_hall(session, hall)
+            who = sessions.manager_of_hall(session, hall)
         except errors.HallNotAllowed:  # another hall's manager: only a token for this hall will do
             who = None
     response = render_template("reports/report.html", hall=hall, hall_name=name, who=who,
-                               csrf_token=web_session.csrf_token() if who else "")
+                               csrf_token=sessions.csrf_token() if who else "")
     # The URL may carry the bearer token the first time: keep it out of caches and referrers.
     return response, 200, {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}

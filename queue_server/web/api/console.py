@@ -12,18 +12,18 @@ from flask import jsonify
 from queue_server import engine
 from queue_server import errors
 from queue_server.access.credentials import Principal
-from queue_server.api import body
-from queue_server.api import principal
-from queue_server.api import route
-from queue_server.api import services
-from queue_server.api.schemas import ConsoleOut
-from queue_server.api.schemas import EmptyBody
-from queue_server.api.schemas import WindowStateOut
 from queue_server.engine.queue.payloads import window_payload
 from queue_server.queries import console
 from queue_server.queries import snapshots
 from queue_server.storage.models import Role
 from queue_server.storage.models import Window
+from queue_server.web.api import body
+from queue_server.web.api import principal
+from queue_server.web.api import route
+from queue_server.web.api import services
+from queue_server.web.api.schemas.queue import ConsoleOut
+from queue_server.web.api.schemas.queue import EmptyBody
+from queue_server.web.api.schemas.queue import WindowStateOut
 
 CONSOLE_ROLES = (Role.STAFF, Role.MANAGER, Role.ADMIN)
 

@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from queue_server import __version__
-from queue_server.api.schemas import Problem
+from queue_server.web.api.schemas.queue import Problem
 
 PROBLEM_REF = {"content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
 ERROR_STATUSES = {

@@ -9,9 +9,9 @@ from typing import Literal
 from pydantic import BaseModel
 from pydantic import Field
 
-from queue_server.api.schemas import Body
-from queue_server.api.schemas import Code
-from queue_server.api.schemas import CurrentTicket
+from queue_server.web.api.schemas.queue import Body
+from queue_server.web.api.schemas.queue import Code
+from queue_server.web.api.schemas.queue import CurrentTicket
 
 
 class AlertOut(BaseModel):

@@ -19,15 +19,15 @@ from werkzeug.exceptions import BadRequest
 from werkzeug.exceptions import UnsupportedMediaType
 from werkzeug.routing import BaseConverter
 
-from queue_server import web_session
 from queue_server.access.credentials import Principal
 from queue_server.access.credentials import PrincipalCache
-from queue_server.api.openapi import OPERATIONS
-from queue_server.api.openapi import Operation
-from queue_server.api.openapi import document
 from queue_server.settings import Settings
 from queue_server.storage.runtime import Runtime
 from queue_server.storage.store import Store
+from queue_server.web import sessions
+from queue_server.web.api.openapi import OPERATIONS
+from queue_server.web.api.openapi import Operation
+from queue_server.web.api.openapi import document
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 M = TypeVar("M", bound=BaseModel)
@@ -117,10 +117,10 @@ def principal() -> Principal:
 
 def _session_principal() -> Principal:
     with services().store.read_session() as session:
-        found = web_session.principal_for_session(session)
+        found = sessions.principal_for_session(session)
     if found is None:
         raise LoginRequired()
-    web_session.check_request_csrf()
+    sessions.check_request_csrf()
     return found
 
 
@@ -146,17 +146,17 @@ def openapi_json() -> Any:
 
 
 def _register_modules() -> None:
-    from queue_server.api import catalogue  # noqa: F401
-    from queue_server.api import configuration  # noqa: F401
-    from queue_server.api import console  # noqa: F401
-    from queue_server.api import devices  # noqa: F401
-    from queue_server.api import hall  # noqa: F401
-    from queue_server.api import hall_setup  # noqa: F401
-    from queue_server.api import manager  # noqa: F401
-    from queue_server.api import queue  # noqa: F401
-    from queue_server.api import rating  # noqa: F401
-    from queue_server.api import reports  # noqa: F401
-    from queue_server.api import service_setup  # noqa: F401
+    from queue_server.web.api import catalogue  # noqa: F401
+    from queue_server.web.api import configuration  # noqa: F401
+    from queue_server.web.api import console  # noqa: F401
+    from queue_server.web.api import devices  # noqa: F401
+    from queue_server.web.api import hall  # noqa: F401
+    from queue_server.web.api import hall_setup  # noqa: F401
+    from queue_server.web.api import manager  # noqa: F401
+    from queue_server.web.api import queue  # noqa: F401
+    from queue_server.web.api import rating  # noqa: F401
+    from queue_server.web.api import reports  # noqa: F401
+    from queue_server.web.api import service_setup  # noqa: F401
 
 
 _register_modules()

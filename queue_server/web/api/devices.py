@@ -17,15 +17,6 @@ from queue_server import engine
 from queue_server import errors
 from queue_server import events
 from queue_server.access.credentials import Principal
-from queue_server.api import body
-from queue_server.api import principal
-from queue_server.api import route
-from queue_server.api import services
-from queue_server.api.kiosk_schemas import KioskOut
-from queue_server.api.kiosk_schemas import PrinterStateOut
-from queue_server.api.kiosk_schemas import PrinterStateRequest
-from queue_server.api.kiosk_schemas import PrintJobOut
-from queue_server.api.kiosk_schemas import PrintResultRequest
 from queue_server.catalogue import index
 from queue_server.engine.queue.printing import RETRYABLE
 from queue_server.engine.queue.printing import job_payload
@@ -34,6 +25,15 @@ from queue_server.storage.models import Hall
 from queue_server.storage.models import PrintJob
 from queue_server.storage.models import Role
 from queue_server.storage.models import Service
+from queue_server.web.api import body
+from queue_server.web.api import principal
+from queue_server.web.api import route
+from queue_server.web.api import services
+from queue_server.web.api.schemas.kiosk import KioskOut
+from queue_server.web.api.schemas.kiosk import PrinterStateOut
+from queue_server.web.api.schemas.kiosk import PrinterStateRequest
+from queue_server.web.api.schemas.kiosk import PrintJobOut
+from queue_server.web.api.schemas.kiosk import PrintResultRequest
 
 # 25 s: below the usual 30 s proxy and load-balancer idle timeouts, so a quiet long-poll is never cut.
 MAX_WAIT_S = 25.0

@@ -13,19 +13,6 @@ from sqlalchemy import select
 
 from queue_server import engine
 from queue_server import errors
-from queue_server.api import body
-from queue_server.api import principal
-from queue_server.api import route
-from queue_server.api import services
-from queue_server.api.manager_schemas import AlertLimitsBody
-from queue_server.api.manager_schemas import AlertOut
-from queue_server.api.manager_schemas import AlertsOut
-from queue_server.api.manager_schemas import MonitorOut
-from queue_server.api.manager_schemas import PrefectureOut
-from queue_server.api.manager_schemas import WindowServicesBody
-from queue_server.api.manager_schemas import WindowServicesOut
-from queue_server.api.schemas import EmptyBody
-from queue_server.api.setup_schemas import ServiceSettingsFull
 from queue_server.engine.oversight.alerts import alert_payload
 from queue_server.engine.oversight.alerts import hall_limits
 from queue_server.engine.setup.configuration import window_services
@@ -35,6 +22,19 @@ from queue_server.storage.alerts import Alert
 from queue_server.storage.models import Hall
 from queue_server.storage.models import Role
 from queue_server.storage.models import Window
+from queue_server.web.api import body
+from queue_server.web.api import principal
+from queue_server.web.api import route
+from queue_server.web.api import services
+from queue_server.web.api.schemas.manager import AlertLimitsBody
+from queue_server.web.api.schemas.manager import AlertOut
+from queue_server.web.api.schemas.manager import AlertsOut
+from queue_server.web.api.schemas.manager import MonitorOut
+from queue_server.web.api.schemas.manager import PrefectureOut
+from queue_server.web.api.schemas.manager import WindowServicesBody
+from queue_server.web.api.schemas.manager import WindowServicesOut
+from queue_server.web.api.schemas.queue import EmptyBody
+from queue_server.web.api.schemas.setup import ServiceSettingsFull
 
 WATCHERS = (Role.MANAGER, Role.ADMIN, Role.VIEWER)
 CONFIGURERS = (Role.MANAGER, Role.ADMIN)

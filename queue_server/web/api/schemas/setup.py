@@ -8,8 +8,8 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic import Field
 
-from queue_server.api.manager_schemas import ProfileItem
-from queue_server.api.schemas import Body
+from queue_server.web.api.schemas.manager import ProfileItem
+from queue_server.web.api.schemas.queue import Body
 
 
 class VoiceBody(Body):

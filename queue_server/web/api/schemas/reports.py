@@ -1,6 +1,6 @@
 """Request and response models of the hall reports (issue 6): the period query and the report document.
 
-Kept apart from api/schemas.py so the reports grow without stepping on the queue core's models; both feed the one
+Kept apart from schemas/queue.py so the reports grow without stepping on the queue core's models; both feed the one
 OpenAPI document. The response models mirror queue_server.reports.stats and are filled from its dataclasses.
 """
 

@@ -21,16 +21,16 @@ from werkzeug.wrappers import Response
 
 from queue_server import engine
 from queue_server import errors
-from queue_server import web_session
 from queue_server.access.credentials import check_password
 from queue_server.access.credentials import hash_password
-from queue_server.api import services
 from queue_server.clock import local_time
 from queue_server.storage.models import Hall
 from queue_server.storage.models import Staff
 from queue_server.storage.models import Window
 from queue_server.storage.ratings import LEVELS
 from queue_server.storage.ratings import REASON_TAGS
+from queue_server.web import sessions
+from queue_server.web.api import services
 
 bp = Blueprint("staff", __name__)
 
@@ -55,7 +55,7 @@ def _login_page(error: errors.HallqError | None = None, status: int = 200) -> tu
     if error is not None:
         message = f"{gettext(error.title)}：{error.render_detail(gettext)}"
     return render_template("staff_console/login.html", hall=hall, windows=windows, error=message,
-                           csrf_token=web_session.csrf_token(), form=request.form), status
+                           csrf_token=sessions.csrf_token(), form=request.form), status
 
 
 @bp.get("/staff/login")
@@ -73,7 +73,7 @@ def _password_ok(staff: Staff | None, hall: Hall, password: str) -> bool:
 @bp.post("/staff/login")
 def login() -> Any:
     try:
-        web_session.check_csrf(request.form.get("csrf_token"))
+        sessions.check_csrf(request.form.get("csrf_token"))
         return _sign_in()
     except errors.HallqError as exc:
         return _login_page(exc, exc.status)
@@ -104,25 +104,25 @@ def _sign_in() -> Response:
         staff = session.get(Staff, staff_id)
         window = session.get(Window, result.window.id if result.window else 0)
         assert staff is not None and window is not None
-        web_session.begin(staff, window, hall)
+        sessions.begin(staff, window, hall)
     return redirect(url_for("staff.console"))
 
 
 @bp.post("/staff/logout")
 def logout() -> Any:
     try:
-        web_session.check_csrf(request.form.get("csrf_token"))
+        sessions.check_csrf(request.form.get("csrf_token"))
     except errors.CsrfFailed:
         # A stale page (session gone or replaced): show the console, which sends a signed-out clerk to login.
         return redirect(url_for("staff.console"))
     hq = services()
     with hq.store.read_session() as session:
-        who = web_session.principal_for_session(session)
+        who = sessions.principal_for_session(session)
     if who is not None and who.hall_code and who.window_number is not None and who.staff_id is not None:
         hq.runtime.execute(engine.sign_out, hall=who.hall_code, window_number=who.window_number,
                            staff_id=who.staff_id)
     hall = who.hall_code if who else None
-    web_session.end()
+    sessions.end()
     return redirect(url_for("staff.login_form", hall=hall) if hall else url_for("staff.login_form"))
 
 
@@ -130,14 +130,14 @@ def logout() -> Any:
 def console() -> Any:
     hq = services()
     with hq.store.read_session() as session:
-        who = web_session.principal_for_session(session)
+        who = sessions.principal_for_session(session)
         staff = session.get(Staff, who.staff_id) if who and who.staff_id else None
         window = session.get(Window, who.window_id) if who and who.window_id else None
         if who is None or staff is None or window is None:
-            web_session.end()
+            sessions.end()
             return redirect(url_for("staff.login_form"))
         return render_template("staff_console/console.html", hall=who.hall_code, window=window, staff=staff,
-                               csrf_token=web_session.csrf_token())
+                               csrf_token=sessions.csrf_token())
 
 
 @bp.get("/staff/rater")

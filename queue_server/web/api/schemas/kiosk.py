@@ -1,6 +1,6 @@
 """Request and response models of the kiosk-facing API: print jobs, kiosk printers, guides and disclosures.
 
-Kept apart from api/schemas.py (the queue core's) so the two areas grow without stepping on each other; both feed
+Kept apart from schemas/queue.py (the queue core's) so the two areas grow without stepping on each other; both feed
 the one OpenAPI document.
 """
 
@@ -11,7 +11,7 @@ from typing import Literal
 from pydantic import BaseModel
 from pydantic import Field
 
-from queue_server.api.schemas import Body
+from queue_server.web.api.schemas.queue import Body
 
 
 class PrintResultRequest(Body):

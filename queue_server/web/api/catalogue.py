@@ -11,21 +11,6 @@ from flask import jsonify
 from flask import request
 
 from queue_server import errors
-from queue_server.api import body
-from queue_server.api import principal
-from queue_server.api import route
-from queue_server.api import services
-from queue_server.api.kiosk_schemas import DisclosureCreate
-from queue_server.api.kiosk_schemas import DisclosureOut
-from queue_server.api.kiosk_schemas import DisclosurePatch
-from queue_server.api.kiosk_schemas import DisclosureSummary
-from queue_server.api.kiosk_schemas import FindingOut
-from queue_server.api.kiosk_schemas import GuideCreate
-from queue_server.api.kiosk_schemas import GuideEdited
-from queue_server.api.kiosk_schemas import GuideFindingsOut
-from queue_server.api.kiosk_schemas import GuideOut
-from queue_server.api.kiosk_schemas import GuidePatch
-from queue_server.api.kiosk_schemas import GuideSummary
 from queue_server.catalogue import edits
 from queue_server.catalogue import index
 from queue_server.catalogue import quality
@@ -35,6 +20,21 @@ from queue_server.storage.catalogue import DisclosureDocument
 from queue_server.storage.catalogue import GuideItem
 from queue_server.storage.models import Role
 from queue_server.storage.models import Service
+from queue_server.web.api import body
+from queue_server.web.api import principal
+from queue_server.web.api import route
+from queue_server.web.api import services
+from queue_server.web.api.schemas.kiosk import DisclosureCreate
+from queue_server.web.api.schemas.kiosk import DisclosureOut
+from queue_server.web.api.schemas.kiosk import DisclosurePatch
+from queue_server.web.api.schemas.kiosk import DisclosureSummary
+from queue_server.web.api.schemas.kiosk import FindingOut
+from queue_server.web.api.schemas.kiosk import GuideCreate
+from queue_server.web.api.schemas.kiosk import GuideEdited
+from queue_server.web.api.schemas.kiosk import GuideFindingsOut
+from queue_server.web.api.schemas.kiosk import GuideOut
+from queue_server.web.api.schemas.kiosk import GuidePatch
+from queue_server.web.api.schemas.kiosk import GuideSummary
 
 SEARCH_QUERY = {"q": {"type": "string", "maxLength": 64}}
 EDITORS = (Role.MANAGER, Role.ADMIN)

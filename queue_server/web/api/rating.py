@@ -13,19 +13,6 @@ from sqlalchemy.orm import Session
 
 from queue_server import engine
 from queue_server import errors
-from queue_server.api import body
-from queue_server.api import principal
-from queue_server.api import route
-from queue_server.api import services
-from queue_server.api.schemas import AppealDecisionRequest
-from queue_server.api.schemas import CaseActionRequest
-from queue_server.api.schemas import CaseOut
-from queue_server.api.schemas import EmptyBody
-from queue_server.api.schemas import MarkReportedOut
-from queue_server.api.schemas import MarkReportedRequest
-from queue_server.api.schemas import RateRequest
-from queue_server.api.schemas import RaterStateOut
-from queue_server.api.schemas import RatingOut
 from queue_server.queries import evaluation
 from queue_server.queries import snapshots
 from queue_server.storage.models import Hall
@@ -33,6 +20,19 @@ from queue_server.storage.models import Role
 from queue_server.storage.models import Window
 from queue_server.storage.ratings import EvaluationCase
 from queue_server.storage.ratings import Rating
+from queue_server.web.api import body
+from queue_server.web.api import principal
+from queue_server.web.api import route
+from queue_server.web.api import services
+from queue_server.web.api.schemas.queue import AppealDecisionRequest
+from queue_server.web.api.schemas.queue import CaseActionRequest
+from queue_server.web.api.schemas.queue import CaseOut
+from queue_server.web.api.schemas.queue import EmptyBody
+from queue_server.web.api.schemas.queue import MarkReportedOut
+from queue_server.web.api.schemas.queue import MarkReportedRequest
+from queue_server.web.api.schemas.queue import RateRequest
+from queue_server.web.api.schemas.queue import RaterStateOut
+from queue_server.web.api.schemas.queue import RatingOut
 
 CASE_ROLES = (Role.MANAGER, Role.ADMIN)
 

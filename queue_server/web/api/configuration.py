@@ -16,23 +16,6 @@ from queue_server import errors
 from queue_server.access.credentials import TOKEN_PREFIX
 from queue_server.access.credentials import hash_password
 from queue_server.access.credentials import hash_token
-from queue_server.api import body
-from queue_server.api import principal
-from queue_server.api import route
-from queue_server.api import services
-from queue_server.api.manager_schemas import CalendarDayItem
-from queue_server.api.manager_schemas import CalendarDayOut
-from queue_server.api.manager_schemas import DeviceCreate
-from queue_server.api.manager_schemas import DeviceCreated
-from queue_server.api.manager_schemas import DeviceListOut
-from queue_server.api.manager_schemas import DeviceOut
-from queue_server.api.manager_schemas import HoursBody
-from queue_server.api.manager_schemas import HoursOut
-from queue_server.api.manager_schemas import StaffCreate
-from queue_server.api.manager_schemas import StaffListOut
-from queue_server.api.manager_schemas import StaffOut
-from queue_server.api.manager_schemas import StaffPatch
-from queue_server.api.schemas import EmptyBody
 from queue_server.clock import service_day
 from queue_server.engine.setup import hours
 from queue_server.engine.setup.accounts import staff_payload
@@ -41,6 +24,23 @@ from queue_server.queries import snapshots
 from queue_server.storage.models import Device
 from queue_server.storage.models import Role
 from queue_server.storage.models import Staff
+from queue_server.web.api import body
+from queue_server.web.api import principal
+from queue_server.web.api import route
+from queue_server.web.api import services
+from queue_server.web.api.schemas.manager import CalendarDayItem
+from queue_server.web.api.schemas.manager import CalendarDayOut
+from queue_server.web.api.schemas.manager import DeviceCreate
+from queue_server.web.api.schemas.manager import DeviceCreated
+from queue_server.web.api.schemas.manager import DeviceListOut
+from queue_server.web.api.schemas.manager import DeviceOut
+from queue_server.web.api.schemas.manager import HoursBody
+from queue_server.web.api.schemas.manager import HoursOut
+from queue_server.web.api.schemas.manager import StaffCreate
+from queue_server.web.api.schemas.manager import StaffListOut
+from queue_server.web.api.schemas.manager import StaffOut
+from queue_server.web.api.schemas.manager import StaffPatch
+from queue_server.web.api.schemas.queue import EmptyBody
 
 CONFIGURERS = (Role.MANAGER, Role.ADMIN)
 PASSWORD_MIN = 8  # the hall's intranet policy; the lockout makes guessing slow, length makes it hopeless

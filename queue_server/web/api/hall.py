@@ -8,19 +8,19 @@ from flask import jsonify
 from flask import request
 
 from queue_server import engine
-from queue_server.api import body
-from queue_server.api import principal
-from queue_server.api import route
-from queue_server.api import services
-from queue_server.api.schemas import EmptyBody
-from queue_server.api.schemas import EventOut
-from queue_server.api.schemas import EventsQuery
-from queue_server.api.schemas import NoticesBody
-from queue_server.api.schemas import ServiceOut
-from queue_server.api.schemas import TrackOut
-from queue_server.api.schemas import WindowOut
 from queue_server.queries import snapshots
 from queue_server.storage.models import Role
+from queue_server.web.api import body
+from queue_server.web.api import principal
+from queue_server.web.api import route
+from queue_server.web.api import services
+from queue_server.web.api.schemas.queue import EmptyBody
+from queue_server.web.api.schemas.queue import EventOut
+from queue_server.web.api.schemas.queue import EventsQuery
+from queue_server.web.api.schemas.queue import NoticesBody
+from queue_server.web.api.schemas.queue import ServiceOut
+from queue_server.web.api.schemas.queue import TrackOut
+from queue_server.web.api.schemas.queue import WindowOut
 
 ANY_ROLE = tuple(Role)
 
