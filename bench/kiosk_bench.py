@@ -25,7 +25,7 @@ from kiosk import printer  # noqa: E402
 from kiosk import raster  # noqa: E402
 from queue_server.app import create_app  # noqa: E402
 from queue_server.clock import SystemClock  # noqa: E402
-from queue_server.demo import load_demo  # noqa: E402
+from queue_server.demo.halls import load_demo  # noqa: E402
 from queue_server.settings import Settings  # noqa: E402
 from queue_server.storage import migrate  # noqa: E402
 from queue_server.storage.store import make_store  # noqa: E402

@@ -24,9 +24,9 @@ from queue_server import errors
 from queue_server.access.credentials import hash_password
 from queue_server.access.credentials import mint_token
 from queue_server.clock import SystemClock
-from queue_server.demo import DEMO_PASSWORD
-from queue_server.demo import load_demo
-from queue_server.demo_files import write_demo_files
+from queue_server.demo.files import write_demo_files
+from queue_server.demo.halls import DEMO_PASSWORD
+from queue_server.demo.halls import load_demo
 from queue_server.engine.oversight.retention import AUDIT_MIN_DAYS
 from queue_server.engine.oversight.retention import anonymise
 from queue_server.operations import request_log

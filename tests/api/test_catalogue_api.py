@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
-from queue_server import demo_guides
 from queue_server.catalogue import index
 from queue_server.clock import FrozenClock
-from queue_server.demo_files import write_demo_files
+from queue_server.demo import guides
+from queue_server.demo.files import write_demo_files
 from queue_server.web.api.schemas.kiosk import DisclosureOut
 from queue_server.web.api.schemas.kiosk import DisclosureSummary
 from queue_server.web.api.schemas.kiosk import GuideOut
@@ -22,8 +22,8 @@ def loaded(app: Any, clock: FrozenClock) -> None:
     store = app.extensions["hallq"].store
     factories.basic_hall(store, clock)
     with store.transaction() as s:
-        index.import_guides(s, demo_guides.guides())
-        index.import_disclosures(s, demo_guides.disclosures())
+        index.import_guides(s, guides.guides())
+        index.import_disclosures(s, guides.disclosures())
 
 
 def test_guide_search_needs_no_login_and_names_the_hall_service_to_take(client: Any, loaded: None) -> None:

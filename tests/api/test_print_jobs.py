@@ -150,11 +150,11 @@ def test_printer_state_change_is_one_event_for_the_manager(
 
 
 def test_guide_findings_are_for_managers(client: Any, app: Any, hall: factories.BasicHall) -> None:
-    from queue_server import demo_guides
     from queue_server.catalogue import index
+    from queue_server.demo import guides
 
     with app.extensions["hallq"].store.transaction() as s:
-        index.import_guides(s, demo_guides.guides())
+        index.import_guides(s, guides.guides())
 
     refused = client.get("/api/v1/halls/t1/guide-findings", headers=bearer(hall.kiosk))
     found = client.get("/api/v1/halls/t1/guide-findings", headers=bearer(hall.manager)).json

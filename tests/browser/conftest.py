@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from queue_server import demo_guides
 from queue_server.catalogue import index
 from queue_server.clock import SystemClock
+from queue_server.demo import guides
 from queue_server.queries import snapshots
 from queue_server.storage.models import HallNotice
 from queue_server.storage.models import Staff
@@ -82,8 +82,8 @@ def load_demo_catalogue(database_url: str, *, disclosures: bool = False) -> None
     store = make_store(database_url)
     try:
         with store.transaction() as s:
-            index.import_guides(s, demo_guides.guides())
+            index.import_guides(s, guides.guides())
             if disclosures:
-                index.import_disclosures(s, demo_guides.disclosures())
+                index.import_disclosures(s, guides.disclosures())
     finally:
         store.dispose()

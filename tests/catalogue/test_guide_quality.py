@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from queue_server import demo_guides
 from queue_server.catalogue import quality
+from queue_server.demo import guides
 from queue_server.storage.catalogue import GuideItem
 
 
 def guide(**changes: Any) -> GuideItem:
-    data = next(g for g in demo_guides.guides() if g["code"] == "530000-qysl")
+    data = next(g for g in guides.guides() if g["code"] == "530000-qysl")
     data.update(changes)
     return GuideItem(**{k: v for k, v in data.items()})
 

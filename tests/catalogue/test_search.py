@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from queue_server import demo_guides
 from queue_server.catalogue import index
 from queue_server.catalogue import quality
+from queue_server.demo import guides
 from queue_server.storage.store import Store
 
 
 @pytest.fixture
 def demo_catalogue(store: Store) -> Store:
     with store.transaction() as s:
-        index.import_guides(s, demo_guides.guides())
-        index.import_disclosures(s, demo_guides.disclosures())
+        index.import_guides(s, guides.guides())
+        index.import_disclosures(s, guides.disclosures())
     return store
 
 

@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from queue_server import demo_guides
 from queue_server.access.credentials import mint_token
 from queue_server.catalogue import index
 from queue_server.clock import FrozenClock
+from queue_server.demo import guides
 from queue_server.storage.models import AuditEntry
 from queue_server.storage.models import Department
 from queue_server.storage.models import Hall
@@ -54,8 +54,8 @@ NEW_DOC: dict[str, Any] = {
 def _catalogue(store: Store, clock: FrozenClock) -> BasicHall:
     hall = basic_hall(store, clock)
     with store.transaction() as s:
-        index.import_guides(s, demo_guides.guides())
-        index.import_disclosures(s, demo_guides.disclosures())
+        index.import_guides(s, guides.guides())
+        index.import_disclosures(s, guides.disclosures())
         t1 = s.scalars(select(Hall).where(Hall.code == "t1")).one()
         s.add(Department(hall_id=t1.id, code="ly", name="林业", active=True))
     return hall

@@ -7,9 +7,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from queue_server import demo_guides
 from queue_server.catalogue import index
 from queue_server.clock import FrozenClock
+from queue_server.demo import guides
 from queue_server.storage.models import AuditEntry
 from queue_server.storage.store import Store
 from tests.api.footprint import footprint
@@ -22,7 +22,7 @@ JZZ = "530000-jzz"  # 居住证办理: its 设定依据 names the law but no art
 
 def _guides(store: Store) -> None:
     with store.transaction() as s:
-        index.import_guides(s, demo_guides.guides())
+        index.import_guides(s, guides.guides())
 
 
 def test_citing_the_article_clears_the_finding_and_the_edit_is_audited_and_announced(

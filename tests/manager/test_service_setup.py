@@ -8,9 +8,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from queue_server import demo_guides
 from queue_server.catalogue import index
 from queue_server.clock import FrozenClock
+from queue_server.demo import guides
 from queue_server.storage.models import AuditEntry
 from queue_server.storage.store import Store
 from tests.api.footprint import footprint
@@ -138,8 +138,8 @@ def test_a_service_is_linked_to_an_existing_guide_and_a_department(
 ) -> None:
     hall = basic_hall(store, clock)
     with store.transaction() as s:
-        index.import_guides(s, demo_guides.guides()[:1])
-        guide = demo_guides.guides()[0]["code"]
+        index.import_guides(s, guides.guides()[:1])
+        guide = guides.guides()[0]["code"]
     _department(client, hall.manager)
 
     missing = client.patch("/api/v1/halls/t1/services/a", json={"guide_code": "no-such-guide"},

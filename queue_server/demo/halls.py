@@ -13,10 +13,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from queue_server import demo_guides
 from queue_server.access.credentials import hash_password
 from queue_server.access.credentials import mint_token
 from queue_server.catalogue import index
+from queue_server.demo import guides
 from queue_server.storage.models import CalendarDay
 from queue_server.storage.models import Department
 from queue_server.storage.models import Device
@@ -214,8 +214,8 @@ def load_demo(session: Session, now: datetime) -> DemoCredentials | None:
         session.add(CalendarDay(hall_id=county.id, day=date.fromisoformat(day_text), kind="workday", name=name))
     session.flush()
 
-    index.import_guides(session, demo_guides.guides())
-    index.import_disclosures(session, demo_guides.disclosures())
+    index.import_guides(session, guides.guides())
+    index.import_disclosures(session, guides.disclosures())
     kiosk_token = mint_token(session, now, role=Role.KIOSK, hall=hall, device_name="一楼取号机1")
     kiosk = session.scalar(select(Device).where(Device.hall_id == hall.id, Device.name == "一楼取号机1"))
     assert kiosk is not None

@@ -15,7 +15,7 @@ from PIL import Image
 from PIL import ImageDraw
 from PIL import ImageFont
 
-from queue_server import demo_guides
+from queue_server.demo import guides
 
 FILES_URL = "/kiosk/files/"
 # Debian's fonts-noto-cjk (installed by `make test` / deploy/install-system-deps.sh); index 2 is Simplified Chinese.
@@ -68,13 +68,13 @@ def write_demo_files(folder: Path) -> int:
     """Write every file the demo catalogue links to (existing ones are kept). Returns how many were written."""
     folder.mkdir(parents=True, exist_ok=True)
     pages: dict[Path, Image.Image] = {}
-    for guide in demo_guides.guides():
+    for guide in guides.guides():
         for material in guide["materials"]:
             for key, sample in (("blank_form", False), ("sample", True)):
                 target = _target(folder, material.get(key) or "")
                 if target is not None and not target.exists():
                     pages[target] = _form(material["name"], sample)
-    for doc in demo_guides.disclosures():
+    for doc in guides.disclosures():
         for attachment in doc["attachments"]:
             target = _target(folder, attachment["url"])
             if target is not None and not target.exists():

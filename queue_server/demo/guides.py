@@ -11,7 +11,7 @@ from typing import Any
 ADDRESS = "楚雄市开发区永安大道168号楚雄州政务服务中心"
 HOURS = "周一至周五 上午9:00-12:00，下午13:00-17:00；法定节假日不办理，调休工作日正常办理"
 COMPLAINT = "0878-3122345"
-REPORT_FILE = Path(__file__).with_name("demo_data") / "annual-report-2018.txt"
+REPORT_FILE = Path(__file__).with_name("data") / "annual-report-2018.txt"
 
 # department -> (window text in the hall, 实施主体, 咨询电话)
 DEPTS = {
@@ -237,7 +237,7 @@ DISCLOSURES: list[dict[str, Any]] = [
 
 
 def disclosures() -> list[dict[str, Any]]:
-    """The demo disclosures; the annual report's body is the customer's real text (demo_data/)."""
+    """The demo disclosures; the annual report's body is the customer's real text (data/)."""
     docs = [dict(d) for d in DISCLOSURES]
     docs[0]["body"] = REPORT_FILE.read_text(encoding="utf-8")
     return docs
