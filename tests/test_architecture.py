@@ -3,10 +3,12 @@ zh_Hans, every event type documented in docs/events.md, every route and error co
 
 from __future__ import annotations
 
+import ast
 import os
 import re
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -47,6 +49,32 @@ def test_import_contracts_hold() -> None:
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "broken" in result.stdout and " 0 broken" in result.stdout
+
+
+def _packages() -> list[Path]:
+    return sorted(init.parent for top in ("queue_server", "kiosk", "display")
+                  for init in (ROOT / top).rglob("__init__.py"))
+
+
+@pytest.mark.parametrize("package", _packages(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_package_states_its_rule_and_stays_small(package: Path) -> None:
+    doc = ast.get_docstring(ast.parse((package / "__init__.py").read_text(encoding="utf-8"))) or ""
+    modules = [m for m in package.glob("*.py") if m.name != "__init__.py"]
+
+    # The docstring is where a newcomer learns what the package holds and what it may import.
+    assert "Rule:" in doc, f"{package.relative_to(ROOT)}/__init__.py states no rule"
+    assert len(modules) <= 15, f"{package.relative_to(ROOT)} holds {len(modules)} modules; split it by concept"
+
+
+def test_every_subpackage_has_a_layer_in_the_import_contracts() -> None:
+    """A new package gets a place in the layers, or the contracts would not see it."""
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["importlinter"]
+    layered = {name.strip() for contract in config["contracts"] if contract["type"] == "layers"
+               and not contract.get("containers") for layer in contract["layers"]
+               for name in layer.replace(":", "|").split("|")}
+    subpackages = {f"queue_server.{p.name}" for p in _packages() if p.parent == ROOT / "queue_server"}
+
+    assert subpackages <= layered, f"not in any layer: {sorted(subpackages - layered)}"
 
 
 @pytest.mark.parametrize(("where", "msgid"), _msgids(), ids=[w for w, _ in _msgids()])

@@ -1,4 +1,9 @@
-"""/api/v1: the JSON API (blueprint, route registry feeding the OpenAPI document, request helpers)."""
+"""/api/v1: the JSON API (blueprint, route registry feeding the OpenAPI document, request helpers). One module of
+routes per area; their request and response models live in schemas/.
+
+Rule: every write is `services().runtime.execute(engine op)`, every read goes through queries, reports or the
+catalogue; errors leave as problem+json only through problems.py.
+"""
 
 from __future__ import annotations
 
