@@ -20,6 +20,23 @@ What changes, for websocket-first connections (feed.js and every bench/test clie
 
 Polling clients, and clients that upgrade from polling to websocket, keep Engine.IO's own queue and writer thread:
 the upgrade protocol needs its packet hold, and these clients are rare (feed.js starts with the websocket).
+
+No public interface of python-engineio or simple-websocket reaches the socket under a connection, so this module is
+the one place that touches their private parts, for the exact releases pinned in pyproject.toml. Each one, to
+re-check on an upgrade (tests/realtime/test_engineio_internals.py fails with its name when the library changes it):
+- engineio.base_server.BaseServer._async: the per-instance driver table; `install` replaces its "websocket"
+  and "queue" entries (create_queue() then builds every Socket's `queue` as a DirectQueue).
+- engineio.async_drivers._websocket_wsgi.SimpleWebSocketWSGI (a private module): subclassed; `__call__` is
+  rewritten whole after the library's (build simple_websocket.Server(environ, **self.server_args), call
+  `self.app(self)`, raise for `ws.mode` "gunicorn"/"werkzeug"); `self.app` is the Engine.IO Socket's bound
+  `_websocket_handler`, whose `__self__` is the Socket.
+- engineio.socket.Socket: `queue`, `connected`, `closed`, `last_ping`; its writer thread (`_websocket_handler`'s
+  `writer`, through `poll`) calls `queue.get(timeout=ping_interval + ping_timeout)` and then `ws.send(pkt.encode())`,
+  which DirectQueue.get and LiveWebSocket.send rely on. engineio.server.Server: `sockets`, `ping_timeout`,
+  `send_packet` for the clients `deliver` leaves to the library.
+- simple_websocket.Server._handle_events: overridden for the handshake only (the same steps without offering
+  permessage-deflate), with the attributes `connected`, `ws` (the wsproto connection), `sock`, `subprotocol`,
+  `choose_subprotocol` and `mode`.
 """
 
 from __future__ import annotations
