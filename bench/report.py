@@ -173,7 +173,7 @@ def seed(url: str, count: int, *, seed_value: int = 6) -> None:
 
 
 def _timed(store: Store, by: stats.GroupBy) -> tuple[float, float, int]:
-    """One report as the route makes it: read, then keep the closed days it computed (report_keeper). Returns wall
+    """One report as the route makes it: read, then keep the closed days it computed (reports/keeper.py). Returns wall
     s, CPU s of this process, and how many days it had to compute from their legs."""
     started, started_cpu = time.perf_counter(), time.process_time()
     with store.read_session() as s:

@@ -2,7 +2,8 @@
 then the alert evaluator) soon after its writes, and for every hall periodically (a wait limit or a park time is
 crossed by time passing, with no write to notice it).
 
-Every 5 minutes it also keeps the halls' recent closed days' report figures (report_keeper), so month reports are fast.
+Every 5 minutes it also keeps the halls' recent closed days' report figures (reports/keeper.py), so month
+reports are fast.
 
 Adapter: hall writes only through Runtime.execute(engine.housekeep); report figures through keeper. Its
 thread is started by `hallq serve` in the worker process (threads do not survive gunicorn's fork); an app without
@@ -88,7 +89,7 @@ class AlertTicker:
 
     def keep_report_days(self, halls: Sequence[str] | None = None) -> None:
         """Every KEEP_REPORTS_EVERY_S: keep the recent closed days of these halls (default: all) for the reports
-        (report_keeper); the first round after start-up catches up what an upgrade or a restore left unkept."""
+        (reports/keeper.py); the first round after start-up catches up what an upgrade or a restore left unkept."""
         now = time.monotonic()
         if now - self._kept_at < KEEP_REPORTS_EVERY_S:
             return

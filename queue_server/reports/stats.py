@@ -7,7 +7,7 @@ the stdlib only; no Flask.
 
 Each day is tallied on its own and the days are merged: percentiles need every value, so a day's figures keep its
 sorted waits and service times, and merging sorted runs is cheap. A closed day's figures are kept (report_days,
-stored by report_keeper after a report or by the background round every 5 minutes) with a stamp of what they
+stored by reports/keeper.py after a report or by the background round every 5 minutes) with a stamp of what they
 were computed from; a month report then reads about 30 kept rows per grouping instead of 100,000 legs, and any
 day whose stamp no longer matches, and today, is read from its legs. Ratings and 差评 cases are always read
 live. bench/report.py measures both paths.
@@ -323,7 +323,7 @@ class _Period:
     def _read_live(self, session: Session, raw: RawSQL, hall: Hall, live: dict[date, tuple[GroupBy, ...]],
                    stamps: dict[date, str]) -> None:
         # Only the live days, not the kept ones between them: usually today alone, or today and a closed day that
-        # changed. Hand-written on the session's connection (engine/rawsql.py): the columns need no conversion,
+        # changed. Hand-written on the session's connection (storage/rawsql.py): the columns need no conversion,
         # and SQLAlchemy's row objects cost a fifth of the month report's time for its 100,000 legs.
         days = sorted(live)
         params: dict[str, Any] = {"hall_id": hall.id} | {f"d{i}": raw.day(day) for i, day in enumerate(days)}

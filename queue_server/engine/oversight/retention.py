@@ -33,7 +33,7 @@ from queue_server.storage.ratings import Rating
 
 # 网络安全法 Art. 21: network operation logs are kept no less than six months; 183 days covers any six months.
 AUDIT_MIN_DAYS = 183
-ANONYMOUS = "匿名"  # the rater of an anonymised rating, as for a rating given without an ID (engine/rating.py)
+ANONYMOUS = "匿名"  # the rater of an anonymised rating, as for a rating given without an ID (oversight/rating.py)
 
 
 @dataclass(frozen=True)

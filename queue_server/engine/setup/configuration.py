@@ -1,5 +1,5 @@
 """Hall configuration by a manager: a service closed for today or reopened, and a window's services (a service's
-own fields are set in engine/service_setup.py). Every change is validated with its own error code, written to the audit
+own fields are set in engine/setup/services.py). Every change is validated with its own error code, written to the audit
 log with before/after, and announced (service.updated, window.updated) so displays and consoles update live.
 """
 

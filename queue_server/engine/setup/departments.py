@@ -1,7 +1,7 @@
 """Departments (部门) and priority categories (绿色通道: 军人依法优先, 老年人...) of a hall, set by a manager.
 
 A department is deactivated, never deleted: old services and 差评 cases keep naming it. A priority category's
-weight orders priority tickets among themselves (higher first); the hall's ratio (engine/hall_settings.py) keeps
+weight orders priority tickets among themselves (higher first); the hall's ratio (engine/setup/hall_settings.py) keeps
 them from starving normal tickets. Every change is audited and announced as hall.updated.
 """
 

@@ -1,5 +1,5 @@
 """A hall's opening hours and its calendar (法定节假日 closed, 调休 working days) set by a manager: validated,
-audited and announced (hall.updated), and applied by issuing at once (engine/calendar.py reads them per call).
+audited and announced (hall.updated), and applied by issuing at once (engine/queue/calendar.py reads them per call).
 """
 
 from __future__ import annotations
@@ -76,7 +76,7 @@ def set_calendar_day(session: Session, clock: Clock, *, hall: Hall, day: date, k
             session.add(row)
         row.kind, row.name = kind, name.strip()
         after = calendar_payload(row)
-    session.info.pop("hallq_calendar", None)  # engine/calendar.py memoises days per session
+    session.info.pop("hallq_calendar", None)  # engine/queue/calendar.py memoises days per session
     audit(session, clock.now(), hall, actor, "hall.set_calendar_day", f"{hall.code}:{day.isoformat()}",
           before=before, after=after)
     return events.Outcome(after, (events.Event(events.HALL_UPDATED, {"calendar_day": after}),))

@@ -131,7 +131,7 @@ class DisclosureOut(DisclosureSummary):
 
 class GuidePatch(Body):
     """The fields a manager edits from the settings page; only those given change. The 实施编码 (code) is the key
-    services link by and never changes. Lists and the fee are checked by the core (catalogue_edit.py), whose
+    services link by and never changes. Lists and the fee are checked by the core (catalogue/edits.py), whose
     refusals name the row: materials [{name, original, copies, required, source, form, blank_form, sample}],
     process [step], fee {charged, standard, basis}, faq [{q, a}]."""
 
