@@ -7,9 +7,10 @@ waiting for the database lock or the network, which threads overlap well; websoc
 
 import os
 
+from queue_server.operations import shutdown
 from queue_server.operations.server import DEFAULT_THREADS
-from queue_server.operations.server import start_worker_threads
 from queue_server.operations.server import worker_connections as connections_for
+from queue_server.operations.server import worker_started
 
 bind = os.environ.get("HALLQ_BIND", "127.0.0.1:5000")
 workers = 1
@@ -23,7 +24,9 @@ threads = int(os.environ.get("HALLQ_THREADS", DEFAULT_THREADS))
 worker_connections = connections_for(threads)
 # Long enough for a Socket.IO long-poll cycle (25 s ping interval) plus margin.
 timeout = 60
-graceful_timeout = 20
+# A stop closes the listening socket and every websocket at once, then waits for in-flight requests (milliseconds;
+# long-polls end early): this is the bound for a stuck one (queue_server/operations/shutdown.py).
+graceful_timeout = shutdown.GRACEFUL_TIMEOUT_S
 keepalive = 5
 accesslog = None
 errorlog = "-"
@@ -32,5 +35,9 @@ loglevel = os.environ.get("HALLQ_LOG_LEVEL", "info")
 
 def post_worker_init(worker):  # noqa: ANN001, ANN201 - gunicorn's hook signature
     """Start the alert ticker and the WAL checkpointer in the worker (threads started before the fork would not
-    exist here)."""
-    start_worker_threads(worker.wsgi)
+    exist here) and give SIGTERM/SIGINT hallq's stop."""
+    worker_started(worker)
+
+
+def worker_exit(server, worker):  # noqa: ANN001, ANN201 - gunicorn's hook signature
+    shutdown.exit_now(worker)

@@ -11,6 +11,7 @@ from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
+from queue_server.operations import shutdown
 from queue_server.operations.heap import freeze_startup_heap
 
 # Request threads plus one per open websocket (displays and phones hold one each while connected).
@@ -40,16 +41,23 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
 
 def start_worker_threads(app: Any) -> None:
     """The serving process's own threads: the alert ticker (alert_ticker.py) and, on SQLite, the WAL checkpointer
-    (wal.py). Called from gunicorn's post_worker_init by `hallq serve` and by deploy/gunicorn.conf.py."""
+    (storage/wal.py)."""
     app.extensions["hallq.alerts"].start()
     app.extensions["hallq.wal"].start()
+
+
+def worker_started(worker: Any) -> None:
+    """gunicorn's post_worker_init, for `hallq serve` and deploy/gunicorn.conf.py alike: threads do not survive
+    the fork, so they start here, and the stop signals get hallq's handling (shutdown.py)."""
+    app = worker.wsgi
+    start_worker_threads(app)
+    shutdown.install(worker, app.extensions["hallq.hub"].close_all)
 
 
 def serve(app: Any, host: str, port: int, *, threads: int | None = None) -> None:
     """Serve an app built by the composition root (the CLI hands in create_app's result, so this module does not
     import the layer above it)."""
     freeze_startup_heap()  # before the fork: full collections then skip the start-up heap (heap.py says why)
-    hub = app.extensions["hallq.hub"]
     threads = threads or int(os.environ.get("HALLQ_THREADS", DEFAULT_THREADS))
     _Gunicorn(app, {
         "bind": f"{host}:{port}",
@@ -58,13 +66,11 @@ def serve(app: Any, host: str, port: int, *, threads: int | None = None) -> None
         "threads": threads,
         "worker_connections": worker_connections(threads),
         "timeout": 60,
+        "graceful_timeout": shutdown.GRACEFUL_TIMEOUT_S,
         "keepalive": 5,
         "accesslog": None,
         "errorlog": "-",
         "loglevel": "warning",
-        # Ctrl+C / SIGQUIT: close the websockets first, or their threads hold the worker for the graceful timeout.
-        "worker_int": lambda worker: hub.close_all(),
-        # The alert ticker's and the WAL checkpointer's threads must start in the worker: threads do not survive
-        # the fork.
-        "post_worker_init": lambda worker: start_worker_threads(app),
+        "post_worker_init": worker_started,
+        "worker_exit": lambda arbiter, worker: shutdown.exit_now(worker),
     }).run()

@@ -35,8 +35,9 @@ re-check on an upgrade (tests/realtime/test_engineio_internals.py fails with its
   which DirectQueue.get and LiveWebSocket.send rely on. engineio.server.Server: `sockets`, `ping_timeout`,
   `send_packet` for the clients `deliver` leaves to the library.
 - simple_websocket.Server._handle_events: overridden for the handshake only (the same steps without offering
-  permessage-deflate), with the attributes `connected`, `ws` (the wsproto connection), `sock`, `subprotocol`,
-  `choose_subprotocol` and `mode`.
+  permessage-deflate), with the attributes `connected`, `ws` (the wsproto connection), `sock` (replaced by a
+  proxy that keeps its reader thread from closing gunicorn's socket), `subprotocol`,
+  `choose_subprotocol` and `mode`; `terminate_all` clears `connected` and sets `event` (what `receive` waits on).
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ import socket
 import struct
 import threading
 import time
+import weakref
 from collections.abc import Iterable
 from collections.abc import Sequence
 from typing import Any
@@ -135,20 +137,39 @@ class _Server(simple_websocket.Server):  # type: ignore[misc]
         return bool(out)
 
 
-class _OrderedSocket:
+class _ServerOwnedSocket:
+    """The connection's socket as simple-websocket sees it: everything but close() goes to the real socket.
+
+    gunicorn owns the socket and closes it when the request ends; simple-websocket's reader thread closes it
+    too when the connection ends, and then gunicorn's own close fails on the dead descriptor and counts the
+    connection as finished twice (gthread's nr_conns goes negative, so a graceful stop stops waiting for requests
+    still in flight, and the accept limit no longer holds)."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self._sock = sock
+
+    def close(self) -> None:
+        pass
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._sock, name)
+
+
+class _OrderedSocket(_ServerOwnedSocket):
     """What simple-websocket writes through once a connection is attached: its own frames (close, pong) then
     take the same lock and backlog as the events, so nothing can land inside a partly sent frame."""
 
     def __init__(self, sock: socket.socket, owner: LiveWebSocket) -> None:
-        self._sock = sock
+        super().__init__(sock)
         self._owner = owner
 
     def send(self, data: bytes) -> int:
         self._owner.write(bytes(data))
         return len(data)
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._sock, name)
+
+# Every open websocket of this process, so a stop can cut them all (terminate_all).
+_open: weakref.WeakSet[LiveWebSocket] = weakref.WeakSet()
 
 
 class LiveWebSocket(SimpleWebSocketWSGI):  # type: ignore[misc]
@@ -157,6 +178,8 @@ class LiveWebSocket(SimpleWebSocketWSGI):  # type: ignore[misc]
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         self.ws = _Server(environ, **self.server_args)
         self.sock: socket.socket = self.ws.sock
+        self.ws.sock = _ServerOwnedSocket(self.sock)
+        _open.add(self)
         self.lock = threading.Lock()
         self.backlog = bytearray()
         self.flushing = False
@@ -235,6 +258,22 @@ class LiveWebSocket(SimpleWebSocketWSGI):  # type: ignore[misc]
                 with self.lock:
                     self.broken = True
                 raise
+
+
+def terminate_all() -> None:
+    """Shut down the TCP socket of every open websocket (a server stop). A closed Engine.IO session alone leaves
+    its thread waiting for the client's half of the close handshake, which a client that has gone quiet (a
+    phone on a dead network, a library that drops the socket without closing it) never sends; shutting the socket
+    down ends that wait at once, and every client sees its transport close and reconnects."""
+    for live in list(_open):
+        try:
+            live.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:  # already closed by its client
+            pass
+        # simple-websocket's reader thread can leave its loop without waking `receive` (when close() has cleared
+        # `connected` first); the wake-up lets Engine.IO's handler see the closed connection and return.
+        live.ws.connected = False
+        live.ws.event.set()
 
 
 def deliver(eio_server: Any, eio_sids: Iterable[str], pkts: Sequence[eio_packet.Packet]) -> None:

@@ -267,6 +267,7 @@ class Hub:
                 eio_socket.close(wait=False, abort=True)
             except Exception:  # shutting down: one broken socket must not keep the others open
                 log.debug("closing a socket at shutdown failed", exc_info=True)
+        fanout.terminate_all()
 
     # ---- Socket.IO handlers ---------------------------------------------------------------------------------
 

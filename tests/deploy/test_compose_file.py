@@ -11,6 +11,8 @@ from typing import Any
 
 import yaml
 
+from queue_server.operations.shutdown import GRACEFUL_TIMEOUT_S
+
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 
 
@@ -66,3 +68,13 @@ def test_every_file_the_stack_mounts_or_builds_from_exists() -> None:
     nginx_static = next(v for v in compose["services"]["nginx"]["volumes"] if "static" in v)
     site = (DEPLOY / "nginx" / "hallq.conf").read_text(encoding="utf-8")
     assert f"alias {nginx_static.split(':')[1]}/;" in site  # nginx serves static/ from where it is mounted
+
+
+def test_the_servers_are_stopped_with_sigterm_and_given_longer_than_their_graceful_timeout() -> None:
+    """A container stop must let a server finish what is in flight (shutdown.py), never kill it mid-request."""
+    for server in _servers(_compose()["services"]).values():
+        assert server["stop_signal"] == "SIGTERM"
+        assert int(server["stop_grace_period"].removesuffix("s")) > GRACEFUL_TIMEOUT_S
+    unit = (DEPLOY / "systemd" / "hallq@.service").read_text(encoding="utf-8")
+    assert "KillSignal=SIGTERM" in unit
+    assert int(re.search(r"^TimeoutStopSec=(\d+)$", unit, re.MULTILINE).group(1)) > GRACEFUL_TIMEOUT_S  # type: ignore[union-attr]

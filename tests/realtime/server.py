@@ -60,7 +60,7 @@ class Server:
         raise RuntimeError(f"server did not answer within {START_TIMEOUT_S} s:\n{self.log()}")
 
     def stop(self) -> None:
-        """Quick shutdown (SIGINT: gunicorn does not wait for open websockets), SIGKILL if it hangs."""
+        """SIGINT (hallq stops in seconds: operations/shutdown.py), SIGKILL if it hangs."""
         if self.process is None or self.process.poll() is not None:
             return
         group = os.getpgid(self.process.pid)

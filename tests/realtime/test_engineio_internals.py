@@ -10,20 +10,14 @@ overrides must be the source it was written against.
 
 from __future__ import annotations
 
-import hashlib
-import importlib
-import inspect
-import re
-import tomllib
 from importlib.metadata import version
-from pathlib import Path
 
 import engineio
 import pytest
 
 from queue_server.realtime import fanout
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.library_pins import exact_pins
+from tests.library_pins import source_fingerprint
 
 # sha256 (first 16 hex digits) of inspect.getsource() for the pinned releases. When one changes, read the new code
 # against the list in fanout.py's docstring, adapt fanout.py, run tests/realtime, then record the new value here.
@@ -42,19 +36,9 @@ MIRRORED = {
 }
 
 
-def _pins() -> dict[str, str]:
-    deps = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["dependencies"]
-    pins = {}
-    for dep in deps:
-        m = re.fullmatch(r"([A-Za-z0-9_.-]+)(?:\[[^\]]*\])?==([0-9.]+)", dep)
-        if m:
-            pins[m.group(1)] = m.group(2)
-    return pins
-
-
 @pytest.mark.parametrize("dist", ["python-engineio", "simple-websocket", "python-socketio"])
 def test_the_realtime_libraries_are_pinned_exactly_and_installed_at_the_pin(dist: str) -> None:
-    pinned = _pins().get(dist)
+    pinned = exact_pins().get(dist)
 
     assert pinned, f"{dist} must be pinned with == in pyproject.toml (realtime/fanout.py uses its internals)"
     assert version(dist) == pinned, (
@@ -63,13 +47,9 @@ def test_the_realtime_libraries_are_pinned_exactly_and_installed_at_the_pin(dist
 
 @pytest.mark.parametrize("name", sorted(MIRRORED))
 def test_every_private_function_fanout_relies_on_is_the_one_it_was_written_against(name: str) -> None:
-    module, attr = name.split(":")
-    obj = importlib.import_module(module)
-    for part in attr.split("."):
-        obj = getattr(obj, part, None)
-        assert obj is not None, f"{name} is gone: queue_server/realtime/fanout.py must be adapted"
-    digest = hashlib.sha256(inspect.getsource(obj).encode()).hexdigest()[:16]
+    digest = source_fingerprint(name)
 
+    assert digest is not None, f"{name} is gone: queue_server/realtime/fanout.py must be adapted"
     assert digest == MIRRORED[name], (
         f"{name} changed in this release: read it against queue_server/realtime/fanout.py's docstring")
 

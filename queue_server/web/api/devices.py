@@ -20,6 +20,7 @@ from queue_server.access.credentials import Principal
 from queue_server.catalogue import index
 from queue_server.engine.queue.printing import RETRYABLE
 from queue_server.engine.queue.printing import job_payload
+from queue_server.operations import shutdown
 from queue_server.storage.models import Device
 from queue_server.storage.models import Hall
 from queue_server.storage.models import PrintJob
@@ -43,11 +44,18 @@ POLL_S = 0.5
 _jobs_changed = threading.Condition()
 
 
+def _wake_waiting_agents() -> None:
+    with _jobs_changed:
+        _jobs_changed.notify_all()
+
+
+shutdown.on_stop(_wake_waiting_agents)
+
+
 def signal_print_jobs(envelopes: Sequence[events.Envelope]) -> None:
     """Wake long-polls in this process when a job was queued (app.py adds this to the publisher)."""
     if any(e.type == events.PRINT_JOB_QUEUED for e in envelopes):
-        with _jobs_changed:
-            _jobs_changed.notify_all()
+        _wake_waiting_agents()
 
 
 def _kiosk() -> Principal:
@@ -97,7 +105,7 @@ def fetch_print_jobs() -> Any:
             if done.value:
                 return jsonify(done.value)
         left = deadline - time.monotonic()
-        if left <= 0:
+        if left <= 0 or shutdown.stopping.is_set():  # stopping: the agent asks again, of a process that is up
             return jsonify([])
         with _jobs_changed:
             _jobs_changed.wait(timeout=min(POLL_S, left))
