@@ -30,7 +30,7 @@ class Settings:
     voice_repeats: int = 2
     # A recorded clip pack (one WAV per clip name, display/voice.py); None = espeak-ng only.
     voice_pack: Path | None = None
-    # Socket.IO pub/sub channel on Redis; None = derived from the Redis db number (hub.redis_channel).
+    # Socket.IO pub/sub channel on Redis; None = derived from the Redis db number (realtime/relay.py redis_channel).
     redis_channel: str | None = None
     # `hallq retention`: personal data (ID/phone hashes, masks, free text) is anonymised after this many days;
     # 180: long enough for a 差评 case and its appeal, short enough for 个人信息保护法 minimisation.

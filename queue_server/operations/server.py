@@ -40,10 +40,11 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
 
 
 def start_worker_threads(app: Any) -> None:
-    """The serving process's own threads: the alert ticker (alert_ticker.py) and, on SQLite, the WAL checkpointer
-    (storage/wal.py)."""
+    """The serving process's own threads: the alert ticker (alert_ticker.py), on SQLite the WAL checkpointer
+    (storage/wal.py), and the realtime relay's outbox tailer (realtime/relay.py)."""
     app.extensions["hallq.alerts"].start()
     app.extensions["hallq.wal"].start()
+    app.extensions["hallq.hub"].relay.start_tailer()
 
 
 def worker_started(worker: Any) -> None:

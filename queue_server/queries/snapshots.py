@@ -116,6 +116,11 @@ def events_after(session: Session, hall: Hall, after: int, limit: int = 500) -> 
     return [{**r.payload, "seq": r.seq, "type": r.type, "hall": hall.code, "at": r.at.isoformat()} for r in rows]
 
 
+def hall_seqs(session: Session) -> dict[str, int]:
+    """Every hall's latest seq, by code (the realtime relay compares what it delivered with it)."""
+    return {code: seq for code, seq in session.execute(select(Hall.code, Hall.event_seq))}
+
+
 def oldest_seq(session: Session, hall: Hall) -> int | None:
     """The first seq still in the outbox (older ones were pruned), or None when it is empty."""
     return session.scalar(select(func.min(HallEvent.seq)).where(HallEvent.hall_id == hall.id))

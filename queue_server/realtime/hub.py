@@ -12,6 +12,8 @@ feeds with every queue.stats it delivers.
 
 Nothing missed, nothing twice: a subscriber is replayed from the outbox outside the rooms, then joins them under
 the gate lock after a last catch-up read; the gate drops room deliveries the replay already sent (seq <= floor).
+Live events reach the rooms through the relay (relay.py): this process's commits, the other processes' (over
+Redis) and the outbox, once each and in seq order per hall.
 """
 
 from __future__ import annotations
@@ -24,7 +26,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
 from typing import Any
-from urllib.parse import urlparse
 
 import socketio
 from engineio import packet as eio_packet
@@ -46,6 +47,7 @@ from queue_server.events import Envelope
 from queue_server.queries import snapshots
 from queue_server.realtime import fanout
 from queue_server.realtime.positions import Positions
+from queue_server.realtime.relay import Relay
 from queue_server.storage.store import Store
 from queue_server.web import sessions
 from queue_server.web.api.hall import track_out
@@ -118,33 +120,6 @@ class GatedManager(socketio.Manager):
         return None
 
 
-class GatedRedisManager(socketio.RedisManager, GatedManager):
-    """Redis pub/sub between processes; local delivery (PubSubManager -> super().emit) goes through the gate."""
-
-    def emit(self, event: str, data: Any, namespace: str | None = None, room: Any = None, skip_sid: Any = None,
-             callback: Any = None, to: Any = None, **kwargs: Any) -> Any:
-        """Publish to the other processes first, then deliver here. python-socketio does it the other way round,
-        so the displays on the other process waited for this process's whole fan-out before theirs began; in
-        this order the two fan-outs run side by side on their own cores. Same message as the library's."""
-        room = to or room
-        # While Redis is believed down the library's order stays: local screens must not wait for a reconnect.
-        if kwargs.get("ignore_queue") or callback is not None or not isinstance(data, dict | list) \
-                or not self.connected:
-            return super().emit(event, data, namespace=namespace, room=room, skip_sid=skip_sid, callback=callback,
-                                **kwargs)
-        message = {"method": "emit", "event": event, "data": [data], "binary": False, "namespace": namespace or "/",
-                   "room": room, "skip_sid": skip_sid, "callback": None, "host_id": self.host_id}
-        self._publish(message)
-        self._handle_emit(message)
-        return None
-
-
-def redis_channel(url: str) -> str:
-    """Pub/sub ignores Redis database numbers, so the channel carries the db: /13 -> hallq-13."""
-    db = urlparse(url).path.strip("/") or "0"
-    return f"hallq-{db}"
-
-
 @dataclass
 class Subscriber:
     principal: Principal | None = None
@@ -200,16 +175,15 @@ class Hub:
         self.clock = clock
         self.voice = voice
         self.gate = Gate()
-        manager: GatedManager
-        if redis_url:
-            manager = GatedRedisManager(redis_url, channel=redis_channel_name or redis_channel(redis_url))
-        else:
-            manager = GatedManager()
+        # Rooms are this process's own; events cross processes through the relay (over Redis when configured).
+        manager = GatedManager()
         manager.gate = self.gate
         self.positions = Positions(store, clock, followers=self._followers, send=self._send_position,
                                    any_followers=lambda: self._phones > 0)
         manager.queue_moved = self.positions.queue_moved
-        self.redis = bool(redis_url)
+        self.relay = Relay(lock=self.gate.lock, deliver=self._deliver_local, current_seqs=self._current_seqs,
+                           outbox=self._outbox, followed=self._followed_halls, redis_url=redis_url,
+                           channel=redis_channel_name)
         self.socketio = SocketIO(app, async_mode="threading", client_manager=manager, logger=False,
                                  engineio_logger=False)
         # One send() per client per broadcast instead of a writer-thread wake-up each (queue_server/realtime/fanout.py).
@@ -222,13 +196,17 @@ class Hub:
     # ---- publish: runtime -> rooms --------------------------------------------------------------------------
 
     def publish(self, envelopes: Sequence[Envelope]) -> None:
-        """Called by Runtime after commit, in commit order. Routes each event to its rooms; a room gets one
-        commit's events as one batch, so each of its clients takes them in one write (a call's `ticket.called`
-        and `queue.stats` reach a display in one send() instead of two: half the syscalls and wake-ups)."""
+        """Called by Runtime after commit, in commit order, under the hall's write lock: queues the events for
+        this process's clients and the other processes and returns at once (relay.py), so a slow or frozen broker
+        never holds a write."""
+        self.relay.submit(envelopes)
+
+    def _deliver_local(self, hall: str, events: list[dict[str, Any]]) -> None:
+        """One hall's events, in seq order, to this process's rooms (the relay calls it under the gate lock). A
+        room gets them as one batch, so each of its clients takes them in one write (a call's `ticket.called` and
+        `queue.stats` reach a display in one send() instead of two: half the syscalls and wake-ups)."""
         rooms: dict[str, list[dict[str, Any]]] = {}
-        for env in envelopes:
-            wire = env.to_wire()
-            hall = wire["hall"]
+        for wire in events:
             announced = self._with_voice(wire)
             rooms.setdefault(f"hall:{hall}", []).append(announced)
             window = _window_of(wire)
@@ -237,8 +215,20 @@ class Hub:
             ticket = wire.get("ticket")
             if wire["type"].startswith("ticket.") and isinstance(ticket, dict) and ticket.get("id") is not None:
                 rooms.setdefault(ticket_room(hall, int(ticket["id"])), []).append(wire)
-        for room, events in rooms.items():
-            self.socketio.emit(BATCH, events, to=room, namespace=NAMESPACE)
+        for room, batch in rooms.items():
+            self.socketio.emit(BATCH, batch, to=room, namespace=NAMESPACE, ignore_queue=True)
+
+    def _current_seqs(self) -> dict[str, int]:
+        with self.store.read_session() as session:
+            return snapshots.hall_seqs(session)
+
+    def _outbox(self, hall: str, after: int, limit: int) -> list[dict[str, Any]]:
+        with self.store.read_session() as session:
+            return snapshots.events_after(session, snapshots.hall_by_code(session, hall), after, limit=limit)
+
+    def _followed_halls(self) -> set[str]:
+        with self._subs_lock:
+            return {sub.hall for sub in self._subs.values() if sub.hall is not None and sub.rooms}
 
     def _followers(self, hall: str) -> dict[str, int]:
         """{sid: ticket id} of the phones of the hall connected to this process and done subscribing."""
@@ -367,6 +357,8 @@ class Hub:
                 join_room(room, sid=sid, namespace=NAMESPACE)
             sub.rooms = rooms
             self.gate.floors[sid] = last
+            assert sub.hall is not None
+            self.relay.follow(sub.hall, last)
         return last
 
     def _replay_or_snapshot(self, sid: str, sub: Subscriber, since: int | None) -> int:

@@ -6,14 +6,18 @@ from __future__ import annotations
 import json
 import logging
 import socket
+from dataclasses import replace
 from typing import Any
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from queue_server.app import create_app
+from queue_server.clock import FrozenClock
 from queue_server.operations.metrics import readiness
 from queue_server.operations.request_log import JsonFormatter
 from queue_server.operations.request_log import RequestIdFilter
+from queue_server.settings import Settings
 from queue_server.storage.store import Store
 from queue_server.storage.store import make_store
 from tests.api.steps import act
@@ -49,6 +53,21 @@ def test_healthz_and_readyz_answer_when_the_database_is_reachable(client: Any) -
     assert live.status_code == 200
     assert ready.status_code == 200
     assert ready.get_json() == {"status": "ready", "checks": {"database": "ok"}}
+
+
+def test_a_process_without_its_redis_stays_ready_and_says_redis_is_down(settings: Settings,
+                                                                       clock: FrozenClock) -> None:
+    """Redis carries live events between processes, but the outbox does too: its loss must not take the process
+    out of rotation (that would only move its load onto the others), only show in the checks."""
+    app = create_app(replace(settings, redis_url=f"redis://127.0.0.1:{_closed_port()}/0"), clock=clock)
+    try:
+        ready = app.test_client().get("/readyz")
+    finally:
+        app.extensions["hallq"].store.dispose()
+
+    assert ready.status_code == 200
+    assert ready.get_json()["status"] == "ready"
+    assert ready.get_json()["checks"]["redis"] != "ok"
 
 
 def test_readiness_names_an_unreachable_redis_and_database() -> None:
