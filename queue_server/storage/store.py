@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy import create_engine
 from sqlalchemy import event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 from sqlalchemy.orm import sessionmaker
@@ -33,6 +34,27 @@ ESTIMATE_CACHE_KEY = "hallq_estimates"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 # 40 MB of 4 KiB pages, ten times SQLite's default: the serving process's thread (wal.py) checkpoints long before.
 SQLITE_AUTOCHECKPOINT_PAGES = 10_000
+
+
+def unavailable(error: BaseException) -> bool:
+    """Whether `error` means the database could not be reached or was too busy to answer (a PostgreSQL restart, a
+    dropped connection, a pool with no connection free, SQLite's write lock held past the busy timeout): the request
+    did nothing and can be tried again. Any other database error is a bug and stays one."""
+    if isinstance(error, sa_exc.DisconnectionError | sa_exc.TimeoutError):
+        return True
+    if not isinstance(error, sa_exc.DBAPIError):
+        return False
+    if error.connection_invalidated or isinstance(error, sa_exc.InterfaceError):
+        return True
+    if not isinstance(error, sa_exc.OperationalError):
+        return False
+    orig = error.orig
+    if type(orig).__module__.startswith("psycopg"):
+        # psycopg raises OperationalError for what stands between us and the server (refused, reset, shutting
+        # down, too many clients); statement errors are other classes.
+        return True
+    text = str(orig).lower()
+    return "locked" in text or "busy" in text
 
 
 def sqlite_path(database_url: str) -> Path | None:

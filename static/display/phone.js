@@ -36,15 +36,21 @@
   }
 
   function refresh() {
-    fetch("/api/v1/track/" + encodeURIComponent(token), {cache: "no-store"})
+    HallqRetry.fetch("/api/v1/track/" + encodeURIComponent(token), {cache: "no-store"}, showTrouble)
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (t) { if (t) { state = t; render(); } })
       .catch(function () { /* offline: the feed reconnects and the next sync brings the state */ });
   }
 
+  // A moment of server trouble (the database restarting): say so while the request is retried by itself.
+  function showTrouble(message) {
+    $("trouble").textContent = message || "";
+    $("trouble").hidden = !message;
+  }
+
   $("cancel").addEventListener("click", function () {
     if (!window.confirm("确定取消排队吗？ Cancel this ticket?")) return;
-    fetch("/api/v1/track/" + encodeURIComponent(token) + "/cancel", {method: "POST"})
+    HallqRetry.fetch("/api/v1/track/" + encodeURIComponent(token) + "/cancel", {method: "POST"}, showTrouble)
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (t) { if (t) { state = t; render(); } });
   });

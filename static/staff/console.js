@@ -49,7 +49,9 @@
     }
     let resp;
     try {
-      resp = await fetch("/api/v1" + path, opts);
+      resp = await HallqRetry.fetch("/api/v1" + path, opts, function (waiting) {
+        if (waiting) say(waiting, "warn");
+      });
     } catch (e) {
       throw new Error("网络连接失败，请稍后重试 Network error");
     }

@@ -14,13 +14,18 @@ import requests
 from playwright.sync_api import Page
 from playwright.sync_api import expect
 
+from bench.private_postgres import PrivatePostgres
+from bench.private_postgres import postgres_bin
+from bench.private_postgres import start_postgres
 from queue_server.access.credentials import mint_token
 from queue_server.clock import SystemClock
+from queue_server.storage import migrate
 from queue_server.storage.models import Hall
 from queue_server.storage.models import Role
 from queue_server.storage.models import Window
 from queue_server.storage.store import make_store
 from tests import factories
+from tests.conftest import ON_CI
 from tests.live import ROOT
 from tests.live import LiveServer
 from tests.live import start_server
@@ -43,11 +48,8 @@ class Live:
         return resp.json()  # type: ignore[no-any-return]
 
 
-@pytest.fixture
-def live(tmp_path: Path, sqlite_template: Path) -> Iterator[Live]:
-    db = tmp_path / "browser.db"
-    shutil.copy(sqlite_template, db)
-    url = f"sqlite:///{db}"
+def _hall(url: str) -> tuple[str, str, str]:
+    """Hall t1 for a clerk at window 1 (cx1001 李娜): the kiosk's, the rating tablet's and a manager's tokens."""
     store = make_store(url)
     now = SystemClock().now()
     with store.transaction() as s:
@@ -66,9 +68,39 @@ def live(tmp_path: Path, sqlite_template: Path) -> Iterator[Live]:
         rater = mint_token(s, now, role=Role.RATER, hall=h, window=s.get(Window, w1.id), device_name="评价器1")
         manager = mint_token(s, now, role=Role.MANAGER, hall=h)
     store.dispose()
+    return kiosk, rater, manager
+
+
+@pytest.fixture
+def live(tmp_path: Path, sqlite_template: Path) -> Iterator[Live]:
+    db = tmp_path / "browser.db"
+    shutil.copy(sqlite_template, db)
+    url = f"sqlite:///{db}"
+    kiosk, rater, manager = _hall(url)
     server = start_server(url, tmp_path / "instance")
     yield Live(server, kiosk, rater, manager)
     server.stop()
+
+
+@pytest.fixture
+def live_on_own_postgres(tmp_path: Path) -> Iterator[tuple[PrivatePostgres, Live]]:
+    """The same hall on a PostgreSQL cluster of the test's own, which the test may stop and start."""
+    if postgres_bin() is None:
+        message = "PostgreSQL's server binaries are not installed (apt install postgresql)"
+        pytest.fail(message) if ON_CI else pytest.skip(reason=message)
+    cluster = start_postgres(tmp_path / "pg")
+    server = None
+    try:
+        store = make_store(cluster.url)
+        migrate.upgrade(store.writer)
+        store.dispose()
+        kiosk, rater, manager = _hall(cluster.url)
+        server = start_server(cluster.url, tmp_path / "instance")
+        yield cluster, Live(server, kiosk, rater, manager)
+    finally:
+        if server is not None:
+            server.stop()
+        cluster.stop()
 
 
 @pytest.fixture
@@ -219,3 +251,23 @@ def test_rating_tablet_shows_the_levels_after_finish_and_records_a_rating(
                           headers={"Authorization": f"Bearer {live.manager}"}, timeout=5).json()
     assert [(r["ticket_no"], r["level"], r["tags"], r["case_id"] is not None) for r in outbox] == [
         ("A001", 4, ["等候时间长"], True)]
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+def test_a_call_made_while_the_database_restarts_goes_through_by_itself(
+        live_on_own_postgres: tuple[PrivatePostgres, Live], browser_page: Page) -> None:
+    """The clerk presses F1 once while PostgreSQL is down: the console says it is retrying, and the call lands
+    when the database is back, without a second key press or an error to dismiss."""
+    cluster, live = live_on_own_postgres
+    page = browser_page
+    live.issue("a")
+    sign_in_with_keyboard(page, live.server.url)
+
+    cluster.stop(mode="fast")
+    page.keyboard.press("F1")
+    expect(page.locator("#message")).to_contain_text("正在自动重试")
+    cluster.start()
+
+    expect(page.locator("#current-body")).to_contain_text("A001", timeout=20_000)
+    expect(page.locator("#message")).not_to_contain_text("重试")

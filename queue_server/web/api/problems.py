@@ -21,6 +21,7 @@ from werkzeug.exceptions import HTTPException
 from queue_server import errors
 from queue_server.errors import N_
 from queue_server.operations.request_log import current_request_id
+from queue_server.storage.store import unavailable
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +37,11 @@ GENERIC = {
     "unsupported_media_type": (415, N_("Unsupported media type"), N_("Send the body as application/json.")),
     "invalid_request": (422, N_("Invalid request"), N_("Some fields are missing or invalid.")),
     "internal_error": (500, N_("Internal error"), N_("Something went wrong on our side. Quote the request id.")),
+    "service_unavailable": (503, N_("Service temporarily unavailable"),
+                            N_("The database is not answering for a moment. Try again in a few seconds.")),
 }
+# How long a client waits before retrying after a database hiccup (a PostgreSQL restart takes about 3 s).
+RETRY_AFTER_S = 2
 HTTP_CODES = {400: "bad_request", 401: "login_required", 404: "not_found", 405: "method_not_allowed",
               413: "payload_too_large", 415: "unsupported_media_type"}
 
@@ -104,5 +109,12 @@ def register(app: Flask) -> None:
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Response:
         request_id = current_request_id() or uuid.uuid4().hex
+        if unavailable(exc):
+            # Expected while the database restarts: one line each, no traceback, and the client is told to retry.
+            log.warning("database unavailable, answered 503 (request_id=%s): %s", request_id,
+                        str(getattr(exc, "orig", exc)).splitlines()[0] if str(exc) else type(exc).__name__)
+            response = generic("service_unavailable", request_id=request_id)
+            response.headers["Retry-After"] = str(RETRY_AFTER_S)
+            return response
         log.exception("unhandled error, request_id=%s", request_id)
         return generic("internal_error", request_id=request_id)
