@@ -139,8 +139,8 @@ async def connect_fleet(urls: list[str], token: str, n: int) -> Fleet:
 class LightFleet:
     """N raw-websocket display clients (bench/wsfleet.py) spread over `procs` child processes."""
 
-    def __init__(self, urls: list[str], token: str, n: int, procs: int) -> None:
-        self.urls, self.token, self.n, self.procs = urls, token, n, procs
+    def __init__(self, urls: list[str], token: str, n: int, procs: int, hall: str = "bench") -> None:
+        self.urls, self.token, self.n, self.procs, self.hall = urls, token, n, procs, hall
         self.children: list[asyncio.subprocess.Process] = []
         self.reports: dict[str, list[dict[str, float]]] = {}
         self.waiters: dict[str, asyncio.Event] = {}
@@ -153,7 +153,7 @@ class LightFleet:
         for i, size in enumerate(sizes):
             child = await asyncio.create_subprocess_exec(
                 sys.executable, "-m", "bench.wsfleet", self.urls[i % len(self.urls)], self.token, str(size),
-                stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, env=env, limit=2**20)
+                self.hall, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, env=env, limit=2**20)
             self.children.append(child)
         for child in self.children:  # every child must say `ready` before the first call
             assert child.stdout is not None

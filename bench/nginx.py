@@ -1,6 +1,6 @@
-"""nginx (the Debian package) as a foreground subprocess on a free loopback port, running the shipped site file
-deploy/nginx/hallq.conf with only its ports and static path substituted: tests/deploy and the scaled-out simulated
-day (bench/simday.py) both run the file we ship.
+"""nginx (the Debian package) as a foreground subprocess on a free loopback port, running the shipped main file
+deploy/nginx/nginx.conf and site file deploy/nginx/hallq.conf with only their ports and paths substituted:
+tests/deploy and the scaled-out simulated day (bench/simday.py) both run the files we ship.
 """
 
 from __future__ import annotations
@@ -38,23 +38,31 @@ def site_for(port: int, upstreams: tuple[int, int], static_root: Path) -> str:
     return text.replace(SHIPPED_STATIC, f"{static_root}/")
 
 
-def main_config(prefix: Path, site: Path, worker_connections: int = 1024) -> str:
-    """The http{} frame Debian's /etc/nginx/nginx.conf gives a site, with every writable path in `prefix`."""
-    user = "user root root;\n" if os.geteuid() == 0 else ""  # workers must read the test's private temp dirs
+MAIN = ROOT / "deploy/nginx/nginx.conf"
+# What the shipped main file says -> what a test run needs (its own writable paths, the test's site, no user switch
+# when the test is not root, nothing from the machine's own conf.d).
+SHIPPED_MAIN = {
+    "user www-data;": None,
+    "pid /run/nginx.pid;": "pid {prefix}/nginx.pid;",
+    "error_log /var/log/nginx/error.log;": "error_log {prefix}/error.log info;",
+    "access_log /var/log/nginx/access.log;": "access_log {prefix}/access.log;\n{temps}",
+    "include /etc/nginx/conf.d/*.conf;": "",
+    "include /etc/nginx/sites-enabled/*;": "include {site};",
+}
+
+
+def main_config(prefix: Path, site: Path) -> str:
+    """deploy/nginx/nginx.conf with only its paths changed: the limits a test measures are the shipped ones."""
+    text = MAIN.read_text()
+    # workers must read the test's private temp dirs
+    user = "user root root;" if os.geteuid() == 0 else ""
     temps = "\n".join(f"    {kind}_temp_path {prefix / kind};" for kind in ("client_body", "proxy", "fastcgi",
                                                                             "uwsgi", "scgi"))
-    return f"""{user}worker_processes 1;
-pid {prefix / 'nginx.pid'};
-error_log {prefix / 'error.log'} info;
-events {{ worker_connections {worker_connections}; }}
-http {{
-    include /etc/nginx/mime.types;
-    default_type application/octet-stream;
-    access_log {prefix / 'access.log'};
-{temps}
-    include {site};
-}}
-"""
+    for shipped, replacement in SHIPPED_MAIN.items():
+        assert shipped in text, f"{MAIN} no longer contains {shipped!r}: update bench/nginx.py"
+        value = user if replacement is None else replacement.format(prefix=prefix, site=site, temps=temps)
+        text = text.replace(shipped, value)
+    return text
 
 
 @dataclass
@@ -77,14 +85,13 @@ class Nginx:
         return path.read_text(errors="replace") if path.exists() else ""
 
 
-def start_nginx(binary: str, prefix: Path, port: int, upstreams: tuple[int, int], *,
-                worker_connections: int = 1024) -> Nginx:
-    """`worker_connections` counts both sides of a proxied connection: each websocket takes two."""
+def start_nginx(binary: str, prefix: Path, port: int, upstreams: tuple[int, int]) -> Nginx:
+    """The shipped main file and site on loopback, in front of two servers."""
     prefix.mkdir(parents=True, exist_ok=True)
     site = prefix / "hallq.conf"
     site.write_text(site_for(port, upstreams, ROOT / "static"))
     conf = prefix / "nginx.conf"
-    conf.write_text(main_config(prefix, site, worker_connections))
+    conf.write_text(main_config(prefix, site))
     check = subprocess.run([binary, "-t", "-c", str(conf), "-p", str(prefix)], capture_output=True, text=True,
                            check=False)
     assert check.returncode == 0, f"nginx -t refused the shipped site:\n{check.stderr}"

@@ -879,9 +879,8 @@ def run_day(topology: str, plan: DayPlan, *, speed: float, displays: int, seed: 
                 raise SystemExit("nginx is missing: deploy/install-system-deps.sh installs it")
             env |= {"HALLQ_REDIS_URL": REDIS_URL, "HALLQ_REDIS_CHANNEL": f"simday-{uuid.uuid4().hex[:8]}"}
             servers += [start_server(url, port + i + 1, threads=threads, extra_env=env, work=work) for i in range(2)]
-            # Each proxied websocket holds two nginx connections (client and upstream side).
-            proxy = nginx.start_nginx(binary, work / "simday-nginx", port, (port + 1, port + 2),
-                                      worker_connections=2 * threads + 256)
+            # The shipped main file's limits (deploy/nginx/nginx.conf) carry the day's displays and phones.
+            proxy = nginx.start_nginx(binary, work / "simday-nginx", port, (port + 1, port + 2))
             base = proxy.url
         day = Day(plan, hall, base, clock, morning, displays, seed)
         day.connect_displays()
