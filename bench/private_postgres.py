@@ -45,7 +45,11 @@ class PrivatePostgres:
         cmd = [str(self.bin / args[0]), *args[1:]]
         if self.user:
             cmd = ["runuser", "-u", self.user, "--", *cmd]
-        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)
+        if done.returncode != 0:
+            log = self.data / "server.log"
+            tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
+            raise subprocess.CalledProcessError(done.returncode, cmd, done.stdout, f"{done.stderr}\n{tail}")
 
     def start(self) -> None:
         self._run("pg_ctl", "-D", str(self.data), "-l", str(self.data / "server.log"), "-w", "-t",
@@ -82,7 +86,15 @@ def start_postgres(workdir: Path) -> PrivatePostgres:
             parent.chmod(parent.stat().st_mode | 0o011)
     cluster = PrivatePostgres(bin=binaries, data=data, port=_free_port(), user=user)
     cluster._run("initdb", "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync")
-    cluster.start()
+    for attempt in range(3):
+        try:
+            cluster.start()
+            break
+        except subprocess.CalledProcessError:
+            # The free port may have been taken meanwhile (as some other connection's local port): another one.
+            if attempt == 2:
+                raise
+            cluster.port = _free_port()
     deadline = time.monotonic() + START_TIMEOUT_S
     while True:
         try:

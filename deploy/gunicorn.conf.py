@@ -31,6 +31,8 @@ keepalive = 5
 accesslog = None
 errorlog = "-"
 loglevel = os.environ.get("HALLQ_LOG_LEVEL", "info")
+# gunicorn's own messages through hallq's handler: JSON lines when HALLQ_LOG_FORMAT=json.
+logger_class = "queue_server.operations.server.HallqLogger"
 
 
 def post_worker_init(worker):  # noqa: ANN001, ANN201 - gunicorn's hook signature

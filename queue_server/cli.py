@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import logging
 import os
 import sys
 from collections.abc import Iterator
@@ -34,6 +35,7 @@ from queue_server.settings import Settings
 from queue_server.settings import load_settings
 from queue_server.storage import backup
 from queue_server.storage import migrate
+from queue_server.storage import serving
 from queue_server.storage.models import Device
 from queue_server.storage.models import Hall
 from queue_server.storage.models import Role
@@ -44,6 +46,7 @@ from queue_server.storage.store import Store
 from queue_server.storage.store import make_store
 
 DEMO_CREDENTIALS = "demo-credentials.txt"
+log = logging.getLogger("hallq")
 
 
 @contextmanager
@@ -72,7 +75,7 @@ def cmd_demo(settings: Settings, _: argparse.Namespace) -> int:
     write_demo_files(settings.files_path)  # also for a demo loaded before the files existed
     path = settings.instance_path / DEMO_CREDENTIALS
     if creds is None:
-        print("demo hall cxz already loaded", file=sys.stderr)
+        print(f"demo hall cxz already loaded; its credentials are in {path}", file=sys.stderr)
         return 0
     text = (
         "# hallq demo credentials (demo data only)\n"
@@ -87,7 +90,9 @@ def cmd_demo(settings: Settings, _: argparse.Namespace) -> int:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as fh:
         fh.write(text)
-    print(f"demo halls loaded: cxz 楚雄州政务服务中心, lfs 禄丰市政务服务中心; credentials in {path}", file=sys.stderr)
+    # Printed once, here, for the person trying the demo; `hallq serve` never prints a credential.
+    print(text + f"demo halls loaded: cxz 楚雄州政务服务中心, lfs 禄丰市政务服务中心; credentials kept in {path}",
+          file=sys.stderr)
     return 0
 
 
@@ -96,10 +101,9 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     from queue_server.app import create_app
     from queue_server.operations.server import serve
 
-    creds = settings.instance_path / DEMO_CREDENTIALS
-    print(f"hallq serving on http://{args.host}:{args.port}/  (Ctrl+C stops)", file=sys.stderr)
-    if creds.exists():
-        print(creds.read_text(), file=sys.stderr)
+    # A log record, not a print: with HALLQ_LOG_FORMAT=json every line of the service journal is JSON. No token or
+    # password is ever written here (the demo's logins are printed once, by `hallq demo`).
+    log.info("hallq serving on http://%s:%s/ (Ctrl+C stops)", args.host, args.port)
     serve(create_app(settings), args.host, args.port, threads=args.threads)
     return 0
 
@@ -175,13 +179,16 @@ def cmd_restore(settings: Settings, args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 1
     try:
-        backup.restore(settings.database_url, Path(args.path))
-    except backup.BackupError as exc:
-        print(f"restore failed: {exc}", file=sys.stderr)
+        # Held until the schema is current: a server started meanwhile waits instead of serving a half restore.
+        with serving.exclusive(settings.database_url):
+            backup.restore(settings.database_url, Path(args.path))
+            # A backup from an older release is brought up to this release's schema, as `hallq init` would.
+            with _store(settings) as store:
+                migrate.upgrade(store.writer)
+    except (backup.BackupError, serving.ServersRunning) as exc:
+        print(f"restore refused: {exc}" if isinstance(exc, serving.ServersRunning) else f"restore failed: {exc}",
+              file=sys.stderr)
         return 1
-    # A backup from an older release is brought up to this release's schema, as `hallq init` would.
-    with _store(settings) as store:
-        migrate.upgrade(store.writer)
     print(f"restored {args.path}", file=sys.stderr)
     return 0
 

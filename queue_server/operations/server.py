@@ -9,10 +9,12 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from gunicorn import glogging
 from gunicorn.app.base import BaseApplication
 
 from queue_server.operations import shutdown
 from queue_server.operations.heap import freeze_startup_heap
+from queue_server.storage.serving import ServingMark
 
 # Request threads plus one per open websocket (displays and phones hold one each while connected).
 DEFAULT_THREADS = 256
@@ -23,6 +25,17 @@ def worker_connections(threads: int) -> int:
     is fewer than the websockets a busy process holds, and then even call-next cannot get in: leave room for
     idle keep-alives on top of a thread per websocket."""
     return max(1000, 2 * threads)
+
+
+class HallqLogger(glogging.Logger):  # type: ignore[misc]
+    """gunicorn's own messages (worker boot, timeouts, signals) through hallq's log handler, so that with
+    HALLQ_LOG_FORMAT=json every line a server writes is JSON (request_log.configure) instead of gunicorn's text."""
+
+    def setup(self, cfg: Any) -> None:
+        super().setup(cfg)
+        for logger in (self.error_log, self.access_log):
+            logger.handlers.clear()
+            logger.propagate = True
 
 
 class _Gunicorn(BaseApplication):  # type: ignore[misc]
@@ -41,7 +54,9 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
 
 def start_worker_threads(app: Any) -> None:
     """The serving process's own threads: the alert ticker (alert_ticker.py), on SQLite the WAL checkpointer
-    (storage/wal.py), and the realtime relay's outbox tailer (realtime/relay.py)."""
+    (storage/wal.py), and the realtime relay's outbox tailer (realtime/relay.py); and its mark as a server of the
+    database, which `hallq restore` respects (storage/serving.py)."""
+    app.extensions["hallq.serving"] = ServingMark(app.extensions["hallq"].settings.database_url)
     app.extensions["hallq.alerts"].start()
     app.extensions["hallq.wal"].start()
     app.extensions["hallq.hub"].relay.start_tailer()
@@ -72,6 +87,7 @@ def serve(app: Any, host: str, port: int, *, threads: int | None = None) -> None
         "accesslog": None,
         "errorlog": "-",
         "loglevel": "warning",
+        "logger_class": HallqLogger,
         "post_worker_init": worker_started,
         "worker_exit": lambda arbiter, worker: shutdown.exit_now(worker),
     }).run()

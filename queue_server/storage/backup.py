@@ -17,6 +17,7 @@ from pathlib import Path
 from sqlalchemy.engine import URL
 from sqlalchemy.engine import make_url
 
+from queue_server.storage.store import create_private
 from queue_server.storage.store import sqlite_path
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -63,7 +64,7 @@ def backup(database_url: str, dest: Path) -> Path:
     """Write a consistent copy of the database to `dest` (created; never overwritten)."""
     if dest.exists():
         raise BackupError(f"{dest} exists: a backup never overwrites a file")
-    dest.parent.mkdir(parents=True, exist_ok=True)
+    create_private(dest)  # 0600 before any byte is written: a backup holds what the database holds
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":
         source = sqlite3.connect(_sqlite_path(database_url))

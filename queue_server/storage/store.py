@@ -8,6 +8,7 @@ No Flask imports.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -65,7 +66,20 @@ def sqlite_path(database_url: str) -> Path | None:
     return Path(url.database)
 
 
+def create_private(path: Path) -> None:
+    """Create `path` empty and readable by its owner only, unless it exists: a database file, its WAL and shared
+    memory (SQLite gives them the database's mode) and backups hold personal data (hashed ID and phone numbers)."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+
+
 def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
+    path = sqlite_path(url)
+    if path is not None:
+        create_private(path)  # SQLite takes an empty file as a new database
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
 
     @event.listens_for(engine, "connect")

@@ -134,7 +134,16 @@
         if (err || !ack || !ack.ok) { setOnline(false); return; }
         noteServer(ack);
         if (opts.onSync) opts.onSync(ack);
-        if (typeof ack.seq === "number" && (state.last === null || ack.seq > state.last)) subscribe();
+        if (typeof ack.seq !== "number") return;
+        if (state.last !== null && ack.seq < state.last) {
+          // The hall's history went back (a restore): what this page holds is from a future that no longer
+          // exists. Start over from a snapshot instead of waiting for the seq to pass the old value.
+          state.last = null;
+          clearGap();
+          subscribe();
+        } else if (state.last === null || ack.seq > state.last) {
+          subscribe();
+        }
       });
     }, SYNC_INTERVAL_MS);
 

@@ -16,6 +16,7 @@ from queue_server.storage.runtime import Runtime
 from queue_server.storage.store import Store
 from queue_server.storage.store import make_store
 from tests.factories import basic_hall
+from tests.realtime.server import make_server
 
 
 @pytest.fixture
@@ -105,3 +106,41 @@ def test_retention_command_refuses_an_audit_period_under_six_months(
     assert (refused, done) == (1, 0)
     err = capsys.readouterr().err
     assert "183" in err and "hall t1: anonymised before 30 d" in err
+
+
+def test_restore_refuses_while_a_server_serves_the_database_and_goes_ahead_once_it_stopped(
+    cli_env: Path, database_url: str, store: Store, clock: FrozenClock, tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A restore under a running server would hand its displays a history that went backwards; the operator is
+    told to stop the servers instead."""
+    basic_hall(store, clock)
+    store.dispose()
+    assert main(["backup"]) == 0
+    path = Path(capsys.readouterr().out.strip())
+    server = make_server(database_url, tmp_path / "serving").start()
+    try:
+        refused = main(["restore", str(path), "--yes"])
+        said = capsys.readouterr().err
+    finally:
+        server.stop()
+
+    assert refused == 1
+    assert "stop every server process" in said
+    assert main(["restore", str(path), "--yes"]) == 0
+
+
+def test_a_new_database_file_and_its_backups_are_readable_by_their_owner_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "site" / "hallq.db"
+    monkeypatch.setenv("HALLQ_DATABASE_URL", f"sqlite:///{db}")
+    monkeypatch.setenv("HALLQ_INSTANCE_PATH", str(tmp_path / "instance"))
+
+    assert main(["init"]) == 0
+    assert main(["backup"]) == 0
+    backup = Path(capsys.readouterr().out.strip())
+
+    files = [db, *(p for p in (Path(f"{db}-wal"), Path(f"{db}-shm")) if p.exists()), backup,
+             tmp_path / "instance" / "secret_key"]
+    assert {f.name: oct(f.stat().st_mode & 0o777) for f in files} == {f.name: "0o600" for f in files}

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 import socketio
 from sqlalchemy import func
 from sqlalchemy import select
@@ -151,3 +152,28 @@ def test_a_stop_refuses_new_connections_at_once_answers_what_is_in_flight_and_ex
         long_poll.close()
         for display in displays:
             display.client.disconnect()
+
+
+def test_with_json_logs_every_line_a_server_writes_from_start_to_stop_is_json(sqlite_template: Path,
+                                                                             tmp_path: Path) -> None:
+    """The service journal is read by machines: gunicorn's own lines (boot, stop) and hallq's must all parse."""
+    path = tmp_path / "hallq.db"
+    shutil.copy(sqlite_template, path)
+    store = make_store(f"sqlite:///{path}")
+    tokens = factories.basic_hall(store, SystemClock())
+    store.dispose()
+    server = make_server(f"sqlite:///{path}", tmp_path / "instance", env={"HALLQ_LOG_FORMAT": "json"}).start()
+    assert server.process is not None
+    try:
+        server.issue("t1", tokens.kiosk)
+        requests.get(f"{server.url}/api/v1/halls/nowhere/services", timeout=10)  # a 404 on the way
+        os.kill(server.process.pid, signal.SIGTERM)
+        server.process.wait(timeout=10)
+    finally:
+        server.stop()
+
+    lines = [line for line in server.log().splitlines() if line.strip()]
+    records = [json.loads(line) for line in lines]  # raises on the first line that is not JSON
+    messages = " | ".join(r.get("message", "") for r in records)
+    assert "hallq serving on" in messages and "stopping on SIGTERM" in messages
+    assert any(r.get("logger") == "hallq.access" and r.get("status") == 201 for r in records)
