@@ -4,9 +4,9 @@ citizens' privacy, snapshots and sync."""
 from __future__ import annotations
 
 import os
-from typing import Any
 import subprocess
 import sys
+from typing import Any
 
 import pytest
 import requests
