@@ -158,24 +158,27 @@ def one_run(browser: Any, code: str, code_root: Path, scenario: str, calls: int,
 
 
 def run(calls: int = 24, scenarios: tuple[str, ...] = ("burst", "spread", "recall"), old: Path | None = None,
-        rounds: int = 1, port: int = PORT) -> list[Run]:
-    """Every scenario, old and new code alternating; returns the runs (`render` makes the table)."""
-    from playwright.sync_api import sync_playwright
+        rounds: int = 1, port: int = PORT, browser: Any = None) -> list[Run]:
+    """Every scenario, old and new code alternating; returns the runs (`render` makes the table). `browser`: a
+    Playwright Chromium already launched with the autoplay flag (a test's), else one is started here."""
+    if browser is None:
+        from playwright.sync_api import sync_playwright
 
+        with sync_playwright() as p:
+            own = p.chromium.launch(executable_path=CHROMIUM, args=[
+                "--no-sandbox", "--disable-background-networking", "--disable-component-update",
+                "--autoplay-policy=no-user-gesture-required"])
+            try:
+                return run(calls, scenarios, old, rounds, port, own)
+            finally:
+                own.close()
     results: list[Run] = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-background-networking", "--disable-component-update",
-            "--autoplay-policy=no-user-gesture-required"])
-        try:
-            for r in range(rounds):
-                for scenario in scenarios:
-                    n = calls if scenario != "recall" else min(calls, 8)
-                    for code, root in ([("old", old)] if old else []) + [("new", ROOT)]:
-                        results.append(one_run(browser, code, root, scenario, n, r, port))
-                        print(f"  {code} {scenario}: done", file=sys.stderr)
-        finally:
-            browser.close()
+    for r in range(rounds):
+        for scenario in scenarios:
+            n = calls if scenario != "recall" else min(calls, 8)
+            for code, root in ([("old", old)] if old else []) + [("new", ROOT)]:
+                results.append(one_run(browser, code, root, scenario, n, r, port))
+                print(f"  {code} {scenario}: done", file=sys.stderr)
     return results
 
 
