@@ -52,7 +52,9 @@ def seen(page: Any, selector: str, key: str | None = None) -> list[str]:
     return page.evaluate(SEEN_JS, [selector, key])  # type: ignore[no-any-return]
 
 
-def font_share_of_height(page: Any, selector: str) -> float:
-    """The element's computed font size as a share of the viewport's height."""
+def font_share_of_short_side(page: Any, selector: str) -> float:
+    """The element's computed font size as a share of the viewport's short side (a screen's physical size is
+    known by its diagonal, so its short side fixes how many millimetres a share is)."""
     return page.evaluate(  # type: ignore[no-any-return]
-        "s => parseFloat(getComputedStyle(document.querySelector(s)).fontSize) / window.innerHeight", selector)
+        "s => parseFloat(getComputedStyle(document.querySelector(s)).fontSize)"
+        " / Math.min(window.innerWidth, window.innerHeight)", selector)
