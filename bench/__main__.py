@@ -9,6 +9,7 @@ from bench import monitor_bench
 from bench import ops_cpu
 from bench import report
 from bench import simday
+from bench import voice_lag
 
 
 def main() -> None:
@@ -26,6 +27,8 @@ def main() -> None:
     print(monitor_bench.run(3_800))
     print("\n## A simulated busy day (4,000 tickets, 30 windows, 20 displays, 500 phones) at 40x\n")
     print(simday.run(["embedded", "scaled"], speed=40.0)[0])
+    print("\n## Voice lag: call to first spoken word on the wall display, 24 windows (new code only)\n")
+    print(voice_lag.render(voice_lag.run(24)))
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ characters correctly; a recorded pack (one WAV per clip name from display.voice)
 
 from __future__ import annotations
 
+import array
 import io
 import logging
 import math
@@ -26,6 +27,9 @@ ESPEAK_VOICE = "cmn-latn-pinyin"
 # 150 words/min: espeak's default 175 is hurried for numbers read to a waiting crowd.
 ESPEAK_SPEED_WPM = 150
 RATE_HZ = 22050  # espeak-ng's native rate; clip packs must match it
+# Below this amplitude (of 32767) a sample is silence; TAIL_S of it is kept after the last word.
+SILENCE_LEVEL = 300
+TAIL_S = 0.08
 # A synthesiser hang must not hold a request thread: 10 s is ~50x a normal render.
 RENDER_TIMEOUT_S = 10.0
 
@@ -110,4 +114,26 @@ class Renderer:
             if done.returncode != 0 or not out.exists() or out.stat().st_size <= 44:
                 log.warning("espeak-ng failed (%s): %s", done.returncode, done.stderr[:200])
                 return None
-            return out.read_bytes()
+            return trim_trailing_silence(out.read_bytes())
+
+
+def trim_trailing_silence(data: bytes) -> bytes:
+    """espeak-ng ends each sentence with ~0.35 s of silence; in a busy hall's run of announcements that is dead
+    air between calls (docs/voice.md, "Schedule"). Keep TAIL_S after the last audible sample."""
+    with wave.open(io.BytesIO(data)) as src:
+        params = src.getparams()
+        frames = src.readframes(src.getnframes())
+    if params.sampwidth != 2 or params.nchannels != 1:
+        return data
+    samples = array.array("h", frames)
+    end = len(samples)
+    while end > 0 and abs(samples[end - 1]) < SILENCE_LEVEL:
+        end -= 1
+    keep = min(len(samples), end + int(params.framerate * TAIL_S))
+    buf = io.BytesIO()
+    with wave.open(buf, "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(params.framerate)
+        out.writeframes(samples[:keep].tobytes())
+    return buf.getvalue()

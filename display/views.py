@@ -29,6 +29,8 @@ bp = Blueprint("display", __name__, template_folder="templates")
 
 # Spoken texts are short (~20 characters); a cap keeps the synthesiser from being used for anything else.
 MAX_SPEECH_CHARS = 80
+# Window zones are at most 32 characters (windows.zone); a few zones joined with commas fit in this.
+MAX_ZONE_CHARS = 120
 KEY_RE = re.compile(r"^[0-9a-f]{24}$")
 
 
@@ -43,8 +45,10 @@ def _hall_name(code: str) -> str:
 
 @bp.get("/display/<hall>")
 def wall(hall: str) -> str:
-    """The hall's wall display. Credential: a display token given once as ?token=, then kept by the browser."""
-    return render_template("display/wall.html", hall=hall, hall_name=_hall_name(hall))
+    """The hall's wall display. Credential: a display token given once as ?token=, then kept by the browser.
+    ?zone= (kept in the address) limits it to the windows of a zone and their services (docs/realtime.md)."""
+    zone = request.args.get("zone", "").strip()[:MAX_ZONE_CHARS]
+    return render_template("display/wall.html", hall=hall, hall_name=_hall_name(hall), zone=zone)
 
 
 @bp.get("/display/<hall>/window/<int:number>")

@@ -36,6 +36,7 @@ from queue_server.storage.models import Appointment
 from queue_server.storage.models import PriorityCategory
 from queue_server.storage.models import Service
 from queue_server.web.api import services
+from queue_server.web.public_url import public_url
 
 bp = Blueprint("kiosk", __name__, url_prefix="/kiosk", template_folder="templates", static_folder="static",
                static_url_path="/static")
@@ -152,7 +153,7 @@ def guide(hall: str, code: str) -> str:
         if item is None:
             abort(404)
         linked = index.services_by_guide(session, row).get(item.code)
-        phone_url = f"{services().settings.public_url}/kiosk/{row.code}/guides/{item.code}?mobile=1"
+        phone_url = f"{public_url()}/kiosk/{row.code}/guides/{item.code}?mobile=1"
         return render_template("kiosk/guide.html", hall=row, g=item, service=linked, phone_url=phone_url)
 
 
@@ -174,7 +175,7 @@ def disclosure(hall: str, doc_id: int) -> str:
         doc = index.disclosure_by_id(session, doc_id)
         if doc is None:
             abort(404)
-        phone_url = f"{services().settings.public_url}/kiosk/{row.code}/disclosures/{doc.id}?mobile=1"
+        phone_url = f"{public_url()}/kiosk/{row.code}/disclosures/{doc.id}?mobile=1"
         return render_template("kiosk/disclosure.html", hall=row, doc=doc, phone_url=phone_url)
 
 
@@ -228,7 +229,7 @@ def ticket_preview(hall: str, token: str) -> Response:
         data = layout.TicketData(
             hall_name=tracked.hall.name, service_name=t.service.name, number=t.ticket_no, ahead=tracked.ahead,
             estimated_wait_s=tracked.estimated_wait_s, issued_at=local_time(t.issued_at, tracked.hall.timezone),
-            track_url=f"{hq.settings.public_url}/t/{t.track_token}",
+            track_url=f"{public_url()}/t/{t.track_token}",
             materials=tuple(index.materials_to_bring(session, t.service)),
             priority_name=t.priority.name if t.priority else None, person_masked=t.person_masked,
         )

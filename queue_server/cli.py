@@ -14,9 +14,11 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
+from dataclasses import replace
 from datetime import UTC
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
@@ -32,7 +34,10 @@ from queue_server.engine.oversight.retention import AUDIT_MIN_DAYS
 from queue_server.engine.oversight.retention import anonymise
 from queue_server.operations import request_log
 from queue_server.settings import Settings
+from queue_server.settings import is_loopback_host
+from queue_server.settings import lan_address
 from queue_server.settings import load_settings
+from queue_server.settings import served_url
 from queue_server.storage import backup
 from queue_server.storage import migrate
 from queue_server.storage import serving
@@ -101,11 +106,31 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     from queue_server.app import create_app
     from queue_server.operations.server import serve
 
-    # A log record, not a print: with HALLQ_LOG_FORMAT=json every line of the service journal is JSON. No token or
+    settings = replace(settings, bind=f"{args.host}:{args.port}")
+    # Log records, not prints: with HALLQ_LOG_FORMAT=json every line of the service journal is JSON. No token or
     # password is ever written here (the demo's logins are printed once, by `hallq demo`).
     log.info("hallq serving on http://%s:%s/ (Ctrl+C stops)", args.host, args.port)
+    notice = public_url_notice(settings)
+    if notice.startswith("WARNING"):
+        log.warning(notice)
+    else:
+        log.info(notice)
     serve(create_app(settings), args.host, args.port, threads=args.threads)
     return 0
+
+
+def public_url_notice(settings: Settings) -> str:
+    """What the QR codes will point at, and a warning when that is an address phones cannot open."""
+    if settings.public_url:
+        url, source = settings.public_url, "HALLQ_PUBLIC_URL"
+    else:
+        url, source = served_url(settings.bind), "the address each kiosk reaches the server at, else"
+    if not is_loopback_host(urlsplit(url).hostname):
+        return f"QR codes on tickets: {source} {url}"
+    port = urlsplit(url).port or (443 if url.startswith("https") else 80)
+    return (f"WARNING: QR codes on tickets point at {url}, a loopback address that citizens' phones cannot open "
+            f"(二维码地址是本机回环地址，市民手机扫码打不开). Set HALLQ_PUBLIC_URL to the address phones reach, "
+            f"e.g. http://{lan_address()}:{port}, or serve on the network with --host 0.0.0.0.")
 
 
 def cmd_notice_set(settings: Settings, args: argparse.Namespace) -> int:

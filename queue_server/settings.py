@@ -6,8 +6,10 @@ Must not import Flask: the CLI and the engine tests use it without a web app.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
+import socket
 from dataclasses import dataclass
 from dataclasses import field
 from pathlib import Path
@@ -21,7 +23,11 @@ class Settings:
     database_url: str
     redis_url: str | None
     secret_key: str
-    public_url: str = "http://127.0.0.1:5000"
+    # Base of the links phones open (QR codes on tickets and kiosk pages). None: the address each request reached
+    # the server at, else served_url(bind) (queue_server/web/public_url.py).
+    public_url: str | None = None
+    # host:port the server listens on (`hallq serve --host/--port`, HALLQ_BIND for gunicorn's own config).
+    bind: str = "127.0.0.1:5000"
     # 64 KiB: the largest legitimate request (a guide item edit) is a few KiB; more is abuse.
     max_body_bytes: int = 64 * 1024
     log_json: bool = False
@@ -67,6 +73,43 @@ def _secret_key(instance: Path, env: dict[str, str]) -> str:
     return key
 
 
+def is_loopback_host(host: str | None) -> bool:
+    """localhost, 127.0.0.0/8 or ::1: an address only this machine can open (a phone cannot)."""
+    name = (host or "").strip("[]").lower()
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def lan_address() -> str:
+    """The address this machine uses towards its network. Connecting a UDP socket only picks a route: nothing is
+    sent (192.0.2.1 is TEST-NET-1, reserved for documentation)."""
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            probe.connect(("192.0.2.1", 9))
+            return str(probe.getsockname()[0])
+    except OSError:  # no network at all
+        return "127.0.0.1"
+
+
+def served_url(bind: str) -> str:
+    """http://host:port for a listening address; a wildcard (0.0.0.0, ::) stands for this machine's LAN address."""
+    if bind.startswith(("unix:", "fd://")):
+        return "http://localhost"
+    host, _, port = bind.rpartition(":")
+    host = host.strip("[]")
+    if not host and port and not port.isdigit():  # a bare host name
+        host, port = port, ""
+    if host in ("", "0.0.0.0", "::"):
+        host = lan_address()
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}" if port else f"http://{host}"
+
+
 def normalise_database_url(url: str) -> str:
     """Accept plain postgresql:// URLs and route them to psycopg 3."""
     for prefix in ("postgres://", "postgresql://"):
@@ -85,7 +128,8 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         database_url=normalise_database_url(url),
         redis_url=env.get("HALLQ_REDIS_URL") or None,
         secret_key=_secret_key(instance, env),
-        public_url=(env.get("HALLQ_PUBLIC_URL") or "http://127.0.0.1:5000").rstrip("/"),
+        public_url=(env.get("HALLQ_PUBLIC_URL") or "").rstrip("/") or None,
+        bind=env.get("HALLQ_BIND") or "127.0.0.1:5000",
         # HALLQ_LOG_FORMAT=json (docs/operations.md); HALLQ_LOG_JSON=1 is the older spelling.
         log_json=(env.get("HALLQ_LOG_FORMAT", "").lower() == "json"
                   or env.get("HALLQ_LOG_JSON", "").lower() in {"1", "true", "yes"}),

@@ -36,6 +36,7 @@ from flask_socketio import SocketIO
 from flask_socketio import join_room
 from flask_socketio import leave_room
 from socketio import packet as sio_packet
+from socketio.exceptions import ConnectionRefusedError as ConnectRefused
 
 from queue_server import __version__
 from queue_server import errors
@@ -168,6 +169,12 @@ LOGIN_REQUIRED = {"ok": False, "problem": {"type": "/problems/login_required", "
                                            "code": "login_required", "title": "Login required"}}
 
 
+def refused_at_connect() -> dict[str, Any]:
+    """The `connect_error` data of a refused credential: LOGIN_REQUIRED with the REST API's localised words."""
+    return {"ok": False, "problem": {**LOGIN_REQUIRED["problem"], "title": gettext("Login required"),
+                                     "detail": gettext("Send a valid bearer token or log in.")}}
+
+
 class Hub:
     def __init__(self, app: Flask, store: Store, clock: Clock, *, redis_url: str | None = None,
                  redis_channel_name: str | None = None, voice: Voice | None = None) -> None:
@@ -271,7 +278,9 @@ class Hub:
     def on_connect(self, auth: Any = None) -> None:
         sub = self._authenticate(auth if isinstance(auth, dict) else {})
         if sub is None:
-            raise ConnectionRefusedError("login_required", LOGIN_REQUIRED)
+            # python-socketio's exception, not Python's built-in one: only its second argument travels to the client
+            # as connect_error's `data` (the built-in arrives as a bare "Connection refused by server").
+            raise ConnectRefused("login_required", refused_at_connect())
         with self._subs_lock:
             self._subs[request.sid] = sub  # type: ignore[attr-defined]
             self._phones += sub.ticket_id is not None

@@ -29,5 +29,19 @@
     if (text != null) e.textContent = text;
     return e;
   }
-  window.HallqScreen = {displayToken: displayToken, clock: clock, minutes: minutes, el: el};
+  // A window as people find it: "3号 综合窗口" (names repeat in real halls; the number is the one above the
+  // counter). A name that already starts with its number ("3号窗口") is shown as it is.
+  function windowLabel(number, name) {
+    var no = number + "号";
+    if (!name) return no + "窗口";
+    return name.indexOf(no) === 0 ? name : no + " " + name;
+  }
+  // The feed was refused (wrong or revoked token) or came back: show or hide the page's #refused box.
+  function showRefused(refused) {
+    var box = document.getElementById("refused");
+    if (box) box.hidden = !refused;
+    document.body.dataset.refused = refused ? "1" : "0";
+  }
+  window.HallqScreen = {displayToken: displayToken, clock: clock, minutes: minutes, el: el,
+    windowLabel: windowLabel, showRefused: showRefused};
 })();

@@ -1,4 +1,6 @@
-/* The hall wall display (综合屏): applies snapshots and events from feed.js, queues announcements. */
+/* The hall wall display (综合屏): applies snapshots and events from feed.js, pages the window and service panels,
+ * queues announcements. A display given a zone (?zone=一楼A区, or a floor ?zone=一楼, or several: zone=a,b) shows
+ * and announces only the windows of that zone and the services they serve. */
 (function () {
   "use strict";
   var S = window.HallqScreen;
@@ -6,19 +8,46 @@
   var REPLAY_ANNOUNCE_MAX_MS = 30000;  // a replayed call older than this is stale: show it, don't announce it
   var RECENT_MAX = 8;
   var FLASH_MS = 10000;
+  var PAGE_MS = 8000;                  // the limit is 10 s per page; 8 s leaves time to read a page
+  var zones = (document.body.dataset.zone || "").split(",").map(function (z) { return z.trim(); })
+    .filter(Boolean);
   var board = {windows: {}, services: {}, order: [], recent: [], latest: null};
   var $ = function (id) { return document.getElementById(id); };
+  var feed = null;
 
   S.clock($("clock"));
   var token = S.displayToken(hall);
   if (!token) { $("need-token").hidden = false; return; }
 
+  var pagers = {windows: HallqPager.create($("windows"), $("windows-pages")),
+                services: HallqPager.create($("services"), $("services-pages"))};
+  HallqPager.turnEvery(PAGE_MS, [pagers.windows, pagers.services]);
+  window.hallqPages = {intervalMs: PAGE_MS, windows: pagers.windows, services: pagers.services};
+
   var announcer = HallqAnnouncer.create({
     chimeUrl: "/display/voice/chime.wav",
     speechUrl: function (v) { return "/display/voice/" + v.key + ".wav?s=" + encodeURIComponent(v.speech); },
-    onChange: function (a) { $("sound").hidden = !a.blocked; }
+    onChange: function (a) { $("sound").hidden = !a.blocked; },
+    now: function () { return feed ? feed.serverNow() : Date.now(); },  // call times are the server's
+    overrides: window.hallqAnnouncerOverrides  // a test's virtual clock and player (tests/browser)
   });
   window.hallqAnnouncer = announcer;  // tests and operators can inspect the queue
+
+  // A zone matches a window's zone exactly or as its beginning: "一楼" is every area of the first floor.
+  function inZone(zone) {
+    if (!zones.length) return true;
+    zone = zone || "";
+    return zones.some(function (z) { return zone === z || zone.indexOf(z) === 0; });
+  }
+
+  function zoneServices() {
+    var codes = {};
+    Object.keys(board.windows).forEach(function (n) {
+      var w = board.windows[n];
+      if (inZone(w.zone)) (w.services || []).forEach(function (c) { codes[c] = true; });
+    });
+    return codes;
+  }
 
   function renderLatest() {
     var box = $("latest");
@@ -27,7 +56,7 @@
     if (!c) { box.appendChild(S.el("span", "empty", "—")); return; }
     box.appendChild(S.el("span", "number", c.number));
     box.appendChild(S.el("span", "arrow", "请到"));
-    box.appendChild(S.el("span", "to", c.window + " 号窗口"));
+    box.appendChild(S.el("span", "to", S.windowLabel(c.window, c.name)));
     box.classList.remove("flash");
     void box.offsetWidth;  // restart the CSS animation for a new call
     box.classList.add("flash");
@@ -41,7 +70,7 @@
     board.recent.forEach(function (c) {
       var li = S.el("li");
       li.appendChild(S.el("span", "number", c.number));
-      li.appendChild(S.el("span", "to", c.window + " 号窗口"));
+      li.appendChild(S.el("span", "to", S.windowLabel(c.window, c.name)));
       ol.appendChild(li);
     });
   }
@@ -52,28 +81,37 @@
   function renderWindows() {
     var grid = $("windows");
     grid.textContent = "";
+    var shown = 0;
     Object.keys(board.windows).map(Number).sort(function (a, b) { return a - b; }).forEach(function (n) {
       var w = board.windows[n];
+      if (!inZone(w.zone)) return;
       var card = S.el("div", "window-card " + w.state);
       card.dataset.window = n;
-      card.appendChild(S.el("span", "w-no", n + " 号"));
+      card.appendChild(S.el("span", "w-no", n + "号"));
       card.appendChild(S.el("span", "w-current", STATE_TEXT[w.state] || w.current || "—"));
+      card.appendChild(S.el("span", "w-name", w.name && w.name.indexOf(n + "号") !== 0 ? w.name : ""));
       grid.appendChild(card);
+      shown++;
     });
+    pagers.windows.layout();
+    return shown;
   }
 
   function renderServices() {
-    var body = $("services");
-    body.textContent = "";
+    var list = $("services");
+    list.textContent = "";
+    var mine = zones.length ? zoneServices() : null;
     board.order.forEach(function (code) {
       var s = board.services[code];
-      if (!s || s.active === false) return;
-      var tr = S.el("tr");
-      tr.appendChild(S.el("td", null, s.name));
-      tr.appendChild(S.el("td", "num", String(s.waiting)));
-      tr.appendChild(S.el("td", "num", s.waiting ? S.minutes(s.estimated_wait_s) : "—"));
-      body.appendChild(tr);
+      if (!s || s.active === false || (mine && !mine[code])) return;
+      var li = S.el("li");
+      li.dataset.service = code;
+      li.appendChild(S.el("span", "s-name", s.name));
+      li.appendChild(S.el("span", "num", s.waiting + " 人"));
+      li.appendChild(S.el("span", "num s-wait", s.waiting ? S.minutes(s.estimated_wait_s) : "—"));
+      list.appendChild(li);
     });
+    pagers.services.layout();
   }
 
   var DEFAULT_NOTICE = "请留意叫号 · Please listen for your number";
@@ -87,17 +125,31 @@
     return {number: ev.ticket.number, window: ev.window.number, name: ev.window.name, seq: ev.seq};
   }
 
+  function checkZone(shown) {
+    if (!zones.length) return;
+    $("no-zone").hidden = shown > 0;
+    if (shown > 0) return;
+    var all = [];  // in window-number order, which is the order people walk the hall in
+    Object.keys(board.windows).map(Number).sort(function (a, b) { return a - b; }).forEach(function (n) {
+      var z = board.windows[n].zone;
+      if (z && all.indexOf(z) < 0) all.push(z);
+    });
+    $("zones").textContent = all.join("、") || "（未设置区域）";
+  }
+
   function onSnapshot(snap) {
     board.windows = {};
     snap.windows.forEach(function (w) {
-      board.windows[w.number] = {state: w.state, current: w.current ? w.current.number : null, name: w.name};
+      board.windows[w.number] = {state: w.state, current: w.current ? w.current.number : null, name: w.name,
+                                 zone: w.zone, services: w.services || []};
     });
     board.services = {};
     board.order = [];
     snap.services.forEach(function (s) { board.services[s.code] = s; board.order.push(s.code); });
-    board.recent = snap.recent.slice(0, RECENT_MAX).map(callOf);
+    board.recent = snap.recent.filter(function (ev) { return inZone(ev.window && ev.window.zone); })
+      .slice(0, RECENT_MAX).map(callOf);
     board.latest = board.recent[0] || null;
-    renderLatest(); renderRecent(); renderWindows(); renderServices(); renderNotices(snap.notices);
+    renderLatest(); renderRecent(); checkZone(renderWindows()); renderServices(); renderNotices(snap.notices);
     document.body.dataset.ready = "1";  // tests and monitoring: the board holds a consistent state
   }
 
@@ -106,14 +158,19 @@
     switch (ev.type) {
       case "ticket.called":
       case "ticket.recalled":
+        if (w) w.current = ev.ticket.number;
+        if (!inZone(ev.window.zone)) break;  // another zone's call: its own display shows and announces it
         var call = callOf(ev);
         board.latest = call;
         board.recent = [call].concat(board.recent.filter(function (c) { return c.number !== call.number; }))
           .slice(0, RECENT_MAX);
-        if (w) w.current = call.number;
         renderLatest(); renderRecent(); renderWindows();
-        var age = meta.serverNow - Date.parse(ev.at);
-        if (ev.voice && (!meta.replayed || age < REPLAY_ANNOUNCE_MAX_MS)) announcer.enqueue(ev.voice);
+        var at = Date.parse(ev.at);
+        var age = meta.serverNow - at;
+        if (ev.voice && (!meta.replayed || age < REPLAY_ANNOUNCE_MAX_MS)) {
+          announcer.enqueue(ev.voice, {at: at, recall: ev.type === "ticket.recalled", window: ev.window.number,
+                                       ticket: ev.ticket.number});
+        }
         break;
       case "ticket.finished":
       case "ticket.no_show":
@@ -129,7 +186,8 @@
       case "window.stepped_away":
       case "window.returned":
         if (w) { w.state = ev.window.state; } else {
-          board.windows[ev.window.number] = {state: ev.window.state, current: null, name: ev.window.name};
+          board.windows[ev.window.number] = {state: ev.window.state, current: null, name: ev.window.name,
+                                             zone: ev.window.zone, services: []};
         }
         renderWindows();
         break;
@@ -157,12 +215,17 @@
     }
   }
 
-  HallqFeed.start({
+  feed = HallqFeed.start({
     hall: hall,
     auth: {token: token},
     onSnapshot: onSnapshot,
     onEvent: onEvent,
-    onStatus: function (online) { $("offline").hidden = online; document.body.dataset.online = online ? "1" : "0"; document.body.classList.toggle("is-offline", !online); },
-    onRefused: function () { $("need-token").hidden = false; }
+    onStatus: function (online) {
+      $("offline").hidden = online;
+      document.body.dataset.online = online ? "1" : "0";
+      document.body.classList.toggle("is-offline", !online);
+      if (online) S.showRefused(false);
+    },
+    onRefused: function () { S.showRefused(true); $("offline").hidden = true; }
   });
 })();

@@ -13,7 +13,10 @@
   var STATE_TEXT = {paused: "暂停服务 Paused", away: "暂时离岗 Away", closed: "暂停服务 Closed"};
 
   function showWindow(w) {
-    $("w-name").textContent = w.name || "";
+    // "3号 综合窗口"; a name that already carries the number ("3号窗口") is shown once.
+    var label = S.windowLabel(number, w.name);
+    $("w-number").textContent = label.indexOf(number + "号 ") === 0 ? number + "号" : label;
+    $("w-name").textContent = label.indexOf(number + "号 ") === 0 ? label.slice(String(number).length + 2) : "";
     $("staff").textContent = w.staff || "—";
     var text = STATE_TEXT[w.state];
     $("paused").hidden = !text;
@@ -42,7 +45,11 @@
         showCurrent(null);
       }
     },
-    onStatus: function (online) { $("offline").hidden = online; document.body.dataset.online = online ? "1" : "0"; },
-    onRefused: function () { $("need-token").hidden = false; }
+    onStatus: function (online) {
+      $("offline").hidden = online;
+      document.body.dataset.online = online ? "1" : "0";
+      if (online) S.showRefused(false);
+    },
+    onRefused: function () { S.showRefused(true); $("offline").hidden = true; }
   });
 })();

@@ -3,13 +3,16 @@
  * HallqFeed.start({hall, auth, window, onEvent, onSnapshot, onStatus, onSync, onPosition}) connects to /live,
  * subscribes with `since` = the last seq it applied, drops duplicates, holds out-of-order events briefly and
  * re-subscribes on a real gap, shows online/offline through onStatus, and sends `sync` every 20 s. A phone's
- * onPosition gets its live place in the queue. Pages never open Socket.IO themselves.
+ * onPosition gets its live place in the queue. A credential the server refuses (`connect_error` carrying a
+ * `login_required` problem, docs/realtime.md) reaches onRefused(problem) and is tried again every minute.
+ * Pages never open Socket.IO themselves.
  */
 (function () {
   "use strict";
 
   var SYNC_INTERVAL_MS = 20000;   // heartbeat: a silent gap (lost packet, missed publish) is found within 20 s
   var GAP_WAIT_MS = 1000;         // two servers may publish adjacent seqs out of order; wait this long first
+  var REFUSED_RETRY_MS = 60000;   // a refused credential is tried again this often (refusals are rare and cheap)
 
   function start(opts) {
     var state = {
@@ -21,6 +24,7 @@
       subscribing: false,
       replaying: false,
       skewMs: 0,             // server clock minus ours, from acks: replay ages use the server's time
+      refusedTimer: null,
       online: false
     };
     var socket = io("/live", {
@@ -126,6 +130,12 @@
       var problem = err && err.data && err.data.problem;
       setOnline(false, problem || null);
       if (problem && problem.code === "login_required" && opts.onRefused) opts.onRefused(problem);
+      if (err && err.data) {
+        // Refused by the server: Socket.IO does not try again by itself. Try now and then, so a display comes
+        // back without a visit once its credential is valid again (a database restored, a session renewed).
+        clearTimeout(state.refusedTimer);
+        state.refusedTimer = setTimeout(function () { if (!socket.connected) socket.connect(); }, REFUSED_RETRY_MS);
+      }
     });
 
     setInterval(function () {

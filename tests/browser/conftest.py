@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
+from dataclasses import dataclass
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,10 @@ from sqlalchemy import select
 from queue_server.catalogue import index
 from queue_server.clock import SystemClock
 from queue_server.demo import guides
+from queue_server.demo.halls import SERVICES
+from queue_server.demo.halls import WINDOWS
+from queue_server.demo.halls import DemoCredentials
+from queue_server.demo.halls import load_demo
 from queue_server.queries import snapshots
 from queue_server.storage.models import HallNotice
 from queue_server.storage.models import Staff
@@ -87,3 +93,47 @@ def load_demo_catalogue(database_url: str, *, disclosures: bool = False) -> None
                 index.import_disclosures(s, guides.disclosures())
     finally:
         store.dispose()
+
+
+@dataclass(frozen=True)
+class FullHall:
+    """The demo hall cxz at its real size (24 windows, 30 services) on a live server."""
+
+    server: Server
+    creds: DemoCredentials
+    services: tuple[str, ...]
+    zones: dict[int, str]  # window number -> zone
+    serving: dict[int, int] = field(default_factory=dict)  # window number -> id of the ticket it called
+
+    def issue(self, service: str, n: int) -> dict[str, object]:
+        # Four services limit tickets per person: each ticket has its own (made-up) mobile number.
+        return self.server.post("/api/v1/halls/cxz/tickets", self.creds.kiosk_token,
+                                {"service": service, "phone": f"139{n:08d}"}).json()  # type: ignore[no-any-return]
+
+    def call(self, window: int) -> dict[str, Any]:
+        """Finish the window's ticket, if any, and call its next (as its clerk would with F1)."""
+        # The hall manager may act at any window (the demo has no staff token per window).
+        if window in self.serving:
+            self.server.finish(self.creds.manager_token, self.serving.pop(window))
+        resp = self.server.post(f"/api/v1/halls/cxz/windows/{window}/call-next", self.creds.manager_token)
+        ticket: dict[str, Any] = resp.json()["ticket"]
+        self.serving[window] = int(ticket["id"])
+        return ticket
+
+
+def start_full_hall(sqlite_template: Path, folder: Path, env: dict[str, str] | None = None) -> FullHall:
+    """`hallq demo`'s hall cxz in a fresh database, served; every service has people waiting."""
+    path = folder / "hallq.db"
+    shutil.copy(sqlite_template, path)
+    url = f"sqlite:///{path}"
+    store = make_store(url)
+    with store.transaction() as s:
+        creds = load_demo(s, SystemClock().now())
+    store.dispose()
+    assert creds is not None
+    server = make_server(url, folder / "instance", env=env).start()
+    hall = FullHall(server=server, creds=creds, services=tuple(code for code, *_ in SERVICES),
+                    zones={number: zone for number, _, zone, _ in WINDOWS})
+    for n, service in enumerate(hall.services * 3):
+        hall.issue(service, n)
+    return hall

@@ -36,13 +36,14 @@ class Server:
     instance: Path
     env: dict[str, str]
     process: subprocess.Popen[bytes] | None = None
+    host: str = "127.0.0.1"  # what `hallq serve --host` listens on; `url` always goes through loopback
 
     def start(self) -> Server:
         env = {**os.environ, "HALLQ_DATABASE_URL": self.database_url, "HALLQ_INSTANCE_PATH": str(self.instance),
                "PYTHONPATH": str(ROOT), **self.env}
         log = (self.instance / f"server-{self.port}.log").open("ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "queue_server.cli", "serve", "--port", str(self.port)],
+            [sys.executable, "-m", "queue_server.cli", "serve", "--host", self.host, "--port", str(self.port)],
             env=env, stdout=log, stderr=subprocess.STDOUT, cwd=str(ROOT),
             start_new_session=True,  # its own process group: gunicorn's worker goes down with the arbiter
         )
@@ -102,8 +103,8 @@ class Server:
 
 
 def make_server(database_url: str, instance: Path, *, port: int | None = None,
-                env: dict[str, str] | None = None) -> Server:
+                env: dict[str, str] | None = None, host: str = "127.0.0.1") -> Server:
     instance.mkdir(parents=True, exist_ok=True)
     port = port or free_port()
     return Server(url=f"http://127.0.0.1:{port}", port=port, database_url=database_url, instance=instance,
-                  env=env or {})
+                  env=env or {}, host=host)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from typing import Any
 
 import pytest
 import requests
@@ -13,6 +14,7 @@ import socketio
 
 from queue_server import __version__
 from tests.factories import BasicHall
+from tests.factories import bearer
 from tests.realtime.feed import connected
 from tests.realtime.feed import events_until
 from tests.realtime.feed import next_position
@@ -85,6 +87,41 @@ def test_a_bad_or_missing_credential_is_refused_at_connect(server: Server, token
         with pytest.raises(socketio.exceptions.ConnectionError):
             client.connect(server.url, auth=auth, namespace="/live", transports=["websocket"], wait_timeout=5)
         assert not client.connected
+
+
+def _refusal(url: str, auth: dict[str, str]) -> dict[str, Any]:
+    """The `connect_error` a raw Socket.IO client receives for `auth` (it must be refused)."""
+    client = socketio.Client(reconnection=False)
+    refusals: list[dict[str, Any]] = []
+    client.on("connect_error", refusals.append, namespace="/live")
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        client.connect(url, auth=auth, namespaces=["/live"], transports=["websocket"], wait_timeout=5)
+    client.disconnect()
+    assert len(refusals) == 1
+    return refusals[0]
+
+
+def test_a_wrong_or_revoked_token_is_refused_with_the_documented_login_required_problem(
+    server: Server, tokens: BasicHall
+) -> None:
+    devices = requests.get(f"{server.url}/api/v1/halls/t1/devices", headers=bearer(tokens.manager), timeout=5)
+    display = next(d for d in devices.json()["devices"] if d["name"] == "display-1")
+    revoked = requests.post(f"{server.url}/api/v1/halls/t1/devices/{display['id']}/revoke",
+                            headers=bearer(tokens.manager), timeout=5)
+    assert revoked.status_code == 200
+
+    for auth in ({"token": "hq_not-a-token"}, {"token": tokens.display}):
+        refusal = _refusal(server.url, auth)
+
+        # docs/realtime.md: connect_error whose data is {"ok": false, "problem": {"code": "login_required", ...}}
+        assert refusal["message"] == "login_required"
+        assert refusal["data"]["ok"] is False
+        problem = refusal["data"]["problem"]
+        assert problem["code"] == "login_required"
+        assert problem["status"] == 401
+        assert problem["type"] == "/problems/login_required"
+        assert problem["title"] == "需要登录"  # localised like the REST API's problems (zh_Hans by default)
+        assert problem["detail"]
 
 
 def test_a_display_of_another_hall_is_refused_with_a_problem(server: Server, tokens: BasicHall) -> None:

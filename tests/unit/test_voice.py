@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import array
 import io
 import wave
 from pathlib import Path
@@ -52,6 +53,15 @@ def test_the_template_and_repeats_are_configurable_within_one_to_three() -> None
     assert ann.repeats == voice.MAX_REPEATS
 
 
+def test_every_announcement_carries_a_brief_reading_whatever_the_template() -> None:
+    wire = voice.announcement("TB002", 24, template="{ticket}号请到{window}号窗口").to_wire()
+
+    assert wire["brief"]["text"] == "TB002 到 24 号窗口"
+    assert wire["brief"]["speech"] == "TB 零零二 到 二十四 号窗口"
+    assert wire["brief"]["clips"] == ["lt", "lb", "d0", "d0", "d2", "dao", "d2", "shi", "d4", "hao", "chuangkou"]
+    assert wire["brief"]["key"] == voice.speech_key("TB 零零二 到 二十四 号窗口") != wire["key"]
+
+
 def test_only_calls_and_recalls_are_annotated_with_voice() -> None:
     called = {"type": "ticket.called", "ticket": {"number": "A001"}, "window": {"number": 3}}
     finished = {"type": "ticket.finished", "ticket": {"number": "A001"}, "window": {"number": 3}}
@@ -81,6 +91,18 @@ def test_espeak_renders_a_valid_non_empty_wav_once_and_caches_it(tmp_path: Path)
         assert w.getnchannels() == 1
         assert frames == (path.stat().st_size - 44) // 2  # the header's length matches the data
         assert frames / w.getframerate() > 1.0  # a real sentence, not a click
+
+
+@needs_espeak
+def test_espeak_audio_ends_with_the_last_word_not_with_a_pause(tmp_path: Path) -> None:
+    path = Renderer(tmp_path / "cache").render(voice.announcement("A001", 3))
+
+    assert path is not None
+    with wave.open(str(path)) as w:
+        samples = array.array("h", w.readframes(w.getnframes()))
+        rate = w.getframerate()
+    last_loud = max(i for i, v in enumerate(samples) if abs(v) >= 300)
+    assert (len(samples) - last_loud) / rate <= 0.1  # espeak-ng itself leaves ~0.35 s
 
 
 def test_a_complete_clip_pack_is_concatenated_instead_of_synthesised(tmp_path: Path) -> None:

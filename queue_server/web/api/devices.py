@@ -35,6 +35,7 @@ from queue_server.web.api.schemas.kiosk import PrinterStateOut
 from queue_server.web.api.schemas.kiosk import PrinterStateRequest
 from queue_server.web.api.schemas.kiosk import PrintJobOut
 from queue_server.web.api.schemas.kiosk import PrintResultRequest
+from queue_server.web.public_url import public_url
 
 # 25 s: below the usual 30 s proxy and load-balancer idle timeouts, so a quiet long-poll is never cut.
 MAX_WAIT_S = 25.0
@@ -69,7 +70,7 @@ def job_out(session: Session, job: PrintJob, *, owner: bool) -> dict[str, Any]:
     """The job with what the paper needs: the phone-page URL (owner only) and the materials to bring."""
     out = job_payload(job)
     token = out.pop("track_token", None)
-    out["track_url"] = f"{services().settings.public_url}/t/{token}" if owner and token else None
+    out["track_url"] = f"{public_url()}/t/{token}" if owner and token else None
     service = session.scalar(select(Service).where(Service.hall_id == job.hall_id,
                                                    Service.code == job.payload.get("service")))
     out["materials"] = index.materials_to_bring(session, service) if service else []

@@ -33,6 +33,7 @@ from queue_server.web.api.schemas.queue import PauseRequest
 from queue_server.web.api.schemas.queue import TicketOut
 from queue_server.web.api.schemas.queue import TransferRequest
 from queue_server.web.api.schemas.queue import WindowOut
+from queue_server.web.public_url import public_url
 
 ISSUERS = (Role.KIOSK, Role.STAFF, Role.MANAGER, Role.ADMIN)
 CALLERS = (Role.STAFF, Role.MANAGER, Role.ADMIN)
@@ -74,7 +75,7 @@ def issue_ticket(hall: str) -> Any:
             "service_name": t.service.name, "status": t.status.value,
             "priority": t.priority.code if t.priority else None, "channel": t.channel, "window": None,
             "window_name": None, "call_count": 0, "ahead": issued.ahead, "estimated_wait_s": issued.estimated_wait_s,
-            "track_token": t.track_token, "track_url": f"{hq.settings.public_url}/t/{t.track_token}",
+            "track_token": t.track_token, "track_url": f"{public_url()}/t/{t.track_token}",
             "issued_at": t.issued_at.isoformat(), "queued_at": t.queued_at.isoformat(),
             "print_job_id": issued.print_job_id,
         }
