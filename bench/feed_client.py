@@ -31,6 +31,7 @@ class FeedClient:
         self.resubscribes = 0  # gaps that did not close by themselves: re-subscribed with `since`
         self.applied: list[dict[str, Any]] = []
         self.start_seq: int | None = None  # the first snapshot's seq: applied events follow it
+        self.snapshots = 0  # after the first, each means a resync that skipped events instead of replaying them
         self.last: int | None = None
         self.pending: dict[int, dict[str, Any]] = {}
         self.lock = threading.Condition()
@@ -124,6 +125,7 @@ class FeedClient:
 
     def _snapshot(self, data: dict[str, Any]) -> None:
         with self.lock:
+            self.snapshots += 1
             self.last = data["seq"]
             if self.start_seq is None:
                 self.start_seq = data["seq"]

@@ -225,3 +225,55 @@ def test_killing_a_process_under_load_loses_and_doubles_nothing(topology: Topolo
         shown = [e["ticket"]["id"] for e in d.applied if e["type"] == "ticket.issued"]
         assert len(shown) == len(set(shown))  # no ticket shown as issued twice
         assert acked_ids <= set(shown)
+
+
+def test_a_rolling_restart_under_load_fails_no_request_and_displays_replay_what_they_missed(
+        topology: Topology) -> None:
+    """What an upgrade does (docs/deploy.md, "Upgrades"): SIGTERM one process, start it again, then the other,
+    while kiosks issue through nginx. No issue fails, and every display ends with every event once, in order, having
+    replayed what it missed (its only snapshot is its first)."""
+    t = topology
+    displays = [FeedClient(t.nginx.url, t.tokens.display) for _ in range(DISPLAYS)]
+    stop = threading.Event()
+    answers: list[int] = []
+
+    def issue_until_stopped() -> None:
+        with requests.Session() as session:
+            while not stop.wait(0.1):  # a kiosk's pace: a few tickets a second each
+                try:
+                    r = session.post(f"{t.nginx.url}/api/v1/halls/t1/tickets", json={"service": "a"},
+                                     headers={"Authorization": f"Bearer {t.tokens.kiosk}"}, timeout=15)
+                    answers.append(r.status_code)
+                except requests.RequestException:
+                    answers.append(0)
+
+    kiosks = [threading.Thread(target=issue_until_stopped) for _ in range(LOAD_THREADS)]
+    try:
+        assert all(d.wait_subscribed(1, timeout=10) for d in displays)
+        for kiosk in kiosks:
+            kiosk.start()
+        for server in t.processes():
+            assert server.process is not None
+            os.kill(server.process.pid, signal.SIGTERM)
+            assert server.process.wait(timeout=10) == 0
+            server.start()  # the same port, as systemd restarts hallq@<port>
+        stop.set()
+        for kiosk in kiosks:
+            kiosk.join(timeout=30)
+        store = make_store(t.database_url)
+        try:
+            with store.read_session() as s:
+                final_seq = int(s.scalar(select(Hall.event_seq).where(Hall.code == "t1")) or 0)
+        finally:
+            store.dispose()
+        caught_up = [d.wait_for(final_seq, timeout=30) for d in displays]
+    finally:
+        stop.set()
+        for d in displays:
+            d.close()
+
+    assert answers and all(status == 201 for status in answers), {s: answers.count(s) for s in set(answers)}
+    assert all(caught_up)
+    for d in displays:
+        assert d.snapshots == 1, "a display resynced with a snapshot instead of replaying"
+        assert [e["seq"] for e in d.applied] == list(range(d.start_seq + 1, final_seq + 1))  # type: ignore[operator]
