@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import func
 from sqlalchemy import select
 
-from queue_server.cli import DEMO_CREDENTIALS
-from queue_server.cli import main
+from queue_server.cli.main import main
+from queue_server.cli.site import DEMO_CREDENTIALS
 from queue_server.clock import FrozenClock
 from queue_server.storage.models import ApiToken
 from queue_server.storage.models import Hall

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from queue_server.cli import main
+from queue_server.cli.main import main
 from queue_server.storage import migrate
 from queue_server.storage.models import Hall
 from queue_server.storage.store import make_store

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from queue_server import engine
-from queue_server.cli import main
+from queue_server.cli.main import main
 from queue_server.clock import FrozenClock
 from queue_server.storage.models import Ticket
 from queue_server.storage.runtime import Runtime
