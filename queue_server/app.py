@@ -34,6 +34,7 @@ from queue_server.storage.runtime import Publish
 from queue_server.storage.runtime import Runtime
 from queue_server.storage.store import make_store
 from queue_server.storage.wal import WalCheckpointer
+from queue_server.web.account_pages import bp as account_bp
 from queue_server.web.api import LoginRequired
 from queue_server.web.api import Services
 from queue_server.web.api import bp as api_bp
@@ -140,6 +141,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
     app.register_blueprint(staff_bp)
     app.register_blueprint(manager_bp)
     app.register_blueprint(reports_bp)
+    app.register_blueprint(account_bp)
 
     @app.get("/healthz")
     def healthz() -> dict[str, Any]:

@@ -182,6 +182,17 @@ LoginLocked = _error(
     Forbidden, "login_locked", N_("Account locked"),
     N_("Too many wrong passwords. Try again after %(until)s or ask the hall manager."),
 )
+PasswordsDiffer = _error(
+    Invalid, "passwords_differ", N_("Passwords differ"), N_("The new password and its repetition are not the same."),
+)
+CurrentPasswordWrong = _error(
+    Forbidden, "current_password_wrong", N_("Current password is wrong"),
+    N_("The current password does not match. Type it again."),
+)
+LoginSlowed = _error(
+    Forbidden, "login_slowed", N_("Too many attempts"),
+    N_("Too many wrong passwords from this computer. Wait %(seconds)s seconds and try again."),
+)
 WindowTaken = _error(
     Conflict, "window_taken", N_("Window already signed in"),
     N_("Window %(window)s is signed in by %(user)s. Ask them to sign out first."),

@@ -118,6 +118,18 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+def missing_database(env: dict[str, str] | None = None) -> str | None:
+    """Why a command cannot run on this site, before anything is created: a SQLite file that is not there means the
+    site's settings are not in the environment (or `hallq init` never ran). None when there is nothing to say."""
+    env = dict(os.environ if env is None else env)
+    instance = Path(env.get("HALLQ_INSTANCE_PATH") or Path.cwd() / "instance").resolve()
+    url = env.get("HALLQ_DATABASE_URL") or f"sqlite:///{instance / 'hallq.db'}"
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+        return (f"no hallq database at {url.removeprefix('sqlite:///')}: run `hallq init` first, or set "
+                "HALLQ_DATABASE_URL (and HALLQ_INSTANCE_PATH) to the site's own, as its service unit does")
+    return None
+
+
 def load_settings(env: dict[str, str] | None = None) -> Settings:
     env = dict(os.environ if env is None else env)
     instance = Path(env.get("HALLQ_INSTANCE_PATH") or Path.cwd() / "instance").resolve()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import stat
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,8 @@ from queue_server.storage.models import Window
 from queue_server.storage.store import Store
 from tests.factories import basic_hall
 from tests.factories import bearer
+from tests.manager.console_client import ManagerConsole
+from tests.staff.console_client import csrf_from
 
 
 @pytest.fixture
@@ -157,3 +160,66 @@ def test_user_create_twice_exits_1_with_a_message_not_a_traceback(
     assert capsys.readouterr().err.strip() == "user u9 already exists"
     with store.read_session() as s:
         assert s.scalar(select(func.count()).select_from(Staff).where(Staff.user_no == "u9")) == 1
+
+
+def test_init_alone_gives_an_instance_where_no_account_exists(
+    cli_env: Path, store: Store, app: Any
+) -> None:
+    assert main(["init"]) == 0
+
+    with store.read_session() as s:
+        accounts = s.scalar(select(func.count()).select_from(Staff))
+    admin = app.test_client()
+    token = csrf_from(admin.get("/manager/login").get_data(as_text=True))
+    tried = admin.post("/manager/login", data={"csrf_token": token, "user_no": "admin", "password": "admin"})
+
+    assert accounts == 0
+    assert tried.status_code != 302  # nothing to sign in as: no default password works
+
+
+def test_passwords_come_from_stdin_are_never_printed_and_a_new_one_ends_the_old(
+    cli_env: Path, store: Store, clock: FrozenClock, app: Any, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    basic_hall(store, clock)
+    monkeypatch.setattr("sys.stdin", io.StringIO("first-password-1\n"))
+    assert main(["user", "create", "--user", "mgr9", "--role", "manager", "--hall", "t1", "--password-stdin"]) == 0
+    console = ManagerConsole(app.test_client())
+    assert console.login("mgr9", "first-password-1").status_code == 302
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("second-password-2\n"))
+    assert main(["user", "password", "--user", "mgr9", "--password-stdin"]) == 0
+    printed = capsys.readouterr()
+
+    assert "password" not in printed.out and "first-password" not in printed.err + printed.out
+    assert "second-password" not in printed.err + printed.out
+    assert console.call("GET", "/halls/t1/monitor").status_code == 401  # the old session ended
+    assert ManagerConsole(app.test_client()).login("mgr9", "first-password-1").status_code != 302
+    assert ManagerConsole(app.test_client()).login("mgr9", "second-password-2").status_code == 302
+
+
+def test_user_deactivate_stops_an_account_at_once(
+    cli_env: Path, store: Store, clock: FrozenClock, app: Any
+) -> None:
+    basic_hall(store, clock)
+    console = ManagerConsole(app.test_client())
+    console.login("m1")
+
+    assert main(["user", "deactivate", "--user", "m1"]) == 0
+
+    assert console.call("GET", "/halls/t1/monitor").status_code == 401
+    assert ManagerConsole(app.test_client()).login("m1").status_code != 302
+
+
+def test_a_command_run_without_the_sites_settings_creates_nothing_and_says_why(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("HALLQ_DATABASE_URL", raising=False)
+    monkeypatch.delenv("HALLQ_INSTANCE_PATH", raising=False)
+    monkeypatch.chdir(tmp_path)
+
+    code = main(["token", "create", "--role", "kiosk", "--hall", "cxz"])
+
+    assert code == 2
+    assert "hallq init" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []  # no ./instance, no database file, no secret key

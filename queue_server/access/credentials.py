@@ -54,7 +54,18 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+# The hall's intranet policy: the lockout makes guessing slow, length makes it hopeless.
+PASSWORD_MIN = 8
+
+
 def hash_password(password: str) -> str:
+    return generate_password_hash(password)
+
+
+def hash_new_password(password: str) -> str:
+    """The hash of a password someone chose (console, API, CLI): refused when shorter than PASSWORD_MIN."""
+    if len(password) < PASSWORD_MIN:
+        raise errors.PasswordTooShort(min=PASSWORD_MIN)
     return generate_password_hash(password)
 
 

@@ -26,7 +26,8 @@ def cmd_notice_set(settings: Settings, args: argparse.Namespace) -> int:
     """Replace the wall display's scrolling notices (until the manager console edits them)."""
     # Without Redis nothing is pushed from here: displays pick the event up from the outbox at their next sync.
     with open_store(settings) as store:
-        done = Runtime(store, SystemClock()).execute(engine.set_notices, hall=args.hall, texts=args.text)
+        done = Runtime(store, SystemClock()).execute(engine.set_notices, hall=args.hall, texts=args.text,
+                                                     actor="hallq notice set")
     print(f"{len(done.value)} notice(s) active in hall {args.hall}", file=sys.stderr)
     return 0
 

@@ -194,6 +194,9 @@ def load_demo(session: Session, now: datetime) -> DemoCredentials | None:
     viewer = Staff(hall_id=hall.id, user_no="cxview", name="中心主任", password_hash=password, role=Role.VIEWER)
     session.add_all([manager, admin, viewer])
     session.flush()
+    # Every demo account has the printed password: the consoles show a red banner until each is changed.
+    for account in session.scalars(select(Staff)):
+        account.password_is_demo = True
 
     county = _hall(session, "lfs", "禄丰市政务服务中心", OFFICE_HOURS)
     county_services = _services(session, county, ["qysl", "bdczy", "hj", "sbdj", "gjjtq", "sszx", "zhzx"])

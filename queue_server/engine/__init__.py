@@ -42,7 +42,11 @@ from queue_server.engine.queue.staffing import sign_out
 from queue_server.engine.queue.staffing import step_away
 from queue_server.engine.queue.windows import pause_window
 from queue_server.engine.queue.windows import resume_window
+from queue_server.engine.setup.accounts import change_own_password
 from queue_server.engine.setup.accounts import create_staff
+from queue_server.engine.setup.accounts import deactivate_account
+from queue_server.engine.setup.accounts import reset_any_password
+from queue_server.engine.setup.accounts import unlock_sign_in
 from queue_server.engine.setup.accounts import update_staff
 from queue_server.engine.setup.configuration import close_service_for_today
 from queue_server.engine.setup.configuration import set_window_services
@@ -63,7 +67,9 @@ from queue_server.engine.setup.windows import create_window
 from queue_server.engine.setup.windows import update_window
 
 __all__ = [
-    "Issued", "SignIn", "alert_overdue", "call_next", "call_specific", "cancel", "case_step", "check_sign_in",
+    "Issued", "SignIn", "alert_overdue", "change_own_password", "reset_any_password", "unlock_sign_in",
+    "deactivate_account",
+    "call_next", "call_specific", "cancel", "case_step", "check_sign_in",
     "claim_print_jobs", "close_service_for_today", "come_back", "create_staff", "decide_appeal", "evaluate_alerts",
     "expire_print_jobs", "finish", "housekeep", "issue_at_kiosk", "issue_ticket", "mark_alert_seen", "mark_reported",
     "no_show",

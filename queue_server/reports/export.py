@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -112,6 +113,28 @@ def to_xlsx(rep: Report) -> bytes:
         for cell in sheet[2]:
             cell.font = Font(bold=True)
         sheet.freeze_panes = "B3"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def compact_json(data: Any) -> str:
+    """A cell's text for a structured value (an audit entry's before and after): Chinese kept readable."""
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True, default=str)
+
+
+def workbook(sheet: str, headers: list[str], rows: list[list[Cell]]) -> bytes:
+    """One sheet with a bold header row, frozen under it: the shape of every other list a hall exports."""
+    book = Workbook()
+    page = book.active
+    assert page is not None
+    page.title = sheet
+    page.append(headers)
+    for cell in page[1]:
+        cell.font = Font(bold=True)
+    for row in _blank(rows):
+        page.append(row)
+    page.freeze_panes = "A2"
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -28,6 +28,7 @@ from sqlalchemy import Text
 from sqlalchemy import Time
 from sqlalchemy import TypeDecorator
 from sqlalchemy import UniqueConstraint
+from sqlalchemy import false
 from sqlalchemy import true
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.orm import Mapped
@@ -277,16 +278,8 @@ class Staff(Base):
     password_hash: Mapped[str] = mapped_column(String(256))
     role: Mapped[Role] = mapped_column(_enum(Role, "role"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-
-
-class LoginGuard(Base):
-    """Failed password attempts per 工号; in the database so a lockout holds across server processes."""
-
-    __tablename__ = "login_guards"
-
-    user_no: Mapped[str] = mapped_column(String(32), primary_key=True)
-    failures: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set by the demo for its printed password, cleared by any change: while one is left, consoles say so.
+    password_is_demo: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class Device(Base):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import MetaData
 
+from queue_server.storage import accounts  # noqa: F401 - WebSession, LoginFailure
 from queue_server.storage import alerts  # noqa: F401 - Alert, AlertLimits
 from queue_server.storage import catalogue  # noqa: F401 - GuideItem, DisclosureDocument
 from queue_server.storage import ratings  # noqa: F401 - Rating, EvaluationCase, CaseAction

@@ -25,6 +25,7 @@ from queue_server import errors
 from queue_server.access.credentials import Principal
 from queue_server.access.credentials import check_password
 from queue_server.access.credentials import hash_password
+from queue_server.access.sessions import end_account
 from queue_server.clock import local_time
 from queue_server.storage.catalogue import DISCLOSURE_CATEGORIES
 from queue_server.storage.catalogue import ITEM_TYPES
@@ -79,8 +80,11 @@ def _sign_in() -> Response:
             raise errors.HallNotFound(hall="")
         hall_code, tz = hall.code, hall.timezone
     done = hq.runtime.execute(engine.check_sign_in, hall=hall_code, user_no=user_no,
-                              staff_id=staff_id if ok else None, password_ok=ok)
+                              staff_id=staff_id if ok else None, password_ok=ok,
+                              address=sessions.client_address(), page="manager")
     result: engine.SignIn = done.value
+    if result.wait_s:
+        raise errors.LoginSlowed(seconds=result.wait_s)
     if result.locked_until is not None:
         raise errors.LoginLocked(until=local_time(result.locked_until, tz).strftime("%H:%M"))
     if not result.ok:
@@ -98,6 +102,12 @@ def logout() -> Any:
         sessions.check_csrf(request.form.get("csrf_token"))
     except errors.CsrfFailed:
         return redirect(url_for("manager.home"))  # a stale page: home sends a signed-out user to login
+    hq = services()
+    with hq.store.read_session() as session:
+        who = sessions.principal_for_session(session)
+    if who is not None and who.staff_id is not None:
+        # Signing out ends every session of the account: a cookie copied from another screen goes with it.
+        end_account(hq.store, who.staff_id, hq.runtime.clock.now(), "signed_out")
     sessions.end()
     return redirect(url_for("manager.login_form"))
 

@@ -1,28 +1,36 @@
-"""Browser sessions of the web consoles: the signed Flask session cookie, its CSRF token, and the Principal it
-stands for.
+"""Browser sessions of the web consoles: the signed Flask cookie that carries a session's random id, its CSRF
+token, and the Principal the session stands for.
+
+The session itself is a row (access/sessions.py): signing out, a password change or reset and a deactivation end
+every session of the account at once in every process, an idle limit and a 12-hour lifetime end it by themselves,
+and a copied cookie is worth nothing afterwards. Before sign-in the cookie holds only the login form's CSRF token.
 
 Own CSRF implementation instead of Flask-WTF: the consoles post two forms and otherwise send JSON from their own
 JS, so a per-session random token compared in constant time (form field `csrf_token` or header `X-CSRF-Token`)
-is all that is needed; Flask-WTF would add WTForms for nothing. The session cookie is HttpOnly and SameSite=Lax
-(set in app.py), which already stops cross-site POSTs in current browsers; the token covers the rest.
+is all that is needed. The cookie is HttpOnly and SameSite=Lax (set in app.py), which already stops cross-site
+POSTs in current browsers; the token covers the rest.
 
-A session is either a clerk's (staff_id + window_id) or a manager console user's (manager_id: a manager, admin or
-viewer). `manager_of_hall` is the one check every /manager page (monitor, reports) calls.
+A session is either a clerk's (at a window) or a manager console user's (a manager, admin or viewer).
+`manager_of_hall` is the one check every /manager page (monitor, reports) calls.
 
-Adapter module: imports Flask; writes nothing (sign-in and sign-out run through Runtime.execute in staff_console
-and manager_console).
+Adapter module: imports Flask; writes only session rows (sign-in and sign-out themselves run through
+Runtime.execute in staff_console and manager_console).
 """
 
 from __future__ import annotations
 
 import hmac
 import secrets
+from typing import Any
 
+from flask import current_app
+from flask import g
 from flask import request
 from flask import session
 from sqlalchemy.orm import Session
 
 from queue_server import errors
+from queue_server.access import sessions as records
 from queue_server.access.credentials import Principal
 from queue_server.storage.models import Hall
 from queue_server.storage.models import Role
@@ -30,14 +38,47 @@ from queue_server.storage.models import Staff
 from queue_server.storage.models import Window
 
 CSRF_KEY = "csrf"
+SESSION_KEY = "sid"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-MANAGER_KEY = "manager_id"
 # Who may sign in to /manager: viewers only watch; managers and admins also configure (checked per route).
 CONSOLE_ROLES = (Role.MANAGER, Role.ADMIN, Role.VIEWER)
+_CURRENT = "hallq_session"  # g's key for the request's resolved session, looked up once
+
+
+def _hq() -> Any:
+    return current_app.extensions["hallq"]
+
+
+def client_address() -> str:
+    """The browser's address: nginx's X-Real-IP when the request came from nginx on this machine (a loopback
+    peer), else the peer itself. A header from anywhere else is ignored: a client could forge it."""
+    peer = request.remote_addr or ""
+    forwarded = request.headers.get("X-Real-IP", "").strip()
+    if forwarded and (peer.startswith("127.") or peer == "::1"):
+        return forwarded[:64]
+    return peer[:64]
+
+
+def _now() -> Any:
+    return _hq().runtime.clock.now()
+
+
+def _record(db: Session) -> records.Current | None:
+    if _CURRENT not in g:
+        found = records.current(db, session.get(SESSION_KEY), _now())
+        setattr(g, _CURRENT, found)
+        if found is not None:
+            records.touch(_hq().store, found, _now())
+    return g.get(_CURRENT)  # type: ignore[no-any-return]
 
 
 def csrf_token() -> str:
+    """The signed-in session's token, or the login form's before sign-in."""
+    with _hq().store.read_session() as db:
+        found = _record(db)
+    if found is not None:
+        return found.csrf
     token = session.get(CSRF_KEY)
     if not token:
         token = secrets.token_urlsafe(32)
@@ -47,8 +88,8 @@ def csrf_token() -> str:
 
 def check_csrf(sent: str | None) -> None:
     """Raise csrf_failed unless `sent` equals this session's token."""
-    expected = session.get(CSRF_KEY)
-    if not expected or not sent or not hmac.compare_digest(str(expected), sent):
+    expected = csrf_token()
+    if not sent or not hmac.compare_digest(str(expected), sent):
         raise errors.CsrfFailed()
 
 
@@ -59,44 +100,45 @@ def check_request_csrf() -> None:
     check_csrf(request.headers.get(CSRF_HEADER) or request.form.get("csrf_token"))
 
 
+def _begin(staff: Staff, kind: str, window: Window | None, hall: Hall | None) -> None:
+    hq = _hq()
+    opened = records.open_session(hq.store, hq.runtime.clock.now(), staff_id=staff.id, kind=kind,
+                                  window_id=window.id if window else None, address=client_address())
+    session.clear()  # a new id and token at every sign-in: no fixation across logins
+    session[SESSION_KEY] = opened.token
+    if hall is not None:
+        session["hall"] = hall.code
+    g.pop(_CURRENT, None)
+
+
 def begin(staff: Staff, window: Window, hall: Hall) -> None:
-    """Start a fresh session for a signed-in clerk (a new CSRF token too: no fixation across logins)."""
-    session.clear()
-    session.update({"staff_id": staff.id, "window_id": window.id, "hall": hall.code,
-                    CSRF_KEY: secrets.token_urlsafe(32)})
+    """Start a session for a clerk signed in at a window."""
+    _begin(staff, records.CLERK, window, hall)
 
 
 def begin_manager(staff: Staff) -> None:
-    """Start a fresh manager console session (new CSRF token: no fixation across logins)."""
+    """Start a manager console session."""
+    _begin(staff, records.CONSOLE, None, None)
+
+
+def end(reason: str = "signed_out") -> None:
+    """End this browser's session (its row too) and forget the cookie."""
+    records.end_one(_hq().store, session.get(SESSION_KEY), _now(), reason)
     session.clear()
-    session.update({MANAGER_KEY: staff.id, CSRF_KEY: secrets.token_urlsafe(32)})
-
-
-def end() -> None:
-    session.clear()
-
-
-def signed_in() -> tuple[int, int, str] | None:
-    """(staff_id, window_id, hall code) from the cookie, unverified."""
-    staff_id, window_id, hall = session.get("staff_id"), session.get("window_id"), session.get("hall")
-    if not isinstance(staff_id, int) or not isinstance(window_id, int) or not isinstance(hall, str):
-        return None
-    return staff_id, window_id, hall
+    g.pop(_CURRENT, None)
 
 
 def principal_for_session(db: Session) -> Principal | None:
     """The clerk behind the session cookie, as a staff principal bound to the window they signed in at, or the
-    manager console's user. None once they signed out, someone else took the window, or the account was
-    deactivated."""
-    manager_id = session.get(MANAGER_KEY)
-    if isinstance(manager_id, int):
-        return _manager_principal(db, manager_id)
-    found = signed_in()
+    manager console's user. None once the session ended (sign-out, password change or reset, deactivation, idle,
+    lifetime), someone else took the window, or the account was deactivated."""
+    found = _record(db)
     if found is None:
         return None
-    staff_id, window_id, _ = found
-    window = db.get(Window, window_id)
-    staff = db.get(Staff, staff_id)
+    if found.kind == records.CONSOLE:
+        return _manager_principal(db, found.staff_id)
+    window = db.get(Window, found.window_id) if found.window_id is not None else None
+    staff = db.get(Staff, found.staff_id)
     if window is None or staff is None or not staff.active or window.staff_id != staff.id:
         return None
     hall = db.get(Hall, window.hall_id)

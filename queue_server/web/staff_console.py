@@ -93,8 +93,11 @@ def _sign_in() -> Response:
         ok = _password_ok(staff, hall, request.form.get("password", ""))
         staff_id = staff.id if staff is not None else None
     done = hq.runtime.execute(engine.sign_in, hall=hall.code, user_no=user_no, staff_id=staff_id if ok else None,
-                              password_ok=ok, window_number=int(window_no))
+                              password_ok=ok, window_number=int(window_no), address=sessions.client_address(),
+                              page="staff")
     result: engine.SignIn = done.value
+    if result.wait_s:
+        raise errors.LoginSlowed(seconds=result.wait_s)
     if result.locked_until is not None:
         until = local_time(result.locked_until, hall.timezone).strftime("%H:%M")
         raise errors.LoginLocked(until=until)

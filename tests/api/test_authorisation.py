@@ -124,6 +124,11 @@ SAMPLES: dict[str, tuple[str, str, Any]] = {
     # Hall reports (issue 6): admin, manager and viewer of the hall.
     "get_report": ("GET", "/api/v1/halls/t1/reports?from=2026-03-02&to=2026-03-02", None),
     "export_report": ("GET", "/api/v1/halls/t1/reports/export?from=2026-03-02&to=2026-03-02&format=csv", None),
+    "change_own_password": ("POST", "/api/v1/me/password", {"current": "pw-12345678", "new": "pw-87654321"}),
+    "set_any_password": ("POST", "/api/v1/accounts/u2/password", {"password": "pw-87654321"}),
+    "unlock": ("POST", "/api/v1/halls/t1/staff/u2/unlock", None),
+    "audit_log": ("GET", "/api/v1/halls/t1/audit", None),
+    "audit_export": ("GET", "/api/v1/halls/t1/audit/export", None),
 }
 # Manager console routes a viewer may use (read-only); every other manager route needs manager or admin.
 VIEWER_READS = ["hall_monitor", "prefecture_monitor", "list_alerts", "get_alert_limits"]
@@ -133,12 +138,14 @@ MANAGER_WRITES = ["evaluate_alerts", "alert_seen", "put_alert_limits", "patch_se
                   "close_service_for_today", "reopen_service", "get_voice", "put_voice", "get_hall_settings",
                   "patch_hall_settings", "list_departments", "create_department", "patch_department",
                   "list_priorities", "create_priority", "patch_priority", "list_service_settings",
-                  "create_service", "create_window", "patch_window"]
+                  "create_service", "create_window", "patch_window", "unlock", "audit_log", "audit_export"]
 # Creations a manager makes first in the sweep below: the admin repeating them meets the taken code.
 CREATED_TWICE = {"create_staff": "user_no_taken", "create_department": "code_taken", "create_priority": "code_taken",
                  "create_service": "code_taken", "create_window": "window_number_taken"}
 # Routes that name no hall: each caller sees the halls its credential allows.
 HALL_FREE = ["prefecture_monitor"]
+# Account routes name an account, not a hall: one's own password, and an admin's setting of anyone's.
+ACCOUNT_ROUTES = ["change_own_password", "set_any_password"]
 # Routes only a kiosk's own device token may use (the kiosk is named by the credential, not the path).
 KIOSK_ONLY = ["fetch_print_jobs", "report_print_result", "kiosk_me", "kiosk_printer_status"]
 # Routes only a window's rating tablet may use: they carry no hall in the path, so any other role is 403
@@ -295,7 +302,7 @@ def test_a_manager_of_another_hall_is_403_hall_not_allowed(client: Any, store: S
     scene = _scene(client, hall)
 
     # Device-only routes name no hall (the credential is the device); a missing print job is 404 for anyone.
-    device_routes = RATER_ONLY + KIOSK_ONLY + HALL_FREE + ["get_print_job"]
+    device_routes = RATER_ONLY + KIOSK_ONLY + HALL_FREE + ACCOUNT_ROUTES + ["get_print_job"]
     hall_scoped = [op for op in PROTECTED if op not in device_routes]
     _refused_everywhere(client, store, scene, hall_scoped, bearer(hall.other_manager), 403, "hall_not_allowed")
 

@@ -45,6 +45,7 @@ def test_deadline_skips_a_weekend_and_a_holiday(store: Store, clock: FrozenClock
     rh = rating_hall(store, clock, client)
     mark_days(store, d2026_03_09="holiday")
     clock.advance(days=3)  # Thursday 5 March 2026
+    rh.console.login("u1", 1)  # a new working day: yesterday's session has ended
 
     case = bad_rating(rh, client)
 
@@ -56,6 +57,7 @@ def test_deadline_counts_an_adjusted_working_saturday(store: Store, clock: Froze
     rh = rating_hall(store, clock, client)
     mark_days(store, d2026_03_07="workday", d2026_03_09="holiday")
     clock.advance(days=3)
+    rh.console.login("u1", 1)  # a new working day: yesterday's session has ended
 
     case = bad_rating(rh, client)
 

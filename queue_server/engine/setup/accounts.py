@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from sqlalchemy import delete
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -18,6 +19,8 @@ from queue_server import events
 from queue_server.clock import Clock
 from queue_server.engine.audit import audit
 from queue_server.engine.queue.payloads import window_payload
+from queue_server.storage.accounts import LoginFailure
+from queue_server.storage.accounts import end_sessions
 from queue_server.storage.models import Hall
 from queue_server.storage.models import Role
 from queue_server.storage.models import Staff
@@ -83,14 +86,82 @@ def update_staff(session: Session, clock: Clock, *, hall: Hall, user_no: str, ch
         staff.role = role
     if changes.get("active") is not None:
         staff.active = bool(changes["active"])
+    now = clock.now()
+    if staff_payload(staff) != before:
+        audit(session, now, hall, actor, "staff.update", f"staff:{user_no}", before=before,
+              after=staff_payload(staff))
     if password_hash is not None:
-        staff.password_hash = password_hash
+        _set_password(session, now, hall, staff, password_hash, actor, "staff.password_reset")
+    elif not staff.active:
+        end_sessions(session, staff.id, now, "deactivated")
     out = [events.Event(events.STAFF_UPDATED, {"staff": staff_payload(staff)})]
     if not staff.active or staff.role != Role.STAFF:
         out += _leave_windows(session, clock, staff)
-    audit(session, clock.now(), hall, actor, "staff.update", f"staff:{user_no}",
-          data={"before": before, "after": staff_payload(staff), "password_reset": password_hash is not None})
     return events.Outcome(staff, tuple(out))
+
+
+def _set_password(session: Session, now: Any, hall: Hall, staff: Staff, password_hash: str, actor: str,
+                  action: str) -> None:
+    """A new password ends every session of the account (a cookie copied before the change is worth nothing) and
+    its failed sign-ins; the audit says who set it, never the hash."""
+    staff.password_hash = password_hash
+    staff.password_is_demo = False
+    ended = end_sessions(session, staff.id, now, action.removeprefix("staff."))
+    session.execute(delete(LoginFailure).where(LoginFailure.user_no == staff.user_no))
+    audit(session, now, hall, actor, action, f"staff:{staff.user_no}", data={"sessions_ended": ended})
+
+
+def change_own_password(session: Session, clock: Clock, *, hall: Hall, staff_id: int, password_ok: bool,
+                        password_hash: str) -> events.Outcome[Staff]:
+    """A signed-in user sets their own password; the adapter checked the current one (`password_ok`). Raises
+    login_failed when it was wrong, staff_not_found."""
+    staff = session.get(Staff, staff_id)
+    if staff is None or not staff.active:
+        raise errors.StaffNotFound(user=str(staff_id))
+    if not password_ok:
+        raise errors.CurrentPasswordWrong()
+    _set_password(session, clock.now(), hall, staff, password_hash, staff.user_no, "staff.password_changed")
+    return events.Outcome(staff)
+
+
+def reset_any_password(session: Session, clock: Clock, *, hall: Hall, user_no: str, password_hash: str,
+                       actor: str) -> events.Outcome[Staff]:
+    """An admin sets anyone's password, a hall's staff or another admin (the hall is only the lock's). Raises
+    staff_not_found."""
+    staff = session.scalar(select(Staff).where(Staff.user_no == user_no))
+    if staff is None:
+        raise errors.StaffNotFound(user=user_no)
+    _set_password(session, clock.now(), hall, staff, password_hash, actor, "staff.password_reset")
+    return events.Outcome(staff)
+
+
+def deactivate_account(session: Session, clock: Clock, *, hall: Hall, user_no: str,
+                       actor: str) -> events.Outcome[Staff]:
+    """Any account (an admin's too) stops working at once: its sessions end and a clerk leaves their window; the
+    account stays, so its history keeps its name. Raises staff_not_found."""
+    staff = session.scalar(select(Staff).where(Staff.user_no == user_no))
+    if staff is None:
+        raise errors.StaffNotFound(user=user_no)
+    before = staff_payload(staff)
+    staff.active = False
+    now = clock.now()
+    ended = end_sessions(session, staff.id, now, "deactivated")
+    audit(session, now, hall, actor, "staff.deactivate", f"staff:{user_no}",
+          data={"before": before, "after": staff_payload(staff), "sessions_ended": ended})
+    out = [events.Event(events.STAFF_UPDATED, {"staff": staff_payload(staff)}), *_leave_windows(session, clock, staff)]
+    return events.Outcome(staff, tuple(out))
+
+
+def unlock_sign_in(session: Session, clock: Clock, *, hall: Hall, user_no: str, actor: str) -> events.Outcome[int]:
+    """A manager lifts the sign-in locks of one of the hall's accounts, from every address (an admin, of any
+    account). Raises staff_not_found."""
+    staff = session.scalar(select(Staff).where(Staff.user_no == user_no))
+    if staff is None or (staff.hall_id not in (hall.id, None)):
+        raise errors.StaffNotFound(user=user_no)
+    rows = session.execute(delete(LoginFailure).where(LoginFailure.user_no == user_no))
+    cleared = int(rows.rowcount or 0)  # type: ignore[attr-defined]
+    audit(session, clock.now(), hall, actor, "login.unlocked", f"staff:{user_no}", data={"rows": cleared})
+    return events.Outcome(cleared)
 
 
 def _leave_windows(session: Session, clock: Clock, staff: Staff) -> list[events.Event]:

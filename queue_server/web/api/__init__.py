@@ -151,6 +151,7 @@ def openapi_json() -> Any:
 
 
 def _register_modules() -> None:
+    from queue_server.web.api import accounts  # noqa: F401
     from queue_server.web.api import catalogue  # noqa: F401
     from queue_server.web.api import configuration  # noqa: F401
     from queue_server.web.api import console  # noqa: F401

@@ -62,9 +62,10 @@ def get_notices(hall: str) -> Any:
 @route("POST", "/halls/{hall}/notices", "Replace the wall display's scrolling notices (manager)",
        request_model=NoticesBody, responses={200: NoticesBody})
 def set_notices(hall: str) -> Any:
-    principal().require(hall, Role.MANAGER, Role.ADMIN)
+    who = principal()
+    who.require(hall, Role.MANAGER, Role.ADMIN)
     req = body(NoticesBody)
-    done = services().runtime.execute(engine.set_notices, hall=hall, texts=req.notices)
+    done = services().runtime.execute(engine.set_notices, hall=hall, texts=req.notices, actor=who.label)
     return jsonify({"notices": done.value})
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from typing import Literal
 
 from pydantic import BaseModel
+from pydantic import ConfigDict
 from pydantic import Field
 
 from queue_server.web.api.schemas.queue import Body
@@ -187,3 +188,49 @@ class HoursBody(Body):
 class HoursOut(BaseModel):
     opening_hours: dict[str, Any]
     calendar: list[CalendarDayOut]
+
+
+class PasswordChange(Body):
+    current: str = Field(max_length=128)
+    new: str = Field(max_length=128)
+
+
+class PasswordSet(Body):
+    password: str = Field(max_length=128)
+
+
+class PasswordChanged(BaseModel):
+    user_no: str
+    sessions_ended: bool = True
+
+
+class Unlocked(BaseModel):
+    user_no: str
+    cleared: int
+
+
+class AuditEntryOut(BaseModel):
+    id: int
+    at: str
+    actor: str
+    action: str
+    target: str
+    data: dict[str, Any]
+
+
+class AuditOut(BaseModel):
+    entries: list[AuditEntryOut]
+    actions: list[str]
+    next_before: int | None
+
+
+class AuditQuery(BaseModel):
+    """?actor=工号&action=prefix&target=text&from=YYYY-MM-DD&to=YYYY-MM-DD (hall days, inclusive)&before=id"""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+    actor: str = Field(default="", max_length=64)
+    action: str = Field(default="", max_length=64)
+    target: str = Field(default="", max_length=128)
+    from_on: date | None = Field(default=None, alias="from")
+    to_on: date | None = Field(default=None, alias="to")
+    before: int | None = Field(default=None, ge=1, le=2**63 - 1)
