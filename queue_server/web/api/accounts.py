@@ -60,7 +60,8 @@ def lock_hall(staff_hall_id: int | None) -> str:
 def change_own_password() -> Any:
     who = principal()
     if who.staff_id is None:
-        raise errors.StaffNotFound(user=who.label)
+        # A device's or viewer's token has no password to change: it is a role question, not a missing account.
+        raise errors.RoleRequired(roles=", ".join(r.value for r in (Role.STAFF, Role.MANAGER, Role.ADMIN)))
     req = body(PasswordChange)
     new_hash = hash_new_password(req.new)
     hq = services()
