@@ -61,6 +61,10 @@ class TicketData:
     person_masked: str | None = None
     tip: str = DEFAULT_TIP
     extra: dict[str, str] = field(default_factory=dict)
+    # A second paper for the same ticket (补打): after a print broken off mid-way, or on request. The mark tells the
+    # window and the citizen that two papers with one number are one ticket.
+    reprint: bool = False
+    reprinted_at: datetime | None = None  # hall-local time of the request, when one was made
 
 
 def text_width(text: str) -> int:
@@ -120,12 +124,13 @@ def _wrapped(text: str, columns: int, **style: object) -> list[Line]:
 
 
 def ticket_layout(data: TicketData, paper_mm: int = 80) -> TicketLayout:
-    """The printed ticket: hall, service, the number (large), people ahead, wait, time, QR, materials, tip."""
+    """The printed ticket: (补打,) hall, service, the number (large), people ahead, wait, time, QR, materials, tip."""
     if paper_mm not in COLUMNS:
         raise ValueError("paper must be 58 or 80 mm")
     cols = COLUMNS[paper_mm]
     big = 3 if paper_mm == 58 else 4
-    lines: list[Line] = [
+    lines: list[Line] = [Line("补打", align="center", bold=True, width=2, height=2)] if data.reprint else []
+    lines += [
         *_wrapped(data.hall_name, cols, align="center", bold=True),
         Line("-" * cols),
         *_wrapped(data.service_name, cols, align="center", bold=True, height=2),
@@ -138,6 +143,8 @@ def ticket_layout(data: TicketData, paper_mm: int = 80) -> TicketLayout:
         Line(f"预计等候{wait_range(data.estimated_wait_s)}", align="center"),
         Line(f"取号时间 {data.issued_at:%Y-%m-%d %H:%M}", align="center"),
     ]
+    if data.reprint and data.reprinted_at is not None:
+        lines.append(Line(f"补打时间 {data.reprinted_at:%Y-%m-%d %H:%M}", align="center"))
     if data.person_masked:
         lines.append(Line(f"登记证件 {scrub(data.person_masked)}", align="center"))
     after: list[Line] = []

@@ -17,8 +17,6 @@ from typing import Any
 from urllib.parse import parse_qs
 from urllib.parse import urlsplit
 
-from escpos.constants import RT_STATUS_ONLINE
-from escpos.constants import RT_STATUS_PAPER
 from escpos.escpos import Escpos
 from escpos.exceptions import DeviceNotFoundError
 from escpos.printer import Dummy
@@ -41,18 +39,37 @@ QR_MODULE_DOTS = 6  # native GS ( k module size: ~25 mm code for a track URL
 
 
 class PrinterStatus(enum.StrEnum):
-    ONLINE = "online"
+    ONLINE = "online"  # ready
+    PAPER_LOW = "paper_low"  # ready, but the roll is near its end (DLE EOT 4): change it soon
     PAPER_OUT = "paper_out"
-    OFFLINE = "offline"
+    COVER_OPEN = "cover_open"
+    OFFLINE = "offline"  # not reachable, or the printer says it is offline for no other stated reason
+    ERROR = "error"  # the printer reports an error (cutter jam, overheating...)
     UNKNOWN = "unknown"  # the transport cannot read (file, CUPS) or the printer did not answer
+
+    @property
+    def prints(self) -> bool:
+        """Whether a print may be sent: a printer that cannot say (UNKNOWN) is given the job."""
+        return self in (PrinterStatus.ONLINE, PrinterStatus.PAPER_LOW, PrinterStatus.UNKNOWN)
+
+
+# What the agent reports when a print fails because of a state (the job's `error`).
+FAILURE_CODE = {PrinterStatus.PAPER_OUT: "paper_out", PrinterStatus.COVER_OPEN: "cover_open",
+                PrinterStatus.OFFLINE: "printer_offline", PrinterStatus.ERROR: "printer_error"}
 
 
 class PrintError(Exception):
-    """A print that did not happen; `code` is what the agent reports: printer_offline | paper_out | printer_error."""
+    """A print that did not happen, or did not finish; `code` is what the agent reports: paper_out | cover_open |
+    printer_offline | printer_error (nothing reached the paper) or interrupted (bytes went out but the printer
+    never said it was ready after the cut: part of a ticket may be on the paper)."""
 
     def __init__(self, code: str, message: str = "") -> None:
         self.code = code
         super().__init__(f"{code}: {message}" if message else code)
+
+    @property
+    def sent(self) -> bool:
+        return self.code == "interrupted"
 
 
 @dataclass(frozen=True)
@@ -120,7 +137,8 @@ def render(layout: TicketLayout, config: PrinterConfig, *, line_images: bool = F
 
 
 class _Network(Network):  # type: ignore[misc]
-    """python-escpos's TCP 9100 printer, except that a refused connection closes its socket (3.1 leaks it)."""
+    """python-escpos's TCP 9100 printer, except that a refused connection closes its socket (3.1 leaks it) and that
+    opening and closing log nothing: python-escpos logs both on the root logger at INFO, twice per ticket."""
 
     def open(self, raise_not_found: bool = True) -> None:
         if self._device:
@@ -130,6 +148,16 @@ class _Network(Network):  # type: ignore[misc]
         except OSError as exc:
             self.device = None
             raise DeviceNotFoundError(f"Could not open socket for {self.host}: {exc}") from exc
+
+    def close(self) -> None:
+        if not self._device:
+            return
+        try:
+            self._device.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self._device.close()
+        self._device = False
 
 
 def _network(parts: Any, timeout: float) -> Escpos:
@@ -165,23 +193,59 @@ def connect(url: str, *, timeout: float = SEND_TIMEOUT_S) -> Escpos:
     raise PrintError("printer_error", f"unknown printer URL scheme {scheme!r}")
 
 
-def _read_status(printer: Escpos, command: bytes) -> int | None:
+def _can_ask(url: str) -> bool:
+    return urlsplit(url).scheme.lower() not in ("file", "cups", "dummy")
+
+
+class _NoAnswer(Exception):
+    """The connection broke while asking (reset, closed): not the same as a printer that never answers."""
+
+
+def _ask(printer: Escpos, n: int) -> int | None:
+    """One DLE EOT n answer byte; None when the printer did not answer in time or cannot be asked.
+    Raises _NoAnswer when the connection is gone."""
     try:
-        answer = printer.query_status(command)
+        answer = printer.query_status(b"\x10\x04" + bytes([n]))
     except (NotImplementedError, AttributeError):
         return None
-    except OSError:  # socket.timeout included: no answer in time
+    except TimeoutError:
         return None
-    return answer[0] if answer else None
+    except OSError as exc:  # reset, broken pipe: the printer dropped us
+        raise _NoAnswer(str(exc)) from exc
+    if not answer:
+        raise _NoAnswer("connection closed")
+    return answer[-1]
 
 
-def status(url: str) -> PrinterStatus:
-    """Ask the printer (DLE EOT 1 and 4) whether it is online and has paper; UNKNOWN when it cannot say."""
-    scheme = urlsplit(url).scheme.lower()
-    if scheme in ("file", "cups", "dummy"):
+def read_state(printer: Escpos) -> PrinterStatus:
+    """The printer's state from DLE EOT 1 (online), 2 (why offline: cover, paper end, error) and 4 (roll sensor).
+    UNKNOWN when it does not answer. Raises _NoAnswer when the connection breaks meanwhile."""
+    online = _ask(printer, 1)
+    if online is None:
+        return PrinterStatus.UNKNOWN
+    cause = _ask(printer, 2)
+    paper = _ask(printer, 4)
+    # DLE EOT 4 bits 5-6 (0x60): roll end; bits 2-3 (0x0C): near end. DLE EOT 2 bit 2 (0x04): cover open, bit 5
+    # (0x20): stopped at paper end, bit 6 (0x40): error. DLE EOT 1 bit 3 (0x08): offline.
+    if cause is not None and cause & 0x04:
+        return PrinterStatus.COVER_OPEN
+    if (paper is not None and paper & 0x60 == 0x60) or (cause is not None and cause & 0x20):
+        return PrinterStatus.PAPER_OUT
+    if cause is not None and cause & 0x40:
+        return PrinterStatus.ERROR
+    if online & 0x08:
+        return PrinterStatus.OFFLINE
+    if paper is not None and paper & 0x0C == 0x0C:
+        return PrinterStatus.PAPER_LOW
+    return PrinterStatus.ONLINE
+
+
+def status(url: str, *, timeout: float = STATUS_TIMEOUT_S) -> PrinterStatus:
+    """Ask the printer (DLE EOT 1, 2 and 4) how it is; UNKNOWN when it cannot say, OFFLINE when not reachable."""
+    if not _can_ask(url):
         return PrinterStatus.UNKNOWN
     try:
-        printer = connect(url, timeout=STATUS_TIMEOUT_S)
+        printer = connect(url, timeout=timeout)
     except Exception:  # noqa: BLE001 - a bad URL or missing transport library: sending will say which
         return PrinterStatus.UNKNOWN
     try:
@@ -189,18 +253,18 @@ def status(url: str) -> PrinterStatus:
     except Exception:  # noqa: BLE001 - every way of not reaching the printer means the same: offline
         return PrinterStatus.OFFLINE
     try:
-        online = _read_status(printer, RT_STATUS_ONLINE)
-        paper = _read_status(printer, RT_STATUS_PAPER)
+        return read_state(printer)
+    except _NoAnswer:
+        return PrinterStatus.OFFLINE
     finally:
         _close(printer)
-    if online is None and paper is None:
-        return PrinterStatus.UNKNOWN
-    # DLE EOT 4: bits 5-6 (0x60) set = paper end sensor; DLE EOT 1: bit 3 (0x08) set = offline.
-    if paper is not None and paper & 0x60 == 0x60:
-        return PrinterStatus.PAPER_OUT
-    if online is not None and online & 0x08:
-        return PrinterStatus.OFFLINE
-    return PrinterStatus.ONLINE
+
+
+def _set_timeout(printer: Escpos, seconds: float) -> None:
+    """Socket transports: the timeout of the next reads and writes (others keep the one they were opened with)."""
+    device = getattr(printer, "device", None)
+    if isinstance(device, socket.socket):
+        device.settimeout(seconds)
 
 
 def _close(printer: Escpos) -> None:
@@ -210,10 +274,16 @@ def _close(printer: Escpos) -> None:
         log.debug("closing the printer connection failed", exc_info=True)
 
 
-def send(url: str, data: bytes) -> None:
-    """Deliver rendered bytes in one write. Raises PrintError(printer_offline | printer_error)."""
+def send(url: str, data: bytes, *, timeout: float = SEND_TIMEOUT_S) -> PrinterStatus:
+    """Deliver rendered bytes on one connection and confirm them; returns the printer's state after the cut.
+
+    The printer is asked before (a printer that cannot print is sent nothing) and again after the whole job (DLE
+    EOT is answered in order on the connection, so the answer comes after the printer took every byte). A printer
+    that answered before must answer ready after; one that cannot be asked at all (file, CUPS, no DLE EOT
+    support) counts as printed once the bytes are out. Raises PrintError(paper_out | cover_open |
+    printer_offline | printer_error | interrupted)."""
     try:
-        printer = connect(url)
+        printer = connect(url, timeout=timeout)
     except PrintError:
         raise
     except Exception as exc:  # noqa: BLE001 - a bad URL or a transport whose library is missing (pyusb...)
@@ -223,22 +293,44 @@ def send(url: str, data: bytes) -> None:
     except Exception as exc:  # noqa: BLE001 - python-escpos raises several types for "not there"
         raise PrintError("printer_offline", str(exc)) from exc
     try:
-        printer._raw(data)
-    except OSError as exc:  # timeouts included
-        raise PrintError("printer_offline", str(exc)) from exc
-    except Exception as exc:  # noqa: BLE001
-        raise PrintError("printer_error", str(exc)) from exc
+        # A ready printer answers DLE EOT in milliseconds; one that does not answer n=1 within STATUS_TIMEOUT_S
+        # cannot be asked at all (and is not made to wait out the whole send timeout per question).
+        _set_timeout(printer, min(STATUS_TIMEOUT_S, timeout))
+        try:
+            before = read_state(printer) if _can_ask(url) else PrinterStatus.UNKNOWN
+        except _NoAnswer as exc:
+            raise PrintError("printer_offline", str(exc)) from exc
+        if not before.prints:
+            raise PrintError(FAILURE_CODE[before], f"printer says {before.value}")
+        # The answer after the cut may wait for the printer to drain its buffer (TCP holds the question back until
+        # it has room), so it gets the whole send timeout.
+        _set_timeout(printer, timeout)
+        try:
+            printer._raw(data)
+        except OSError as exc:  # timeouts included: some of the bytes may have reached the paper
+            raise PrintError("interrupted", str(exc)) from exc
+        except Exception as exc:  # noqa: BLE001
+            raise PrintError("printer_error", str(exc)) from exc
+        if before is PrinterStatus.UNKNOWN:
+            return before
+        try:
+            after = read_state(printer)
+        except _NoAnswer as exc:
+            raise PrintError("interrupted", f"no answer after the cut: {exc}") from exc
+        if after is PrinterStatus.UNKNOWN:
+            raise PrintError("interrupted", "the printer did not say it was ready after the cut")
+        if not after.prints:
+            # It took the bytes but stopped: paper ran out, the cover opened or it failed during this ticket.
+            raise PrintError("interrupted", f"printer says {after.value} after the cut")
+        return after
     finally:
         _close(printer)
 
 
-def print_layout(layout: TicketLayout, config: PrinterConfig, *, line_images: bool = False) -> Rendered:
-    """Check the printer, render and send. Raises PrintError(paper_out | printer_offline | printer_error)."""
-    state = status(config.url)
-    if state is PrinterStatus.PAPER_OUT:
-        raise PrintError("paper_out")
-    if state is PrinterStatus.OFFLINE:
-        raise PrintError("printer_offline")
+def print_layout(layout: TicketLayout, config: PrinterConfig, *, line_images: bool = False,
+                 timeout: float = SEND_TIMEOUT_S) -> Rendered:
+    """Render, send and confirm (see send). Raises PrintError(paper_out | cover_open | printer_offline |
+    printer_error | interrupted)."""
     rendered = render(layout, config, line_images=line_images)
-    send(config.url, rendered.data)
+    send(config.url, rendered.data, timeout=timeout)
     return rendered

@@ -43,7 +43,9 @@ bp = Blueprint("kiosk", __name__, url_prefix="/kiosk", template_folder="template
 
 QR_MAX_CHARS = 512  # a phone-page or guide URL; longer is not something the kiosk shows
 GREEN_CHANNEL = ("junren", "laonian", "canji", "yunfu")
-JS_TEXTS = ("printing", "printed", "print_failed", "no_printer", "no_materials", "not_paired")
+JS_TEXTS = ("printing", "printed", "print_failed", "print_failed_paper_out", "print_failed_cover_open",
+            "print_cancelled", "reprint", "reprinting", "reprinted", "issuing", "issue_retrying", "issue_unsure",
+            "issue_unsure_detail", "issue_unsure_hint", "no_printer", "no_materials", "not_paired")
 
 
 def _lang() -> str:

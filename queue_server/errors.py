@@ -143,6 +143,22 @@ PrintJobNotClaimed = _error(
     Conflict, "print_job_not_claimed", N_("Print job is not being printed"),
     N_("Print job %(job)s is %(job_status)s; only a claimed job can report a print result."),
 )
+ReprintNotAllowed = _error(
+    Conflict, "reprint_not_allowed", N_("No reprint for this ticket"),
+    N_("Ticket %(ticket_no)s is %(ticket_status)s; only a ticket still in the queue is printed again."),
+)
+ReprintLimitReached = _error(
+    Conflict, "reprint_limit_reached", N_("Reprint limit reached"),
+    N_("Ticket %(ticket_no)s was printed again %(limit)s times already. Please ask the staff at the help desk."),
+)
+NoTicketPrinter = _error(
+    Conflict, "no_ticket_printer", N_("No printer for this ticket"),
+    N_("Ticket %(ticket_no)s was not taken at a kiosk with a printer; show the number on the phone page instead."),
+)
+IdempotencyKeyReused = _error(
+    Invalid, "idempotency_key_reused", N_("Idempotency key already used"),
+    N_("This Idempotency-Key was sent with a different request; send a new key for a new ticket."),
+)
 ServiceNotAtWindow = _error(
     Conflict, "service_not_at_window", N_("Window does not handle this service"),
     N_("Window %(window)s does not handle %(service_name)s."),

@@ -27,6 +27,7 @@ from queue_server.engine.queue.handling import park
 from queue_server.engine.queue.handling import resume
 from queue_server.engine.queue.handling import start
 from queue_server.engine.queue.handling import transfer
+from queue_server.engine.queue.idempotency import issue_once
 from queue_server.engine.queue.issuing import Issued
 from queue_server.engine.queue.issuing import issue_ticket
 from queue_server.engine.queue.printing import claim_print_jobs
@@ -34,6 +35,7 @@ from queue_server.engine.queue.printing import expire_print_jobs
 from queue_server.engine.queue.printing import issue_at_kiosk
 from queue_server.engine.queue.printing import report_print_result
 from queue_server.engine.queue.printing import report_printer_state
+from queue_server.engine.queue.printing import reprint_ticket
 from queue_server.engine.queue.staffing import SignIn
 from queue_server.engine.queue.staffing import check_sign_in
 from queue_server.engine.queue.staffing import come_back
@@ -78,5 +80,5 @@ __all__ = [
     "set_notices", "set_opening_hours", "set_window_services", "sign_in", "sign_out", "start", "step_away",
     "transfer", "update_service", "update_staff",
     "create_department", "create_priority", "update_department", "update_priority", "set_voice", "update_hall",
-    "create_service", "create_window", "update_window",
+    "create_service", "create_window", "update_window", "issue_once", "reprint_ticket",
 ]

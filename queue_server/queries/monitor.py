@@ -1,5 +1,6 @@
 """Read side of the manager's live monitor: per service the queue and today's figures, per window its state and
-current ticket, today's arrivals and waiting by quarter-hour, and the alerts. A prefecture summary over halls.
+current ticket, today's arrivals and waiting by quarter-hour, the alerts and each kiosk's printer. A prefecture
+summary over halls.
 Never writes.
 
 No Flask imports. No personal data: tickets appear by number, staff by 工号 and display name only.
@@ -25,6 +26,7 @@ from queue_server.storage.alerts import OPEN_STATES
 from queue_server.storage.alerts import Alert
 from queue_server.storage.models import ACTIVE_STATUSES
 from queue_server.storage.models import DailyCounter
+from queue_server.storage.models import Device
 from queue_server.storage.models import Hall
 from queue_server.storage.models import Service
 from queue_server.storage.models import Ticket
@@ -148,10 +150,19 @@ def alerts(session: Session, hall: Hall) -> list[dict[str, Any]]:
     return [alert_payload(a) for a in [*open_rows, *resolved]]
 
 
+def kiosks(session: Session, hall: Hall) -> list[dict[str, Any]]:
+    """Each kiosk with its printer's last reported state (online, paper_low, paper_out, cover_open, offline,
+    error, unknown; null before its agent ever reported) and when it last reported."""
+    rows = session.scalars(select(Device).where(Device.hall_id == hall.id, Device.kind == "kiosk")
+                           .order_by(Device.name, Device.id))
+    return [{"id": d.id, "name": d.name, "printer": d.printer is not None, "printer_state": d.printer_state,
+             "last_seen_at": d.last_seen_at.isoformat() if d.last_seen_at else None} for d in rows]
+
+
 def monitor(session: Session, hall: Hall, now: datetime) -> dict[str, Any]:
     return {"hall": hall.code, "hall_name": hall.name, "now": now.isoformat(), "seq": hall.event_seq,
             "services": services(session, hall, now), "windows": windows(session, hall, now),
-            "chart": chart(session, hall, now), "alerts": alerts(session, hall)}
+            "chart": chart(session, hall, now), "alerts": alerts(session, hall), "kiosks": kiosks(session, hall)}
 
 
 def prefecture(session: Session, halls: list[Hall], now: datetime) -> list[dict[str, Any]]:

@@ -18,11 +18,15 @@ from queue_server import errors
 from queue_server.clock import service_day
 from queue_server.engine.queue import estimates
 from queue_server.engine.queue.payloads import window_payload
+from queue_server.engine.queue.printing import REPRINT_LIMIT
+from queue_server.engine.queue.printing import seconds_left
 from queue_server.storage.models import ACTIVE_STATUSES
 from queue_server.storage.models import DailyCounter
+from queue_server.storage.models import Device
 from queue_server.storage.models import Hall
 from queue_server.storage.models import HallEvent
 from queue_server.storage.models import HallNotice
+from queue_server.storage.models import PrintJob
 from queue_server.storage.models import Service
 from queue_server.storage.models import Ticket
 from queue_server.storage.models import TicketLeg
@@ -87,6 +91,7 @@ class Tracked:
     hall: Hall
     ahead: int
     estimated_wait_s: int
+    print_job: dict[str, Any] | None = None  # the latest print job, for the phone page's 补打
 
 
 def track(session: Session, token: str, now: datetime) -> Tracked:
@@ -96,7 +101,20 @@ def track(session: Session, token: str, now: datetime) -> Tracked:
     hall = session.get(Hall, ticket.hall_id)
     assert hall is not None
     ahead, wait = position(session, hall, ticket, now)
-    return Tracked(ticket, hall, ahead, wait)
+    return Tracked(ticket, hall, ahead, wait, print_state(session, ticket, now))
+
+
+def print_state(session: Session, ticket: Ticket, now: datetime) -> dict[str, Any] | None:
+    """The ticket's latest print job as its owner sees it: status, where it prints, reprints left; None when no
+    kiosk printer ever had the ticket."""
+    jobs = session.execute(select(PrintJob, Device.name).join(Device, Device.id == PrintJob.device_id)
+                           .where(PrintJob.ticket_id == ticket.id).order_by(PrintJob.id)).all()
+    if not jobs:
+        return None
+    job, kiosk = jobs[-1]
+    reprints = sum(1 for j, _ in jobs if j.reprint)
+    return {"status": job.status.value, "error": job.error, "reprint": job.reprint, "kiosk": kiosk,
+            "deadline_in_s": round(seconds_left(job, now), 3), "reprints_left": max(0, REPRINT_LIMIT - reprints)}
 
 
 def position(session: Session, hall: Hall, ticket: Ticket, now: datetime) -> tuple[int, int]:

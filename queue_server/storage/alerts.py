@@ -29,7 +29,7 @@ SERVICE_LONG = "service_long"  # a ticket is being served longer than the limit
 WINDOW_IDLE = "window_idle"  # an open, staffed window calls nobody while its services have people waiting
 WINDOW_PAUSED_LONG = "window_paused_long"  # paused (or 离岗) longer than the limit
 DAILY_CAP_NEAR = "daily_cap_near"  # the day's cap (单日排队上限) nearly used
-PRINTER_TROUBLE = "printer_trouble"  # a kiosk printer reported offline, paper out or an error
+PRINTER_TROUBLE = "printer_trouble"  # a kiosk printer reported offline, paper low/out, cover open or an error
 BAD_RATING = "bad_rating"  # a new 差评 case nobody has followed up yet
 CASE_OVERDUE = "case_overdue"  # a 差评 case past its deadline and not closed
 

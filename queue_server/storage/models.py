@@ -476,13 +476,15 @@ class AuditEntry(Base):
 class PrintJobStatus(enum.StrEnum):
     QUEUED = "queued"
     PRINTING = "printing"  # claimed by the kiosk's print agent
-    PRINTED = "printed"
-    FAILED = "failed"  # kept: printed once the printer is back, unless it expires first
-    EXPIRED = "expired"  # never printed: a late ticket misleads
+    PRINTED = "printed"  # the printer took the whole job and said it was ready after the cut
+    FAILED = "failed"  # the kiosk told the citizen 打印失败; never printed by itself (a reprint is a new job)
+    EXPIRED = "expired"  # not printed by its deadline (the kiosk said 打印失败 then); never printed by itself
+    CANCELLED = "cancelled"  # its ticket was cancelled before it printed
 
 
 class PrintJob(Base):
-    """A ticket to print at the kiosk that issued it; printed at most once, never after expires_at."""
+    """A ticket to print at the kiosk that issued it: printed at most once, and only by its deadline (expires_at,
+    when the kiosk page gives up and says 打印失败). A reprint (补打) is a new job of the same ticket."""
 
     __tablename__ = "print_jobs"
     __table_args__ = (Index("ix_print_jobs_device_status", "device_id", "status"),)
@@ -499,9 +501,11 @@ class PrintJob(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)  # the deadline: unprinted by then, never printed
     # What the ticket said when issued (number, service, people ahead, wait...): the paper shows issue-time facts.
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # A second paper for the ticket (补打), asked for by the citizen, the kiosk or a clerk.
+    reprint: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 class HallNotice(Base):
     """A scrolling notice on the hall's wall display (通知公告), set by the manager; active ones are shown."""
 

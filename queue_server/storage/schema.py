@@ -12,6 +12,7 @@ from sqlalchemy import MetaData
 from queue_server.storage import accounts  # noqa: F401 - WebSession, LoginFailure
 from queue_server.storage import alerts  # noqa: F401 - Alert, AlertLimits
 from queue_server.storage import catalogue  # noqa: F401 - GuideItem, DisclosureDocument
+from queue_server.storage import issue_keys  # noqa: F401 - IssueKey
 from queue_server.storage import ratings  # noqa: F401 - Rating, EvaluationCase, CaseAction
 from queue_server.storage.models import Base
 

@@ -19,8 +19,10 @@
   var ACTIVITY = {serving: "办理中 serving", idle: "空闲 idle", paused: "暂停 paused", away: "离岗 away",
                   closed: "未登录 closed"};
   var ALERT_STATE = {"new": "新 new", seen: "已查看 seen", resolved: "已解除 resolved"};
-  var PRINTER = {offline: "离线 offline", paper_out: "缺纸 paper out", error: "故障 error",
-                 no_answer: "无应答（出票超时） no answer"};
+  var PRINTER = {online: "正常 ok", paper_low: "纸将用完 paper low", paper_out: "缺纸 paper out",
+                 cover_open: "纸仓盖未关 cover open", offline: "离线 offline", error: "故障 error",
+                 unknown: "状态未知 unknown", no_answer: "无应答（出票超时） no answer"};
+  var PRINTER_OK = {online: 1, unknown: 1};
 
   function alertText(a) {
     var d = a.data || {};
@@ -194,7 +196,22 @@
     });
   }
 
-  function render() { renderAlerts(); renderServices(); renderWindows(); renderChart(); }
+  function renderKiosks() {
+    var tbody = document.querySelector("#kiosks tbody");
+    tbody.replaceChildren();
+    (state.kiosks || []).forEach(function (k) {
+      var text = !k.printer ? "未配置打印机 no printer"
+        : (k.printer_state ? (PRINTER[k.printer_state] || k.printer_state) : "尚未报告 not reported yet");
+      var trouble = k.printer && k.printer_state && !PRINTER_OK[k.printer_state];
+      tbody.appendChild(el("tr", {"data-kiosk": String(k.id), "class": trouble ? "warn" : ""}, [
+        el("td", {text: k.name}),
+        el("td", {"class": "printer-state", "data-state": k.printer_state || "", text: text}),
+        el("td", {text: k.last_seen_at ? minutes(since(k.last_seen_at)) + "前 ago" : "–"})
+      ]));
+    });
+  }
+
+  function render() { renderAlerts(); renderServices(); renderWindows(); renderKiosks(); renderChart(); }
 
   function upsertAlert(alert) {
     if (!state) return;

@@ -1,5 +1,6 @@
-"""Print jobs over the API: a kiosk issue queues one, the agent claims it once, reports it; failures are kept and
-retried; late jobs expire and are never printed."""
+"""Print jobs over the API: a kiosk issue queues one with a deadline, the agent claims it once while there is time
+to print it, and reports it; a failure is final and so is the deadline (the kiosk said 打印失败 then); a reprint
+(补打) is a new job on request; a cancelled ticket never prints; bad query parameters are 422."""
 
 from __future__ import annotations
 
@@ -89,7 +90,7 @@ def test_printed_job_is_reported_once_and_never_handed_out_again(
     assert fetch(client, hall.kiosk) == []
 
 
-def test_paper_out_keeps_the_job_tells_the_kiosk_and_prints_after_recovery(
+def test_paper_out_is_final_and_the_job_is_never_handed_out_again(
     client: Any, hall: factories.BasicHall, published: Recorder
 ) -> None:
     ticket = issue(client, hall.kiosk)
@@ -97,25 +98,151 @@ def test_paper_out_keeps_the_job_tells_the_kiosk_and_prints_after_recovery(
 
     report(client, hall.kiosk, job["id"], status="failed", error="paper_out")
     seen_by_kiosk = client.get(f"/api/v1/print-jobs/{ticket['print_job_id']}", headers=bearer(hall.kiosk)).json
-    (retried,) = fetch(client, hall.kiosk)
-    report(client, hall.kiosk, job["id"], status="printed")
 
     assert (seen_by_kiosk["status"], seen_by_kiosk["error"]) == ("failed", "paper_out")
     assert "print_job.failed" in published.types()
-    assert retried["attempts"] == 2
-    assert client.get(f"/api/v1/print-jobs/{job['id']}", headers=bearer(hall.kiosk)).json["status"] == "printed"
+    assert fetch(client, hall.kiosk) == []  # the paper comes back: still nothing prints by itself
 
 
-def test_a_job_older_than_ten_minutes_expires_and_is_never_printed(
+def test_the_job_and_the_kiosk_share_one_deadline_and_the_agent_is_told_its_time(
+    client: Any, hall: factories.BasicHall, clock: FrozenClock
+) -> None:
+    ticket = issue(client, hall.kiosk)
+    clock.advance(seconds=3)
+
+    (job,) = fetch(client, hall.kiosk)
+
+    assert ticket["print_deadline_s"] == 20
+    assert job["deadline_in_s"] == 17
+    assert job["print_within_s"] == 16  # a second to spare for the report
+
+
+def test_a_job_not_claimed_while_there_was_time_to_print_it_expires_and_never_prints(
     client: Any, hall: factories.BasicHall, clock: FrozenClock, published: Recorder
 ) -> None:
     ticket = issue(client, hall.kiosk)
-    clock.advance(minutes=10, seconds=1)
+    clock.advance(seconds=14, milliseconds=1)  # six seconds before the kiosk says 打印失败: too late to start
 
     assert fetch(client, hall.kiosk) == []
     assert client.get(f"/api/v1/print-jobs/{ticket['print_job_id']}", headers=bearer(hall.kiosk)).json[
         "status"] == "expired"
     assert "print_job.expired" in published.types()
+    clock.advance(minutes=5)
+    assert fetch(client, hall.kiosk) == []
+
+
+def test_the_agents_own_claim_comes_back_after_a_restart_only_while_there_is_time(
+    client: Any, hall: factories.BasicHall, clock: FrozenClock
+) -> None:
+    issue(client, hall.kiosk)
+    (job,) = fetch(client, hall.kiosk, "agent-1")
+    clock.advance(seconds=5)
+    (again,) = fetch(client, hall.kiosk, "agent-1")
+    clock.advance(seconds=10)
+
+    assert again["id"] == job["id"]
+    assert fetch(client, hall.kiosk, "agent-1") == []
+
+
+def test_a_late_printed_report_is_recorded_because_the_paper_exists(
+    client: Any, hall: factories.BasicHall, clock: FrozenClock
+) -> None:
+    issue(client, hall.kiosk)
+    (job,) = fetch(client, hall.kiosk)
+    clock.advance(seconds=25)
+    fetch(client, hall.kiosk)  # the deadline passed: the server ends the job
+
+    late_failure = report(client, hall.kiosk, job["id"], status="failed", error="interrupted")
+    late_print = report(client, hall.kiosk, job["id"], status="printed", sends=2)
+
+    assert late_failure.status_code == 200 and late_failure.json["status"] == "expired"
+    assert late_print.json["status"] == "printed" and late_print.json["attempts"] == 2
+
+
+def test_a_cancelled_ticket_never_prints(client: Any, hall: factories.BasicHall, published: Recorder) -> None:
+    ticket = issue(client, hall.kiosk)
+
+    cancelled = client.post(f"/api/v1/track/{ticket['track_token']}/cancel")
+
+    assert cancelled.status_code == 200
+    assert fetch(client, hall.kiosk) == []
+    job = client.get(f"/api/v1/print-jobs/{ticket['print_job_id']}", headers=bearer(hall.kiosk)).json
+    assert job["status"] == "cancelled"
+    assert "print_job.cancelled" in published.types()
+    refused = client.post(f"/api/v1/print-jobs/{ticket['print_job_id']}/reprint", headers=bearer(hall.kiosk))
+    assert (refused.status_code, refused.json["code"]) == (409, "reprint_not_allowed")
+
+
+def test_reprint_on_request_is_a_new_job_marked_reprint_and_a_double_tap_prints_once(
+    client: Any, hall: factories.BasicHall, published: Recorder
+) -> None:
+    ticket = issue(client, hall.kiosk)
+    (job,) = fetch(client, hall.kiosk)
+    report(client, hall.kiosk, job["id"], status="failed", error="paper_out")
+
+    first = client.post(f"/api/v1/print-jobs/{job['id']}/reprint", headers=bearer(hall.kiosk))
+    tapped_again = client.post(f"/api/v1/print-jobs/{job['id']}/reprint", headers=bearer(hall.kiosk))
+    (claimed,) = fetch(client, hall.kiosk)
+
+    assert first.status_code == 200
+    assert first.json["id"] != job["id"] and first.json["reprint"] is True
+    assert first.json["number"] == ticket["number"] and first.json["reprinted_local"] == "2026-03-02 09:00"
+    assert tapped_again.json["id"] == first.json["id"]
+    assert claimed["id"] == first.json["id"] and claimed["reprint"] is True
+    assert claimed["track_url"] == ticket["track_url"]
+
+
+def test_the_citizen_and_a_clerk_can_ask_for_a_reprint_a_limited_number_of_times(
+    client: Any, hall: factories.BasicHall
+) -> None:
+    ticket = issue(client, hall.kiosk)
+    (job,) = fetch(client, hall.kiosk)
+    report(client, hall.kiosk, job["id"], status="printed")
+    token = ticket["track_token"]
+
+    before = client.get(f"/api/v1/track/{token}").json["print_job"]
+    by_phone = client.post(f"/api/v1/track/{token}/reprint")
+    (phone_job,) = fetch(client, hall.kiosk)
+    report(client, hall.kiosk, phone_job["id"], status="printed")
+    by_clerk = client.post(f"/api/v1/tickets/{ticket['id']}/reprint", headers=bearer(hall.staff1))
+    (clerk_job,) = fetch(client, hall.kiosk)
+    report(client, hall.kiosk, clerk_job["id"], status="printed")
+    third = client.post(f"/api/v1/track/{token}/reprint")
+    (third_job,) = fetch(client, hall.kiosk)
+    report(client, hall.kiosk, third_job["id"], status="printed")
+    fourth = client.post(f"/api/v1/track/{token}/reprint")
+
+    assert before == {"status": "printed", "error": None, "reprint": False, "kiosk": "kiosk-1",
+                      "deadline_in_s": 20, "reprints_left": 3}
+    assert by_phone.status_code == 200 and by_phone.json["print_job"]["status"] == "queued"
+    assert by_clerk.status_code == 200 and by_clerk.json["reprint"] is True and by_clerk.json["track_url"] is None
+    assert third.json["print_job"]["reprints_left"] == 0
+    assert (fourth.status_code, fourth.json["code"]) == (409, "reprint_limit_reached")
+    assert "3" in fourth.json["detail"]
+
+
+def test_a_ticket_that_never_had_a_printer_cannot_be_reprinted(
+    client: Any, hall: factories.BasicHall
+) -> None:
+    ticket = issue(client, hall.staff1)
+
+    refused = client.post(f"/api/v1/tickets/{ticket['id']}/reprint", headers=bearer(hall.staff1))
+
+    assert (refused.status_code, refused.json["code"]) == (409, "no_ticket_printer")
+    assert client.get(f"/api/v1/track/{ticket['track_token']}").json["print_job"] is None
+
+
+@pytest.mark.parametrize("query", ["wait=nan", "wait=inf", "wait=-1", "wait=26", "wait=soon", "agent=a%20b",
+                                   "agent=" + "x" * 65])
+def test_bad_query_parameters_of_the_agents_fetch_are_422_at_once(
+    client: Any, hall: factories.BasicHall, query: str
+) -> None:
+    resp = client.get(f"/api/v1/print-jobs?{query}", headers=bearer(hall.kiosk))
+
+    assert resp.status_code == 422
+    assert resp.mimetype == "application/problem+json"
+    assert resp.json["code"] == "invalid_request"
+    assert resp.json["errors"][0]["field"] == query.split("=")[0]
 
 
 def test_reporting_a_job_that_was_never_claimed_is_refused(client: Any, hall: factories.BasicHall) -> None:
@@ -173,7 +300,7 @@ def test_housekeeping_expires_jobs_of_a_kiosk_whose_agent_is_gone(
     from queue_server import engine
 
     ticket = issue(client, hall.kiosk)
-    clock.advance(minutes=11)
+    clock.advance(seconds=20)
 
     expired = app.extensions["hallq"].runtime.execute(engine.expire_print_jobs, hall="t1").value
 

@@ -209,3 +209,162 @@ def test_guides_can_be_browsed_by_department_theme_and_type(page: Page) -> None:
 
     page.click("text=行政给付")
     expect(page.locator(".list .row").first).to_be_visible()
+
+
+# -- printing that fails, and issuing through network trouble (issue 19) -----------------------------------------
+
+REPRINT_MARK = "补打".encode("gbk")
+
+
+def waiting(server: ServerProcess, service: str) -> int:
+    services = requests.get(f"{server.url}/api/v1/halls/cxz/services", timeout=10).json()
+    return next(s["waiting"] for s in services if s["code"] == service)  # type: ignore[no-any-return]
+
+
+def take(page: Page, server: ServerProcess, service: str) -> None:
+    page.goto(f"{server.url}/kiosk/cxz/service/{service}")
+    page.click("[data-confirm]")
+
+
+def test_paper_out_says_why_offers_a_reprint_and_the_reprint_prints_once(
+    page: Page, hall: tuple[ServerProcess, str], agent: VirtualPrinter
+) -> None:
+    server, _ = hall
+    agent.paper_out = True
+    take(page, server, "sbdj")
+    status = page.locator("#ticket [data-print]")
+    reprint = page.locator("#ticket [data-reprint]")
+
+    expect(status).to_have_text("打印失败：打印机缺纸。请拍下二维码或联系工作人员", timeout=15_000)
+    expect(reprint).to_be_visible()
+    page.screenshot(path=str(SHOTS / "kiosk-print-failed.png"))
+    agent.paper_out = False
+    reprint.click()
+
+    expect(status).to_have_text("请取票（补打）", timeout=15_000)
+    expect(reprint).to_be_hidden()
+    assert agent.numbers().count("P001") == 1
+    (paper,) = [job for job in agent.jobs if b"P001" in job]
+    assert REPRINT_MARK in paper
+
+
+def test_with_no_print_agent_the_page_says_print_failed_at_the_deadline_and_nothing_prints_later(
+    page: Page, hall: tuple[ServerProcess, str], tmp_path: Path
+) -> None:
+    server, token = hall
+    take(page, server, "sbk")
+    status = page.locator("#ticket [data-print]")
+    expect(status).to_have_text("正在打印，请稍候…")
+
+    expect(status).to_have_text("打印失败：请拍下二维码或联系工作人员", timeout=25_000)
+    with virtual_printer() as device:  # the agent comes back after the citizen was told
+        late = PrintAgent(AgentConfig(server=server.url, token=token, state_dir=tmp_path / "late", wait_s=0,
+                                      retry_s=0.1, status_every_s=0, printer=PrinterConfig(url=device.url)))
+        late.step()
+        late.step()
+
+        assert "T001" not in device.numbers() and device.torn == []
+    expect(page.locator("#ticket [data-reprint]")).to_be_visible()
+
+
+def test_a_lost_answer_is_retried_by_itself_and_gives_one_ticket_never_a_print_failure(
+    page: Page, hall: tuple[ServerProcess, str]
+) -> None:
+    server, _ = hall
+    before = waiting(server, "gjjtq")
+    lost: list[str] = []
+
+    def lose_the_first_answer(route: Any) -> None:
+        if not lost:  # the server issues the ticket; its answer never reaches the kiosk
+            route.fetch()
+            lost.append(route.request.headers["idempotency-key"])
+            route.abort("connectionreset")
+        else:
+            route.continue_()
+
+    page.route("**/api/v1/halls/cxz/tickets", lose_the_first_answer)
+    take(page, server, "gjjtq")
+
+    expect(page.locator("#ticket [data-number]")).to_have_text("U001", timeout=15_000)
+    assert waiting(server, "gjjtq") == before + 1
+    assert lost and lost[0].startswith("kiosk-")
+    expect(page.locator("#refusal")).to_be_hidden()
+
+
+def test_a_proxys_502_is_retried_with_a_message_saying_so(page: Page, hall: tuple[ServerProcess, str]) -> None:
+    server, _ = hall
+    answered: list[int] = []
+
+    def bad_gateway_twice(route: Any) -> None:
+        if len(answered) < 2:  # nginx with no upstream: an HTML page, not problem+json
+            answered.append(502)
+            route.fulfill(status=502, content_type="text/html", body="<html><body>502 Bad Gateway</body></html>")
+        else:
+            route.continue_()
+
+    page.route("**/api/v1/halls/cxz/tickets", bad_gateway_twice)
+    take(page, server, "gjjdk")
+
+    retrying = page.locator("#issuing [data-issuing]")
+    expect(retrying).to_have_text("网络或系统繁忙，正在为您重新取号，请稍候…（不会重复取号）")
+    expect(page.locator("#ticket [data-number]")).to_have_text("V001", timeout=15_000)
+    expect(page.locator("#issuing")).to_be_hidden()
+    expect(page.locator("#ticket [data-print]")).not_to_contain_text("打印失败")
+
+
+def test_when_retries_run_out_the_page_says_it_cannot_tell_and_pressing_again_finds_the_same_ticket(
+    page: Page, hall: tuple[ServerProcess, str]
+) -> None:
+    server, _ = hall
+    before = waiting(server, "qybg")
+    keys: list[str] = []
+
+    def answer_never_arrives(route: Any) -> None:
+        keys.append(route.request.headers["idempotency-key"])
+        try:
+            route.fetch()  # the first one issues; the retries find it by its key; none of the answers arrive
+            route.abort("connectionreset")
+        except Exception:  # noqa: BLE001 - the page gave up on this request itself (its own timeout)
+            pass
+
+    page.clock.install()
+    page.route("**/api/v1/halls/cxz/tickets", answer_never_arrives)
+    take(page, server, "qybg")
+    page.wait_for_function("document.querySelector('#issuing').classList.contains('on')")
+    page.clock.run_for(31_000)  # the kiosk retries for 30 s
+
+    refusal = page.locator("#refusal")
+    expect(refusal.locator("[data-title]")).to_have_text("暂时无法取号")
+    expect(refusal.locator("[data-hint]")).to_have_text("请稍后再按「确认取号」（不会重复取号），或联系工作人员")
+    expect(page.locator("#ticket")).to_be_hidden()
+    page.unroute("**/api/v1/halls/cxz/tickets")
+    page.click("[data-close=refusal]")
+    page.click("[data-confirm]")
+
+    expect(page.locator("#ticket [data-number]")).to_have_text("B001", timeout=15_000)
+    assert len(set(keys)) == 1 and len(keys) >= 2  # retried by itself, always with the one key
+    assert waiting(server, "qybg") == before + 1
+
+
+def test_the_citizen_asks_for_a_reprint_from_the_phone_and_it_prints_once_at_the_kiosk(
+    browser: Any, hall: tuple[ServerProcess, str], agent: VirtualPrinter
+) -> None:
+    server, token = hall
+    agent.paper_out = True
+    ticket = requests.post(f"{server.url}/api/v1/halls/cxz/tickets", json={"service": "sbzy"}, timeout=10,
+                           headers={"Authorization": f"Bearer {token}"}).json()
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    phone = context.new_page()
+    phone.goto(ticket["track_url"])  # scanned from the kiosk's screen while it tries to print
+    expect(phone.locator("#paper-status")).to_contain_text("纸质号票未能打印", timeout=15_000)
+    agent.paper_out = False
+    phone.on("dialog", lambda dialog: dialog.accept())
+
+    phone.click("#reprint")
+
+    expect(phone.locator("#paper-status")).to_contain_text("已在一楼取号机1补打，请取票", timeout=15_000)
+    phone.screenshot(path=str(SHOTS / "phone-reprint.png"))
+    context.close()
+    assert agent.numbers().count(ticket["number"]) == 1
+    (paper,) = [j for j in agent.jobs if ticket["number"].encode() in j]
+    assert REPRINT_MARK in paper

@@ -269,3 +269,25 @@ def test_a_manager_fixes_a_guide_the_quality_check_flagged_on_the_settings_page(
     expect(page.locator("#gf-findings li")).to_have_count(0)
     guide = post(server, "/halls/t1/guides/530000-jzz", tokens.manager, method="GET")
     assert guide["legal_basis"] == "《居住证暂行条例》第十条"
+
+
+def test_a_kiosk_printers_state_shows_on_the_monitor_as_its_agent_reports_it(
+    page: Any, server: Server, tokens: BasicHall
+) -> None:
+    from sqlalchemy import update
+
+    from queue_server.storage.models import Device
+
+    store = make_store(server.database_url)
+    with store.transaction() as s:  # as `hallq kiosk printer --hall t1 --name kiosk-1 --paper 80` does
+        s.execute(update(Device).where(Device.name == "kiosk-1").values(printer={"paper_mm": 80}))
+    store.dispose()
+    sign_in(page, server, "m1")
+    row = page.locator("#kiosks tr", has_text="kiosk-1")
+    expect(row.locator(".printer-state")).to_have_text("尚未报告 not reported yet", timeout=TIMEOUT_MS)
+
+    for state, shown in (("paper_low", "纸将用完 paper low"), ("cover_open", "纸仓盖未关 cover open"),
+                         ("offline", "离线 offline"), ("online", "正常 ok")):
+        post(server, "/kiosks/me/printer-status", tokens.kiosk, {"state": state})
+        expect(row.locator(".printer-state")).to_have_text(shown, timeout=TIMEOUT_MS)
+        expect(row).to_have_class("" if state == "online" else "warn")

@@ -67,7 +67,7 @@ def test_a_kiosk_ticket_reads_back_through_the_orm_as_it_was_issued(store: Store
         job = s.scalar(select(PrintJob).where(PrintJob.ticket_id == row.id))
         assert job is not None and job.id == issued.print_job_id
         assert job.payload["number"] == "A001" and job.payload["priority_name"]
-        assert job.expires_at - job.created_at == timedelta(minutes=10)
+        assert job.expires_at - job.created_at == timedelta(seconds=20) and job.reprint is False
 
         assert list(s.scalars(select(TicketEvent.kind).where(TicketEvent.ticket_id == row.id))) == ["issued"]
         stored = s.scalars(select(HallEvent).order_by(HallEvent.seq)).all()

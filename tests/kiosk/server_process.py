@@ -43,8 +43,12 @@ class ServerProcess:
         """Create the schema and the demo halls; return the demo kiosk's token."""
         self.cli("init")
         self.cli("demo")
+        return self.demo_token("kiosk")
+
+    def demo_token(self, role: str) -> str:
+        """A token `hallq demo` wrote to demo-credentials.txt: kiosk, manager..."""
         creds = (self.instance / "demo-credentials.txt").read_text(encoding="utf-8")
-        match = re.search(r"kiosk token:\s+(\S+)", creds)
+        match = re.search(rf"{role} token:\s+(\S+)", creds)
         assert match, creds
         return match.group(1)
 

@@ -1,10 +1,18 @@
-"""The print agent against a real server subprocess and a virtual network printer: every ticket printed exactly
-once across agent and server restarts; paper out keeps the job, tells the kiosk, and prints after recovery."""
+"""The print agent against a real server subprocess and a virtual network printer: a ticket counts as printed only
+when the printer took all of it and said it was ready; a job broken off mid-way comes out again whole, marked 补打;
+a failure the kiosk was told about never prints later by itself; a reprint prints once on request; a cancelled
+ticket never prints; the printer's states reach the manager's monitor; exactly once across agent and server
+restarts; the agent's own log lines and identity."""
 
 from __future__ import annotations
 
 import logging
+import os
 import re
+import subprocess
+import sys
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,15 +23,28 @@ import requests
 from kiosk.agent import AgentConfig
 from kiosk.agent import PrintAgent
 from kiosk.printer import PrinterConfig
+from tests.kiosk.server_process import ROOT
 from tests.kiosk.server_process import ServerProcess
 from tests.virtual_printer import VirtualPrinter
 from tests.virtual_printer import virtual_printer
 
 pytestmark = pytest.mark.slow
+REPRINT_MARK = "补打".encode("gbk")
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServerProcess, str]]:
+    """One demo hall for the module's tests that keep the server running (each issues its own tickets)."""
+    proc = ServerProcess(tmp_path_factory.mktemp("agent-demo"))
+    token = proc.load_demo()
+    proc.start()
+    yield proc, token
+    proc.stop()
 
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[tuple[ServerProcess, str]]:
+    """A server of the test's own, for tests that stop and start it."""
     proc = ServerProcess(tmp_path / "server")
     proc.instance.mkdir()
     token = proc.load_demo()
@@ -40,7 +61,7 @@ def device() -> Iterator[VirtualPrinter]:
 
 def make_agent(server: ServerProcess, token: str, device: VirtualPrinter, state: Path) -> PrintAgent:
     return PrintAgent(AgentConfig(server=server.url, token=token, state_dir=state, wait_s=0, retry_s=0.1,
-                                  printer=PrinterConfig(url=device.url, paper_mm=80)))
+                                  status_every_s=0, printer=PrinterConfig(url=device.url, paper_mm=80)))
 
 
 def issue(server: ServerProcess, token: str, service: str = "bdczy") -> dict[str, Any]:
@@ -62,10 +83,31 @@ def numbers(jobs: list[bytes]) -> list[str]:
     return [m.decode() for job in jobs for m in re.findall(rb"\x1d!\x33\x1bE\x01([A-Z]{1,4}\d{1,6})\x1bE\x00", job)]
 
 
+def monitor(server: ServerProcess) -> dict[str, Any]:
+    resp = requests.get(f"{server.url}/api/v1/halls/cxz/monitor", timeout=10,
+                        headers={"Authorization": f"Bearer {server.demo_token('manager')}"})
+    assert resp.status_code == 200, resp.text
+    return resp.json()  # type: ignore[no-any-return]
+
+
+def printer_on_monitor(server: ServerProcess) -> str | None:
+    (kiosk,) = [k for k in monitor(server)["kiosks"] if k["name"] == "一楼取号机1"]
+    return kiosk["printer_state"]  # type: ignore[no-any-return]
+
+
+def wait_for_status(server: ServerProcess, token: str, job_id: int, status: str, timeout: float = 15) -> None:
+    """Until another process (an agent run as a program) has moved the job on: there is no event to wait on
+    from outside it, so look every 0.1 s."""
+    deadline = time.monotonic() + timeout
+    while job_status(server, token, job_id)["status"] != status:
+        assert time.monotonic() < deadline, job_status(server, token, job_id)
+        time.sleep(0.1)
+
+
 def test_agent_prints_a_ticket_with_chinese_name_materials_and_the_phone_qr(
-    server: tuple[ServerProcess, str], device: VirtualPrinter, tmp_path: Path
+    demo: tuple[ServerProcess, str], device: VirtualPrinter, tmp_path: Path
 ) -> None:
-    proc, token = server
+    proc, token = demo
     ticket = issue(proc, token)
 
     make_agent(proc, token, device, tmp_path / "agent").step()
@@ -76,7 +118,137 @@ def test_agent_prints_a_ticket_with_chinese_name_materials_and_the_phone_qr(
     assert "不动产权证书".encode("gbk") in job  # a material to bring, from the guide
     assert ticket["track_url"].encode() in job
     assert b"532301199001011238" not in job
+    assert REPRINT_MARK not in job
     assert job_status(proc, token, ticket["print_job_id"])["status"] == "printed"
+
+
+def test_a_job_counts_as_printed_only_once_the_printer_says_it_is_ready_after_the_cut(
+    demo: tuple[ServerProcess, str], device: VirtualPrinter, tmp_path: Path
+) -> None:
+    proc, token = demo
+    ticket = issue(proc, token, "hj")
+    device.hold_after_cut = threading.Event()
+    agent = make_agent(proc, token, device, tmp_path / "agent")
+    worker = threading.Thread(target=agent.step)
+    worker.start()
+
+    device.wait_for(lambda p: p.after_cut_queries >= 1)  # the whole job is in; the printer has not answered
+    while_busy = job_status(proc, token, ticket["print_job_id"])["status"]
+    device.hold_after_cut.set()
+    worker.join(timeout=30)
+
+    assert while_busy == "printing"
+    assert numbers(device.jobs) == [ticket["number"]]
+    assert job_status(proc, token, ticket["print_job_id"])["status"] == "printed"
+
+
+def test_a_job_broken_off_mid_way_comes_out_again_whole_marked_reprint_and_is_reported_once(
+    demo: tuple[ServerProcess, str], device: VirtualPrinter, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    proc, token = demo
+    caplog.set_level(logging.INFO, logger="kiosk.agent")
+    ticket = issue(proc, token, "hj")
+    device.break_next_job_after(300)  # the header and the number, then the printer resets the connection
+
+    make_agent(proc, token, device, tmp_path / "agent").step()
+
+    (torn,) = device.torn
+    (whole,) = device.jobs
+    assert len(torn) == 300 and b"\x1dV" not in torn  # half a ticket: no QR, no cut
+    assert REPRINT_MARK not in torn
+    assert REPRINT_MARK in whole and numbers([whole]) == [ticket["number"]] and whole.endswith(b"\x1dV\x00")
+    job = job_status(proc, token, ticket["print_job_id"])
+    assert (job["status"], job["attempts"]) == ("printed", 2)
+    assert sum("broken off mid-way" in r.getMessage() for r in caplog.records) == 1
+
+
+def test_paper_out_fails_at_once_with_its_reason_and_never_prints_when_the_paper_returns(
+    demo: tuple[ServerProcess, str], device: VirtualPrinter, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    proc, token = demo
+    caplog.set_level(logging.INFO, logger="kiosk.agent")
+    device.paper_out = True
+    ticket = issue(proc, token, "hj")
+    agent = make_agent(proc, token, device, tmp_path / "agent")
+
+    agent.step()
+    told = job_status(proc, token, ticket["print_job_id"])
+    on_monitor_while_out = printer_on_monitor(proc)
+    for _ in range(3):
+        agent.step()
+    device.paper_out = False
+    for _ in range(3):
+        agent.step()
+
+    assert (told["status"], told["error"]) == ("failed", "paper_out")
+    assert on_monitor_while_out == "paper_out"
+    assert device.jobs == [] and device.torn == []
+    assert job_status(proc, token, ticket["print_job_id"])["status"] == "failed"
+    assert printer_on_monitor(proc) == "online"
+    messages = [r.getMessage() for r in caplog.records]
+    assert sum("paper_out" in m and "printer" in m for m in messages) == 1  # once, not per retry
+    assert sum("is back" in m for m in messages) == 1
+
+
+def test_a_reprint_on_request_prints_once_marked_reprint(
+    demo: tuple[ServerProcess, str], device: VirtualPrinter, tmp_path: Path
+) -> None:
+    proc, token = demo
+    kiosk = {"Authorization": f"Bearer {token}"}
+    device.paper_out = True
+    ticket = issue(proc, token, "hj")
+    agent = make_agent(proc, token, device, tmp_path / "agent")
+    agent.step()
+    device.paper_out = False
+
+    taps = [requests.post(f"{proc.url}/api/v1/print-jobs/{ticket['print_job_id']}/reprint", headers=kiosk,
+                          timeout=10).json() for _ in range(2)]
+    agent.step()
+    agent.step()
+
+    assert taps[0]["id"] == taps[1]["id"] != ticket["print_job_id"]  # a double tap is one reprint
+    (paper,) = device.jobs
+    assert REPRINT_MARK in paper and "补打时间".encode("gbk") in paper and numbers([paper]) == [ticket["number"]]
+    assert job_status(proc, token, taps[0]["id"])["status"] == "printed"
+    assert job_status(proc, token, ticket["print_job_id"])["status"] == "failed"
+
+
+def test_a_cancelled_ticket_never_prints(
+    demo: tuple[ServerProcess, str], device: VirtualPrinter, tmp_path: Path
+) -> None:
+    proc, token = demo
+    ticket = issue(proc, token, "hj")
+    assert requests.post(f"{proc.url}/api/v1/track/{ticket['track_token']}/cancel", timeout=10).status_code == 200
+
+    make_agent(proc, token, device, tmp_path / "agent").step()
+
+    assert device.jobs == [] and device.torn == []
+    assert job_status(proc, token, ticket["print_job_id"])["status"] == "cancelled"
+
+
+def test_printer_states_reach_the_managers_monitor(
+    demo: tuple[ServerProcess, str], device: VirtualPrinter, tmp_path: Path
+) -> None:
+    proc, token = demo
+    agent = make_agent(proc, token, device, tmp_path / "agent")
+    seq = monitor(proc)["seq"]
+    seen = []
+    for change in ("paper_low", "cover_open", "unplug", "plug_in"):
+        if change == "unplug":
+            device.unplug()
+        elif change == "plug_in":
+            device.plug_in()
+            device.cover_open = device.paper_low = False
+        else:
+            setattr(device, change, True)
+        agent.step()
+        seen.append(printer_on_monitor(proc))
+
+    assert seen == ["paper_low", "cover_open", "offline", "online"]
+    events = requests.get(f"{proc.url}/api/v1/halls/cxz/events?after={seq}", timeout=10,
+                          headers={"Authorization": f"Bearer {token}"}).json()
+    changes = [e["state"] for e in events if e["type"] == "kiosk.printer_changed"]
+    assert changes == ["paper_low", "cover_open", "offline", "online"]
 
 
 def test_job_printed_once_when_the_agent_dies_between_printing_and_reporting(
@@ -110,50 +282,54 @@ def test_claimed_but_unprinted_job_is_printed_by_the_restarted_agent(
     assert job_status(proc, token, ticket["print_job_id"])["status"] == "printed"
 
 
+def test_an_agent_that_died_while_sending_reports_it_and_prints_nothing_more(
+    server: tuple[ServerProcess, str], device: VirtualPrinter, tmp_path: Path
+) -> None:
+    proc, token = server
+    ticket = issue(proc, token, "hj")
+    first = make_agent(proc, token, device, tmp_path / "agent")
+    first.fetch(0)
+    first.journal.note(ticket["print_job_id"], "sending", 1)  # what the journal holds while bytes go out
+
+    restarted = make_agent(proc, token, device, tmp_path / "agent")
+    restarted.step()
+
+    job = job_status(proc, token, ticket["print_job_id"])
+    assert (job["status"], job["error"]) == ("failed", "interrupted")  # the kiosk says so; 补打 on request
+    assert device.jobs == []
+
+
 def test_jobs_survive_a_server_restart_and_results_reach_the_restarted_server(
     server: tuple[ServerProcess, str], device: VirtualPrinter, tmp_path: Path
 ) -> None:
     proc, token = server
     printed_before = issue(proc, token, "hj")
-    queued_during = issue(proc, token, "sbk")
     agent = make_agent(proc, token, device, tmp_path / "agent")
-    (job, _) = agent.fetch(0)
+    (job,) = agent.fetch(0)
     agent.print_job(job)
     proc.stop()
 
     agent.step()  # the server is down: the result stays in the journal
     proc.start()
+    queued_after = issue(proc, token, "sbk")
     agent.step()
     agent.step()
 
-    assert sorted(numbers(device.wait_for_jobs(2))) == sorted([printed_before["number"], queued_during["number"]])
+    assert sorted(numbers(device.wait_for_jobs(2))) == sorted([printed_before["number"], queued_after["number"]])
     assert len(device.jobs) == 2
     assert job_status(proc, token, printed_before["print_job_id"])["status"] == "printed"
-    assert job_status(proc, token, queued_during["print_job_id"])["status"] == "printed"
+    assert job_status(proc, token, queued_after["print_job_id"])["status"] == "printed"
 
 
-def test_paper_out_keeps_the_job_tells_the_kiosk_logs_once_and_prints_after_recovery(
-    server: tuple[ServerProcess, str], device: VirtualPrinter, tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
-    proc, token = server
-    caplog.set_level(logging.INFO, logger="kiosk.agent")
-    device.paper_out = True
-    ticket = issue(proc, token, "hj")
-    agent = make_agent(proc, token, device, tmp_path / "agent")
+def test_bad_query_parameters_on_the_print_job_routes_answer_422_at_once(demo: tuple[ServerProcess, str]) -> None:
+    proc, token = demo
+    kiosk = {"Authorization": f"Bearer {token}"}
 
-    for _ in range(3):
-        agent.step()
-    while_out = job_status(proc, token, ticket["print_job_id"])
-    device.paper_out = False
-    agent.step()
-    agent.step()
-
-    assert (while_out["status"], while_out["error"]) == ("failed", "paper_out")
-    assert numbers(device.wait_for_jobs(1)) == [ticket["number"]]
-    assert job_status(proc, token, ticket["print_job_id"])["status"] == "printed"
-    messages = [r.getMessage() for r in caplog.records]
-    assert sum("paper_out" in m and "printer" in m for m in messages) == 1
-    assert sum("is back" in m for m in messages) == 1
+    for query in ("wait=nan", "wait=NaN", "wait=infinity", "wait=-0.5", "wait=1e9", "agent=%00"):
+        resp = requests.get(f"{proc.url}/api/v1/print-jobs?{query}", headers=kiosk, timeout=5)
+        assert resp.status_code == 422, (query, resp.text)
+        assert resp.headers["Content-Type"].startswith("application/problem+json")
+        assert resp.json()["errors"][0]["field"] == query.split("=")[0]
 
 
 def test_kiosk_printer_settings_come_from_the_server_and_none_means_no_print_jobs(
@@ -169,3 +345,75 @@ def test_kiosk_printer_settings_come_from_the_server_and_none_means_no_print_job
     proc.cli("kiosk", "printer", "--hall", "cxz", "--name", "一楼取号机1", "--none")
 
     assert issue(proc, token, "hj")["print_job_id"] is None
+
+
+# -- the agent as a process: its log and its identity ---------------------------------------------------------
+
+STARTED = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}) INFO kiosk\.agent: print agent (agent-[0-9a-f]{12}):")
+
+
+def run_agent_until_started(proc: ServerProcess, token: str, device: VirtualPrinter, cwd: Path, home: Path,
+                            *extra: str) -> tuple[str, list[str]]:
+    """Start `hallq-print-agent` as a process from `cwd`, wait for its start line on stderr, stop it; return the
+    start line and what it logged."""
+    env = {k: v for k, v in os.environ.items() if k not in ("HALLQ_AGENT_STATE", "STATE_DIRECTORY",
+                                                            "XDG_STATE_HOME")}
+    env.update({"HOME": str(home), "PYTHONPATH": str(ROOT)})
+    # A short long-poll: the server would otherwise hold the killed agent's last fetch (and its own stop) 20 s.
+    agent = subprocess.Popen([sys.executable, "-m", "kiosk.agent", "--server", proc.url, "--token", token,
+                              "--printer", device.url, "--long-poll", "1", *extra], cwd=cwd, env=env,
+                             stderr=subprocess.PIPE, text=True, encoding="utf-8")
+    lines: list[str] = []
+    try:
+        assert agent.stderr is not None
+        for line in agent.stderr:  # blocks on the process's own output: no polling
+            lines.append(line.rstrip("\n"))
+            if STARTED.match(lines[-1]) or "print agent" in lines[-1]:
+                break
+    finally:
+        agent.terminate()
+        agent.wait(timeout=10)
+        if agent.stderr is not None:
+            agent.stderr.close()
+    return (lines[-1] if lines else ""), lines
+
+
+def test_the_agent_logs_its_own_lines_with_timestamps_and_keeps_one_identity_from_any_folder(
+    demo: tuple[ServerProcess, str], device: VirtualPrinter, tmp_path: Path
+) -> None:
+    proc, token = demo
+    home, first_cwd, second_cwd = tmp_path / "home", tmp_path / "a", tmp_path / "b"
+    for folder in (home, first_cwd, second_cwd):
+        folder.mkdir()
+
+    first, _ = run_agent_until_started(proc, token, device, first_cwd, home)
+    second, _ = run_agent_until_started(proc, token, device, second_cwd, home)
+
+    started = STARTED.match(first)
+    assert started, first  # python-escpos's basicConfig() at import no longer swallows the agent's INFO lines
+    assert STARTED.match(second) and STARTED.match(second).group(2) == started.group(2)  # type: ignore[union-attr]
+    assert (home / ".local/state/hallq-print-agent/print-agent.json").is_file()
+    assert not any(first_cwd.iterdir()) and not any(second_cwd.iterdir())  # nothing left in the working folder
+
+
+def test_the_agent_can_log_to_a_file(demo: tuple[ServerProcess, str], device: VirtualPrinter,
+                                     tmp_path: Path) -> None:
+    proc, token = demo
+    log_file = tmp_path / "agent.log"
+    agent = subprocess.Popen([sys.executable, "-m", "kiosk.agent", "--server", proc.url, "--token", token,
+                              "--printer", device.url, "--state-dir", str(tmp_path / "state"),
+                              "--log-file", str(log_file), "--long-poll", "1"], cwd=tmp_path,
+                             env={**os.environ, "PYTHONPATH": str(ROOT)}, stderr=subprocess.PIPE, text=True)
+    ticket = issue(proc, token, "hj")
+    try:
+        wait_for_status(proc, token, ticket["print_job_id"], "printed")
+    finally:
+        agent.terminate()
+        _, stderr = agent.communicate(timeout=10)
+
+    lines = log_file.read_text(encoding="utf-8").splitlines()
+    assert stderr == ""
+    assert STARTED.match(lines[0]), lines
+    assert all(re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} ", line) for line in lines), lines
+    assert any(f"print job {ticket['print_job_id']} ({ticket['number']}) printed" in line for line in lines), lines
+    assert numbers(device.jobs) == [ticket["number"]]

@@ -71,3 +71,25 @@ def test_services_and_windows_show_what_is_happening_now(
     one, two = view["windows"]
     assert (one["activity"], one["current"]["number"], one["staff"], one["for_s"]) == ("serving", "A001", "u1", 180)
     assert (two["activity"], two["reason"], two["for_s"]) == ("paused", "会议", 60)
+
+
+def test_each_kiosk_shows_its_printers_last_reported_state(
+    store: Store, runtime: Runtime, clock: FrozenClock
+) -> None:
+    from queue_server.storage.models import Device
+
+    _hall(store)
+    with store.transaction() as s:
+        hall = snapshots.hall_by_code(s, "t1")
+        s.add_all([Device(hall_id=hall.id, kind="kiosk", name="一楼取号机1", printer={"paper_mm": 80}),
+                   Device(hall_id=hall.id, kind="kiosk", name="二楼查询机", printer=None),
+                   Device(hall_id=hall.id, kind="display", name="综合屏")])
+    with store.read_session() as s:
+        kiosk_id = next(k["id"] for k in monitor.kiosks(s, snapshots.hall_by_code(s, "t1")) if k["printer"])
+    Desk(runtime).do(engine.report_printer_state, device_id=kiosk_id, state="paper_out")
+
+    kiosks = _monitor(store, clock)["kiosks"]
+
+    assert [(k["name"], k["printer"], k["printer_state"]) for k in kiosks] == [
+        ("一楼取号机1", True, "paper_out"), ("二楼查询机", False, None)]
+    assert kiosks[0]["last_seen_at"] == clock.now().isoformat()

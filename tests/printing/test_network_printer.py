@@ -75,6 +75,75 @@ def test_online_printer_with_paper_reports_online() -> None:
         assert printer.status(device.url) is PrinterStatus.ONLINE
 
 
+@pytest.mark.parametrize(("flag", "state"), [("paper_low", PrinterStatus.PAPER_LOW),
+                                             ("cover_open", PrinterStatus.COVER_OPEN),
+                                             ("offline", PrinterStatus.OFFLINE)])
+def test_the_printers_states_are_read_from_dle_eot_1_2_and_4(flag: str, state: PrinterStatus) -> None:
+    with virtual_printer() as device:
+        setattr(device, flag, True)
+
+        assert printer.status(device.url) is state
+
+
+def test_paper_low_still_prints_but_an_open_cover_gets_no_bytes() -> None:
+    with virtual_printer() as device:
+        device.paper_low = True
+        printer.print_layout(ticket(), PrinterConfig(url=device.url))
+        device.paper_low, device.cover_open = False, True
+        with pytest.raises(printer.PrintError) as failed:
+            printer.print_layout(ticket(), PrinterConfig(url=device.url))
+
+        assert len(device.jobs) == 1 and device.torn == []
+        assert failed.value.code == "cover_open" and not failed.value.sent
+
+
+def test_sending_returns_only_once_the_printer_answers_ready_after_the_cut() -> None:
+    with virtual_printer() as device:
+        state = printer.send(device.url, printer.render(ticket(), PrinterConfig()).data)
+
+        assert state is PrinterStatus.ONLINE
+        assert device.after_cut_queries >= 1  # asked on the same connection, after every byte of the job
+        assert len(device.jobs) == 1
+
+
+def test_a_job_broken_off_mid_way_is_an_interruption_not_a_print() -> None:
+    with virtual_printer() as device:
+        device.break_next_job_after(200)
+        with pytest.raises(printer.PrintError) as failed:
+            printer.print_layout(ticket(), PrinterConfig(url=device.url))
+
+        assert failed.value.code == "interrupted" and failed.value.sent
+        assert device.jobs == [] and len(device.torn[0]) == 200
+
+
+def test_a_printer_that_takes_the_job_but_never_says_ready_is_an_interruption() -> None:
+    with virtual_printer() as device:
+        device.answer_after_cut = False
+        with pytest.raises(printer.PrintError) as failed:
+            printer.print_layout(ticket(), PrinterConfig(url=device.url), timeout=0.5)
+
+        assert failed.value.code == "interrupted"
+
+
+def test_a_printer_that_never_answers_dle_eot_counts_as_printed_once_the_bytes_are_out() -> None:
+    with virtual_printer() as device:
+        device.answers_status = False
+
+        assert printer.send(device.url, printer.render(ticket(), PrinterConfig()).data,
+                            timeout=0.5) is PrinterStatus.UNKNOWN
+        assert len(device.wait_for_jobs(1)) == 1
+
+
+def test_a_printer_gone_from_the_network_is_offline_and_back_when_plugged_in() -> None:
+    with virtual_printer() as device:
+        device.unplug()
+        gone = printer.status(device.url)
+        device.plug_in()
+
+        assert gone is PrinterStatus.OFFLINE
+        assert printer.status(device.url) is PrinterStatus.ONLINE
+
+
 def test_name_character_outside_gbk_sends_the_whole_ticket_as_one_image() -> None:
     with virtual_printer() as device:
         done = printer.print_layout(ticket("王䶮的不动产登记"), PrinterConfig(url=device.url))

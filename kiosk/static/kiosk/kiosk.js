@@ -6,7 +6,10 @@
   var TOKEN_KEY = "hallq.kiosk.token", HALL_KEY = "hallq.kiosk.hall", LARGE_KEY = "hallq.kiosk.large";
   var IDLE_MS = 90 * 1000;        // an unattended page returns home after 90 s: the next person starts fresh
   var TICKET_IDLE_MS = 30 * 1000; // the on-screen ticket stays 30 s after the print result
-  var PRINT_WAIT_MS = 20 * 1000;  // no print result by then counts as a failure (show the QR instead)
+  var PRINT_WAIT_MS = 20 * 1000;  // a server that gives no print deadline: no print result by then is a failure
+  var LATE_REPORT_MS = 5 * 1000;  // after 打印失败, still listen this long for a printed report already on its way
+  var ISSUE_RETRY_MS = 30 * 1000; // retrying an issue by itself (same key) for this long, then say so
+  var REQUEST_TIMEOUT_MS = 15 * 1000;  // a request with no answer by then is retried (same key: safe)
   var body = document.body, cfg = JSON.parse(document.getElementById("kiosk-config").textContent);
   var mobile = body.classList.contains("mobile");
 
@@ -91,25 +94,79 @@
     return cfg.lang === "en" ? low + "-" + high + " min" : "约" + low + "-" + high + "分钟";
   }
 
-  function pollPrint(jobId, status) {
-    var started = Date.now();
-    var finish = function (ok, text) {
+  function api(method, url, body, extra) {
+    var headers = { Authorization: "Bearer " + token(), "Accept-Language": LANG };
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    Object.keys(extra || {}).forEach(function (k) { headers[k] = extra[k]; });
+    var abort = typeof AbortController === "function" ? new AbortController() : null;
+    var timer = abort ? setTimeout(function () { abort.abort(); }, REQUEST_TIMEOUT_MS) : null;
+    return fetch(url, { method: method, headers: headers, body: body === undefined ? undefined : JSON.stringify(body),
+                        signal: abort ? abort.signal : undefined })
+      .finally(function () { clearTimeout(timer); });
+  }
+
+  // The print job's life is decided by the server (engine/queue/printing.py): it is printed by its deadline or
+  // never by itself. The page counts down from the server's figure with its own clock, says 打印失败 then, and
+  // offers 补打 (a new job). A printed report that still arrives a moment later (the paper did come out before
+  // the deadline) turns the message back to 请取票.
+  var FAILURES = { paper_out: "print_failed_paper_out", cover_open: "print_failed_cover_open" };
+  var followed = 0;  // the job the page follows now; a newer one (补打) stops the older poll
+
+  function followPrint(job, status, deadlineS, reprint) {
+    var mine = ++followed;
+    var button = document.querySelector("#ticket [data-reprint]");
+    var deadline = Date.now() + (deadlineS == null ? PRINT_WAIT_MS : deadlineS * 1000);
+    var told = false;
+    button.hidden = true;
+    var finish = function (ok, text, offerReprint) {
       status.textContent = text;
       status.className = "status " + (ok ? "ok" : "fail");
+      status.setAttribute("data-job", String(job));
+      button.hidden = !offerReprint;
+      button.onclick = offerReprint ? function () { askReprint(job, status); } : null;
       window.hallqKiosk.setIdle && window.hallqKiosk.setIdle(TICKET_IDLE_MS);
     };
     var look = function () {
-      fetch("/api/v1/print-jobs/" + jobId, { headers: { Authorization: "Bearer " + token(), "Accept-Language": LANG } })
-        .then(function (r) { return r.json(); })
-        .then(function (job) {
-          if (job.status === "printed") return finish(true, t("printed"));
-          if (job.status === "failed" || job.status === "expired") return finish(false, t("print_failed"));
-          if (Date.now() - started > PRINT_WAIT_MS) return finish(false, t("print_failed"));
-          setTimeout(look, 1000);
+      if (mine !== followed) return;
+      api("GET", "/api/v1/print-jobs/" + job)
+        .then(function (r) { if (!r.ok) throw new Error("HTTP " + r.status); return r.json(); })
+        .then(function (j) {
+          if (mine !== followed) return;
+          if (j.status === "printed") return finish(true, t(reprint || j.reprint ? "reprinted" : "printed"), false);
+          if (j.status === "cancelled") return finish(false, t("print_cancelled"), false);
+          if (j.status === "failed" || j.status === "expired") {
+            return finish(false, t(FAILURES[j.error] || "print_failed"), true);
+          }
+          next();
         })
-        .catch(function () { setTimeout(look, 1000); });
+        .catch(next);
+    };
+    var next = function () {
+      var now = Date.now();
+      if (now >= deadline && !told) { told = true; finish(false, t("print_failed"), true); }
+      if (now < deadline + LATE_REPORT_MS) setTimeout(look, 1000);
     };
     look();
+  }
+
+  function askReprint(job, status) {
+    var button = document.querySelector("#ticket [data-reprint]");
+    button.hidden = true;
+    status.className = "status";
+    status.textContent = t("reprinting");
+    api("POST", "/api/v1/print-jobs/" + job + "/reprint", {})
+      .then(function (r) {
+        return r.json().then(function (data) {
+          if (r.ok) return followPrint(data.id, status, data.deadline_in_s, true);
+          status.className = "status fail";
+          status.textContent = (data.title || "") + (data.detail ? "：" + data.detail : "");
+        });
+      })
+      .catch(function () {
+        status.className = "status fail";
+        status.textContent = t("print_failed");
+        button.hidden = false;
+      });
   }
 
   function showTicket(ticket, materials) {
@@ -127,23 +184,68 @@
     });
     var status = box.querySelector("[data-print]");
     status.className = "status";
-    if (ticket.print_job_id) { status.textContent = t("printing"); pollPrint(ticket.print_job_id, status); }
-    else { status.textContent = t("no_printer"); status.className = "status fail"; }
+    if (ticket.print_job_id) {
+      status.textContent = t("printing");
+      followPrint(ticket.print_job_id, status, ticket.print_deadline_s, false);
+    } else {
+      followed++;
+      box.querySelector("[data-reprint]").hidden = true;
+      status.textContent = t("no_printer"); status.className = "status fail";
+    }
     show("ticket");
+  }
+
+  // An idempotency key per request: a retry (after a lost answer, a 502/503 or a dropped connection) sends the
+  // same key and gets the ticket the first attempt made, so retrying by itself is safe. The key is kept until an
+  // answer settles the request, so pressing 确认取号 again for the same choice is a retry too, never a 2nd ticket.
+  var pendingIssue = null;
+
+  function newKey() {
+    var bytes = new Uint8Array(16);
+    (window.crypto || window.msCrypto).getRandomValues(bytes);  // works on plain http, unlike randomUUID
+    return "kiosk-" + Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+  }
+
+  function retryAfterMs(r, attempt) {
+    var header = r && r.headers && Number(r.headers.get("Retry-After"));
+    var backoff = Math.min(4000, 1000 * Math.pow(2, attempt));
+    return header > 0 ? Math.min(10000, header * 1000) : backoff;
   }
 
   // Take a ticket: body = {service, priority?, id_number?, phone?, appointment_code?}
   window.hallqKiosk.issue = function (body, materials) {
     if (!token()) { refuse({ title: t("not_paired"), detail: "", code: "login_required" }); return Promise.resolve(); }
-    return fetch("/api/v1/halls/" + cfg.hall + "/tickets", {
-      method: "POST", body: JSON.stringify(body),
-      headers: { "Content-Type": "application/json", Authorization: "Bearer " + token(), "Accept-Language": LANG }
-    }).then(function (r) {
-      return r.json().then(function (data) {
-        if (r.status === 201) showTicket(data, materials || []);
-        else refuse(data);
-      });
-    }).catch(function () { refuse({ title: t("print_failed"), detail: "", code: "" }); });
+    var wire = JSON.stringify(body);
+    if (!pendingIssue || pendingIssue.body !== wire) pendingIssue = { body: wire, key: newKey() };
+    var key = pendingIssue.key, started = Date.now(), busy = document.querySelector("[data-issuing]");
+    var settled = function () { if (pendingIssue && pendingIssue.key === key) pendingIssue = null; hide("issuing"); };
+    return new Promise(function (resolve) {
+      var attempt = function (n) {
+        api("POST", "/api/v1/halls/" + cfg.hall + "/tickets", body, { "Idempotency-Key": key })
+          .then(function (r) {
+            if (r.status >= 500) return again(n, r);  // a proxy's 502/504, a 503 while the database restarts
+            return r.json().then(function (data) {
+              settled();
+              if (r.status === 201) showTicket(data, materials || []); else refuse(data);
+              resolve();
+            }, function () { return again(n, r); });
+          })
+          .catch(function () { again(n, null); });
+      };
+      var again = function (n, r) {
+        var wait = retryAfterMs(r, n);
+        if (Date.now() + wait - started > ISSUE_RETRY_MS) {
+          hide("issuing");  // the key stays: pressing again asks for the same ticket
+          refuse({ title: t("issue_unsure"), detail: t("issue_unsure_detail"), code: "issue_unsure" });
+          document.querySelector("#refusal [data-hint]").textContent = t("issue_unsure_hint");
+          return resolve();
+        }
+        busy.textContent = t("issue_retrying");
+        show("issuing");
+        setTimeout(function () { attempt(n + 1); }, wait);
+      };
+      attempt(0);
+    });
   };
 
   // Pairing page: store a token from the URL, or send a paired kiosk to its hall.

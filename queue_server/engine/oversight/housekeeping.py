@@ -1,8 +1,9 @@
 """housekeep: a hall's periodic round, for what changes with time passing rather than with a request.
 
 Parked tickets whose return time has come go back to the queue (the phone page and the console see it when it
-happens, not at the next call), print jobs nobody printed in time expire (the kiosk and the manager learn of it
-even with no print agent running), then the alert conditions are evaluated on the result.
+happens, not at the next call), print jobs that can no longer print in time expire (the kiosk and the manager
+learn of it even with no print agent running), issue idempotency keys past their life are dropped, then the alert
+conditions are evaluated on the result.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from queue_server import events
 from queue_server.clock import Clock
 from queue_server.engine.oversight.alerts import evaluate_alerts
 from queue_server.engine.queue.calling import return_due_parked
+from queue_server.engine.queue.idempotency import forget_old_keys
 from queue_server.engine.queue.ledger import load_service
 from queue_server.engine.queue.ledger import stats_event
 from queue_server.engine.queue.printing import expire_print_jobs
@@ -24,6 +26,7 @@ def housekeep(session: Session, clock: Clock, *, hall: Hall) -> events.Outcome[i
     now = clock.now()
     returned = return_due_parked(session, hall, now)
     expired = expire_print_jobs(session, clock, hall=hall)
+    forget_old_keys(session, hall, now)
     session.flush()
     caused: list[events.Event] = [*returned, *expired.events]
     if returned:  # the waiting counts on the displays grow by the returned tickets

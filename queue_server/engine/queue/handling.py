@@ -19,6 +19,7 @@ from queue_server.engine.queue.ledger import require_window
 from queue_server.engine.queue.ledger import stats_event
 from queue_server.engine.queue.ledger import ticket_event
 from queue_server.engine.queue.payloads import window_payload
+from queue_server.engine.queue.printing import cancel_ticket_jobs
 from queue_server.storage.models import Hall
 from queue_server.storage.models import Outcome
 from queue_server.storage.models import Ticket
@@ -150,5 +151,6 @@ def cancel(
     ticket.status, ticket.ended_at = TicketStatus.CANCELLED, now
     close_leg(session, ticket, "cancelled", now)
     log(session, ticket, "cancelled", now, by)
+    unprinted = cancel_ticket_jobs(session, ticket, now)  # a cancelled ticket never prints
     return events.Outcome(ticket, (ticket_event(events.TICKET_CANCELLED, ticket, by=by),
-                                   stats_event(session, hall, [ticket.service], now)))
+                                   stats_event(session, hall, [ticket.service], now), *unprinted))

@@ -1,5 +1,6 @@
 """Kiosks and their print jobs: the print agent fetches (long-poll) and reports; the kiosk page reads a job's
-status to tell the citizen 请取票 or 打印失败; the agent reports its printer's state (manager alert)."""
+status to tell the citizen 请取票 or 打印失败 and asks for 补打; a clerk or the citizen's phone asks for 补打 too; the
+agent reports its printer's state (monitor, manager alert)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from typing import Any
 
 from flask import jsonify
 from flask import request
+from sqlalchemy import and_
+from sqlalchemy import or_
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -18,14 +21,17 @@ from queue_server import errors
 from queue_server import events
 from queue_server.access.credentials import Principal
 from queue_server.catalogue import index
-from queue_server.engine.queue.printing import RETRYABLE
 from queue_server.engine.queue.printing import job_payload
+from queue_server.engine.queue.printing import print_within_s
+from queue_server.engine.queue.printing import seconds_left
 from queue_server.operations import shutdown
 from queue_server.storage.models import Device
 from queue_server.storage.models import Hall
 from queue_server.storage.models import PrintJob
+from queue_server.storage.models import PrintJobStatus
 from queue_server.storage.models import Role
 from queue_server.storage.models import Service
+from queue_server.storage.models import Ticket
 from queue_server.web.api import body
 from queue_server.web.api import principal
 from queue_server.web.api import route
@@ -34,13 +40,15 @@ from queue_server.web.api.schemas.kiosk import KioskOut
 from queue_server.web.api.schemas.kiosk import PrinterStateOut
 from queue_server.web.api.schemas.kiosk import PrinterStateRequest
 from queue_server.web.api.schemas.kiosk import PrintJobOut
+from queue_server.web.api.schemas.kiosk import PrintJobsQuery
 from queue_server.web.api.schemas.kiosk import PrintResultRequest
+from queue_server.web.api.schemas.queue import EmptyBody
+from queue_server.web.api.schemas.reports import query_params
 from queue_server.web.public_url import public_url
 
-# 25 s: below the usual 30 s proxy and load-balancer idle timeouts, so a quiet long-poll is never cut.
-MAX_WAIT_S = 25.0
 # Between looks at the table while nothing was signalled (another process may have issued the ticket).
 POLL_S = 0.5
+REPRINTERS = (Role.STAFF, Role.MANAGER, Role.ADMIN)
 
 _jobs_changed = threading.Condition()
 
@@ -66,43 +74,46 @@ def _kiosk() -> Principal:
     return who
 
 
-def job_out(session: Session, job: PrintJob, *, owner: bool) -> dict[str, Any]:
-    """The job with what the paper needs: the phone-page URL (owner only) and the materials to bring."""
+def job_out(session: Session, job: PrintJob, *, owner: bool, claimed: bool = False) -> dict[str, Any]:
+    """The job with what the paper needs: the phone-page URL (owner only), the materials to bring, and the time
+    left before the kiosk gives up on it."""
+    now = services().runtime.clock.now()
     out = job_payload(job)
     token = out.pop("track_token", None)
     out["track_url"] = f"{public_url()}/t/{token}" if owner and token else None
+    out["deadline_in_s"] = round(seconds_left(job, now), 3)
+    out["print_within_s"] = round(print_within_s(job, now), 3) if claimed else None
     service = session.scalar(select(Service).where(Service.hall_id == job.hall_id,
                                                    Service.code == job.payload.get("service")))
     out["materials"] = index.materials_to_bring(session, service) if service else []
     return out
 
 
-def _has_claimable(device_id: int) -> bool:
+def _has_claimable(device_id: int, agent: str) -> bool:
+    """Anything for this agent: a queued job, or its own claim (a restart). Another agent's claim is not, or the
+    long-poll would run a write every POLL_S until that job ends."""
     with services().store.read_session() as session:
-        return session.scalar(select(PrintJob.id).where(PrintJob.device_id == device_id,
-                                                        PrintJob.status.in_(RETRYABLE)).limit(1)) is not None
+        return session.scalar(select(PrintJob.id).where(
+            PrintJob.device_id == device_id,
+            or_(PrintJob.status == PrintJobStatus.QUEUED,
+                and_(PrintJob.status == PrintJobStatus.PRINTING, PrintJob.agent == agent))).limit(1)) is not None
 
 
-@route("GET", "/print-jobs", "The kiosk's print agent claims its printable jobs (long-poll up to `wait` s)",
-       responses={200: [PrintJobOut]}, query={"wait": {"type": "number", "minimum": 0, "maximum": MAX_WAIT_S},
-                                               "agent": {"type": "string", "maxLength": 64}})
+@route("GET", "/print-jobs", "The kiosk's print agent claims the jobs it can still print in time (long-poll up "
+       "to `wait` s)", responses={200: [PrintJobOut]}, query=query_params(PrintJobsQuery))
 def fetch_print_jobs() -> Any:
     who = _kiosk()
-    try:
-        wait = min(max(float(request.args.get("wait", "0")), 0.0), MAX_WAIT_S)
-    except ValueError:
-        wait = 0.0
-    agent = (request.args.get("agent") or "agent")[:64]
+    query = PrintJobsQuery.model_validate(request.args.to_dict())
     hq = services()
-    deadline = time.monotonic() + wait
+    deadline = time.monotonic() + query.wait
 
     def respond(session: Session, jobs: list[PrintJob]) -> list[dict[str, Any]]:
-        return [job_out(session, job, owner=True) for job in jobs]
+        return [job_out(session, job, owner=True, claimed=True) for job in jobs]
 
     while True:
-        if _has_claimable(who.device_id):  # type: ignore[arg-type]
+        if _has_claimable(who.device_id, query.agent):  # type: ignore[arg-type]
             done = hq.runtime.execute(engine.claim_print_jobs, hall=who.hall_code, after=respond,  # type: ignore[arg-type]
-                                      device_id=who.device_id, agent=agent)
+                                      device_id=who.device_id, agent=query.agent)
             if done.value:
                 return jsonify(done.value)
         left = deadline - time.monotonic()
@@ -131,7 +142,7 @@ def report_print_result(job_id: int) -> Any:
         raise errors.PrintJobNotFound(job=job_id)
     done = services().runtime.execute(
         engine.report_print_result, hall=hall, after=lambda s, job: job_out(s, job, owner=True),
-        device_id=device_id, job_id=job_id, printed=req.status == "printed", error=req.error,
+        device_id=device_id, job_id=job_id, printed=req.status == "printed", error=req.error, sends=req.sends,
     )
     return jsonify(done.value)
 
@@ -149,6 +160,39 @@ def get_print_job(job_id: int) -> Any:
         job = session.get(PrintJob, job_id)
         assert job is not None
         return jsonify(job_out(session, job, owner=owner))
+
+
+@route("POST", "/print-jobs/{job_id:int}/reprint", "The kiosk prints its ticket again (补打) after 打印失败",
+       request_model=EmptyBody, body_required=False, responses={200: PrintJobOut})
+def reprint_print_job(job_id: int) -> Any:
+    who = _kiosk()
+    body(EmptyBody, optional=True)
+    with services().store.read_session() as session:
+        job = session.get(PrintJob, job_id)
+        if job is None or job.device_id != who.device_id:
+            raise errors.PrintJobNotFound(job=job_id)
+        ticket_id = job.ticket_id
+    done = services().runtime.execute(engine.reprint_ticket, hall=who.hall_code,  # type: ignore[arg-type]
+                                      after=lambda s, new: job_out(s, new, owner=True), ticket_id=ticket_id,
+                                      device_id=who.device_id)
+    return jsonify(done.value)
+
+
+@route("POST", "/tickets/{ticket_id:id}/reprint", "A clerk has the ticket printed again (补打) at its kiosk",
+       request_model=EmptyBody, body_required=False, responses={200: PrintJobOut})
+def reprint_ticket(ticket_id: int) -> Any:
+    who = principal()
+    hq = services()
+    with hq.store.read_session() as session:
+        hall = session.scalar(select(Hall.code).join_from(Ticket, Hall, Ticket.hall_id == Hall.id)
+                              .where(Ticket.id == ticket_id))
+    if hall is None:
+        raise errors.TicketNotFound(ticket=ticket_id)
+    who.require(hall, *REPRINTERS)
+    body(EmptyBody, optional=True)
+    done = hq.runtime.execute(engine.reprint_ticket, hall=hall, after=lambda s, job: job_out(s, job, owner=False),
+                              ticket_id=ticket_id)
+    return jsonify(done.value)
 
 
 @route("GET", "/kiosks/me", "The calling kiosk: name, hall and printer settings (pairing check, agent config)",

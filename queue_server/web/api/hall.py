@@ -76,7 +76,7 @@ def track_out(tracked: snapshots.Tracked) -> dict[str, Any]:
         "service": t.service.code, "service_name": t.service.name, "status": t.status.value,
         "ahead": tracked.ahead, "estimated_wait_s": tracked.estimated_wait_s,
         "window": t.window.number if t.window else None, "window_name": t.window.name if t.window else None,
-        "issued_at": t.issued_at.isoformat(),
+        "issued_at": t.issued_at.isoformat(), "print_job": tracked.print_job,
     }
 
 
@@ -84,6 +84,19 @@ def track_out(tracked: snapshots.Tracked) -> dict[str, Any]:
        responses={200: TrackOut}, public=True)
 def track(token: str) -> Any:
     hq = services()
+    with hq.store.read_session() as session:
+        return jsonify(track_out(snapshots.track(session, token, hq.runtime.clock.now())))
+
+
+@route("POST", "/track/{token}/reprint", "The citizen has their ticket printed again (补打) at the kiosk that printed "
+       "it", request_model=EmptyBody, body_required=False, responses={200: TrackOut}, public=True)
+def track_reprint(token: str) -> Any:
+    body(EmptyBody, optional=True)
+    hq = services()
+    with hq.store.read_session() as session:
+        tracked = snapshots.track(session, token, hq.runtime.clock.now())
+        hall_code, ticket_id = tracked.hall.code, tracked.ticket.id
+    hq.runtime.execute(engine.reprint_ticket, hall=hall_code, ticket_id=ticket_id)
     with hq.store.read_session() as session:
         return jsonify(track_out(snapshots.track(session, token, hq.runtime.clock.now())))
 

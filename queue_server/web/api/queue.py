@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable
 from typing import Any
 
 from flask import Response
 from flask import jsonify
+from flask import request
 from sqlalchemy import bindparam
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -15,7 +18,9 @@ from queue_server import engine
 from queue_server import errors
 from queue_server.access.credentials import Principal
 from queue_server.engine.queue.payloads import window_payload
+from queue_server.engine.queue.printing import seconds_left
 from queue_server.storage.models import Hall
+from queue_server.storage.models import PrintJob
 from queue_server.storage.models import Role
 from queue_server.storage.models import Ticket
 from queue_server.storage.models import Window
@@ -27,6 +32,7 @@ from queue_server.web.api.schemas.queue import CallOut
 from queue_server.web.api.schemas.queue import CallSpecificRequest
 from queue_server.web.api.schemas.queue import EmptyBody
 from queue_server.web.api.schemas.queue import FinishRequest
+from queue_server.web.api.schemas.queue import IdempotencyKey
 from queue_server.web.api.schemas.queue import IssueRequest
 from queue_server.web.api.schemas.queue import ParkRequest
 from queue_server.web.api.schemas.queue import PauseRequest
@@ -60,16 +66,32 @@ def _acting_window(who: Principal) -> int | None:
     return None
 
 
-@route("POST", "/halls/{hall}/tickets", "Issue a ticket (kiosk, staff, manager)",
-       request_model=IssueRequest, responses={201: TicketOut})
+def _issuer_scope(who: Principal) -> str:
+    """Whose keys: one kiosk's, one clerk's, one token's; another client's key never finds this one's ticket."""
+    if who.device_id is not None:
+        return f"device:{who.device_id}"
+    if who.staff_id is not None:
+        return f"staff:{who.staff_id}"
+    return f"{who.role.value}:{who.label}"[:64]
+
+
+def _fingerprint(req: IssueRequest, channel: str) -> str:
+    return hashlib.sha256(json.dumps([req.model_dump(), channel], sort_keys=True).encode()).hexdigest()
+
+
+@route("POST", "/halls/{hall}/tickets", "Issue a ticket (kiosk, staff, manager); with an Idempotency-Key header a "
+       "retried request returns the first attempt's ticket", request_model=IssueRequest, responses={201: TicketOut})
 def issue_ticket(hall: str) -> Any:
     who = principal()
     who.require(hall, *ISSUERS)
     req = body(IssueRequest)
+    header = request.headers.get("Idempotency-Key")
+    key = IdempotencyKey.model_validate({"Idempotency-Key": header}).key if header is not None else None
     hq = services()
 
     def respond(session: Session, issued: engine.Issued) -> dict[str, Any]:
         t = issued.ticket
+        job = session.get(PrintJob, issued.print_job_id) if issued.print_job_id else None
         return {
             "id": t.id, "number": t.ticket_no, "hall": hall, "service": t.service.code,
             "service_name": t.service.name, "status": t.status.value,
@@ -78,17 +100,24 @@ def issue_ticket(hall: str) -> Any:
             "track_token": t.track_token, "track_url": f"{public_url()}/t/{t.track_token}",
             "issued_at": t.issued_at.isoformat(), "queued_at": t.queued_at.isoformat(),
             "print_job_id": issued.print_job_id,
+            "print_deadline_s": round(seconds_left(job, hq.runtime.clock.now()), 3) if job else None,
         }
 
     channel = req.channel or ("kiosk" if who.role == Role.KIOSK else "staff")
     # A kiosk with a printer also queues the ticket's print job, in the same transaction.
     op, device = ((engine.issue_at_kiosk, {"device_id": who.device_id})
                   if who.role == Role.KIOSK and who.device_id is not None else (engine.issue_ticket, {}))
-    done = hq.runtime.execute(
-        op, hall=hall, after=respond, service_code=req.service, priority_code=req.priority,
-        channel=channel, appointment_code=req.appointment_code, id_number=req.id_number, phone=req.phone, **device,
-    )
-    return jsonify(done.value), 201
+    request_args = dict(service_code=req.service, priority_code=req.priority, channel=channel,
+                        appointment_code=req.appointment_code, id_number=req.id_number, phone=req.phone, **device)
+    if key is None:
+        done = hq.runtime.execute(op, hall=hall, after=respond, **request_args)
+        return jsonify(done.value), 201
+    done = hq.runtime.execute(engine.issue_once, hall=hall, after=respond, key=key, scope=_issuer_scope(who),
+                              fingerprint=_fingerprint(req, channel), issue=op, **request_args)
+    resp = jsonify(done.value)
+    if not done.envelopes:  # nothing happened: the key's ticket was issued by an earlier attempt
+        resp.headers["Idempotent-Replayed"] = "true"
+    return resp, 201
 
 
 def _call_response(hall: str) -> Callable[[Session, Ticket | None], dict[str, Any] | None]:

@@ -9,27 +9,58 @@ from __future__ import annotations
 from typing import Literal
 
 from pydantic import BaseModel
+from pydantic import ConfigDict
 from pydantic import Field
 
 from queue_server.web.api.schemas.queue import Body
 
+# 25 s: below the usual 30 s proxy and load-balancer idle timeouts, so a quiet long-poll is never cut.
+MAX_WAIT_S = 25.0
+
+
+PRINTER_STATES = ("online", "paper_low", "paper_out", "cover_open", "offline", "error", "unknown")
+PrinterState = Literal["online", "paper_low", "paper_out", "cover_open", "offline", "error", "unknown"]
+
+
+class PrintJobsQuery(BaseModel):
+    """?wait=<s>&agent=<id> of the agent's long-poll. A bad value is 422 naming it: a NaN or infinite wait would
+    hold a server thread for ever."""
+
+    model_config = ConfigDict(extra="ignore")
+    wait: float = Field(default=0, ge=0, le=MAX_WAIT_S, allow_inf_nan=False,
+                        description="seconds to hold the request while nothing is printable (long-poll)")
+    agent: str = Field(default="agent", min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$",
+                       description="the agent's stable id: its own unreported claims come back to it after a "
+                                   "restart")
+
 
 class PrintResultRequest(Body):
     status: Literal["printed", "failed"]
-    error: Literal["printer_offline", "paper_out", "printer_error"] | None = None
+    # interrupted: bytes went out but the printer never said it was ready after the cut (part of a ticket may be
+    # on the paper); the others: nothing was sent.
+    error: Literal["printer_offline", "paper_out", "cover_open", "printer_error", "interrupted"] | None = None
+    sends: int | None = Field(default=None, ge=1, le=100, description="how many times the job was sent (a job "
+                                                                       "broken off mid-way is sent again whole, "
+                                                                       "marked 补打)")
 
 
 class PrinterStateRequest(Body):
-    state: Literal["online", "paper_out", "offline", "error", "unknown"]
+    state: PrinterState
 
 
 class PrintJobOut(BaseModel):
     id: int
     ticket_id: int
-    status: str
+    status: str = Field(description="queued | printing | printed | failed | expired | cancelled")
     attempts: int
     error: str | None
-    expires_at: str
+    expires_at: str = Field(description="the deadline: not printed by then, the kiosk says 打印失败 and the job "
+                                        "never prints by itself")
+    deadline_in_s: float = Field(description="seconds from this answer to expires_at (0 once passed): the kiosk "
+                                             "page counts down from it with its own clock")
+    reprint: bool = Field(description="a second paper of the ticket (补打)")
+    print_within_s: float | None = Field(default=None, description="claims only: the agent must have the "
+                                                                    "printer's answer within this many seconds")
     number: str | None = None
     service: str | None = None
     service_name: str | None = None
@@ -38,6 +69,7 @@ class PrintJobOut(BaseModel):
     ahead: int | None = None
     estimated_wait_s: int | None = None
     issued_local: str | None = None
+    reprinted_local: str | None = None
     person_masked: str | None = None
     track_url: str | None = Field(default=None, description="only for the kiosk that owns the job")
     materials: list[str] = Field(default_factory=list)

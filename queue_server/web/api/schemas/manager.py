@@ -73,6 +73,15 @@ class ChartBucket(BaseModel):
     waiting: int
 
 
+class MonitorKiosk(BaseModel):
+    id: int
+    name: str
+    printer: bool  # whether the kiosk prints tickets at all
+    printer_state: str | None = Field(description="online, paper_low, paper_out, cover_open, offline, error or "
+                                                  "unknown, as its print agent last reported; null: never reported")
+    last_seen_at: str | None
+
+
 class MonitorOut(BaseModel):
     hall: str
     hall_name: str
@@ -82,6 +91,7 @@ class MonitorOut(BaseModel):
     windows: list[MonitorWindow]
     chart: list[ChartBucket]
     alerts: list[AlertOut]
+    kiosks: list[MonitorKiosk]
 
 
 class HallSummary(BaseModel):

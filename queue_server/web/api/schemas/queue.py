@@ -101,6 +101,15 @@ class TicketOut(BaseModel):
     issued_at: str
     queued_at: str
     print_job_id: int | None = Field(default=None, description="set when the issuing kiosk prints the ticket")
+    print_deadline_s: float | None = Field(default=None, description="seconds from this answer until the print "
+                                                                      "job's deadline: not printed by then, the "
+                                                                      "kiosk says 打印失败")
+
+
+class IdempotencyKey(BaseModel):
+    """The Idempotency-Key header of an issue: a retry with the same key returns the first attempt's ticket."""
+
+    key: str = Field(alias="Idempotency-Key", min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
 
 
 class StaffTicketOut(BaseModel):
@@ -156,6 +165,17 @@ class WindowOut(BaseModel):
     current: CurrentTicket | None
 
 
+class TrackPrintOut(BaseModel):
+    """The ticket's latest print job as its owner sees it (the phone page offers 补打 from it)."""
+
+    status: str = Field(description="queued | printing | printed | failed | expired | cancelled")
+    error: str | None
+    reprint: bool
+    kiosk: str = Field(description="the kiosk's name: where the paper comes out")
+    deadline_in_s: float
+    reprints_left: int
+
+
 class TrackOut(BaseModel):
     number: str
     hall: str
@@ -168,6 +188,7 @@ class TrackOut(BaseModel):
     window: int | None
     window_name: str | None
     issued_at: str
+    print_job: TrackPrintOut | None = Field(default=None, description="null when no kiosk printer has the ticket")
 
 
 class EventOut(BaseModel):
