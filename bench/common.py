@@ -130,7 +130,7 @@ def start_server(url: str, port: int, *, threads: int = 64, extra_env: dict[str,
         proc = subprocess.Popen([sys.executable, "-m", "queue_server.cli", "serve", "--port", str(port),
                                  "--threads", str(threads)], env=env, stdout=subprocess.DEVNULL, stderr=log)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 90  # a cold start on a busy 2-core machine has taken over 30 s
     while time.monotonic() < deadline:
         try:
             if requests.get(f"{base}/healthz", timeout=1).ok:

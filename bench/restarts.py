@@ -72,9 +72,13 @@ class Kiosks:
         for t in self.threads:
             t.join()
 
-    def failed(self) -> int:
+    def failed(self) -> str:
+        """How many failed and how (0 = no answer within 30 s or the connection failed), e.g. "3 (502: 2, 0: 1)"."""
         with self.lock:
-            return sum(n for status, n in self.statuses.items() if status != 201)
+            bad = {status: n for status, n in sorted(self.statuses.items()) if status != 201}
+        if not bad:
+            return "0"
+        return f"{sum(bad.values())} ({', '.join(f'{status}: {n}' for status, n in bad.items())})"
 
 
 async def _stop_once(displays: int, load: int) -> list[object]:
