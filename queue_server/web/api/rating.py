@@ -134,7 +134,11 @@ def _case_action(case_id: int, op: Any, model: type[CaseActionRequest] | type[Ap
         assert row is not None
         return evaluation.case_out(session, row, case, hq.runtime.clock.now())
 
-    done = hq.runtime.execute(op, hall=hall, after=respond, case_id=case_id, actor=who.label, **kwargs)
+    # The person exactly (two tokens of one account are one person) and their rank, for the appeal rule.
+    actor_key = f"staff:{who.staff_id}" if who.staff_id is not None else who.label
+    rank = engine.appeal_rank(who.role.value, all_halls=who.hall_id is None)
+    done = hq.runtime.execute(op, hall=hall, after=respond, case_id=case_id, actor=who.label, actor_key=actor_key,
+                              actor_rank=rank, **kwargs)
     return jsonify(done.value)
 
 
