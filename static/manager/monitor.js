@@ -173,6 +173,15 @@
     box.appendChild(svg);
   }
 
+  // A 差评 alert names its case: the whole text opens the case page (managers and admins work cases).
+  function alertBody(a) {
+    var caseId = a.data && a.data["case"];
+    if (caseId != null && canConfigure) {
+      return el("a", {"class": "text case-link", href: "/manager/" + hall + "/cases/" + caseId, text: alertText(a)});
+    }
+    return el("span", {"class": "text", text: alertText(a)});
+  }
+
   function renderAlerts() {
     var list = document.getElementById("alerts");
     list.replaceChildren();
@@ -183,7 +192,7 @@
       var item = el("li", {"class": "alert state-" + a.state, "data-alert": String(a.id), "data-kind": a.kind}, [
         el("time", {text: new Date(a.raised_at).toLocaleTimeString("zh-CN", {hour: "2-digit", minute: "2-digit",
                                                                          timeZone: timeZone})}),
-        el("span", {"class": "text", text: alertText(a)}),
+        alertBody(a),
         el("span", {"class": "alert-state", text: ALERT_STATE[a.state] || a.state,
                     title: at})
       ]);
