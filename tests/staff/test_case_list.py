@@ -42,6 +42,7 @@ def test_filters_by_service_window_status_and_overdue(store: Store, clock: Froze
     clock.advance(days=14)
     overdue_open = _cases(client, manager, "?overdue=true&status=open")
     bad = client.get("/api/v1/halls/t1/evaluation-cases?window=x", headers=bearer(manager))
+    attention = client.get("/api/v1/halls/t1/monitor", headers=bearer(manager)).get_json()["attention"]
 
     assert len(everything) == 2 and len(by_service) == 2 and other_service == []
     assert len(by_window) == 2 and other_window == []
@@ -49,6 +50,9 @@ def test_filters_by_service_window_status_and_overdue(store: Store, clock: Froze
     assert [c["id"] for c in overdue_open] == [still_open[0]["id"]] and overdue_open[0]["overdue"] is True
     assert everything[0]["window_label"] == "1号 1号窗口" and everything[0]["service_name"] == "事项a"
     assert bad.status_code == 422
+    # Both cases are past their deadline and not closed: the monitor's attention list names each.
+    assert sorted(a["data"]["case"] for a in attention if a["kind"] == "case_overdue") == sorted(
+        c["id"] for c in everything)
 
 
 def test_one_case_by_id_and_the_xlsx_export(store: Store, clock: FrozenClock, client: Any) -> None:
