@@ -119,6 +119,8 @@ def test_an_overdue_case_is_worked_from_the_monitor_and_its_appeal_decided_above
     hall, case_id = full_hall
     page = _monitor(browser, hall, (1920, 1080))
 
+    alert_link = page.locator('#alerts li[data-kind="case_overdue"] a.case-link')
+    expect(alert_link).to_have_attribute("href", f"/manager/cxz/cases/{case_id}")
     page.locator('#attention li[data-kind="case_overdue"] a').click()
     expect(page).to_have_url(f"{hall.server.url}/manager/cxz/cases/{case_id}")
     expect(page.locator("#c-window")).to_have_text("1号 综合窗口")
