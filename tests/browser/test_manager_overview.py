@@ -155,10 +155,12 @@ def test_an_overdue_case_is_worked_from_the_monitor_and_its_appeal_decided_above
     expect(admin.locator("#appeal-hint")).to_contain_text("申诉人 cxmgr")
     admin.fill("#decide-note", "核实监控，属恶意差评")
     admin.click("#decide-reject")
-    expect(admin.locator("#c-status")).to_have_text("待回访 open")
+    # Rejected: back where it was appealed from; the 回访 and 整改 already recorded stand.
+    expect(admin.locator("#c-status")).to_have_text("已整改 rectified")
     expect(admin.locator('#steps li[data-kind="appeal_rejected"]')).to_contain_text("核实监控，属恶意差评")
     # The manager's page follows the case on /live without a reload.
-    expect(page.locator("#c-status")).to_have_text("待回访 open")
+    expect(page.locator("#c-status")).to_have_text("已整改 rectified")
+    expect(page.locator("#next-title")).to_contain_text("反馈")
     assert not page.errors and not admin.errors
 
 

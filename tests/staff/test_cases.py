@@ -242,3 +242,18 @@ def test_engine_refuses_the_filer_whatever_the_adapter(
     with pytest.raises(errors.AppealOwnDecision):
         runtime.execute(engine.decide_appeal, hall="t1", case_id=case["id"], upheld=True, note="y", actor="m1",
                         actor_key="staff:1", actor_rank=3)
+
+
+def test_a_rejected_appeal_keeps_the_follow_up_already_done(store: Store, clock: FrozenClock, client: Any) -> None:
+    rh = rating_hall(store, clock, client)
+    case = bad_rating(rh, client)
+    auth = bearer(rh.hall.manager)
+    client.post(f"/api/v1/evaluation-cases/{case['id']}/follow-up", json={"note": "已回访"}, headers=auth)
+    client.post(f"/api/v1/evaluation-cases/{case['id']}/appeal", json={"note": "申诉"}, headers=auth)
+
+    decided = client.post(f"/api/v1/evaluation-cases/{case['id']}/decide-appeal",
+                          json={"note": "证据不足", "upheld": False}, headers=bearer(rh.hall.admin)).get_json()
+    fixed = client.post(f"/api/v1/evaluation-cases/{case['id']}/rectify", json={"note": "整改"}, headers=auth)
+
+    assert decided["status"] == "followed_up"
+    assert fixed.status_code == 200 and fixed.get_json()["status"] == "rectified"

@@ -98,11 +98,13 @@ def case_step(
     allowed, after = STEPS[action]
     if case.status not in allowed:
         raise errors.CaseActionRefused(case=case.id, case_status=case.status, action=action)
+    before = case.status
     case.status = after
     if after == "closed":
         case.closed_at = now
+    # "from": a rejected appeal returns the case where it was, so a 回访 or 整改 already recorded stands.
     session.add(CaseAction(case_id=case.id, kind=action, at=now, actor=actor, note=note,
-                           data={"by": actor_key or actor, "rank": actor_rank}))
+                           data={"by": actor_key or actor, "rank": actor_rank, "from": before}))
     return events.Outcome(case, (events.Event(events.EVALUATION_CASE_UPDATED,
                                               {"case": case_payload(case, rating), "action": action}),))
 
@@ -119,7 +121,8 @@ def decide_appeal(
     actor_key: str | None = None, actor_rank: int = RANK_MANAGER,
 ) -> events.Outcome[EvaluationCase]:
     """Upheld: the rating was malicious; it is excluded from statistics and reporting and the case ends.
-    Rejected: the case goes back to open. Raises case_not_found, case_action_refused, appeal_own_decision
+    Rejected: the case goes back to the state it was appealed from (its 回访 and 整改 stand).
+    Raises case_not_found, case_action_refused, appeal_own_decision
     (the filer decides their own appeal) and appeal_rank_too_low (the decider does not stand above the filer):
     a 差评 leaves the statistics only when someone above the appellant agrees."""
     now = clock.now()
@@ -135,7 +138,7 @@ def decide_appeal(
     if upheld:
         case.status, case.closed_at, rating.excluded = "excluded", now, True
     else:
-        case.status = "open"
+        case.status = str((filed.data or {}).get("from", "open"))
     session.add(CaseAction(case_id=case.id, kind="appeal_upheld" if upheld else "appeal_rejected", at=now,
                            actor=actor, note=note, data={"by": actor_key or actor, "rank": actor_rank}))
     return events.Outcome(case, (events.Event(events.EVALUATION_CASE_UPDATED,
