@@ -40,6 +40,7 @@ from queue_server.web.api import Services
 from queue_server.web.api import bp as api_bp
 from queue_server.web.api import problems
 from queue_server.web.api.devices import signal_print_jobs
+from queue_server.web.case_pages import bp as cases_bp
 from queue_server.web.i18n import LOCALES
 from queue_server.web.i18n import ensure_compiled
 from queue_server.web.manager_console import bp as manager_bp
@@ -141,6 +142,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
     app.register_blueprint(staff_bp)
     app.register_blueprint(manager_bp)
     app.register_blueprint(reports_bp)
+    app.register_blueprint(cases_bp)
     app.register_blueprint(account_bp)
 
     @app.get("/healthz")

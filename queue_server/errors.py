@@ -237,6 +237,14 @@ CaseActionRefused = _error(
     Conflict, "case_action_refused", N_("Not possible in the case's state"),
     N_("Case %(case)s is %(case_status)s; %(action)s is not possible."),
 )
+AppealOwnDecision = _error(
+    Forbidden, "appeal_own_decision", N_("You filed this appeal"),
+    N_("Case %(case)s: the appeal must be decided by someone other than the person who filed it."),
+)
+AppealRankTooLow = _error(
+    Forbidden, "appeal_rank_too_low", N_("A higher role must decide this appeal"),
+    N_("Case %(case)s: the appeal filed by %(filer)s must be decided by someone with a higher role."),
+)
 
 # Manager console: alerts and hall configuration.
 AlertNotFound = _error(NotFound, "alert_not_found", N_("Alert not found"), N_("No alert %(alert)s in this hall."))

@@ -11,6 +11,7 @@ from queue_server.engine.oversight.alerts import evaluate_alerts
 from queue_server.engine.oversight.alerts import mark_alert_seen
 from queue_server.engine.oversight.alerts import set_alert_limits
 from queue_server.engine.oversight.cases import alert_overdue
+from queue_server.engine.oversight.cases import appeal_rank
 from queue_server.engine.oversight.cases import case_step
 from queue_server.engine.oversight.cases import decide_appeal
 from queue_server.engine.oversight.housekeeping import housekeep
@@ -71,7 +72,7 @@ from queue_server.engine.setup.windows import update_window
 __all__ = [
     "Issued", "SignIn", "alert_overdue", "change_own_password", "reset_any_password", "unlock_sign_in",
     "deactivate_account",
-    "call_next", "call_specific", "cancel", "case_step", "check_sign_in",
+    "appeal_rank", "call_next", "call_specific", "cancel", "case_step", "check_sign_in",
     "claim_print_jobs", "close_service_for_today", "come_back", "create_staff", "decide_appeal", "evaluate_alerts",
     "expire_print_jobs", "finish", "housekeep", "issue_at_kiosk", "issue_ticket", "mark_alert_seen", "mark_reported",
     "no_show",

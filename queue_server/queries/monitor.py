@@ -21,7 +21,10 @@ from sqlalchemy.orm import selectinload
 from queue_server.clock import local_time
 from queue_server.clock import service_day
 from queue_server.engine.oversight.alerts import alert_payload
+from queue_server.engine.oversight.alerts import conditions
 from queue_server.engine.queue import estimates
+from queue_server.engine.queue.calendar import open_now
+from queue_server.storage import alerts as alert_kinds
 from queue_server.storage.alerts import OPEN_STATES
 from queue_server.storage.alerts import Alert
 from queue_server.storage.models import ACTIVE_STATUSES
@@ -69,6 +72,11 @@ def services(session: Session, hall: Hall, now: datetime) -> list[dict[str, Any]
     return out
 
 
+def window_label(number: int, name: str) -> str:
+    # No shared label helper on this branch yet: the hall's one spelling, "3号 综合窗口", written here.
+    return f"{number}号 {name}"
+
+
 def windows(session: Session, hall: Hall, now: datetime) -> list[dict[str, Any]]:
     current = {t.window_id: t for t in session.scalars(
         select(Ticket).where(Ticket.hall_id == hall.id, Ticket.status.in_(ACTIVE_STATUSES)))}
@@ -82,7 +90,8 @@ def windows(session: Session, hall: Hall, now: datetime) -> list[dict[str, Any]]
         activity = window.state.value if window.state.value != "open" else ("serving" if ticket else "idle")
         since = (ticket.started_at or ticket.called_at) if ticket else window.state_since
         out.append({
-            "number": window.number, "name": window.name, "state": window.state.value, "activity": activity,
+            "number": window.number, "name": window.name, "label": window_label(window.number, window.name),
+            "state": window.state.value, "activity": activity,
             "reason": window.state_reason, "since": since.isoformat() if since else None,
             "for_s": _seconds(now, since),
             "staff": window.staff.user_no if window.staff else None,
@@ -159,22 +168,49 @@ def kiosks(session: Session, hall: Hall) -> list[dict[str, Any]]:
              "last_seen_at": d.last_seen_at.isoformat() if d.last_seen_at else None} for d in rows]
 
 
+# What needs a manager's eye, in the order they act on it: people kept waiting, windows left paused or away,
+# kiosks that cannot print, and 差评 past their deadline. Computed from the alert conditions as they hold now
+# (not from the alert rows), so the list is right even between two evaluator rounds.
+ATTENTION_ORDER = {alert_kinds.TICKET_WAIT_LONG: 0, alert_kinds.QUEUE_LONG: 1, alert_kinds.WINDOW_PAUSED_LONG: 2,
+                   alert_kinds.PRINTER_TROUBLE: 3, alert_kinds.CASE_OVERDUE: 4}
+
+
+def attention(session: Session, hall: Hall, now: datetime) -> list[dict[str, Any]]:
+    """[{kind, subject, data}] for the conditions in ATTENTION_ORDER, most urgent kind first, then the longest
+    or fullest first within a kind; a window carries its "N号 name" label in data.window_label."""
+    found = [c for c in conditions(session, hall, now) if c.kind in ATTENTION_ORDER]
+    found.sort(key=lambda c: (ATTENTION_ORDER[c.kind], -int(c.data.get("minutes") or c.data.get("waiting") or 0),
+                              c.subject))
+    out = []
+    for c in found:
+        data = dict(c.data)
+        if "window" in data and "window_name" in data:
+            data["window_label"] = window_label(data["window"], data["window_name"])
+        out.append({"kind": c.kind, "subject": c.subject, "data": data})
+    return out
+
+
 def monitor(session: Session, hall: Hall, now: datetime) -> dict[str, Any]:
     return {"hall": hall.code, "hall_name": hall.name, "now": now.isoformat(), "seq": hall.event_seq,
             "services": services(session, hall, now), "windows": windows(session, hall, now),
-            "chart": chart(session, hall, now), "alerts": alerts(session, hall), "kiosks": kiosks(session, hall)}
+            "chart": chart(session, hall, now), "alerts": alerts(session, hall), "kiosks": kiosks(session, hall),
+            "attention": attention(session, hall, now)}
 
 
 def prefecture(session: Session, halls: list[Hall], now: datetime) -> list[dict[str, Any]]:
-    """One line per hall: waiting, windows serving / open, open alerts."""
+    """One line per hall: open or closed now (its opening hours and calendar), waiting, windows serving, open
+    windows, open alerts. A window counts as open only in an open hall with a clerk signed in: a closed county
+    hall's windows, left in state "open" overnight with nobody at them, are not open."""
     out = []
     for hall in halls:
         rows = windows(session, hall, now)
+        hall_open, hours = open_now(session, hall, None, now)
         out.append({
-            "hall": hall.code, "hall_name": hall.name,
+            "hall": hall.code, "hall_name": hall.name, "open": hall_open, "hours_today": hours,
             "waiting": sum(s["waiting"] for s in services(session, hall, now)),
             "serving": sum(1 for w in rows if w["activity"] == "serving"),
-            "open_windows": sum(1 for w in rows if w["state"] == "open"),
+            "open_windows": sum(1 for w in rows if w["state"] == "open" and w["staff"] is not None)
+            if hall_open else 0,
             "open_alerts": session.scalar(select(func.count()).select_from(Alert).where(
                 Alert.hall_id == hall.id, Alert.state.in_(OPEN_STATES))) or 0,
         })

@@ -72,7 +72,7 @@ class EvaluationCase(Base):
     hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id", ondelete="CASCADE"))
     rating_id: Mapped[int] = mapped_column(ForeignKey("ratings.id", ondelete="CASCADE"), unique=True)
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id", ondelete="SET NULL"))
-    # open -> followed_up -> rectified -> closed (feedback given); appealed -> excluded | back to open
+    # open -> followed_up -> rectified -> closed (feedback given); appealed -> excluded | back to where it was
     status: Mapped[str] = mapped_column(String(16), default="open")
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
     due_on: Mapped[date] = mapped_column(Date, index=True)

@@ -126,7 +126,7 @@ def home() -> Any:
                            csrf_token=sessions.csrf_token())
 
 
-def _signed_in_page(hall: str, *, configure: bool) -> tuple[Principal, str, str] | Response:
+def signed_in_page(hall: str, *, configure: bool) -> tuple[Principal, str, str] | Response:
     """(who, hall name, timezone) for a console page of `hall`, or where to send the browser instead: the login
     without a session, the user's home for another hall or an unknown one, the monitor for a viewer who may
     not configure."""
@@ -147,7 +147,7 @@ def _signed_in_page(hall: str, *, configure: bool) -> tuple[Principal, str, str]
 
 @bp.get("/manager/<code:hall>")
 def monitor(hall: str) -> Any:
-    page = _signed_in_page(hall, configure=False)
+    page = signed_in_page(hall, configure=False)
     if isinstance(page, Response):
         return page
     who, hall_name, timezone = page
@@ -158,7 +158,7 @@ def monitor(hall: str) -> Any:
 @bp.get("/manager/<code:hall>/settings")
 def settings(hall: str) -> Any:
     """Staff accounts, devices and alert limits (managers and admins; a viewer goes back to the monitor)."""
-    page = _signed_in_page(hall, configure=True)
+    page = signed_in_page(hall, configure=True)
     if isinstance(page, Response):
         return page
     who, hall_name, timezone = page

@@ -24,6 +24,11 @@
                  unknown: "状态未知 unknown", no_answer: "无应答（出票超时） no answer"};
   var PRINTER_OK = {online: 1, unknown: 1};
 
+  // "3号 综合窗口": the attention list carries the label; a stored alert row has number and name.
+  function windowWords(d) {
+    return d.window_label || (d.window != null ? d.window + "号 " : "") + d.window_name;
+  }
+
   function alertText(a) {
     var d = a.data || {};
     switch (a.kind) {
@@ -33,8 +38,8 @@
         d.minutes + " 分钟） · waiting over " + d.limit + " min";
       case "service_long": return d.window + "号窗口 " + d.ticket_no + " 已办理 " + d.minutes + " 分钟 · serving for " +
         d.minutes + " min";
-      case "window_idle": return d.window_name + " 空闲 " + d.minutes + " 分钟，但有群众等候 · idle while people wait";
-      case "window_paused_long": return d.window_name + (d.state === "away" ? " 离岗 " : " 暂停 ") + d.minutes +
+      case "window_idle": return windowWords(d) + " 空闲 " + d.minutes + " 分钟，但有群众等候 · idle while people wait";
+      case "window_paused_long": return windowWords(d) + (d.state === "away" ? " 离岗 " : " 暂停 ") + d.minutes +
         " 分钟" + (d.reason ? "（" + d.reason + "）" : "") + " · paused " + d.minutes + " min";
       case "daily_cap_near": return d.service_name + " 今日已取 " + d.issued + "/" + d.cap + " 号，接近上限 · daily cap nearly reached";
       case "printer_trouble": return d.device + " 打印机" + (PRINTER[d.printer_state] || d.printer_state) +
@@ -112,7 +117,7 @@
       var label = ACTIVITY[w.activity] || w.activity;
       if (w.activity === "paused" && w.reason) label += "（" + w.reason + "）";
       var row = el("tr", {"data-window": String(w.number), "class": "activity-" + w.activity}, [
-        el("td", {text: w.name}),
+        el("td", {text: w.label || (w.number + "号 " + w.name)}),
         el("td", {"class": "state", text: label}),
         el("td", {text: minutes(since(w.since))}),
         el("td", {"class": "current", text: w.current ? w.current.number : "–"}),
@@ -173,6 +178,15 @@
     box.appendChild(svg);
   }
 
+  // A 差评 alert names its case: the whole text opens the case page (managers and admins work cases).
+  function alertBody(a) {
+    var caseId = a.data && a.data["case"];
+    if (caseId != null && canConfigure) {
+      return el("a", {"class": "text case-link", href: "/manager/" + hall + "/cases/" + caseId, text: alertText(a)});
+    }
+    return el("span", {"class": "text", text: alertText(a)});
+  }
+
   function renderAlerts() {
     var list = document.getElementById("alerts");
     list.replaceChildren();
@@ -183,7 +197,7 @@
       var item = el("li", {"class": "alert state-" + a.state, "data-alert": String(a.id), "data-kind": a.kind}, [
         el("time", {text: new Date(a.raised_at).toLocaleTimeString("zh-CN", {hour: "2-digit", minute: "2-digit",
                                                                          timeZone: timeZone})}),
-        el("span", {"class": "text", text: alertText(a)}),
+        alertBody(a),
         el("span", {"class": "alert-state", text: ALERT_STATE[a.state] || a.state,
                     title: at})
       ]);
@@ -211,7 +225,77 @@
     });
   }
 
-  function render() { renderAlerts(); renderServices(); renderWindows(); renderKiosks(); renderChart(); }
+  // The overview: what needs attention first, then one tile per window and per service, sized so a full hall
+  // (24 windows, 30 services) is on a 1920x1080 screen at once; the full tables follow below it.
+  var ATTENTION_LINK = {ticket_wait_long: "#services-panel", queue_long: "#services-panel",
+                        window_paused_long: "#windows-panel", printer_trouble: "#kiosks"};
+
+  function renderAttention() {
+    var list = document.getElementById("attention");
+    var items = state.attention || [];
+    list.replaceChildren();
+    items.forEach(function (a) {
+      var d = a.data || {};
+      var href = d["case"] != null ? (canConfigure ? "/manager/" + hall + "/cases/" + d["case"] : null)
+                                   : ATTENTION_LINK[a.kind];
+      var text = alertText(a);
+      list.appendChild(el("li", {"class": "attention-item kind-" + a.kind, "data-kind": a.kind,
+                                 "data-subject": a.subject},
+                          [href ? el("a", {href: href, text: text}) : el("span", {text: text})]));
+    });
+    document.getElementById("attention-count").textContent = String(items.length);
+    document.getElementById("all-clear").hidden = items.length > 0;
+  }
+
+  function troubleSubjects() {
+    var out = {};
+    (state.attention || []).forEach(function (a) { out[a.subject] = a.kind; });
+    return out;
+  }
+
+  var TILE_STATE = {serving: "办理中", idle: "空闲", paused: "暂停", away: "离岗", closed: "未登录"};
+
+  function renderBoards() {
+    var trouble = troubleSubjects();
+    var wb = document.getElementById("window-board");
+    wb.replaceChildren();
+    var counts = {};
+    state.windows.forEach(function (w) {
+      counts[w.activity] = (counts[w.activity] || 0) + 1;
+      var detail = TILE_STATE[w.activity] || w.activity;
+      if (w.current) detail += " " + w.current.number;
+      else if (w.activity === "paused" || w.activity === "away") detail += " " + minutes(since(w.since));
+      wb.appendChild(el("div", {"class": "tile activity-" + w.activity +
+                                         (trouble["window:" + w.number] ? " trouble" : ""),
+                                "data-window": String(w.number), title: w.staff ? "工号 " + w.staff : ""}, [
+        el("span", {"class": "tile-name", text: w.label || (w.number + "号 " + w.name)}),
+        el("span", {"class": "tile-detail", text: detail})
+      ]));
+    });
+    document.getElementById("window-summary").textContent = "办理 " + (counts.serving || 0) + " · 空闲 " +
+      (counts.idle || 0) + " · 暂停/离岗 " + ((counts.paused || 0) + (counts.away || 0)) + " · 未登录 " +
+      (counts.closed || 0);
+    var sb = document.getElementById("service-board");
+    sb.replaceChildren();
+    var waiting = 0;
+    state.services.forEach(function (s) {
+      waiting += s.waiting;
+      var over = trouble["service:" + s.code];
+      sb.appendChild(el("div", {"class": "tile service-tile" + (over ? " trouble" : "") +
+                                         (!s.active || s.closed_today ? " off" : ""),
+                                "data-service": s.code}, [
+        el("span", {"class": "tile-name", text: s.name}),
+        el("span", {"class": "tile-detail", text: s.waiting + " 人" +
+                    (s.longest_wait_s != null ? " · " + minutes(s.longest_wait_s) : "")})
+      ]));
+    });
+    document.getElementById("service-summary").textContent = "等候 " + waiting + " 人 waiting";
+  }
+
+  function render() {
+    renderAttention(); renderBoards();
+    renderAlerts(); renderServices(); renderWindows(); renderKiosks(); renderChart();
+  }
 
   function upsertAlert(alert) {
     if (!state) return;
@@ -279,7 +363,7 @@
     var box = document.getElementById("wd-services");
     var chosen = {};
     w.services.forEach(function (s) { chosen[s.service] = s.weight; });
-    document.getElementById("wd-number").textContent = w.name;
+    document.getElementById("wd-number").textContent = w.label || w.name;
     document.getElementById("wd-error").textContent = "";
     box.replaceChildren();
     // The window's own services first, in their order (the order is kept), then the others.
@@ -335,14 +419,15 @@
     feed = HallqFeed.start({
       hall: hall, auth: {},
       onEvent: function (ev) {
+        // An alert row changes the list at once; the attention list is re-read with everything else.
         if (ev.type === "alert.raised" || ev.type === "alert.updated") upsertAlert(ev.alert);
-        else reloadSoon();
+        reloadSoon();
       },
       onSnapshot: function () { reloadSoon(); },
       onStatus: setStatus
     });
   });
-  setInterval(function () { if (state) renderWindows(); }, CLOCK_TICK_MS);
+  setInterval(function () { if (state) { renderWindows(); renderBoards(); } }, CLOCK_TICK_MS);
   // Durations and waits also move between events; a full re-read each minute keeps them honest.
   setInterval(reloadSoon, 60000);
 })();

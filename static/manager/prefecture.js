@@ -16,6 +16,10 @@
       (d.halls || []).forEach(function (h) {
         var row = document.querySelector('tr[data-hall="' + h.hall + '"]');
         if (!row) return;
+        var openCell = row.querySelector(".hall-open");
+        openCell.textContent = h.open ? "营业中 open" : "已闭厅 closed";
+        openCell.title = "今日 " + (h.hours_today || "");
+        row.classList.toggle("hall-closed", !h.open);
         row.querySelector(".waiting").textContent = h.waiting;
         row.querySelector(".serving").textContent = h.serving;
         row.querySelector(".open").textContent = h.open_windows;

@@ -2,13 +2,13 @@
  *
  * Tablet (data-mode="device"): the device token arrives once in the URL fragment (#token=...), is kept in
  * localStorage and removed from the address bar. The tablet reads GET /api/v1/rating/pending, then follows its
- * window's events on /live (static/js/feed.js): a finish, a sign-in or sign-out at the window re-reads it at
- * once. A slow poll stays as the safety net for anything that reaches the window without an event.
+ * window's events on /live (static/js/feed.js) instead of polling: a finish, a sign-in or sign-out at the window
+ * and a rating of its visit made on the citizen's phone (evaluation.rated carries the window) re-read it at once;
+ * so does every (re)connection, which is when events could have been missed.
  * Phone (data-mode="qr"): rates the ticket of the track token in the page with POST /api/v1/track/{token}/rating.
  */
 (function () {
   "use strict";
-  const SAFETY_POLL_MS = 30000;
   const THANKS_MS = 5000;
   const mode = document.body.dataset.mode;
   const $ = (id) => document.getElementById(id);
@@ -79,7 +79,10 @@
       auth: {token: token},
       onEvent: function () { poll(); },
       onSnapshot: function () { poll(); },
-      onStatus: function (online) { document.body.dataset.online = online ? "1" : "0"; }
+      onStatus: function (online) {
+        document.body.dataset.online = online ? "1" : "0";
+        if (online) poll();  // back after a drop: whatever happened meanwhile is read once
+      }
     });
   }
 
@@ -117,7 +120,6 @@
   if (mode === "device") {
     show("idle");
     poll();
-    setInterval(poll, SAFETY_POLL_MS);
   } else {
     show("ask");
   }

@@ -78,6 +78,8 @@ SAMPLES: dict[str, tuple[str, str, Any]] = {
     "rating_submit": ("POST", "/api/v1/rating", {"level": 1}),
     "track_rating": ("POST", "/api/v1/track/{done_token}/rating", {"level": 1}),
     "list_cases": ("GET", "/api/v1/halls/t1/evaluation-cases", None),
+    "export_cases": ("GET", "/api/v1/halls/t1/evaluation-cases/export", None),
+    "get_case": ("GET", "/api/v1/evaluation-cases/{case}", None),
     "alert_overdue_cases": ("POST", "/api/v1/halls/t1/evaluation-cases/alert-overdue", None),
     "case_follow_up": ("POST", "/api/v1/evaluation-cases/{case}/follow-up", {"note": "回访"}),
     "case_rectify": ("POST", "/api/v1/evaluation-cases/{case}/rectify", {"note": "整改"}),

@@ -248,6 +248,10 @@ def test_the_prefecture_overview_follows_a_halls_live_events_without_waiting_for
 
     # The safety poll runs every two minutes: a change seen within seconds came through the hall's feed.
     expect(waiting).to_have_text("1", timeout=TIMEOUT_MS)
+    # Hall t1 is open all day; of its six windows only 1 and 2 have a clerk (u1, u2): they are its open windows.
+    expect(page.locator('#halls tr[data-hall="t1"] .hall-open')).to_have_text("营业中 open")
+    expect(page.locator('#halls tr[data-hall="t1"] .open')).to_have_text("2")
+    screenshot(page, "manager-prefecture.png")
 
 
 def test_a_manager_fixes_a_guide_the_quality_check_flagged_on_the_settings_page(

@@ -271,3 +271,29 @@ def test_a_call_made_while_the_database_restarts_goes_through_by_itself(
 
     expect(page.locator("#current-body")).to_contain_text("A001", timeout=20_000)
     expect(page.locator("#message")).not_to_contain_text("重试")
+
+
+def test_a_visit_rated_on_the_phone_leaves_the_tablet_at_once(live: Live, browser_page: Page) -> None:
+    """The tablet follows /live, not a poll: the phone's rating reaches it as an event of its window."""
+    page = browser_page
+    assert page.context.browser is not None
+    tablet = page.context.browser.new_context(viewport={"width": 1024, "height": 600}).new_page()
+    tablet.set_default_timeout(TIMEOUT_MS)
+    tablet.goto(f"{live.server.url}/staff/rater#token={live.rater}")
+    issued = live.issue("a")
+    sign_in_with_keyboard(page, live.server.url)
+    page.keyboard.press("F1")
+    expect(page.locator("#current-body .number")).to_have_text("A001")
+    page.keyboard.press("F4")
+    expect(page.locator("#dialog")).to_be_visible()
+    page.keyboard.press("Enter")
+    expect(tablet.locator("#ask")).to_be_visible()
+    expect(tablet.locator("#ask-ticket")).to_contain_text("A001")
+
+    phone = requests.post(f"{live.server.url}/api/v1/track/{issued['track_token']}/rating", json={"level": 1},
+                          timeout=5)
+    assert phone.status_code == 201, phone.text
+
+    # Well inside the tablet's former 30 s poll: only the live event can take it back to idle this fast.
+    expect(tablet.locator("#idle")).to_be_visible(timeout=3_000)
+    expect(tablet.locator("#ask")).to_be_hidden()

@@ -6,14 +6,21 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
+from queue_server import engine
+from queue_server import errors
+from queue_server.access.credentials import mint_token
 from queue_server.clock import FrozenClock
 from queue_server.storage.models import CalendarDay
 from queue_server.storage.models import Department
 from queue_server.storage.models import Hall
+from queue_server.storage.models import Role
 from queue_server.storage.models import Service
+from queue_server.storage.runtime import Runtime
 from queue_server.storage.store import Store
+from tests import factories
 from tests.conftest import Recorder
 from tests.factories import bearer
 from tests.staff.rating_setup import RatingHall
@@ -118,7 +125,7 @@ def test_upheld_appeal_excludes_the_malicious_rating_from_reporting(
 
     client.post(f"/api/v1/evaluation-cases/{case['id']}/appeal", json={"note": "办事人未到窗口即评价"}, headers=auth)
     decided = client.post(f"/api/v1/evaluation-cases/{case['id']}/decide-appeal",
-                          json={"note": "监控核实，恶意差评", "upheld": True}, headers=auth).get_json()
+                          json={"note": "监控核实，恶意差评", "upheld": True}, headers=bearer(rh.hall.admin)).get_json()
     outbox = client.get("/api/v1/halls/t1/ratings/outbox", headers=auth).get_json()
 
     assert decided["status"] == "excluded" and decided["rating"]["excluded"] is True
@@ -132,7 +139,7 @@ def test_rejected_appeal_reopens_the_case(store: Store, clock: FrozenClock, clie
 
     client.post(f"/api/v1/evaluation-cases/{case['id']}/appeal", json={"note": "申诉"}, headers=auth)
     decided = client.post(f"/api/v1/evaluation-cases/{case['id']}/decide-appeal",
-                          json={"note": "证据不足", "upheld": False}, headers=auth).get_json()
+                          json={"note": "证据不足", "upheld": False}, headers=bearer(rh.hall.admin)).get_json()
 
     assert decided["status"] == "open" and decided["rating"]["excluded"] is False
 
@@ -164,3 +171,89 @@ def test_clerk_cannot_see_or_work_cases(store: Store, clock: FrozenClock, client
     step = rh.console.post(f"/evaluation-cases/{case['id']}/appeal", {"note": "删掉它"})
 
     assert listing.status_code == 403 and step.status_code == 403
+
+
+def _second_account(store: Store, clock: FrozenClock, user_no: str, role: Role, *, all_halls: bool = False
+                    ) -> str:
+    with store.transaction() as s:
+        hall = s.scalar(select(Hall).where(Hall.code == "t1"))
+        assert hall is not None
+        person = factories.staff(s, None if all_halls else hall, user_no, role)
+        return mint_token(s, clock.now(), role=role, hall=None if all_halls else hall, staff=person)
+
+
+def test_the_manager_who_appealed_cannot_decide_the_appeal(store: Store, clock: FrozenClock, client: Any) -> None:
+    rh = rating_hall(store, clock, client)
+    case = bad_rating(rh, client)
+    auth = bearer(rh.hall.manager)
+    client.post(f"/api/v1/evaluation-cases/{case['id']}/appeal", json={"note": "恶意差评"}, headers=auth)
+
+    own = client.post(f"/api/v1/evaluation-cases/{case['id']}/decide-appeal",
+                      json={"note": "同意", "upheld": True}, headers=auth)
+    listed = client.get("/api/v1/halls/t1/evaluation-cases", headers=auth).get_json()[-1]
+
+    assert own.status_code == 403
+    assert own.headers["Content-Type"].startswith("application/problem+json")
+    assert own.get_json()["code"] == "appeal_own_decision"
+    assert own.get_json()["title"] == "不能复核本人提出的申诉"
+    assert listed["status"] == "appealed" and listed["rating"]["excluded"] is False
+
+
+def test_another_manager_of_the_same_rank_cannot_decide(store: Store, clock: FrozenClock, client: Any) -> None:
+    rh = rating_hall(store, clock, client)
+    case = bad_rating(rh, client)
+    colleague = _second_account(store, clock, "m2", Role.MANAGER)
+    client.post(f"/api/v1/evaluation-cases/{case['id']}/appeal", json={"note": "恶意差评"},
+                headers=bearer(rh.hall.manager))
+
+    peer = client.post(f"/api/v1/evaluation-cases/{case['id']}/decide-appeal",
+                       json={"note": "同意", "upheld": True}, headers=bearer(colleague))
+
+    assert peer.status_code == 403 and peer.get_json()["code"] == "appeal_rank_too_low"
+    assert "m1" in peer.get_json()["detail"]
+
+
+def test_a_hall_admins_appeal_goes_to_an_admin_of_every_hall(store: Store, clock: FrozenClock, client: Any) -> None:
+    rh = rating_hall(store, clock, client)
+    case = bad_rating(rh, client)
+    hall_admin = _second_account(store, clock, "a1", Role.ADMIN)
+    client.post(f"/api/v1/evaluation-cases/{case['id']}/appeal", json={"note": "恶意差评"},
+                headers=bearer(hall_admin))
+
+    by_manager = client.post(f"/api/v1/evaluation-cases/{case['id']}/decide-appeal",
+                             json={"note": "同意", "upheld": True}, headers=bearer(rh.hall.manager))
+    by_top = client.post(f"/api/v1/evaluation-cases/{case['id']}/decide-appeal",
+                         json={"note": "同意", "upheld": True}, headers=bearer(rh.hall.admin))
+
+    assert by_manager.status_code == 403 and by_manager.get_json()["code"] == "appeal_rank_too_low"
+    assert by_top.status_code == 200 and by_top.get_json()["status"] == "excluded"
+    assert [a["kind"] for a in by_top.get_json()["actions"]] == ["appeal", "appeal_upheld"]
+
+
+def test_engine_refuses_the_filer_whatever_the_adapter(
+    store: Store, clock: FrozenClock, client: Any, runtime: Runtime
+) -> None:
+    """The rule lives in the engine: a caller passing the filer's key is refused even with a high rank."""
+    rh = rating_hall(store, clock, client)
+    case = bad_rating(rh, client)
+    runtime.execute(engine.case_step, hall="t1", case_id=case["id"], action="appeal", note="x", actor="m1",
+                    actor_key="staff:1", actor_rank=1)
+
+    with pytest.raises(errors.AppealOwnDecision):
+        runtime.execute(engine.decide_appeal, hall="t1", case_id=case["id"], upheld=True, note="y", actor="m1",
+                        actor_key="staff:1", actor_rank=3)
+
+
+def test_a_rejected_appeal_keeps_the_follow_up_already_done(store: Store, clock: FrozenClock, client: Any) -> None:
+    rh = rating_hall(store, clock, client)
+    case = bad_rating(rh, client)
+    auth = bearer(rh.hall.manager)
+    client.post(f"/api/v1/evaluation-cases/{case['id']}/follow-up", json={"note": "已回访"}, headers=auth)
+    client.post(f"/api/v1/evaluation-cases/{case['id']}/appeal", json={"note": "申诉"}, headers=auth)
+
+    decided = client.post(f"/api/v1/evaluation-cases/{case['id']}/decide-appeal",
+                          json={"note": "证据不足", "upheld": False}, headers=bearer(rh.hall.admin)).get_json()
+    fixed = client.post(f"/api/v1/evaluation-cases/{case['id']}/rectify", json={"note": "整改"}, headers=auth)
+
+    assert decided["status"] == "followed_up"
+    assert fixed.status_code == 200 and fixed.get_json()["status"] == "rectified"

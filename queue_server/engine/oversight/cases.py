@@ -33,6 +33,16 @@ STEPS: dict[str, tuple[frozenset[str], str]] = {
     "appeal": (frozenset({"open", "followed_up", "rectified"}), "appealed"),  # 申诉复核
 }
 CLOSED_STATES = ("closed", "excluded")
+# 申诉复核 is decided above the one who appealed: a hall manager's appeal goes to an admin, a hall admin's to an
+# admin of every hall. The ranks are compared, never the role names, so a new role only needs a rank.
+RANK_MANAGER, RANK_HALL_ADMIN, RANK_ALL_HALLS_ADMIN = 1, 2, 3
+
+
+def appeal_rank(role: str, *, all_halls: bool) -> int:
+    """How high a person stands for deciding appeals (0: may not decide any)."""
+    if role == "admin":
+        return RANK_ALL_HALLS_ADMIN if all_halls else RANK_HALL_ADMIN
+    return RANK_MANAGER if role == "manager" else 0
 
 
 def add_working_days(session: Session, hall: Hall, start: date, days: int) -> date:
@@ -76,37 +86,61 @@ def _load(session: Session, hall: Hall, case_id: int) -> tuple[EvaluationCase, R
 
 
 def case_step(
-    session: Session, clock: Clock, *, hall: Hall, case_id: int, action: str, note: str, actor: str
+    session: Session, clock: Clock, *, hall: Hall, case_id: int, action: str, note: str, actor: str,
+    actor_key: str | None = None, actor_rank: int = RANK_MANAGER,
 ) -> events.Outcome[EvaluationCase]:
-    """Record 回访, 整改, feedback or 申诉 on a case. Raises case_not_found, case_action_refused."""
+    """Record 回访, 整改, feedback or 申诉 on a case. Raises case_not_found, case_action_refused.
+
+    `actor_key` names the person exactly (their staff id, or the token's label); with `actor_rank` it is kept
+    on the step, so the appeal's decider can be checked against the one who filed it."""
     now = clock.now()
     case, rating = _load(session, hall, case_id)
     allowed, after = STEPS[action]
     if case.status not in allowed:
         raise errors.CaseActionRefused(case=case.id, case_status=case.status, action=action)
+    before = case.status
     case.status = after
     if after == "closed":
         case.closed_at = now
-    session.add(CaseAction(case_id=case.id, kind=action, at=now, actor=actor, note=note))
+    # "from": a rejected appeal returns the case where it was, so a 回访 or 整改 already recorded stands.
+    session.add(CaseAction(case_id=case.id, kind=action, at=now, actor=actor, note=note,
+                           data={"by": actor_key or actor, "rank": actor_rank, "from": before}))
     return events.Outcome(case, (events.Event(events.EVALUATION_CASE_UPDATED,
                                               {"case": case_payload(case, rating), "action": action}),))
 
 
+def _appeal_filed(session: Session, case: EvaluationCase) -> CaseAction:
+    filed = session.scalar(select(CaseAction).where(CaseAction.case_id == case.id, CaseAction.kind == "appeal")
+                           .order_by(CaseAction.id.desc()).limit(1))
+    assert filed is not None  # status "appealed" is only reached through an appeal step
+    return filed
+
+
 def decide_appeal(
-    session: Session, clock: Clock, *, hall: Hall, case_id: int, upheld: bool, note: str, actor: str
+    session: Session, clock: Clock, *, hall: Hall, case_id: int, upheld: bool, note: str, actor: str,
+    actor_key: str | None = None, actor_rank: int = RANK_MANAGER,
 ) -> events.Outcome[EvaluationCase]:
     """Upheld: the rating was malicious; it is excluded from statistics and reporting and the case ends.
-    Rejected: the case goes back to open. Raises case_not_found, case_action_refused."""
+    Rejected: the case goes back to the state it was appealed from (its 回访 and 整改 stand).
+    Raises case_not_found, case_action_refused, appeal_own_decision
+    (the filer decides their own appeal) and appeal_rank_too_low (the decider does not stand above the filer):
+    a 差评 leaves the statistics only when someone above the appellant agrees."""
     now = clock.now()
     case, rating = _load(session, hall, case_id)
     if case.status != "appealed":
         raise errors.CaseActionRefused(case=case.id, case_status=case.status, action="decide_appeal")
+    filed = _appeal_filed(session, case)
+    filer = (filed.data or {}).get("by", filed.actor)
+    if filer == (actor_key or actor):
+        raise errors.AppealOwnDecision(case=case.id)
+    if actor_rank <= int((filed.data or {}).get("rank", RANK_MANAGER)):
+        raise errors.AppealRankTooLow(case=case.id, filer=filed.actor)
     if upheld:
         case.status, case.closed_at, rating.excluded = "excluded", now, True
     else:
-        case.status = "open"
+        case.status = str((filed.data or {}).get("from", "open"))
     session.add(CaseAction(case_id=case.id, kind="appeal_upheld" if upheld else "appeal_rejected", at=now,
-                           actor=actor, note=note))
+                           actor=actor, note=note, data={"by": actor_key or actor, "rank": actor_rank}))
     return events.Outcome(case, (events.Event(events.EVALUATION_CASE_UPDATED,
                                               {"case": case_payload(case, rating), "action": "decide_appeal"}),))
 

@@ -17,10 +17,12 @@ from queue_server import events
 from queue_server.clock import Clock
 from queue_server.engine.oversight.cases import case_payload
 from queue_server.engine.oversight.cases import open_case
+from queue_server.engine.queue.payloads import window_payload
 from queue_server.storage.models import Hall
 from queue_server.storage.models import Service
 from queue_server.storage.models import Ticket
 from queue_server.storage.models import TicketLeg
+from queue_server.storage.models import Window
 from queue_server.storage.ratings import BAD_LEVELS
 from queue_server.storage.ratings import CHANNELS
 from queue_server.storage.ratings import LEVELS
@@ -90,9 +92,13 @@ def rate(
     session.flush()  # the unique leg constraint backs the check above against a concurrent writer
     service = session.get(Service, leg.service_id)
     assert service is not None
+    rated_at = session.get(Window, leg.window_id) if leg.window_id is not None else None
+    # The top-level `window` is what the hub routes window subscriptions by: the window's rating tablet hears a
+    # rating made on the phone at once and stops asking about that visit.
     out = [events.Event(events.EVALUATION_RATED, {"rating": {
         "id": rating.id, "level": level, "ticket": ticket.ticket_no, "service": service.code,
-        "window": ticket.window.number if ticket.window else None, "channel": channel}})]
+        "window": rated_at.number if rated_at else None, "channel": channel},
+        "window": window_payload(rated_at) if rated_at else None})]
     if level in BAD_LEVELS:
         case = open_case(session, hall, rating, service.department_id, now)
         out.append(events.Event(events.EVALUATION_CASE_OPENED, {"case": case_payload(case, rating)}))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import Response
 from flask import jsonify
 from flask import request
 from sqlalchemy.orm import Session
@@ -15,6 +16,7 @@ from queue_server import engine
 from queue_server import errors
 from queue_server.queries import evaluation
 from queue_server.queries import snapshots
+from queue_server.reports import export
 from queue_server.storage.models import Hall
 from queue_server.storage.models import Role
 from queue_server.storage.models import Window
@@ -24,15 +26,18 @@ from queue_server.web.api import body
 from queue_server.web.api import principal
 from queue_server.web.api import route
 from queue_server.web.api import services
+from queue_server.web.api.openapi import Download
 from queue_server.web.api.schemas.queue import AppealDecisionRequest
 from queue_server.web.api.schemas.queue import CaseActionRequest
 from queue_server.web.api.schemas.queue import CaseOut
+from queue_server.web.api.schemas.queue import CaseQuery
 from queue_server.web.api.schemas.queue import EmptyBody
 from queue_server.web.api.schemas.queue import MarkReportedOut
 from queue_server.web.api.schemas.queue import MarkReportedRequest
 from queue_server.web.api.schemas.queue import RateRequest
 from queue_server.web.api.schemas.queue import RaterStateOut
 from queue_server.web.api.schemas.queue import RatingOut
+from queue_server.web.api.schemas.reports import query_params
 
 CASE_ROLES = (Role.MANAGER, Role.ADMIN)
 
@@ -85,16 +90,53 @@ def track_rating(token: str) -> Any:
     return jsonify(done.value), 201
 
 
-@route("GET", "/halls/{hall}/evaluation-cases", "差评 follow-up cases (overdue=true: past their deadline only)",
-       responses={200: [CaseOut]}, query={"overdue": {"type": "boolean"}, "status": {"type": "string"}})
-def list_cases(hall: str) -> Any:
-    principal().require(hall, *CASE_ROLES)
+CASE_QUERY = query_params(CaseQuery)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _found_cases(hall: str) -> tuple[list[dict[str, Any]], str]:
+    """The filtered cases (query: status, overdue, service code, window number) and the hall's time zone."""
+    query = CaseQuery.model_validate({k: v for k, v in request.args.items() if v != ""})
     hq = services()
     with hq.store.read_session() as session:
         row = snapshots.hall_by_code(session, hall)
-        return jsonify(evaluation.cases(
-            session, row, hq.runtime.clock.now(), overdue_only=request.args.get("overdue") in ("1", "true"),
-            status=request.args.get("status") or None))
+        found = evaluation.cases(session, row, hq.runtime.clock.now(), overdue_only=query.overdue,
+                                 status=query.status, service=query.service, window=query.window)
+        return found, row.timezone
+
+
+@route("GET", "/halls/{hall}/evaluation-cases",
+       "差评 follow-up cases, filtered by status, overdue (past the deadline), service code and window number",
+       responses={200: [CaseOut]}, query=CASE_QUERY)
+def list_cases(hall: str) -> Any:
+    principal().require(hall, *CASE_ROLES)
+    return jsonify(_found_cases(hall)[0])
+
+
+@route("GET", "/halls/{hall}/evaluation-cases/export", "The filtered 差评 cases and their steps as an XLSX file",
+       responses={200: Download((XLSX,))}, query=CASE_QUERY)
+def export_cases(hall: str) -> Any:
+    principal().require(hall, *CASE_ROLES)
+    found, tz = _found_cases(hall)
+    data = export.workbook("差评工单 cases", evaluation.CASE_HEADERS, evaluation.case_rows(found, tz))
+    response = Response(data, mimetype=XLSX)
+    response.headers["Content-Disposition"] = f'attachment; filename="hallq-cases-{hall}.xlsx"'
+    response.headers["Cache-Control"] = "no-store"  # citizens' words about named windows: not for shared caches
+    return response
+
+
+@route("GET", "/evaluation-cases/{case_id:int}", "One 差评 case with its rating and every step",
+       responses={200: CaseOut})
+def get_case(case_id: int) -> Any:
+    who = principal()
+    hq = services()
+    with hq.store.read_session() as session:
+        case = session.get(EvaluationCase, case_id)
+        hall_row = session.get(Hall, case.hall_id) if case is not None else None
+        if case is None or hall_row is None:
+            raise errors.CaseNotFound(case=case_id)
+        who.require(hall_row.code, *CASE_ROLES)
+        return jsonify(evaluation.case_out(session, hall_row, case, hq.runtime.clock.now()))
 
 
 @route("POST", "/halls/{hall}/evaluation-cases/alert-overdue",
@@ -134,7 +176,11 @@ def _case_action(case_id: int, op: Any, model: type[CaseActionRequest] | type[Ap
         assert row is not None
         return evaluation.case_out(session, row, case, hq.runtime.clock.now())
 
-    done = hq.runtime.execute(op, hall=hall, after=respond, case_id=case_id, actor=who.label, **kwargs)
+    # The person exactly (two tokens of one account are one person) and their rank, for the appeal rule.
+    actor_key = f"staff:{who.staff_id}" if who.staff_id is not None else who.label
+    rank = engine.appeal_rank(who.role.value, all_halls=who.hall_id is None)
+    done = hq.runtime.execute(op, hall=hall, after=respond, case_id=case_id, actor=who.label, actor_key=actor_key,
+                              actor_rank=rank, **kwargs)
     return jsonify(done.value)
 
 

@@ -56,6 +56,7 @@ class WindowServiceItem(BaseModel):
 class MonitorWindow(BaseModel):
     number: int
     name: str
+    label: str = ""  # "3号 综合窗口"
     state: str
     activity: str  # serving, idle, paused, away (离岗), closed
     reason: str
@@ -82,6 +83,15 @@ class MonitorKiosk(BaseModel):
     last_seen_at: str | None
 
 
+class AttentionItem(BaseModel):
+    """What needs attention now: ticket_wait_long, queue_long, window_paused_long, printer_trouble, case_overdue
+    (most urgent kind first); data as in the alert of the same kind."""
+
+    kind: str
+    subject: str
+    data: dict[str, Any]
+
+
 class MonitorOut(BaseModel):
     hall: str
     hall_name: str
@@ -92,11 +102,14 @@ class MonitorOut(BaseModel):
     chart: list[ChartBucket]
     alerts: list[AlertOut]
     kiosks: list[MonitorKiosk]
+    attention: list[AttentionItem] = []
 
 
 class HallSummary(BaseModel):
     hall: str
     hall_name: str
+    open: bool = False  # open now by its opening hours and holiday calendar
+    hours_today: str = ""
     waiting: int
     serving: int
     open_windows: int

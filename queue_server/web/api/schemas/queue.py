@@ -360,6 +360,15 @@ class CaseActionOut(BaseModel):
     note: str
 
 
+class CaseQuery(BaseModel):
+    """Filters of the case list and its export; a bad value is a 422 like a bad body."""
+
+    overdue: bool = False
+    status: Literal["open", "followed_up", "rectified", "closed", "appealed", "excluded"] | None = None
+    service: str | None = Field(default=None, max_length=32)
+    window: int | None = Field(default=None, ge=1)
+
+
 class CaseOut(BaseModel):
     id: int
     status: str
@@ -367,7 +376,11 @@ class CaseOut(BaseModel):
     opened_at: str
     due_on: str
     overdue: bool
+    days_left: int | None = None  # calendar days to the due day; None once closed
     closed_at: str | None
+    service_name: str = ""
+    window_label: str | None = None  # "3号 综合窗口"
+    appeal_by: str | None = None  # who filed the pending appeal (they may not decide it)
     rating: RatingOut
     actions: list[CaseActionOut]
 
