@@ -17,8 +17,11 @@ from flask import Flask
 from flask import Response
 from flask import render_template
 from flask import request
+from sqlalchemy import select
 
 from kiosk import texts
+from queue_server.storage.models import Hall
+from queue_server.web.api import services
 
 # Endpoints that are not pages: their callers are scripts, <img> tags and downloads.
 NOT_PAGES = frozenset({"kiosk.catalogue_file", "kiosk.qr_svg", "kiosk.ticket_preview", "kiosk.appointment_service",
@@ -57,10 +60,22 @@ def page(status: int, code: str) -> Response | None:
     lang = "en" if (request.args.get("lang") or request.cookies.get("lang")) == "en" else "zh"
     # An address no route matched has no blueprint, so the kiosk's words are given here, not by Flask.
     words = _context[0]() if _context else {}
-    html = render_template("kiosk/error.html", **words, hall=None, hall_code=hall, home_url=home, kind=kind,
+    row = _known_hall(hall) if status < 500 else None
+    html = render_template("kiosk/error.html", **words, hall=row, hall_code=hall, home_url=home, kind=kind,
                            status=status, title=texts.text(f"error_{kind}", lang),
                            detail=texts.text(f"error_{kind}_detail", lang))
     return Response(html, status=status, mimetype="text/html")
+
+
+def _known_hall(code: str | None) -> Any:
+    """The hall, for its name and its clock in the header, when the database answers (a 404 page); else None."""
+    if code is None:
+        return None
+    try:
+        with services().store.read_session() as session:
+            return session.scalar(select(Hall).where(Hall.code == code))
+    except Exception:  # noqa: BLE001 - the error page must render whatever the database does
+        return None
 
 
 def install(app: Flask, context: Callable[[], dict[str, Any]]) -> None:
