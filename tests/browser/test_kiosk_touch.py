@@ -247,6 +247,34 @@ def test_large_text_keeps_the_title_on_one_line_and_the_ticket_dialog_whole(
     context.close()
 
 
+LARGE_PAGES = {"home": "/kiosk/cxz/", "take": "/kiosk/cxz/take", "guides": "/kiosk/cxz/guides",
+               "guide": "/kiosk/cxz/guides/530000-bdczy", "disclosures": "/kiosk/cxz/disclosures",
+               "search": "/kiosk/cxz/search?q=社保", "checkin": "/kiosk/cxz/checkin"}
+
+
+@pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
+def test_every_page_in_large_text_keeps_its_title_on_one_line_and_nothing_wider_than_the_screen(
+    browser: Any, hall: tuple[ServerProcess, str], size: tuple[int, int]
+) -> None:
+    server, token = hall
+    context = kiosk(browser, server, token, size)
+    page = context.pages[0]
+    page.click("[data-large]")
+    for name, path in LARGE_PAGES.items():
+        page.goto(server.url + path)
+        assert "large" in (page.get_attribute("body", "class") or "")
+        assert seen(page, "header h1") == ["楚雄州政务服务中心"], name
+        height = page.evaluate("document.querySelector('header h1').getBoundingClientRect().height")
+        font = page.evaluate("parseFloat(getComputedStyle(document.querySelector('header h1')).fontSize)")
+        assert height < 2 * font, (name, height, font)  # one line
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), name
+        if name == "home":  # every tile whole on the screen, as in the standard page
+            assert sorted(seen(page, "a.tile", "tile")) == ["checkin", "disclosures", "guides", "take"], size
+        if name in ("home", "take", "guide"):
+            shot(page, f"{name}-large", size)
+    context.close()
+
+
 # -- d. a 10 s warning before the idle reset; 返回 on every page ------------------------------------------------
 
 def test_idle_reset_warns_ten_seconds_before_and_continue_keeps_the_page(
