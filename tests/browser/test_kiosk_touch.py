@@ -29,6 +29,7 @@ from tests.kiosk.server_process import ROOT
 from tests.kiosk.server_process import ServerProcess
 
 pytestmark = pytest.mark.slow
+LARGE = re.compile(r"\blarge\b")  # body classes: the page's own and large
 SHOTS = ROOT / "docs" / "screenshots"
 SIZES = [(1080, 1920), (1920, 1080), (1366, 768)]
 KEYPAD = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "X", "0", "del"]
@@ -185,18 +186,18 @@ def test_large_text_ends_when_the_citizen_goes_home_and_when_the_kiosk_resets(
     page = context.pages[0]
     page.click("[data-large]")
     page.click("[data-tile=guides]")
-    expect(page.locator("body")).to_have_class("large")  # on for this citizen's pages
+    expect(page.locator("body")).to_have_class(LARGE)  # on for this citizen's pages
 
     page.click("[data-home]")
     page.wait_for_url("**/kiosk/cxz/")
-    expect(page.locator("body")).not_to_have_class("large")
+    expect(page.locator("body")).not_to_have_class(LARGE)
 
     page.clock.install()
     page.click("[data-large]")
     page.click("[data-tile=take]")
     page.clock.run_for(91_000)  # nobody touches the screen
     page.wait_for_url("**/kiosk/cxz/")
-    expect(page.locator("body")).not_to_have_class("large")
+    expect(page.locator("body")).not_to_have_class(LARGE)
     context.close()
 
 
@@ -211,7 +212,7 @@ def test_large_text_left_on_at_home_is_switched_off_for_the_next_citizen(
 
     page.clock.run_for(91_000)
 
-    expect(page.locator("body")).not_to_have_class("large")
+    expect(page.locator("body")).not_to_have_class(LARGE)
     context.close()
 
 
