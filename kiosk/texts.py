@@ -113,7 +113,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "hours_today": ("今日办理时间", "Hours today"),
     "no_hours_today": ("今日不办理", "Closed today"),
     "closed_what_now": ("请在办理时间再来，或咨询服务台", "Come back during its hours or ask the help desk"),
-    "search_all_hint": ("输入事项或文件名称、拼音，如 社保、户口、年报、bdcdj", "Service or document name, or pinyin"),
+    "search_all_hint": ("输入名称或拼音，如 社保、年报、bdcdj", "Service or document name, or pinyin"),
     "found_guides": ("办事指南", "Service guides"),
     "found_disclosures": ("政务公开", "Public information"),
 }

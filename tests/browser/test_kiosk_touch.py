@@ -139,6 +139,25 @@ def test_on_screen_keyboard_types_full_pinyin_and_offers_the_words_to_tap(
     context.close()
 
 
+@pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
+def test_the_keyboard_in_large_text_leaves_the_search_box_and_the_words_in_sight(
+    browser: Any, hall: tuple[ServerProcess, str], size: tuple[int, int]
+) -> None:
+    server, token = hall
+    context = kiosk(browser, server, token, size)
+    page = context.pages[0]
+    page.click("[data-large]")
+    page.click("input[data-osk]")
+    type_letters(page, "gjj")
+
+    expect(page.locator('#osk [data-osk-cand="公积金"]')).to_be_visible()
+    shot(page, "keyboard-large", size)
+    assert seen(page, "input[data-osk]") != []  # not under the keyboard
+    assert len(seen(page, "#osk [data-osk-key]")) == 31
+    assert "公积金" in seen(page, "#osk [data-osk-cand]")
+    context.close()
+
+
 def test_keyboard_initials_find_their_words_and_a_pending_pinyin_searches_as_typed(
     browser: Any, hall: tuple[ServerProcess, str]
 ) -> None:
