@@ -16,7 +16,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "checkin": ("预约签到", "Appointment check-in"),
     "checkin_sub": ("输入预约码取号", "Enter your booking code"),
     "search": ("搜索", "Search"),
-    "search_hint": ("输入事项名称或拼音首字母，如 社保、户口、bdcdj", "Service name or pinyin initials, e.g. bdcdj"),
+    "search_hint": ("输入事项名称或拼音，如 社保、户口、bdcdj", "Service name or pinyin, e.g. shebao or bdcdj"),
     "home": ("首页", "Home"),
     "back": ("返回", "Back"),
     "large": ("大字模式", "Large text"),
