@@ -352,10 +352,12 @@ def test_back_returns_to_the_page_the_citizen_came_from(browser: Any, hall: tupl
     page.click("[data-back]")
     page.wait_for_url("**/search?q=bdcdj")
 
-    page.goto(f"{server.url}/kiosk/cxz/guides/530000-bdczy")  # opened with no page before it: its parent list
-    context.pages[0].evaluate("history.replaceState(null, '', location.href)")
-    page.click("[data-back]")
-    page.wait_for_url("**/kiosk/cxz/**")
+    for opened, parent in (("/kiosk/cxz/guides/530000-bdczy", "/kiosk/cxz/guides"),
+                           ("/kiosk/cxz/service/crj", "/kiosk/cxz/take"),
+                           ("/kiosk/cxz/disclosures/1", "/kiosk/cxz/disclosures")):
+        page.goto(server.url + opened)  # opened directly (no page before it on this kiosk): its parent page
+        page.click("[data-back]")
+        page.wait_for_url(server.url + parent)
     context.close()
 
 
