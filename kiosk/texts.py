@@ -16,7 +16,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "checkin": ("预约签到", "Appointment check-in"),
     "checkin_sub": ("输入预约码取号", "Enter your booking code"),
     "search": ("搜索", "Search"),
-    "search_hint": ("输入事项名称或拼音首字母，如 社保、户口、bdcdj", "Service name or pinyin initials, e.g. bdcdj"),
+    "search_hint": ("输入事项名称或拼音，如 社保、户口、bdcdj", "Service name or pinyin, e.g. shebao or bdcdj"),
     "home": ("首页", "Home"),
     "back": ("返回", "Back"),
     "large": ("大字模式", "Large text"),
@@ -86,6 +86,36 @@ TEXTS: dict[str, tuple[str, str]] = {
     "max_once": ("最多跑一次", "At most one visit"),
     "doc_index": ("索引号", "Index no."), "doc_no": ("文号", "Document no."), "publisher": ("发布机构", "Publisher"),
     "written_on": ("成文日期", "Date"), "category": ("分类", "Category"),
+    # Error pages (kiosk/error_pages.py): what happened in plain words, and the way home.
+    "error_not_found": ("没有找到这个页面", "This page does not exist"),
+    "error_not_found_detail": ("您要找的内容不存在或已经撤下。请返回首页重新选择。",
+                               "What you were looking for is not here or was withdrawn. Please start again."),
+    "error_refused": ("本机暂停服务", "This kiosk is out of service"),
+    "error_refused_detail": ("本取号机需要工作人员重新设置。请到服务台取号，或使用其他取号机。",
+                             "Staff must set this kiosk up again. Please ask at the help desk or use another kiosk."),
+    "error_broken": ("系统出了点问题", "Something went wrong"),
+    "error_broken_detail": ("请返回首页再试一次。如果还不行，请咨询服务台工作人员。",
+                            "Please go back and try again. If it still fails, ask at the help desk."),
+    "error_busy": ("系统繁忙", "The system is busy"),
+    "error_busy_detail": ("请稍等几秒钟，返回首页再试。", "Please wait a few seconds and try again."),
+    "error_other": ("暂时无法打开这个页面", "This page cannot be opened"),
+    "error_other_detail": ("请返回首页重新选择，或咨询服务台工作人员。", "Please start again or ask at the help desk."),
+    "back_home": ("返回首页", "Back to the home page"),
+    # Idle warning, keyboard and hours (kiosk/static/kiosk/session.js, keyboard.js)
+    "idle_warning": ("您还在吗？页面即将返回首页", "Are you still there? Returning to the home page"),
+    "idle_seconds": ("秒后返回首页", "s until the home page"),
+    "continue": ("继续", "Continue"),
+    "keyboard_hint": ("用拼音输入，如 shebao 或 sb，再点选汉字", "Type pinyin (shebao or sb), then tap the words"),
+    "space": ("空格", "Space"),
+    "hide_keyboard": ("收起键盘", "Hide keyboard"),
+    "closed_today": ("今日暂停取号", "Not taking tickets today"),
+    "closed_now": ("现在不能取号", "Not taking tickets now"),
+    "hours_today": ("今日办理时间", "Hours today"),
+    "no_hours_today": ("今日不办理", "Closed today"),
+    "closed_what_now": ("请在办理时间再来，或咨询服务台", "Come back during its hours or ask the help desk"),
+    "search_all_hint": ("输入名称或拼音，如 社保、年报、bdcdj", "Service or document name, or pinyin"),
+    "found_guides": ("办事指南", "Service guides"),
+    "found_disclosures": ("政务公开", "Public information"),
 }
 
 # What to do instead, by the API's problem code (the problem's title and detail say what happened).
@@ -100,7 +130,8 @@ HINTS: dict[str, tuple[str, str]] = {
     "number_range_exhausted": ("请咨询服务台人工取号", "Ask the help desk for a ticket"),
     "appointment_not_found": ("请核对预约码，或到服务台查询", "Check the code or ask the help desk"),
     "appointment_not_checkable": ("请在预约时段内签到", "Check in during your booked time"),
-    "login_required": ("本终端需要重新配对，请联系工作人员", "This kiosk must be paired again: ask staff"),
+    "login_required": ("请到服务台取号，或使用其他取号机", "Please ask at the help desk or use another kiosk"),
+    "forbidden": ("请到服务台取号，或使用其他取号机", "Please ask at the help desk or use another kiosk"),
 }
 DEFAULT_HINT = ("请咨询服务台工作人员", "Please ask the help desk")
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 from collections import OrderedDict
+from datetime import timedelta
 from typing import Any
 
 import qrcode
@@ -23,18 +24,22 @@ from flask import request
 from flask import send_from_directory
 from sqlalchemy import select
 
+from kiosk import error_pages
 from kiosk import layout
 from kiosk import raster
 from kiosk import texts
 from queue_server import errors
+from queue_server.catalogue import candidates as pinyin_candidates
 from queue_server.catalogue import index
 from queue_server.clock import local_time
+from queue_server.queries import opening
 from queue_server.queries import snapshots
 from queue_server.storage.catalogue import DISCLOSURE_CATEGORIES
 from queue_server.storage.catalogue import ITEM_TYPES
 from queue_server.storage.models import Appointment
 from queue_server.storage.models import PriorityCategory
 from queue_server.storage.models import Service
+from queue_server.ttlcache import TTLCache
 from queue_server.web.api import services
 from queue_server.web.public_url import public_url
 
@@ -45,7 +50,12 @@ QR_MAX_CHARS = 512  # a phone-page or guide URL; longer is not something the kio
 GREEN_CHANNEL = ("junren", "laonian", "canji", "yunfu")
 JS_TEXTS = ("printing", "printed", "print_failed", "print_failed_paper_out", "print_failed_cover_open",
             "print_cancelled", "reprint", "reprinting", "reprinted", "issuing", "issue_retrying", "issue_unsure",
-            "issue_unsure_detail", "issue_unsure_hint", "no_printer", "no_materials", "not_paired")
+            "issue_unsure_detail", "issue_unsure_hint", "no_printer", "no_materials", "not_paired",
+            "error_refused", "error_refused_detail", "idle_warning", "idle_seconds", "continue", "keyboard_hint",
+            "space", "hide_keyboard", "search", "clear")
+# The keyboard's candidate words change only when the catalogue does: rebuilt at most once a minute.
+VOCABULARY_TTL = timedelta(seconds=60)
+_vocabulary = TTLCache(VOCABULARY_TTL, max_entries=16)
 
 
 def _lang() -> str:
@@ -60,11 +70,18 @@ def _words() -> dict[str, Any]:
 
     def kiosk_config(hall: Any) -> dict[str, Any]:
         """What kiosk.js needs: the hall, its own words, and the refusal hints (see texts.py)."""
+        # The header clock shows the hall's time: its timezone, and the server's clock (a kiosk PC's own clock
+        # and zone may be wrong; the ticket prints the hall's time).
         return {"hall": hall.code if hall is not None else None, "lang": lang, "hints": texts.hints(lang),
-                "texts": {k: texts.text(k, lang) for k in JS_TEXTS}}
+                "texts": {k: texts.text(k, lang) for k in JS_TEXTS},
+                "timezone": hall.timezone if hall is not None else None,
+                "server_ms": int(services().runtime.clock.now().timestamp() * 1000)}
 
     return {"t": lambda key: texts.text(key, lang), "lang": lang, "mobile": request.args.get("mobile") == "1",
             "item_types": ITEM_TYPES, "kiosk_config": kiosk_config}
+
+
+bp.record_once(lambda state: error_pages.install(state.app, _words))
 
 
 def _hall(session: Any, code: str) -> Any:
@@ -94,11 +111,13 @@ def take(hall: str) -> str:
     hq = services()
     with hq.store.read_session() as session:
         row = _hall(session, hall)
+        now = hq.runtime.clock.now()
+        today = opening.services_today(session, row, now)
         grouped: OrderedDict[str, list[dict[str, Any]]] = OrderedDict()
-        for item in snapshots.services(session, row, hq.runtime.clock.now()):
+        for item in snapshots.services(session, row, now):
             if item["active"]:
                 grouped.setdefault(item["department"] or "综合", []).append(item)
-        return render_template("kiosk/take.html", hall=row, departments=grouped)
+        return render_template("kiosk/take.html", hall=row, departments=grouped, today=today)
 
 
 @bp.get("/<hall>/service/<code>")
@@ -114,6 +133,7 @@ def service(hall: str, code: str) -> str:
             select(PriorityCategory).where(PriorityCategory.hall_id == row.id))}
         return render_template(
             "kiosk/service.html", hall=row, service=found, guide_code=model.guide_code,
+            today=opening.services_today(session, row, hq.runtime.clock.now())[code],
             materials=index.materials_to_bring(session, model),
             priorities=[c for c in GREEN_CHANNEL if c in categories],
         )
@@ -121,12 +141,16 @@ def service(hall: str, code: str) -> str:
 
 @bp.get("/<hall>/search")
 def search(hall: str) -> str:
+    """One search over 办事指南 and 政务公开 together (the home page's search box)."""
     query = request.args.get("q", "")[:64]
-    with services().store.read_session() as session:
+    hq = services()
+    with hq.store.read_session() as session:
         row = _hall(session, hall)
         linked = index.services_by_guide(session, row)
         guides = index.search_guides(session, query, limit=30) if query.strip() else []
-        return render_template("kiosk/search.html", hall=row, query=query, guides=guides, linked=linked)
+        docs = index.search_disclosures(session, query, limit=30) if query.strip() else []
+        return render_template("kiosk/search.html", hall=row, query=query, guides=guides, docs=docs, linked=linked,
+                               today=opening.services_today(session, row, hq.runtime.clock.now()))
 
 
 @bp.get("/<hall>/guides")
@@ -134,7 +158,8 @@ def guides(hall: str) -> str:
     item_type = request.args.get("type") or None
     theme = request.args.get("theme") or None
     department = request.args.get("department") or None
-    with services().store.read_session() as session:
+    hq = services()
+    with hq.store.read_session() as session:
         row = _hall(session, hall)
         everything = index.search_guides(session, limit=1000)
         themes = sorted({g.theme for g in everything if g.theme})
@@ -144,19 +169,23 @@ def guides(hall: str) -> str:
         return render_template("kiosk/guides.html", hall=row, guides=shown, themes=themes, types=types,
                                item_type=item_type, theme=theme, department=department,
                                departments=index.departments(session, row),
-                               linked=index.services_by_guide(session, row))
+                               linked=index.services_by_guide(session, row),
+                               today=opening.services_today(session, row, hq.runtime.clock.now()))
 
 
 @bp.get("/<hall>/guides/<code>")
 def guide(hall: str, code: str) -> str:
-    with services().store.read_session() as session:
+    hq = services()
+    with hq.store.read_session() as session:
         row = _hall(session, hall)
         item = index.guide_by_code(session, code)
         if item is None:
             abort(404)
         linked = index.services_by_guide(session, row).get(item.code)
+        today = opening.services_today(session, row, hq.runtime.clock.now()).get(linked.code) if linked else None
         phone_url = f"{public_url()}/kiosk/{row.code}/guides/{item.code}?mobile=1"
-        return render_template("kiosk/guide.html", hall=row, g=item, service=linked, phone_url=phone_url)
+        return render_template("kiosk/guide.html", hall=row, g=item, service=linked, phone_url=phone_url,
+                               service_today=today)
 
 
 @bp.get("/<hall>/disclosures")
@@ -204,6 +233,21 @@ def appointment_service(hall: str, code: str) -> Response:
         if service_row is None:
             raise errors.AppointmentNotFound(appointment_code=code)
         return jsonify({"service": service_row.code})
+
+
+@bp.get("/candidates")
+def candidates() -> Response:
+    """Words for the on-screen keyboard's pinyin (?letters=shebao): the catalogue's own words that sound so."""
+    letters = request.args.get("letters", "")[:30]
+    hq = services()
+    now = hq.runtime.clock.now()
+    key = hq.settings.database_url
+    vocabulary = _vocabulary.get(key, now)
+    if vocabulary is None:
+        with hq.store.read_session() as session:
+            vocabulary = pinyin_candidates.build(session)
+        _vocabulary.put(key, vocabulary, now)
+    return jsonify({"letters": letters, "candidates": vocabulary.candidates(letters)})
 
 
 @bp.get("/qr.svg")

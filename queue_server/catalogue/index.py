@@ -1,8 +1,9 @@
 """Service guides (办事指南) and public disclosures (政务公开): their search index, import and search.
 
 Search works the same on SQLite and PostgreSQL with no extension: each row keeps a normalised search text and the
-pinyin initials of its names, both computed at import; a query matches by substring (LIKE), which is exact for
-two-character words (社保, 户口) and phrases (营业执照), and plenty fast for a catalogue of a few thousand items.
+pinyin of its names (initials and full pinyin), both computed at import; a query matches by substring (LIKE),
+which is exact for two-character words (社保, 户口) and phrases (营业执照), and plenty fast for a catalogue of a few
+thousand items. Everyday words and abbreviations (户口, 年报) also match their official terms (户籍, 年度报告).
 Part of the core: imports no Flask, no escpos, no kiosk or display.
 """
 
@@ -35,6 +36,8 @@ SYNONYMS = {
     "身份证": ("居民身份证", "身份证"), "驾照": ("驾驶证", "驾照"), "护照": ("出入境", "护照"),
     "房产证": ("不动产权证书", "房产证"), "公积金": ("住房公积金", "公积金"), "执照": ("营业执照", "执照"),
     "开公司": ("企业设立", "开公司"),
+    # Abbreviations of disclosure titles (政务公开): what people say for the documents' official names.
+    "年报": ("年度报告", "年报"), "预决算": ("预算", "决算", "预决算"),
 }
 
 
@@ -49,9 +52,16 @@ def initials(text: str) -> str:
     return re.sub(r"[^a-z0-9]", "", "".join(letters).lower())
 
 
+def full_pinyin(text: str) -> str:
+    """Full pinyin, toneless, of `text` (不动产登记 -> budongchandengji); other letters and digits kept."""
+    return re.sub(r"[^a-z0-9]", "", "".join(lazy_pinyin(text, errors="default")).lower())
+
+
 def _initials_index(names: Iterable[str]) -> str:
-    # Space-separated, so a query can match inside one name but never across two.
-    return " ".join(initials(n) for n in names if n)
+    """Initials then full pinyin of each name, space-separated, so a query can match inside one name but never
+    across two: a citizen on the kiosk's keyboard types either (bdcdj, budongchan)."""
+    named = [n for n in names if n]
+    return " ".join([initials(n) for n in named] + [full_pinyin(n) for n in named])
 
 
 def index_guide(item: GuideItem) -> None:
@@ -111,8 +121,11 @@ def _like(value: str) -> str:
 def _term_clause(model: type[GuideItem] | type[DisclosureDocument], term: str) -> Any:
     """One query word: pinyin initials when it is all letters (bdcdj), else text (with everyday synonyms)."""
     if re.fullmatch(r"[a-z]{2,}", term):
+        # An everyday word typed in full pinyin (nianbao = 年报) also finds what it stands for (年度报告).
+        spoken = [v for word, variants in SYNONYMS.items() if full_pinyin(word) == term for v in variants]
         return or_(model.search_initials.like(_like(term), escape="\\"),
-                   model.search_text.like(_like(term), escape="\\"))
+                   model.search_text.like(_like(term), escape="\\"),
+                   *[model.search_text.like(_like(normalise(v)), escape="\\") for v in spoken])
     variants = SYNONYMS.get(term, (term,))
     return or_(*[model.search_text.like(_like(normalise(v)), escape="\\") for v in variants])
 
@@ -124,7 +137,9 @@ def query_terms(query: str) -> list[str]:
 def _rank(name: str, name_initials: str, terms: Sequence[str]) -> tuple[int, int, str]:
     """Name hits first (whole name equal, then contained), then shorter names: 户籍业务办理 before a FAQ mention."""
     key = normalise(name)
-    hits = sum(1 for t in terms if any(normalise(v) in key for v in SYNONYMS.get(t, (t,))) or t in name_initials)
+    hits = sum(1 for t in terms if any(normalise(v) in key for v in SYNONYMS.get(t, (t,))) or t in name_initials
+               or (t.isascii() and t in full_pinyin(name))
+               or any(full_pinyin(w) == t and any(normalise(v) in key for v in vs) for w, vs in SYNONYMS.items()))
     return (-hits, len(name), name)
 
 

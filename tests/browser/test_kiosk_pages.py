@@ -4,6 +4,7 @@ Screenshots go to docs/screenshots/."""
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +24,7 @@ from tests.virtual_printer import VirtualPrinter
 from tests.virtual_printer import virtual_printer
 
 pytestmark = pytest.mark.slow
+LARGE = re.compile(r"\blarge\b")  # body classes: the page's own and large
 SHOTS = ROOT / "docs" / "screenshots"
 
 
@@ -117,7 +119,7 @@ def test_large_text_and_english_switches_stay_on_the_kiosk(page: Page) -> None:
     page.click("[data-large]")
     page.click("[data-lang]")
 
-    expect(page.locator("body")).to_have_class("large")
+    expect(page.locator("body")).to_have_class(LARGE)
     expect(page.locator("[data-tile=take]")).to_contain_text("Take a ticket")
 
 

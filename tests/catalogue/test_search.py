@@ -81,3 +81,38 @@ def test_demo_guides_link_every_demo_service_and_break_rules_only_on_purpose(dem
     assert "promised_exceeds_legal" in findings["530000-tzxmhz"]
     assert "form_without_sample" in findings["530000-spjy"]
     assert "location_not_exact" in findings["530000-bdccx"]
+
+
+def disclosure_titles(store: Store, query: str) -> list[str]:
+    with store.read_session() as s:
+        return [d.title for d in index.search_disclosures(s, query)]
+
+
+@pytest.mark.parametrize("query", ["年报", "nianbao", "niandubaogao"])
+def test_disclosure_search_understands_the_abbreviation_nianbao_and_full_pinyin(
+    demo_catalogue: Store, query: str
+) -> None:
+    found = disclosure_titles(demo_catalogue, query)
+
+    assert found and "年度报告" in found[0]
+
+
+def test_full_pinyin_finds_guides_as_initials_do(demo_catalogue: Store) -> None:
+    assert set(names(demo_catalogue, "budongchan")) == set(names(demo_catalogue, "bdc"))
+    assert names(demo_catalogue, "hujiyewu")[0] == "户籍业务办理"
+
+
+def test_keyboard_candidates_come_from_the_catalogues_words_by_full_pinyin_and_initials(
+    demo_catalogue: Store,
+) -> None:
+    from queue_server.catalogue import candidates
+
+    with demo_catalogue.read_session() as s:
+        words = candidates.build(s)
+
+    assert words.candidates("shebao")[0] == "社保"
+    assert words.candidates("sb")[0] == "社保"
+    assert "不动产" in words.candidates("bdc")
+    assert words.candidates("nianbao") == ["年报"]
+    assert "公积金" in words.candidates("gongji")  # still typing: the start of a word's pinyin
+    assert words.candidates("shebao1") == [] and words.candidates("") == []

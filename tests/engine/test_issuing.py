@@ -141,6 +141,15 @@ def test_inactive_service_is_closed(store: Store, desk: Desk) -> None:
     refused(desk, "service_closed", engine.issue_ticket, service_code="a")
 
 
+def test_a_service_closed_for_the_day_does_not_quote_the_halls_hours(store: Store, desk: Desk) -> None:
+    # The hall is open all day: its hours (00:00-24:00) would read as if the service were taking tickets.
+    two_services(store, active=False)
+
+    error = refused(desk, "service_closed", engine.issue_ticket, service_code="a")
+
+    assert "00:00-24:00" not in error.data["hours"] and "closed" in error.data["hours"]
+
+
 def test_daily_cap_refuses_and_the_next_day_starts_again(store: Store, desk: Desk, clock: FrozenClock) -> None:
     two_services(store, daily_cap=2)
     desk.issue("a")

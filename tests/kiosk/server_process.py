@@ -36,8 +36,13 @@ class ServerProcess:
         self.log = instance / "server.log"
 
     def cli(self, *args: str) -> None:
-        subprocess.run([sys.executable, "-m", "queue_server.cli", *args], env=self.env, cwd=self.instance,
-                       check=True, capture_output=True, timeout=120)
+        self.cli_output(*args)
+
+    def cli_output(self, *args: str) -> str:
+        """Run `hallq <args>` on this server's data; its standard output."""
+        done = subprocess.run([sys.executable, "-m", "queue_server.cli", *args], env=self.env, cwd=self.instance,
+                              check=True, capture_output=True, timeout=120)
+        return done.stdout.decode()
 
     def load_demo(self) -> str:
         """Create the schema and the demo halls; return the demo kiosk's token."""

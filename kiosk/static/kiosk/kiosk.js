@@ -4,7 +4,6 @@
 (function () {
   "use strict";
   var TOKEN_KEY = "hallq.kiosk.token", HALL_KEY = "hallq.kiosk.hall", LARGE_KEY = "hallq.kiosk.large";
-  var IDLE_MS = 90 * 1000;        // an unattended page returns home after 90 s: the next person starts fresh
   var TICKET_IDLE_MS = 30 * 1000; // the on-screen ticket stays 30 s after the print result
   var PRINT_WAIT_MS = 20 * 1000;  // a server that gives no print deadline: no print result by then is a failure
   var LATE_REPORT_MS = 5 * 1000;  // after 打印失败, still listen this long for a printed report already on its way
@@ -40,21 +39,7 @@
     document.addEventListener("selectstart", function (e) {
       if (!(e.target instanceof HTMLInputElement)) e.preventDefault();
     });
-    var idleTimer = null, idleMs = IDLE_MS;
-    var resetIdle = function () {
-      clearTimeout(idleTimer);
-      if (location.pathname !== home()) idleTimer = setTimeout(function () { location.href = home(); }, idleMs);
-    };
-    window.hallqKiosk.setIdle = function (ms) { idleMs = ms; resetIdle(); };
-    ["pointerdown", "keydown", "touchstart"].forEach(function (ev) { document.addEventListener(ev, resetIdle); });
-    resetIdle();
-    var clock = document.querySelector("[data-clock]");
-    var tick = function () {
-      if (!clock) return;
-      var d = new Date();
-      clock.textContent = ("0" + d.getHours()).slice(-2) + ":" + ("0" + d.getMinutes()).slice(-2);
-    };
-    tick(); setInterval(tick, 15000);
+    // Idle return home (with its warning) and the hall's clock: session.js, which also provides setIdle.
   }
 
   // On-screen keypads: buttons with data-key type into the input named by the keypad's data-for.
@@ -77,6 +62,10 @@
   });
 
   function refuse(problem) {
+    if (problem.code === "login_required" || problem.code === "forbidden") {
+      // A revoked or refused kiosk: the citizen cannot fix that; say so plainly and send them to the desk.
+      problem = { code: problem.code, title: t("error_refused"), detail: t("error_refused_detail") };
+    }
     var box = document.getElementById("refusal");
     box.querySelector("[data-title]").textContent = problem.title || "";
     box.querySelector("[data-detail]").textContent = problem.detail || "";
@@ -214,7 +203,7 @@
 
   // Take a ticket: body = {service, priority?, id_number?, phone?, appointment_code?}
   window.hallqKiosk.issue = function (body, materials) {
-    if (!token()) { refuse({ title: t("not_paired"), detail: "", code: "login_required" }); return Promise.resolve(); }
+    if (!token()) { refuse({ title: t("not_paired"), detail: "", code: "not_paired" }); return Promise.resolve(); }
     var wire = JSON.stringify(body);
     if (!pendingIssue || pendingIssue.body !== wire) pendingIssue = { body: wire, key: newKey() };
     var key = pendingIssue.key, started = Date.now(), busy = document.querySelector("[data-issuing]");

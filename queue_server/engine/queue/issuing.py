@@ -118,7 +118,10 @@ def issue_ticket(
         raise errors.HallClosed(hall=hall.code, hours=hours)
     service_open, hours = calendar.open_now(session, hall, service, now)
     on = service_day(now, hall.timezone, hall.day_rollover)
-    if not service.active or service.closed_on == on or not service_open:
+    if not service.active or service.closed_on == on:
+        # Closed for the whole day: its usual hours would read as if it were open now (00:00-24:00).
+        raise errors.ServiceClosed(service=service.code, service_name=service.name, hours=calendar.describe([]))
+    if not service_open:
         raise errors.ServiceClosed(service=service.code, service_name=service.name, hours=hours)
 
     appointment, queued_at, on_time = None, now, False

@@ -11,6 +11,7 @@ from typing import Any
 
 from flask import Flask
 from flask import Response
+from flask import current_app
 from flask import json
 from flask import request
 from flask_babel import get_locale
@@ -85,10 +86,21 @@ def from_validation(exc: ValidationError) -> Response:
     return generic("invalid_request", errors=items)
 
 
+def error_page(status: int, code: str) -> Response | None:
+    """A page of its own for a person's browser, where a front end registered one for the address (the kiosk's
+    touch pages: `app.extensions["hallq.error_pages"]`, callables of (status, code) answering None when the
+    request is not theirs); API clients and scripts always get the problem+json."""
+    for render in current_app.extensions.get("hallq.error_pages", ()):
+        page = render(status, code)
+        if page is not None:
+            return page  # type: ignore[no-any-return]
+    return None
+
+
 def register(app: Flask) -> None:
     @app.errorhandler(errors.HallqError)
     def _hallq(exc: errors.HallqError) -> Response:
-        return from_error(exc)
+        return error_page(exc.status, exc.code) or from_error(exc)
 
     @app.errorhandler(ValidationError)
     def _invalid(exc: ValidationError) -> Response:
@@ -97,6 +109,9 @@ def register(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> Response:
         code = HTTP_CODES.get(exc.code or 500)
+        page = error_page(exc.code or 500, code or "http_error")
+        if page is not None:
+            return page
         if code is None:
             return problem("http_error", exc.code or 500, exc.name, exc.description or "")
         response = generic(code)
@@ -113,8 +128,9 @@ def register(app: Flask) -> None:
             # Expected while the database restarts: one line each, no traceback, and the client is told to retry.
             log.warning("database unavailable, answered 503 (request_id=%s): %s", request_id,
                         str(getattr(exc, "orig", exc)).splitlines()[0] if str(exc) else type(exc).__name__)
-            response = generic("service_unavailable", request_id=request_id)
+            response = error_page(503, "service_unavailable") or generic("service_unavailable",
+                                                                            request_id=request_id)
             response.headers["Retry-After"] = str(RETRY_AFTER_S)
             return response
         log.exception("unhandled error, request_id=%s", request_id)
-        return generic("internal_error", request_id=request_id)
+        return error_page(500, "internal_error") or generic("internal_error", request_id=request_id)
