@@ -1,7 +1,7 @@
 /* Rating tablet (评价器) and the citizen's QR rating page.
  *
- * Tablet (data-mode="device"): the device token arrives once in the URL fragment (#token=...), is kept in
- * localStorage and removed from the address bar. The tablet reads GET /api/v1/rating/pending, then follows its
+ * Tablet (data-mode="device"): the device token is kept in localStorage by the pairing page (/pair, a one-time
+ * code; an unpaired tablet is sent there), never taken from the address. The tablet reads GET /api/v1/rating/pending, then follows its
  * window's events on /live (static/js/feed.js): a finish, a sign-in or sign-out at the window re-reads it at
  * once. A slow poll stays as the safety net for anything that reaches the window without an event.
  * Phone (data-mode="qr"): rates the ticket of the track token in the page with POST /api/v1/track/{token}/rating.
@@ -12,12 +12,11 @@
   const THANKS_MS = 5000;
   const mode = document.body.dataset.mode;
   const $ = (id) => document.getElementById(id);
-  const match = /token=([^&]+)/.exec(window.location.hash);
-  if (match) {
-    localStorage.setItem("hallq.rater_token", decodeURIComponent(match[1]));
-    history.replaceState(null, "", window.location.pathname);
-  }
   const token = localStorage.getItem("hallq.rater_token");
+  if (mode === "device" && !token) {
+    window.location.replace("/pair");
+    return;
+  }
   let pending = null;
   let level = null;
   let showingThanks = false;

@@ -36,17 +36,19 @@ def device_payload(session: Session, device: Device) -> dict[str, Any]:
 
 
 def register_device(session: Session, clock: Clock, *, hall: Hall, kind: str, name: str, window_number: int | None,
-                    token_hash: str, actor: str) -> events.Outcome[Device]:
-    """Raises name_required, window_not_found."""
+                    token_hash: str | None, actor: str) -> events.Outcome[Device]:
+    """Register a device; with `token_hash` None it has no token until it is paired with a one-time code
+    (engine/setup/pairing.py). Raises name_required, window_not_found."""
     if not name.strip():
         raise errors.NameRequired()
     window = load_window(session, hall, window_number) if window_number is not None else None
     device = Device(hall_id=hall.id, kind=kind, name=name.strip(), window_id=window.id if window else None)
     session.add(device)
     session.flush()
-    session.add(ApiToken(token_hash=token_hash, role=DEVICE_ROLES[kind], hall_id=hall.id,
-                         window_id=window.id if window else None, device_id=device.id, created_at=clock.now()))
-    session.flush()
+    if token_hash is not None:
+        session.add(ApiToken(token_hash=token_hash, role=DEVICE_ROLES[kind], hall_id=hall.id,
+                             window_id=window.id if window else None, device_id=device.id, created_at=clock.now()))
+        session.flush()
     payload = device_payload(session, device)
     audit(session, clock.now(), hall, actor, "device.register", f"device:{device.id}",
           before=None, after=payload)
