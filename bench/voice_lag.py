@@ -104,7 +104,7 @@ def one_run(browser: Any, code: str, code_root: Path, scenario: str, calls: int,
             post(port, "/api/v1/halls/cxz/tickets", creds.kiosk_token, {"service": service, "phone": f"139{i:08d}"})
         page = context.new_page()
         page.goto(f"http://127.0.0.1:{port}/display/cxz?token={creds.display_token}")
-        page.wait_for_function("document.body.dataset.ready === '1' && document.body.dataset.online === '1'",
+        page.wait_for_function("() => document.body.dataset.ready === '1' && document.body.dataset.online === '1'",
                                timeout=15000)
         called_at: dict[str, float] = {}
         windows = list(range(1, calls + 1))
