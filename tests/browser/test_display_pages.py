@@ -188,7 +188,7 @@ def test_a_wall_display_without_a_token_asks_for_one(page: Any, server: Server) 
     page.goto(f"{server.url}/display/t1")
 
     assert page.locator("#need-token").is_visible()
-    assert "显示屏令牌" in page.locator("#need-token").inner_text()
+    assert "配对码" in page.locator("#need-token").inner_text() and "/pair" in page.locator("#need-token").inner_text()
 
 
 def _revoke_display(server: Server, tokens: BasicHall) -> None:
@@ -201,9 +201,12 @@ def test_a_display_with_a_wrong_or_revoked_token_says_so_in_chinese_with_what_to
     browser: Any, server: Server, tokens: BasicHall
 ) -> None:
     context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
+    # The window screen is another device with a browser (and localStorage) of its own.
+    other = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
     try:
-        wall, screen = context.new_page(), context.new_page()
+        wall, screen = context.new_page(), other.new_page()
         pair_display(wall, "t1", "hq_wrong-token")
+        pair_display(screen, "t1", tokens.display)
         wall.goto(f"{server.url}/display/t1")
         wall.wait_for_function("() => document.body.dataset.refused === '1'", timeout=10000)
         assert seen(wall, "#refused")
@@ -222,6 +225,7 @@ def test_a_display_with_a_wrong_or_revoked_token_says_so_in_chinese_with_what_to
         assert "令牌无效或已被收回" in screen.locator("#refused").inner_text()
     finally:
         context.close()
+        other.close()
 
 
 def test_the_wall_display_follows_a_manager_closing_and_renaming_a_service(
