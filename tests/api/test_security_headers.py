@@ -4,12 +4,15 @@ static files and error pages alike."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from queue_server.clock import FrozenClock
 from queue_server.storage.store import Store
+from queue_server.web.security_headers import HEADERS
 from tests.factories import basic_hall
 from tests.factories import bearer
 
@@ -64,3 +67,13 @@ def test_api_answers_problems_and_static_files_carry_the_policy(
     assert [a.status_code for a in answers] == [200, 401, 404, 200, 200, 200]
     for answer in answers:
         _assert_secure(answer)
+
+
+def test_nginx_sends_the_apps_headers_once_with_the_apps_values() -> None:
+    """nginx adds the headers to what it serves itself and hides the app's copies: the values must be the app's."""
+    conf = (Path(__file__).resolve().parents[2] / "deploy" / "nginx" / "hallq.conf").read_text()
+    added = dict(re.findall(r'^\s*add_header (\S+) "([^"]*)" always;', conf, re.MULTILINE))
+    hidden = set(re.findall(r"^\s*proxy_hide_header (\S+);", conf, re.MULTILINE))
+
+    assert added == HEADERS
+    assert hidden == set(HEADERS)
