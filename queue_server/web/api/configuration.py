@@ -48,6 +48,7 @@ from queue_server.web.api.schemas.manager import StaffListOut
 from queue_server.web.api.schemas.manager import StaffOut
 from queue_server.web.api.schemas.manager import StaffPatch
 from queue_server.web.api.schemas.queue import EmptyBody
+from queue_server.web.api.schemas.queue import Problem
 from queue_server.web.sessions import client_address
 
 CONFIGURERS = (Role.MANAGER, Role.ADMIN)
@@ -150,7 +151,7 @@ def create_pairing_code(hall: str, device: int) -> Any:
 
 
 @route("POST", "/pair", "A device exchanges a one-time pairing code for its own token (kept by the device)",
-       request_model=PairBody, responses={200: Paired}, public=True)
+       request_model=PairBody, responses={200: Paired, 429: Problem}, public=True)
 def pair_device() -> Any:
     req = body(PairBody)
     code = "".join(ch for ch in req.code if ch.isdigit())
