@@ -79,6 +79,17 @@ def test_a_code_expires_after_ten_minutes_and_a_new_code_replaces_the_old(
     assert "二楼综合屏" not in str(expired.get_json())
 
 
+def test_revoking_a_device_ends_its_unused_code(store: Store, clock: FrozenClock, client: Any) -> None:
+    hall = basic_hall(store, clock)
+    device = _display(client, hall)
+    code = _code(client, hall, device)
+
+    client.post(f"/api/v1/halls/t1/devices/{device}/revoke", headers=bearer(hall.manager))
+    stolen = client.post("/api/v1/pair", json={"code": code})
+
+    assert stolen.status_code == 422
+
+
 def test_guessing_codes_locks_the_address_out_of_pairing_even_for_a_right_code(
     store: Store, clock: FrozenClock, client: Any
 ) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from queue_server import errors
@@ -16,6 +17,7 @@ from queue_server import events
 from queue_server.clock import Clock
 from queue_server.engine.audit import audit
 from queue_server.engine.queue.ledger import load_window
+from queue_server.storage.accounts import PairingCode
 from queue_server.storage.models import ApiToken
 from queue_server.storage.models import Device
 from queue_server.storage.models import Hall
@@ -65,6 +67,9 @@ def revoke_device(session: Session, clock: Clock, *, hall: Hall, device_id: int,
     for token in session.scalars(select(ApiToken).where(ApiToken.device_id == device.id,
                                                         ApiToken.revoked_at.is_(None))):
         token.revoked_at = clock.now()
+    # A code made for it and not yet used must not pair a new browser as the revoked device.
+    session.execute(update(PairingCode).where(PairingCode.device_id == device.id, PairingCode.used_at.is_(None),
+                                              PairingCode.expires_at > clock.now()).values(expires_at=clock.now()))
     session.flush()
     payload = device_payload(session, device)
     audit(session, clock.now(), hall, actor, "device.revoke", f"device:{device.id}",
