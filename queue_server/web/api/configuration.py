@@ -16,6 +16,7 @@ from queue_server import errors
 from queue_server.access.credentials import TOKEN_PREFIX
 from queue_server.access.credentials import hash_new_password
 from queue_server.access.credentials import hash_token
+from queue_server.clock import local_time
 from queue_server.clock import service_day
 from queue_server.engine.setup import hours
 from queue_server.engine.setup.accounts import staff_payload
@@ -161,13 +162,13 @@ def pair_device() -> Any:
         row = session.get(Hall, hall_id) if hall_id is not None else session.scalar(select(Hall).order_by(Hall.id))
         if row is None:
             raise errors.PairingCodeInvalid()
-        hall_code = row.code
+        hall_code, timezone = row.code, row.timezone
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     done = hq.runtime.execute(engine.redeem_pairing_code, hall=hall_code, code_hash=hash_token(code),
                               token_hash=hash_token(token), address=client_address())
     result: engine.Paired = done.value
     if result.locked_until is not None:
-        raise errors.PairingLocked(until=result.locked_until.strftime("%H:%M UTC"))
+        raise errors.PairingLocked(until=local_time(result.locked_until, timezone).strftime("%H:%M"))
     if not result.ok or result.device is None:
         raise errors.PairingCodeInvalid()
     kind = result.device.kind
