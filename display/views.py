@@ -45,7 +45,7 @@ def _hall_name(code: str) -> str:
 
 @bp.get("/display/<hall>")
 def wall(hall: str) -> str:
-    """The hall's wall display. Credential: a display token given once as ?token=, then kept by the browser.
+    """The hall's wall display. Credential: the display's token, kept by the browser since pairing (/pair).
     ?zone= (kept in the address) limits it to the windows of a zone and their services (docs/realtime.md)."""
     zone = request.args.get("zone", "").strip()[:MAX_ZONE_CHARS]
     return render_template("display/wall.html", hall=hall, hall_name=_hall_name(hall), zone=zone)

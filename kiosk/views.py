@@ -2,7 +2,7 @@
 on-screen ticket with its paper preview.
 
 Pages are rendered from snapshots and the catalogue (read side only); taking a ticket is the page's own
-`POST /api/v1/halls/<hall>/tickets` with the kiosk's device token, which pairing (/kiosk/pair?token=...) keeps in
+`POST /api/v1/halls/<hall>/tickets` with the kiosk's device token, which pairing (a one-time code at /pair) keeps in
 the browser's localStorage. Registered by queue_server.app only; never imports display.
 """
 
@@ -19,6 +19,7 @@ from flask import Blueprint
 from flask import Response
 from flask import abort
 from flask import jsonify
+from flask import redirect
 from flask import render_template
 from flask import request
 from flask import send_from_directory
@@ -95,8 +96,9 @@ def start() -> str:
 
 
 @bp.get("/pair")
-def pair() -> str:
-    return render_template("kiosk/pair.html", token=request.args.get("token", ""), hall=None)
+def pair() -> Any:
+    """Kiosks pair like every device: a one-time code typed at /pair (no token in the address)."""
+    return redirect("/pair")
 
 
 @bp.get("/<hall>/")

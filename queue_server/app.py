@@ -34,6 +34,7 @@ from queue_server.storage.runtime import Publish
 from queue_server.storage.runtime import Runtime
 from queue_server.storage.store import make_store
 from queue_server.storage.wal import WalCheckpointer
+from queue_server.web import security_headers
 from queue_server.web.account_pages import bp as account_bp
 from queue_server.web.api import LoginRequired
 from queue_server.web.api import Services
@@ -44,6 +45,7 @@ from queue_server.web.case_pages import bp as cases_bp
 from queue_server.web.i18n import LOCALES
 from queue_server.web.i18n import ensure_compiled
 from queue_server.web.manager_console import bp as manager_bp
+from queue_server.web.pairing_pages import bp as pairing_bp
 from queue_server.web.report_pages import bp as reports_bp
 from queue_server.web.staff_console import bp as staff_bp
 
@@ -106,6 +108,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
     metrics = Metrics(store, clock.now, hub.connected_clients, checkpointer.seen if checkpointer.path else None)
     request_log.install(app)
     metrics.install(app)
+    security_headers.install(app)
 
     def publish_all(envelopes: Sequence[Envelope]) -> None:
         if publish is not None:  # a test's recorder sees exactly what the hub sends
@@ -144,6 +147,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
     app.register_blueprint(reports_bp)
     app.register_blueprint(cases_bp)
     app.register_blueprint(account_bp)
+    app.register_blueprint(pairing_bp)
 
     @app.get("/healthz")
     def healthz() -> dict[str, Any]:
@@ -169,16 +173,16 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
     return app
 
 
-INDEX_HTML = """<!doctype html><html lang="zh-Hans"><head><meta charset="utf-8"><title>hallq 排队叫号</title></head>
-<body style="font-family:sans-serif;max-width:40em;margin:2em auto">
+INDEX_HTML = """<!doctype html><html lang="zh-Hans"><head><meta charset="utf-8"><title>hallq 排队叫号</title>
+<link rel="stylesheet" href="/static/manager/monitor.css"></head><body class="login"><main class="login-box">
 <h1>hallq 政务服务大厅排队叫号</h1>
 <ul>
 <li><a href="/api/v1/openapi.json">API (OpenAPI)</a></li>
 <li><a href="/api/v1/halls/cxz/services">楚雄州政务服务中心 — 事项与等候人数 services and waiting</a></li>
 <li><a href="/kiosk/">自助终端 kiosk</a> (<a href="/kiosk/cxz/">cxz</a>)</li>
-<li><a href="/display/cxz">综合屏 wall display</a> (needs a display token: ?token=…)</li>
+<li><a href="/display/cxz">综合屏 wall display</a>, <a href="/pair">设备配对 pair a device</a> (one-time code)</li>
 <li><a href="/staff/login">窗口工作人员登录 staff console</a></li>
 <li><a href="/manager">大厅管理 manager console</a></li>
-<li><a href="/manager/cxz/reports">统计报表 reports</a> (needs a manager or viewer token: ?token=…)</li>
+<li><a href="/manager/cxz/reports">统计报表 reports</a> (signed in to the manager console)</li>
 <li><a href="/healthz">健康检查 health</a></li>
-</ul></body></html>"""
+</ul></main></body></html>"""

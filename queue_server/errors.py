@@ -50,6 +50,10 @@ class Invalid(HallqError):
     status = 422
 
 
+class TooMany(HallqError):
+    status = 429
+
+
 def _error(kind: type[HallqError], code: str, title: str, detail: str) -> type[HallqError]:
     cls = type(code, (kind,), {"code": code, "title": title, "detail": detail})
     REGISTRY[code] = cls
@@ -276,6 +280,18 @@ PasswordTooShort = _error(
 )
 RoleNotAssignable = _error(
     Forbidden, "role_not_assignable", N_("Role not allowed"), N_("You may not give or change the role %(role)s."),
+)
+PairingCodeInvalid = _error(
+    Invalid, "pairing_code_invalid", N_("Pairing code not valid"),
+    N_("This pairing code is wrong, used or expired. Ask the hall manager for a new one."),
+)
+PairingLocked = _error(
+    TooMany, "pairing_locked", N_("Too many wrong pairing codes"),
+    N_("Too many wrong pairing codes from this device. Try again after %(until)s."),
+)
+TokenInUrl = _error(
+    Invalid, "token_in_url", N_("No tokens in addresses"),
+    N_("Tokens are not accepted in a page's address. Pair the device with a one-time code at /pair."),
 )
 DeviceNotFound = _error(NotFound, "device_not_found", N_("Device not found"), N_("No device %(device)s here."))
 BadOpeningHours = _error(

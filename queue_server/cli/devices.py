@@ -1,4 +1,5 @@
-"""`hallq token create`, `hallq kiosk printer` and `hallq notice set`: devices and what the wall shows."""
+"""`hallq token create`, `hallq device pair`, `hallq kiosk printer` and `hallq notice set`: devices and what the
+wall shows."""
 
 from __future__ import annotations
 
@@ -10,9 +11,11 @@ from sqlalchemy import select
 
 from queue_server import engine
 from queue_server import errors
+from queue_server.access.credentials import hash_token
 from queue_server.access.credentials import mint_token
 from queue_server.cli.database import open_store
 from queue_server.clock import SystemClock
+from queue_server.engine.setup.pairing import new_pairing_code
 from queue_server.settings import Settings
 from queue_server.storage.models import Device
 from queue_server.storage.models import Hall
@@ -58,6 +61,32 @@ def cmd_token_create(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_device_pair(settings: Settings, args: argparse.Namespace) -> int:
+    """Print a one-time pairing code for a device (registered first when --kind is given and it is new)."""
+    clock = SystemClock()
+    with open_store(settings) as store:
+        with store.read_session() as session:
+            hall = session.scalar(select(Hall).where(Hall.code == args.hall))
+            if hall is None:
+                raise errors.HallNotFound(hall=args.hall)
+            device_id = session.scalar(select(Device.id).where(Device.hall_id == hall.id, Device.name == args.name)
+                                       .order_by(Device.id))
+        runtime = Runtime(store, clock)
+        if device_id is None:
+            if not args.kind:
+                print(f"no device {args.name} in hall {args.hall}: give --kind to register it", file=sys.stderr)
+                return 1
+            device_id = runtime.execute(engine.register_device, hall=args.hall, kind=args.kind, name=args.name,
+                                        window_number=args.window, token_hash=None, actor="hallq device pair",
+                                        after=lambda _, device: device.id).value
+        code = new_pairing_code()
+        expires = runtime.execute(engine.create_pairing_code, hall=args.hall, device_id=device_id,
+                                  code_hash=hash_token(code), actor="hallq device pair").value
+    print(code)
+    print(f"type it at /pair on device {args.name} before {expires:%H:%M} UTC (single use)", file=sys.stderr)
+    return 0
+
+
 def cmd_kiosk_printer(settings: Settings, args: argparse.Namespace) -> int:
     """Give a kiosk a ticket printer (its issues then queue print jobs) or take it away (--none)."""
     with open_store(settings) as store, store.transaction() as session:
@@ -84,6 +113,13 @@ def register(sub: Any) -> None:
     create.add_argument("--user", help="staff 工号 the token acts as")
     create.add_argument("--name", help="device name (kiosks, displays)")
     create.set_defaults(fn=cmd_token_create)
+    device = sub.add_parser("device", help="devices").add_subparsers(dest="device_cmd", required=True)
+    pair = device.add_parser("pair", help="print a one-time pairing code (8 digits, 10 min) for a device")
+    pair.add_argument("--hall", required=True)
+    pair.add_argument("--name", required=True, help="the device's name")
+    pair.add_argument("--kind", choices=["kiosk", "display", "rater"], help="register the device if it is new")
+    pair.add_argument("--window", type=int, help="its window (a window screen or rating tablet)")
+    pair.set_defaults(fn=cmd_device_pair)
     kiosk = sub.add_parser("kiosk", help="kiosk devices").add_subparsers(dest="kiosk_cmd", required=True)
     kprinter = kiosk.add_parser("printer", help="set a kiosk's ticket printer (paper, encoding) or --none")
     kprinter.add_argument("--hall", required=True)

@@ -49,7 +49,9 @@ def cmd_demo(settings: Settings, _: argparse.Namespace) -> int:
         f"staff token:   {creds.staff_token}   (window 1)\n"
         f"manager token: {creds.manager_token}\n"
         f"display token: {creds.display_token}\n"
-        f"rater token:   {creds.rater_token}   (window 1 tablet: /staff/rater#token=<it>)\n"
+        f"rater token:   {creds.rater_token}   (window 1 tablet)\n"
+        "devices: pair a browser at /pair with a one-time code: hallq device pair --hall cxz --name 一楼综合屏\n"
+        "         (or 一楼取号机1, 1号窗口评价器; or the manager console's 设置 → 设备 → 配对码)\n"
         "staff console: /staff/login (工号 + password, pick the window)\n"
     )
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

@@ -64,13 +64,17 @@ from queue_server.engine.setup.hall_settings import update_hall
 from queue_server.engine.setup.hours import set_calendar_day
 from queue_server.engine.setup.hours import set_opening_hours
 from queue_server.engine.setup.notices import set_notices
+from queue_server.engine.setup.pairing import Paired
+from queue_server.engine.setup.pairing import create_pairing_code
+from queue_server.engine.setup.pairing import redeem_pairing_code
 from queue_server.engine.setup.services import create_service
 from queue_server.engine.setup.services import update_service
 from queue_server.engine.setup.windows import create_window
 from queue_server.engine.setup.windows import update_window
 
 __all__ = [
-    "Issued", "SignIn", "alert_overdue", "change_own_password", "reset_any_password", "unlock_sign_in",
+    "Issued", "Paired", "SignIn", "create_pairing_code", "redeem_pairing_code",
+    "alert_overdue", "change_own_password", "reset_any_password", "unlock_sign_in",
     "deactivate_account",
     "appeal_rank", "call_next", "call_specific", "cancel", "case_step", "check_sign_in",
     "claim_print_jobs", "close_service_for_today", "come_back", "create_staff", "decide_appeal", "evaluate_alerts",

@@ -66,3 +66,24 @@ def end_sessions(db: Session, staff_id: int, now: datetime, reason: str) -> int:
     result = db.execute(update(WebSession).where(WebSession.staff_id == staff_id, WebSession.ended_at.is_(None))
                         .values(ended_at=now, end_reason=reason))
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+class PairingCode(Base):
+    """A one-time code a manager makes for a device: the device types it at /pair and gets its own bearer token,
+    so no long-lived token ever travels in a URL. Short (8 digits), short-lived, single use; only its SHA-256 is
+    stored, and guessing is limited per address (a LoginFailure row under PAIRING_KEY)."""
+
+    __tablename__ = "pairing_codes"
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id", ondelete="CASCADE"))
+    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id", ondelete="CASCADE"), index=True)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    used_from: Mapped[str] = mapped_column(String(64), default="")  # the address that paired
+
+
+PAIRING_KEY = "#pair"  # the LoginFailure row counting one address's wrong pairing codes

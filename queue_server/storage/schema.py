@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import MetaData
 
-from queue_server.storage import accounts  # noqa: F401 - WebSession, LoginFailure
+from queue_server.storage import accounts  # noqa: F401 - WebSession, LoginFailure, PairingCode
 from queue_server.storage import alerts  # noqa: F401 - Alert, AlertLimits
 from queue_server.storage import catalogue  # noqa: F401 - GuideItem, DisclosureDocument
 from queue_server.storage import issue_keys  # noqa: F401 - IssueKey

@@ -1,9 +1,9 @@
 """Manager report page (/manager/<hall>/reports): period picker, group-by tabs, table, chart and export buttons.
 
 Adapter: a thin shell; static/reports/reports.js fetches /api/v1/halls/<hall>/reports. A manager, viewer or admin
-signed in to the manager console (sessions.manager_of_hall) reads with the session cookie; a script or a
-screen without a login uses a bearer token as the wall display does: once as ?token=..., then kept in the
-browser's localStorage.
+signed in to the manager console (sessions.manager_of_hall) reads with the session cookie; no credential ever
+travels in the page's address (a `token` query parameter is refused, web/pairing_pages.py). Scripts read the
+same figures from the API with a bearer token in the Authorization header.
 """
 
 from __future__ import annotations
@@ -32,9 +32,9 @@ def report_page(hall: str) -> Any:
         name = row.name
         try:
             who = sessions.manager_of_hall(session, hall)
-        except errors.HallNotAllowed:  # another hall's manager: only a token for this hall will do
+        except errors.HallNotAllowed:  # another hall's manager: the page says to sign in as this hall's
             who = None
     response = render_template("reports/report.html", hall=hall, hall_name=name, who=who,
                                csrf_token=sessions.csrf_token() if who else "")
-    # The URL may carry the bearer token the first time: keep it out of caches and referrers.
+    # The figures are the hall's: keep them out of shared caches.
     return response, 200, {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}

@@ -145,7 +145,7 @@ def console() -> Any:
 
 @bp.get("/staff/rater")
 def rater() -> Any:
-    """The rating tablet; its device token comes in the URL fragment (#token=...) and stays in localStorage."""
+    """The rating tablet; its device token is kept in localStorage since pairing (/pair), never in the address."""
     return render_template("staff_console/rater.html", levels=LEVELS, tags=REASON_TAGS)
 
 

@@ -1,18 +1,10 @@
-/* Shared by the wall display and window screens: the display token (given once as ?token=, then kept in
- * localStorage so a kiosk-mode browser restarts without it in the URL), the clock and the offline badge. */
+/* Shared by the wall display and window screens: the display token (kept in localStorage by the pairing page
+ * /pair, so a kiosk-mode browser restarts without it; never taken from the address), the clock and the offline
+ * badge. */
 (function () {
   "use strict";
   function displayToken(hall) {
-    var key = "hallq.display.token." + hall;
-    var params = new URLSearchParams(window.location.search);
-    var given = params.get("token");
-    if (given) {
-      localStorage.setItem(key, given);
-      params.delete("token");
-      var rest = params.toString();
-      history.replaceState(null, "", window.location.pathname + (rest ? "?" + rest : ""));
-    }
-    return localStorage.getItem(key);
+    return localStorage.getItem("hallq.display.token." + hall);
   }
   function clock(el) {
     function tick() {

@@ -65,6 +65,18 @@
     }).catch(showError);
   }
 
+  function showPairingCode(d) {
+    var box = document.getElementById("new-token");
+    var until = new Date(d.expires_at).toLocaleTimeString("zh-CN", {timeZone: timeZone, hour12: false});
+    box.replaceChildren(
+      el("span", {text: "「" + d.device.name + "」配对码 Pairing code: "}),
+      el("strong", {"data-pairing-code": "", text: d.code}),
+      el("span", {text: "。请在该设备的浏览器中打开 " + location.origin + "/pair 并输入此码；" + until +
+        " 前有效，只能使用一次。 Open /pair on the device and type the code (single use, valid until " + until + ")."}));
+    box.hidden = false;
+    loadDevices();
+  }
+
   function loadDevices() {
     return api("GET", "/devices").then(function (d) {
       var tbody = document.querySelector("#devices tbody");
@@ -77,6 +89,10 @@
           el("td", {text: dev.printer_state || "–"}),
           el("td", {"class": "state", text: dev.active ? "有效 active" : "已吊销 revoked"}), el("td")
         ]);
+        // A device is paired by a one-time code typed at /pair on the device: no token ever travels in a URL.
+        row.lastChild.appendChild(el("button", {text: "配对码 Pairing code", "data-pair": "", onclick: function () {
+          api("POST", "/devices/" + dev.id + "/pairing-code").then(showPairingCode).catch(showError);
+        }}));
         if (dev.active) {
           row.lastChild.appendChild(el("button", {text: "吊销令牌 Revoke", onclick: function () {
             if (!window.confirm("吊销后该设备立即无法使用。 Revoke this device's token?")) return;
@@ -202,11 +218,17 @@
       kind: document.getElementById("df-kind").value, name: document.getElementById("df-name").value,
       window: win === "" ? null : Number(win)
     }).then(function (d) {
-      var box = document.getElementById("new-token");
-      box.textContent = "令牌只显示这一次，请立即配置到设备上 (shown once): " + d.token;
-      box.hidden = false;
       ev.target.reset();
-      loadDevices();
+      // The browser on the device is paired by a code; the token itself is for a kiosk's print agent only
+      // (its token file, docs/kiosk.md) and is not shown for other devices.
+      var agentToken = d.device.kind === "kiosk" ? d.token : null;
+      return api("POST", "/devices/" + d.device.id + "/pairing-code").then(function (code) {
+        showPairingCode(code);
+        if (agentToken) {
+          document.getElementById("new-token").appendChild(el("span", {"class": "agent-token",
+            text: " 打印代理令牌（只显示这一次，写入终端的令牌文件）Print agent token, shown once: " + agentToken}));
+        }
+      });
     }).catch(showError);
   });
 

@@ -1,5 +1,5 @@
-/* Manager report page: picks a period and grouping, loads /api/v1/halls/<hall>/reports with the page's bearer
-   token or, signed in to the manager console, its session cookie, draws the table, the chart (Chart.js) and the rankings, and downloads the CSV/XLSX export. */
+/* Manager report page: picks a period and grouping, loads /api/v1/halls/<hall>/reports with the manager
+   console's session cookie (no token: a report link never carries a credential), draws the table, the chart (Chart.js) and the rankings, and downloads the CSV/XLSX export. */
 (function () {
   "use strict";
   var hall = document.body.dataset.hall;
@@ -8,18 +8,8 @@
   var state = {period: "month", anchor: "", from: "", to: "", by: "service"};
   var GROUP = {service: "事项 Service", window: "窗口 Window", staff: "人员 Staff", hour: "时段 Hour"};
 
-  function token() {
-    // Given once in the URL, then kept by this browser (as the wall display keeps its token).
-    var key = "hallq.manager.token." + hall;
-    var params = new URLSearchParams(window.location.search);
-    var given = params.get("token");
-    if (given) {
-      localStorage.setItem(key, given);
-      params.delete("token");
-      history.replaceState(null, "", window.location.pathname + (params.toString() ? "?" + params : ""));
-    }
-    return localStorage.getItem(key);
-  }
+  // Earlier versions kept a manager token taken from ?token= in this browser: forget it (the session is enough).
+  localStorage.removeItem("hallq.manager.token." + hall);
 
   // Dates are plain YYYY-MM-DD business days; arithmetic in UTC so no local DST shift moves a day.
   function parse(s) { var p = s.split("-").map(Number); return new Date(Date.UTC(p[0], p[1] - 1, p[2])); }
@@ -154,10 +144,8 @@
   }
 
   function get(path) {
-    var bearer = token();
     var headers = {"Accept-Language": "zh-Hans"};
-    if (bearer) headers.Authorization = "Bearer " + bearer;
-    else if (!document.body.dataset.session) {  // no token and no console sign-in: say how to get in
+    if (!document.body.dataset.session) {  // no console sign-in: say how to get in
       $("need-token").hidden = false;
       return Promise.reject(shown("no token"));
     }
@@ -216,7 +204,6 @@
 
   function init() {
     var params = new URLSearchParams(window.location.search);
-    token();  // takes ?token= out of the address bar before anything else is remembered
     state.period = ["day", "week", "month", "custom"].indexOf(params.get("period")) >= 0 ? params.get("period")
       : "month";
     state.by = GROUP[params.get("by")] ? params.get("by") : "service";

@@ -1,10 +1,11 @@
 /* Rating tablet (评价器) and the citizen's QR rating page.
  *
- * Tablet (data-mode="device"): the device token arrives once in the URL fragment (#token=...), is kept in
- * localStorage and removed from the address bar. The tablet reads GET /api/v1/rating/pending, then follows its
- * window's events on /live (static/js/feed.js) instead of polling: a finish, a sign-in or sign-out at the window
- * and a rating of its visit made on the citizen's phone (evaluation.rated carries the window) re-read it at once;
- * so does every (re)connection, which is when events could have been missed.
+ * Tablet (data-mode="device"): the device token is kept in localStorage by the pairing page (/pair, a one-time
+ * code; an unpaired tablet is sent there), never taken from the address. The tablet reads
+ * GET /api/v1/rating/pending, then follows its window's events on /live (static/js/feed.js) instead of polling: a
+ * finish, a sign-in or sign-out at the window and a rating of its visit made on the citizen's phone
+ * (evaluation.rated carries the window) re-read it at once; so does every (re)connection, which is when events
+ * could have been missed.
  * Phone (data-mode="qr"): rates the ticket of the track token in the page with POST /api/v1/track/{token}/rating.
  */
 (function () {
@@ -12,12 +13,11 @@
   const THANKS_MS = 5000;
   const mode = document.body.dataset.mode;
   const $ = (id) => document.getElementById(id);
-  const match = /token=([^&]+)/.exec(window.location.hash);
-  if (match) {
-    localStorage.setItem("hallq.rater_token", decodeURIComponent(match[1]));
-    history.replaceState(null, "", window.location.pathname);
-  }
   const token = localStorage.getItem("hallq.rater_token");
+  if (mode === "device" && !token) {
+    window.location.replace("/pair");
+    return;
+  }
   let pending = null;
   let level = null;
   let showingThanks = false;

@@ -9,6 +9,7 @@ import requests
 
 from tests.browser.conftest import screenshot
 from tests.browser.sight import seen
+from tests.device_pairing import pair_display
 from tests.factories import BasicHall
 from tests.factories import bearer
 from tests.realtime.server import Server
@@ -18,8 +19,9 @@ CALL_TO_SCREEN_S = 1.0
 
 
 def open_wall(page: Any, server: Server, tokens: BasicHall, path: str = "/display/t1") -> None:
-    page.goto(f"{server.url}{path}?token={tokens.display}")
-    page.wait_for_function("document.body.dataset.ready === '1' && document.body.dataset.online === '1'",
+    pair_display(page, "t1", tokens.display)
+    page.goto(f"{server.url}{path}")
+    page.wait_for_function("() => document.body.dataset.ready === '1' && document.body.dataset.online === '1'",
                            timeout=10000)
 
 
@@ -32,9 +34,9 @@ def test_the_wall_display_shows_a_call_within_a_second_and_queues_its_announceme
 
     started = time.monotonic()
     server.call_next("t1", tokens.staff1, window=1)
-    page.wait_for_function("document.querySelector('#latest .number')?.textContent === 'A001'", timeout=5000)
+    page.wait_for_function("() => document.querySelector('#latest .number')?.textContent === 'A001'", timeout=5000)
     elapsed = time.monotonic() - started
-    page.wait_for_function("window.hallqAnnouncer.log.length >= 1 || window.hallqAnnouncer.items.length >= 1",
+    page.wait_for_function("() => window.hallqAnnouncer.log.length >= 1 || window.hallqAnnouncer.items.length >= 1",
                            timeout=5000)
     queued = page.evaluate("window.hallqAnnouncer.items.concat(window.hallqAnnouncer.log).map(v => v.text)")
 
@@ -44,7 +46,7 @@ def test_the_wall_display_shows_a_call_within_a_second_and_queues_its_announceme
     assert page.locator(".window-card[data-window='1'] .w-current").text_content() == "A001"
     assert page.locator("#offline").is_hidden()
     server.call_next("t1", tokens.staff2, window=2)
-    page.wait_for_function("document.querySelector('#latest .number')?.textContent === 'B001'", timeout=5000)
+    page.wait_for_function("() => document.querySelector('#latest .number')?.textContent === 'B001'", timeout=5000)
     screenshot(page, "display-landscape.png")
 
 
@@ -56,10 +58,10 @@ def test_announcements_play_one_at_a_time_and_a_recall_goes_before_later_calls(
     open_wall(page, server, tokens)
 
     first = server.call_next("t1", tokens.staff1, window=1)
-    page.wait_for_function("window.hallqAnnouncer.playing !== null", timeout=5000)
+    page.wait_for_function("() => window.hallqAnnouncer.playing !== null", timeout=5000)
     server.call_next("t1", tokens.staff2, window=2)
     server.post(f"/api/v1/tickets/{first['id']}/recall", tokens.staff1)
-    page.wait_for_function("window.hallqAnnouncer.log.length === 3", timeout=40000)  # real audio, real time
+    page.wait_for_function("() => window.hallqAnnouncer.log.length === 3", timeout=40000)  # real audio, real time
     log = page.evaluate("window.hallqAnnouncer.log")
 
     # The recall of A001 is read before B001, which was called before it but is still waiting (docs/voice.md).
@@ -109,17 +111,17 @@ def test_a_transferred_ticket_leaves_its_window_on_the_wall_and_the_window_scree
 
         # Both screens drop the number live: the citizen has left window 1 for service b's queue.
         wall.wait_for_function(
-            "document.querySelector('.window-card[data-window=\"1\"] .w-current').textContent === '—'",
+            "() => document.querySelector('.window-card[data-window=\"1\"] .w-current').textContent === '—'",
             timeout=5000)
-        screen.wait_for_function("document.getElementById('current').textContent === '—'", timeout=5000)
+        screen.wait_for_function("() => document.getElementById('current').textContent === '—'", timeout=5000)
 
         server.post("/api/v1/halls/t1/windows/1/pause", tokens.staff1, {"reason": "系统维护"})
 
-        screen.wait_for_function("!document.getElementById('paused').hidden", timeout=5000)
+        screen.wait_for_function("() => !document.getElementById('paused').hidden", timeout=5000)
         assert screen.locator("#paused").text_content().startswith("暂停服务")
         assert screen.locator("#reason").text_content() == "（系统维护）"
         wall.wait_for_function(
-            "document.querySelector('.window-card[data-window=\"1\"] .w-current').textContent === '暂停服务'",
+            "() => document.querySelector('.window-card[data-window=\"1\"] .w-current').textContent === '暂停服务'",
             timeout=5000)
     finally:
         context.close()
@@ -135,18 +137,18 @@ def test_the_phone_page_turns_to_called_with_the_window_number(
     try:
         page = context.new_page()
         page.goto(mine["track_url"])  # the address the kiosk reached the server at: this one
-        page.wait_for_function("document.body.dataset.online === '1'", timeout=10000)
+        page.wait_for_function("() => document.body.dataset.online === '1'", timeout=10000)
         assert page.locator("#status").text_content() == "等候中 Waiting"
         assert page.locator("#ahead").text_content() == "1"
         screenshot(page, "phone-waiting.png")
 
         first = server.call_next("t1", tokens.staff1, window=1)
         # The person ahead was called: the page says so live, with no event of this ticket to prompt it.
-        page.wait_for_function("document.getElementById('ahead').textContent === '0'", timeout=5000)
+        page.wait_for_function("() => document.getElementById('ahead').textContent === '0'", timeout=5000)
         assert page.locator("#status").text_content() == "等候中 Waiting"
         server.finish(tokens.staff1, first["id"])
         server.call_next("t1", tokens.staff1, window=1)
-        page.wait_for_function("document.getElementById('card').dataset.status === 'called'", timeout=5000)
+        page.wait_for_function("() => document.getElementById('card').dataset.status === 'called'", timeout=5000)
 
         assert page.locator("#called").is_visible()
         assert "到您了，请到 1 号窗口" in page.locator("#called").inner_text().replace("\n", "")
@@ -157,7 +159,7 @@ def test_the_phone_page_turns_to_called_with_the_window_number(
         server.finish(tokens.staff1, mine["id"])
 
         # After the service the page offers the 好差评 rating (一次一评) for this ticket.
-        page.wait_for_function("document.getElementById('card').dataset.status === 'finished'", timeout=5000)
+        page.wait_for_function("() => document.getElementById('card').dataset.status === 'finished'", timeout=5000)
         page.click("#rate")
         page.wait_for_url(f"**/rate/{mine['track_token']}")
         assert "非常满意" in page.content()
@@ -171,10 +173,10 @@ def test_the_citizen_can_cancel_from_the_phone_page(browser: Any, server: Server
     try:
         page = context.new_page()
         page.goto(f"{server.url}/t/{mine['track_token']}")
-        page.wait_for_function("document.body.dataset.online === '1'", timeout=10000)
+        page.wait_for_function("() => document.body.dataset.online === '1'", timeout=10000)
         page.once("dialog", lambda dialog: dialog.accept())
         page.click("#cancel")
-        page.wait_for_function("document.getElementById('card').dataset.status === 'cancelled'", timeout=5000)
+        page.wait_for_function("() => document.getElementById('card').dataset.status === 'cancelled'", timeout=5000)
 
         assert page.locator("#status").text_content() == "已取消 Cancelled"
         assert page.locator("#cancel").is_hidden()
@@ -186,7 +188,7 @@ def test_a_wall_display_without_a_token_asks_for_one(page: Any, server: Server) 
     page.goto(f"{server.url}/display/t1")
 
     assert page.locator("#need-token").is_visible()
-    assert "显示屏令牌" in page.locator("#need-token").inner_text()
+    assert "配对码" in page.locator("#need-token").inner_text() and "/pair" in page.locator("#need-token").inner_text()
 
 
 def _revoke_display(server: Server, tokens: BasicHall) -> None:
@@ -199,26 +201,31 @@ def test_a_display_with_a_wrong_or_revoked_token_says_so_in_chinese_with_what_to
     browser: Any, server: Server, tokens: BasicHall
 ) -> None:
     context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
+    # The window screen is another device with a browser (and localStorage) of its own.
+    other = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
     try:
-        wall, screen = context.new_page(), context.new_page()
-        wall.goto(f"{server.url}/display/t1?token=hq_wrong-token")
-        wall.wait_for_function("document.body.dataset.refused === '1'", timeout=10000)
+        wall, screen = context.new_page(), other.new_page()
+        pair_display(wall, "t1", "hq_wrong-token")
+        pair_display(screen, "t1", tokens.display)
+        wall.goto(f"{server.url}/display/t1")
+        wall.wait_for_function("() => document.body.dataset.refused === '1'", timeout=10000)
         assert seen(wall, "#refused")
         text = wall.locator("#refused").inner_text()
-        assert "令牌无效或已被收回" in text and "重新生成显示屏令牌" in text and "?token=" in text
+        assert "令牌无效或已被收回" in text and "配对码" in text and "/pair" in text
         assert wall.locator("#offline").is_hidden()  # not a network fault: reconnecting would not help
         screenshot(wall, "display-refused.png")
 
         # A display that worked until its device was revoked: the next start (a reload) is refused, visibly.
-        screen.goto(f"{server.url}/display/t1/window/1?token={tokens.display}")
-        screen.wait_for_function("document.body.dataset.ready === '1'", timeout=10000)
+        screen.goto(f"{server.url}/display/t1/window/1")
+        screen.wait_for_function("() => document.body.dataset.ready === '1'", timeout=10000)
         _revoke_display(server, tokens)
         screen.reload()
-        screen.wait_for_function("document.body.dataset.refused === '1'", timeout=10000)
+        screen.wait_for_function("() => document.body.dataset.refused === '1'", timeout=10000)
         assert seen(screen, "#refused")
         assert "令牌无效或已被收回" in screen.locator("#refused").inner_text()
     finally:
         context.close()
+        other.close()
 
 
 def test_the_wall_display_follows_a_manager_closing_and_renaming_a_service(
@@ -231,10 +238,10 @@ def test_the_wall_display_follows_a_manager_closing_and_renaming_a_service(
     resp = requests.patch(f"{server.url}/api/v1/halls/t1/services/b", json={"name": "社保卡业务"},
                           headers={"Authorization": f"Bearer {tokens.manager}"}, timeout=5)
     assert resp.status_code == 200
-    page.wait_for_function(f"{names}.includes('社保卡业务')", timeout=5000)
+    page.wait_for_function(f"() => {names}.includes('社保卡业务')", timeout=5000)
 
     resp = requests.patch(f"{server.url}/api/v1/halls/t1/services/a", json={"active": False},
                           headers={"Authorization": f"Bearer {tokens.manager}"}, timeout=5)
     assert resp.status_code == 200
-    page.wait_for_function(f"{names}.length === {len(before) - 1}", timeout=5000)
+    page.wait_for_function(f"() => {names}.length === {len(before) - 1}", timeout=5000)
     assert "社保卡业务" in page.evaluate(names)

@@ -18,6 +18,7 @@ from tests.browser.conftest import screenshot
 from tests.browser.conftest import start_full_hall
 from tests.browser.sight import font_share_of_short_side
 from tests.browser.sight import seen
+from tests.device_pairing import pair_display
 
 pytestmark = pytest.mark.slow
 
@@ -44,8 +45,9 @@ def open_board(browser: Any, hall: FullHall, size: tuple[int, int], query: str =
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.clock.install()  # the page's timers (the page turns) run when the test says, not after real seconds
-    page.goto(f"{hall.server.url}/display/cxz?{query}{'&' if query else ''}token={hall.creds.display_token}")
-    page.wait_for_function("document.body.dataset.ready === '1' && document.body.dataset.online === '1'",
+    pair_display(page, "cxz", hall.creds.display_token)
+    page.goto(f"{hall.server.url}/display/cxz{'?' if query else ''}{query}")
+    page.wait_for_function("() => document.body.dataset.ready === '1' && document.body.dataset.online === '1'",
                            timeout=10000)
     page.errors = errors
     return context, page
@@ -141,7 +143,7 @@ def test_a_display_given_a_zone_shows_and_calls_only_that_zone(browser: Any, ful
         called_elsewhere = full_hall.call(2)
         called_here = full_hall.call(16)
         page.wait_for_function(
-            f"document.querySelector('#latest .number').textContent === {called_here['number']!r}", timeout=5000)
+            f"() => document.querySelector('#latest .number').textContent === {called_here['number']!r}", timeout=5000)
         announced = page.evaluate("window.hallqAnnouncer.items.concat(window.hallqAnnouncer.log).map(v => v.text)")
         assert called_elsewhere["number"] not in page.locator("#recent").text_content()
         assert not any(called_elsewhere["number"] in text for text in announced)
@@ -170,8 +172,9 @@ def test_a_window_screen_is_readable_from_five_metres(browser: Any, full_hall: F
     context = browser.new_context(viewport={"width": size[0], "height": size[1]}, locale="zh-CN")
     try:
         page = context.new_page()
-        page.goto(f"{full_hall.server.url}/display/cxz/window/{window}?token={full_hall.creds.display_token}")
-        page.wait_for_function("document.body.dataset.ready === '1'", timeout=10000)
+        pair_display(page, "cxz", full_hall.creds.display_token)
+        page.goto(f"{full_hall.server.url}/display/cxz/window/{window}")
+        page.wait_for_function("() => document.body.dataset.ready === '1'", timeout=10000)
 
         assert page.locator("#w-title").inner_text().replace("\n", "").replace(" ", "") == "23号公共资源交易窗口"
         for selector in ("#w-title", "#current"):
@@ -181,7 +184,7 @@ def test_a_window_screen_is_readable_from_five_metres(browser: Any, full_hall: F
 
         full_hall.server.post(f"/api/v1/halls/cxz/windows/{window}/pause", full_hall.creds.manager_token,
                               {"reason": "午休"})
-        page.wait_for_function("!document.getElementById('paused').hidden", timeout=5000)
+        page.wait_for_function("() => !document.getElementById('paused').hidden", timeout=5000)
         assert seen(page, "#paused")
         assert font_share_of_short_side(page, "#paused") >= WINDOW_SCREEN_MIN_SHARE
         screenshot(page, f"window-screen-{size[0]}x{size[1]}.png")

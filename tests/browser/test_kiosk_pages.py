@@ -18,6 +18,7 @@ from playwright.sync_api import expect
 from kiosk.agent import AgentConfig
 from kiosk.agent import PrintAgent
 from kiosk.printer import PrinterConfig
+from tests.device_pairing import pair_kiosk
 from tests.kiosk.server_process import ROOT
 from tests.kiosk.server_process import ServerProcess
 from tests.virtual_printer import VirtualPrinter
@@ -43,7 +44,8 @@ def page(browser: Any, hall: tuple[ServerProcess, str]) -> Iterator[Page]:
     server, token = hall
     context = browser.new_context(viewport={"width": 1080, "height": 1920})
     pg = context.new_page()
-    pg.goto(f"{server.url}/kiosk/pair?token={token}")
+    pair_kiosk(pg, "cxz", token)
+    pg.goto(f"{server.url}/kiosk/")
     pg.wait_for_url("**/kiosk/cxz/")
     yield pg
     context.close()
@@ -80,7 +82,7 @@ def test_citizen_takes_a_ticket_and_sees_it_on_screen_while_it_prints(page: Page
     expect(ticket.locator("[data-materials]")).to_contain_text("居民户口簿")
     expect(ticket.locator("[data-wait]")).to_have_text("5分钟以内")  # the paper's rounded range
     expect(ticket.locator("[data-print]")).to_have_text("请取票", timeout=15_000)
-    page.wait_for_function("document.querySelector('#ticket [data-qr]').naturalWidth > 0")
+    page.wait_for_function("() => document.querySelector('#ticket [data-qr]').naturalWidth > 0")
     page.screenshot(path=str(SHOTS / "kiosk-ticket.png"))
     assert b"K001" in agent.wait_for_jobs(1)[0]
 
@@ -130,7 +132,8 @@ def test_every_touch_target_is_at_least_64_px_in_portrait_and_landscape(
     for width, height in ((1080, 1920), (1920, 1080)):
         context = browser.new_context(viewport={"width": width, "height": height})
         pg = context.new_page()
-        pg.goto(f"{server.url}/kiosk/pair?token={token}")
+        pair_kiosk(pg, "cxz", token)
+        pg.goto(f"{server.url}/kiosk/")
         pg.wait_for_url("**/kiosk/cxz/")
         for path in ("/kiosk/cxz/", "/kiosk/cxz/service/bdczy", "/kiosk/cxz/checkin"):
             pg.goto(server.url + path)
@@ -332,7 +335,7 @@ def test_when_retries_run_out_the_page_says_it_cannot_tell_and_pressing_again_fi
     page.clock.install()
     page.route("**/api/v1/halls/cxz/tickets", answer_never_arrives)
     take(page, server, "qybg")
-    page.wait_for_function("document.querySelector('#issuing').classList.contains('on')")
+    page.wait_for_function("() => document.querySelector('#issuing').classList.contains('on')")
     page.clock.run_for(31_000)  # the kiosk retries for 30 s
 
     refusal = page.locator("#refusal")

@@ -25,6 +25,7 @@ from queue_server.storage.models import Hall
 from queue_server.storage.models import Service
 from queue_server.storage.store import make_store
 from tests.browser.sight import seen
+from tests.device_pairing import pair_kiosk
 from tests.kiosk.server_process import ROOT
 from tests.kiosk.server_process import ServerProcess
 
@@ -51,7 +52,8 @@ def kiosk(browser: Any, server: ServerProcess, token: str, size: tuple[int, int]
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(f"{server.url}/kiosk/pair?token={token}")
+    pair_kiosk(page, "cxz", token)
+    page.goto(f"{server.url}/kiosk/")
     page.wait_for_url("**/kiosk/cxz/")
     context.js_errors = errors  # type: ignore[attr-defined]
     return context
@@ -257,7 +259,7 @@ def test_large_text_keeps_the_title_on_one_line_and_the_ticket_dialog_whole(
     page.click("[data-confirm]")
     ticket = page.locator("#ticket")
     expect(ticket.locator("[data-number]")).to_have_text(re.compile(r"T\d{3}"))
-    page.wait_for_function("document.querySelector('#ticket [data-qr]').naturalWidth > 0")
+    page.wait_for_function("() => document.querySelector('#ticket [data-qr]').naturalWidth > 0")
     shot(page, "ticket-large", size)
     for part in ("#ticket [data-number]", "#ticket [data-service]", "#ticket [data-qr]", "#ticket [data-print]",
                  "#ticket [data-done]"):

@@ -29,7 +29,7 @@ def test_a_display_fed_events_matches_the_same_display_reloaded(browser: Any, se
         server.call_next("t1", tokens.staff1, window=1)
         server.post("/api/v1/halls/t1/notices", tokens.manager, {"notices": ["今日 16:30 停止取号"]})
         server.post("/api/v1/halls/t1/windows/3/pause", tokens.manager, {"reason": "午休"})
-        live.wait_for_function("document.querySelector('.window-card[data-window=\"3\"] .w-current')"
+        live.wait_for_function("() => document.querySelector('.window-card[data-window=\"3\"] .w-current')"
                                "?.textContent === '暂停服务'", timeout=5000)
 
         fresh = fresh_ctx.new_page()

@@ -13,6 +13,7 @@ from tests.browser.conftest import load_demo_catalogue
 from tests.browser.manager_steps import TIMEOUT_MS
 from tests.browser.manager_steps import post
 from tests.browser.manager_steps import sign_in
+from tests.device_pairing import pair_kiosk
 from tests.factories import BasicHall
 from tests.realtime.server import Server
 
@@ -77,7 +78,8 @@ def test_a_kiosk_showing_a_guide_follows_an_edit_made_from_another_hall_and_leav
     page: Any, server: Server, tokens: BasicHall, hall: tuple[str, BasicHall]
 ) -> None:
     load_demo_catalogue(hall[0])
-    page.goto(f"{server.url}/kiosk/pair?token={tokens.kiosk}")
+    pair_kiosk(page, "t1", tokens.kiosk)
+    page.goto(f"{server.url}/kiosk/")
     page.wait_for_url("**/kiosk/t1/", timeout=TIMEOUT_MS)
     page.goto(f"{server.url}/kiosk/t1/guides/530000-jzz")
     expect(page.locator("[data-guide-name]")).to_have_text("居住证办理")

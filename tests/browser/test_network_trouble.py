@@ -41,7 +41,7 @@ def test_the_wall_display_goes_offline_and_catches_up_after_a_restart_without_re
     Runtime(store, ShiftedClock(timedelta(0))).execute(engine.call_next, hall="t1", window_number=2)
     store.dispose()
     server.start()
-    page.wait_for_function("document.querySelector('#latest .number')?.textContent === 'B001'", timeout=20000)
+    page.wait_for_function("() => document.querySelector('#latest .number')?.textContent === 'B001'", timeout=20000)
     page.wait_for_selector("#offline", state="hidden", timeout=5000)  # online again once the subscribe is acked
     announced = page.evaluate("window.hallqAnnouncer.items.concat(window.hallqAnnouncer.log).map(v => v.text)")
 

@@ -20,6 +20,7 @@ import pytest
 from tests.browser.conftest import FullHall
 from tests.browser.conftest import start_full_hall
 from tests.conftest import needs_espeak
+from tests.device_pairing import pair_display
 
 pytestmark = [pytest.mark.slow, needs_espeak]
 
@@ -78,8 +79,9 @@ def wall(browser: Any, full_hall: FullHall) -> Iterator[Any]:
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(f"{full_hall.server.url}/display/cxz?token={full_hall.creds.display_token}")
-    page.wait_for_function("document.body.dataset.ready === '1' && document.body.dataset.online === '1'",
+    pair_display(page, "cxz", full_hall.creds.display_token)
+    page.goto(f"{full_hall.server.url}/display/cxz")
+    page.wait_for_function("() => document.body.dataset.ready === '1' && document.body.dataset.online === '1'",
                            timeout=10000)
     yield page
     context.close()
@@ -92,13 +94,13 @@ def hold_first_chime(page: Any) -> None:
 
 def wait_waiting(page: Any, n: int) -> None:
     """Until the first announcement is held and `n` more wait behind it."""
-    page.wait_for_function(f"window.hallqAnnouncerOverrides.held() && window.hallqAnnouncer.items.length === {n}",
+    page.wait_for_function(f"() => window.hallqAnnouncerOverrides.held() && window.hallqAnnouncer.items.length === {n}",
                            timeout=10000)
 
 
 def release_and_drain(page: Any, extra_ms: int = 0) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     page.evaluate(f"window.hallqAnnouncerOverrides.release({extra_ms})")
-    page.wait_for_function("!window.hallqAnnouncer.playing && window.hallqAnnouncer.items.length === 0",
+    page.wait_for_function("() => !window.hallqAnnouncer.playing && window.hallqAnnouncer.items.length === 0",
                            timeout=10000)
     return page.evaluate("window.hallqAnnouncer.log"), page.evaluate("window.hallqAnnouncer.dropped")
 

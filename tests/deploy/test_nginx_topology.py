@@ -29,6 +29,7 @@ from queue_server.clock import SystemClock
 from queue_server.storage.models import Hall
 from queue_server.storage.models import Ticket
 from queue_server.storage.store import make_store
+from queue_server.web.security_headers import CSP
 from tests import factories
 from tests.conftest import ON_CI
 from tests.conftest import _truncate_postgres
@@ -131,7 +132,9 @@ def test_nginx_serves_static_itself_spreads_the_api_and_adds_request_ids_and_hea
     assert "max-age=3600" in static.headers["Cache-Control"]
     for response in (answers[0], static):
         assert response.headers["X-Content-Type-Options"] == "nosniff"
-        assert response.headers["X-Frame-Options"] == "SAMEORIGIN"
+        assert response.headers["X-Frame-Options"] == "DENY"
+        # One policy, the app's, whether nginx answered from disk or passed the app's answer on (never twice).
+        assert response.headers["Content-Security-Policy"] == CSP
     assert metrics.status_code == 403
 
 

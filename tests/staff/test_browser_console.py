@@ -26,6 +26,7 @@ from queue_server.storage.models import Window
 from queue_server.storage.store import make_store
 from tests import factories
 from tests.conftest import ON_CI
+from tests.device_pairing import pair_rater
 from tests.live import ROOT
 from tests.live import LiveServer
 from tests.live import start_server
@@ -223,7 +224,8 @@ def test_rating_tablet_shows_the_levels_after_finish_and_records_a_rating(
     assert page.context.browser is not None
     tablet = page.context.browser.new_context(viewport={"width": 1024, "height": 600}).new_page()
     tablet.set_default_timeout(TIMEOUT_MS)
-    tablet.goto(f"{live.server.url}/staff/rater#token={live.rater}")
+    pair_rater(tablet, live.rater)
+    tablet.goto(f"{live.server.url}/staff/rater")
     live.issue("a")
     sign_in_with_keyboard(page, live.server.url)
     expect(tablet.locator("#idle-staff")).to_have_text("工号 cx1001　李娜")
@@ -279,7 +281,8 @@ def test_a_visit_rated_on_the_phone_leaves_the_tablet_at_once(live: Live, browse
     assert page.context.browser is not None
     tablet = page.context.browser.new_context(viewport={"width": 1024, "height": 600}).new_page()
     tablet.set_default_timeout(TIMEOUT_MS)
-    tablet.goto(f"{live.server.url}/staff/rater#token={live.rater}")
+    pair_rater(tablet, live.rater)
+    tablet.goto(f"{live.server.url}/staff/rater")
     issued = live.issue("a")
     sign_in_with_keyboard(page, live.server.url)
     page.keyboard.press("F1")

@@ -1,6 +1,6 @@
 /* hallq kiosk pages: pairing token, language and large-text switches, idle return home, no selection or
    right-click, on-screen keypads, taking a ticket through /api/v1 and showing it while it prints.
-   The kiosk's device token lives in localStorage (set by /kiosk/pair?token=...). No network beyond the server. */
+   The kiosk's device token lives in localStorage (set once by the pairing page, /pair). No network beyond the server. */
 (function () {
   "use strict";
   var TOKEN_KEY = "hallq.kiosk.token", HALL_KEY = "hallq.kiosk.hall", LARGE_KEY = "hallq.kiosk.large";

@@ -12,15 +12,21 @@ from flask import jsonify
 from sqlalchemy import select
 
 from queue_server import engine
+from queue_server import errors
 from queue_server.access.credentials import TOKEN_PREFIX
 from queue_server.access.credentials import hash_new_password
 from queue_server.access.credentials import hash_token
+from queue_server.clock import local_time
 from queue_server.clock import service_day
 from queue_server.engine.setup import hours
 from queue_server.engine.setup.accounts import staff_payload
 from queue_server.engine.setup.devices import device_payload
+from queue_server.engine.setup.pairing import CODE_DIGITS
+from queue_server.engine.setup.pairing import new_pairing_code
+from queue_server.engine.setup.pairing import pairing_hall
 from queue_server.queries import snapshots
 from queue_server.storage.models import Device
+from queue_server.storage.models import Hall
 from queue_server.storage.models import Role
 from queue_server.storage.models import Staff
 from queue_server.web.api import body
@@ -35,11 +41,16 @@ from queue_server.web.api.schemas.manager import DeviceListOut
 from queue_server.web.api.schemas.manager import DeviceOut
 from queue_server.web.api.schemas.manager import HoursBody
 from queue_server.web.api.schemas.manager import HoursOut
+from queue_server.web.api.schemas.manager import PairBody
+from queue_server.web.api.schemas.manager import Paired
+from queue_server.web.api.schemas.manager import PairingCodeOut
 from queue_server.web.api.schemas.manager import StaffCreate
 from queue_server.web.api.schemas.manager import StaffListOut
 from queue_server.web.api.schemas.manager import StaffOut
 from queue_server.web.api.schemas.manager import StaffPatch
 from queue_server.web.api.schemas.queue import EmptyBody
+from queue_server.web.api.schemas.queue import Problem
+from queue_server.web.sessions import client_address
 
 CONFIGURERS = (Role.MANAGER, Role.ADMIN)
 def _hashed(password: str | None) -> str | None:
@@ -122,6 +133,55 @@ def _hours_out(session: Any, hall_code: str) -> dict[str, Any]:
     row = snapshots.hall_by_code(session, hall_code)
     today = service_day(services().runtime.clock.now(), row.timezone, row.day_rollover)
     return {"opening_hours": row.opening_hours, "calendar": hours.calendar(session, row, today)}
+
+
+@route("POST", "/halls/{hall}/devices/{device:id}/pairing-code",
+       "A one-time pairing code for the device (8 digits, 10 minutes, single use; shown once)",
+       request_model=EmptyBody, body_required=False, responses={201: PairingCodeOut})
+def create_pairing_code(hall: str, device: int) -> Any:
+    who = principal()
+    who.require(hall, *CONFIGURERS)
+    body(EmptyBody, optional=True)
+    code = new_pairing_code()
+    hq = services()
+    done = hq.runtime.execute(engine.create_pairing_code, hall=hall, device_id=device, code_hash=hash_token(code),
+                              actor=who.label,
+                              after=lambda s, expires: (expires, device_payload(s, s.get(Device, device))))
+    expires, payload = done.value
+    return jsonify({"code": code, "expires_at": expires.isoformat(), "device": payload}), 201
+
+
+@route("POST", "/pair", "A device exchanges a one-time pairing code for its own token (kept by the device)",
+       request_model=PairBody, responses={200: Paired, 429: Problem}, public=True)
+def pair_device() -> Any:
+    req = body(PairBody)
+    code = "".join(ch for ch in req.code if ch.isdigit())
+    hq = services()
+    with hq.store.read_session() as session:
+        hall_id = pairing_hall(session, hash_token(code)) if len(code) == CODE_DIGITS else None
+        row = session.get(Hall, hall_id) if hall_id is not None else session.scalar(select(Hall).order_by(Hall.id))
+        if row is None:
+            raise errors.PairingCodeInvalid()
+        hall_code, timezone = row.code, row.timezone
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    done = hq.runtime.execute(engine.redeem_pairing_code, hall=hall_code, code_hash=hash_token(code),
+                              token_hash=hash_token(token), address=client_address())
+    result: engine.Paired = done.value
+    if result.locked_until is not None:
+        raise errors.PairingLocked(until=local_time(result.locked_until, timezone).strftime("%H:%M"))
+    if not result.ok or result.device is None:
+        raise errors.PairingCodeInvalid()
+    kind = result.device.kind
+    if kind == "kiosk":
+        page = f"/kiosk/{hall_code}/"
+    elif kind == "rater":
+        page = "/staff/rater"
+    elif result.window_number is not None:
+        page = f"/display/{hall_code}/window/{result.window_number}"
+    else:
+        page = f"/display/{hall_code}"
+    return jsonify({"token": token, "kind": kind, "hall": hall_code, "device": result.device.name,
+                    "window": result.window_number, "page": page})
 
 
 @route("GET", "/halls/{hall}/hours", "Weekly opening hours and the coming holidays and working days",

@@ -50,6 +50,8 @@ def _ref(model: type[BaseModel]) -> dict[str, str]:
 def _response(model: type[BaseModel] | list[type[BaseModel]] | Download | None, status: int) -> dict[str, Any]:
     if model is None:
         return {"description": "No content"}
+    if model is Problem:  # an error particular to one route (429 pairing_locked): a problem document
+        return {"description": str(status), **PROBLEM_REF}
     if isinstance(model, Download):
         binary = {"schema": {"type": "string", "format": "binary"}}
         return {"description": "A file", "content": {media: binary for media in model.media_types}}

@@ -190,6 +190,25 @@ class DeviceCreated(BaseModel):
     token: str  # shown once; only its SHA-256 is stored
 
 
+class PairingCodeOut(BaseModel):
+    code: str  # 8 digits, shown once; only its SHA-256 is stored
+    expires_at: str
+    device: DeviceOut
+
+
+class PairBody(Body):
+    code: str = Field(max_length=32)
+
+
+class Paired(BaseModel):
+    token: str  # the device's own bearer token, kept in its localStorage; never in a URL
+    kind: Literal["kiosk", "display", "rater"]
+    hall: str
+    device: str
+    window: int | None
+    page: str  # where the paired device goes next
+
+
 class CalendarDayItem(Body):
     day: date
     kind: Literal["holiday", "workday"] | None  # None: back to the weekly hours
