@@ -40,6 +40,7 @@ from queue_server.web.api import Services
 from queue_server.web.api import bp as api_bp
 from queue_server.web.api import problems
 from queue_server.web.api.devices import signal_print_jobs
+from queue_server.web.hall_pages import bp as halls_bp
 from queue_server.web.i18n import LOCALES
 from queue_server.web.i18n import ensure_compiled
 from queue_server.web.manager_console import bp as manager_bp
@@ -142,6 +143,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
     app.register_blueprint(manager_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(account_bp)
+    app.register_blueprint(halls_bp)
 
     @app.get("/healthz")
     def healthz() -> dict[str, Any]:
