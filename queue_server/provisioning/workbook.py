@@ -16,6 +16,7 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl import load_workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
@@ -143,6 +144,10 @@ def write(rows: dict[str, list[list[Cell]]]) -> bytes:
             ws.append([None] * len(sheet.columns))
             for index, value in enumerate(line, start=1):
                 cell = ws.cell(row=ws.max_row, column=index)
+                if isinstance(value, str):
+                    # XLSX cannot hold C0 control characters; a name stored with one (from before input was
+                    # checked for them) is exported without it rather than failing the whole workbook.
+                    value = ILLEGAL_CHARACTERS_RE.sub("", value)
                 cell.value = value
                 if isinstance(value, str):
                     cell.data_type = "s"  # text as text: "=HYPERLINK(...)" is a name, not a formula

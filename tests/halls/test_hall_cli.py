@@ -326,3 +326,17 @@ def test_a_service_name_that_looks_like_a_formula_is_exported_as_text(
     assert cell.data_type == "s" and cell.value == '=HYPERLINK("http://x","点我")'
 
 
+
+
+def test_a_control_character_stored_in_a_name_does_not_stop_the_export(
+    cli_env: str, store: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    hallq(capsys, "demo")
+    code = _first_service(store)
+    Runtime(store, SystemClock()).execute(engine.update_service, hall="cxz", service_code=code,
+                                          changes={"name": "婚姻\x01登记"}, actor="test")
+    book = tmp_path / "cxz.xlsx"
+
+    assert hallq(capsys, "hall", "export", "--hall", "cxz", "--output", str(book)) == (0, "", "")
+
+    assert load_workbook(book)["事项"]["B2"].value == "婚姻登记"
