@@ -42,6 +42,7 @@ from queue_server.web.api import bp as api_bp
 from queue_server.web.api import problems
 from queue_server.web.api.devices import signal_print_jobs
 from queue_server.web.case_pages import bp as cases_bp
+from queue_server.web.hall_pages import bp as halls_bp
 from queue_server.web.i18n import LOCALES
 from queue_server.web.i18n import ensure_compiled
 from queue_server.web.manager_console import bp as manager_bp
@@ -148,6 +149,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
     app.register_blueprint(cases_bp)
     app.register_blueprint(account_bp)
     app.register_blueprint(pairing_bp)
+    app.register_blueprint(halls_bp)
 
     @app.get("/healthz")
     def healthz() -> dict[str, Any]:

@@ -338,6 +338,21 @@ BadTimezone = _error(
     Invalid, "bad_timezone", N_("Unknown time zone"),
     N_("%(timezone)s is not a known time zone (for example Asia/Shanghai)."),
 )
+HallRetired = _error(
+    Conflict, "hall_retired", N_("Hall retired"), N_("Hall %(hall)s is retired: it issues no tickets."),
+)
+BadHallCode = _error(
+    Invalid, "bad_hall_code", N_("Bad hall code"),
+    N_("A hall code is 1 to 32 lower-case letters, digits, dots, dashes or underscores."),
+)
+SetupInvalid = _error(
+    Invalid, "setup_invalid", N_("Workbook refused"),
+    N_("%(count)s cells of the workbook are wrong; nothing was imported."),
+)
+BadWorkbook = _error(
+    Invalid, "bad_workbook", N_("Not a hall workbook"),
+    N_("The file is not an XLSX workbook with the hall's sheets (download the template)."),
+)
 
 # Manager console: the catalogue (办事指南 and 政务公开), shared by every hall.
 FieldRequired = _error(Invalid, "field_required", N_("Required field missing"), N_("Please fill in %(label)s."))

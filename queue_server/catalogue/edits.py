@@ -196,6 +196,13 @@ def _same(field: str, old: Any, new: Any) -> bool:
     return bool(old == new)
 
 
+def guide_changes(session: Session, hall: Hall, item: GuideItem, changes: dict[str, Any]) -> dict[str, Any]:
+    """The checked fields that differ from the stored guide (a workbook import writes only those). Raises every
+    refusal of update_guide."""
+    return {k: v for k, v in _checked_guide(session, hall, changes, item).items()
+            if not _same(k, getattr(item, k), v)}
+
+
 def _guide_event(item: GuideItem, change: str) -> events.Event:
     return events.Event(events.GUIDE_UPDATED, {"guide": {"code": item.code, "name": item.name}, "change": change})
 
@@ -210,8 +217,7 @@ def update_guide(session: Session, clock: Clock, *, hall: Hall, code: str, chang
     if item is None:
         raise errors.GuideNotFound(guide=code)
     # Only what differs is written and audited: the settings page sends the whole form.
-    checked = {k: v for k, v in _checked_guide(session, hall, changes, item).items()
-               if not _same(k, getattr(item, k), v)}
+    checked = guide_changes(session, hall, item, changes)
     fields = sorted(checked)
     before = _snapshot(item, fields)
     for field, value in checked.items():

@@ -61,6 +61,9 @@ from queue_server.engine.setup.devices import register_device
 from queue_server.engine.setup.devices import revoke_device
 from queue_server.engine.setup.hall_settings import set_voice
 from queue_server.engine.setup.hall_settings import update_hall
+from queue_server.engine.setup.halls import create_hall
+from queue_server.engine.setup.halls import rename_hall
+from queue_server.engine.setup.halls import retire_hall
 from queue_server.engine.setup.hours import set_calendar_day
 from queue_server.engine.setup.hours import set_opening_hours
 from queue_server.engine.setup.notices import set_notices
@@ -85,5 +88,6 @@ __all__ = [
     "set_notices", "set_opening_hours", "set_window_services", "sign_in", "sign_out", "start", "step_away",
     "transfer", "update_service", "update_staff",
     "create_department", "create_priority", "update_department", "update_priority", "set_voice", "update_hall",
-    "create_service", "create_window", "update_window", "issue_once", "reprint_ticket",
+    "create_service", "create_window", "create_hall", "rename_hall", "retire_hall", "update_window", "issue_once",
+    "reprint_ticket",
 ]

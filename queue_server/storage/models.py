@@ -150,6 +150,8 @@ class Hall(Base):
     # Announcement template ({ticket}, {window}) and repeats; None = the process settings (HALLQ_VOICE_*).
     voice_template: Mapped[str | None] = mapped_column(String(64))
     voice_repeats: Mapped[int | None] = mapped_column(Integer)
+    # Retired (撤销): no ticket is issued any more; the hall and its history stay (reports, audit, 好差评).
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     services: Mapped[list[Service]] = relationship(back_populates="hall", order_by="Service.id")
     windows: Mapped[list[Window]] = relationship(back_populates="hall", order_by="Window.number")

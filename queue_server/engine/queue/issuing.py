@@ -98,10 +98,12 @@ def issue_ticket(
     id_number: str | None = None,
     phone: str | None = None,
 ) -> events.Outcome[Issued]:
-    """Raises service_not_found, priority_not_found, hall_closed, service_closed, daily_quota_reached,
+    """Raises hall_retired, service_not_found, priority_not_found, hall_closed, service_closed, daily_quota_reached,
     slot_quota_reached, number_range_exhausted, person_required, person_limit_reached, bad_person_id,
     appointment_not_found, appointment_not_checkable."""
     now = clock.now()
+    if hall.retired_at is not None:
+        raise errors.HallRetired(hall=hall.code)
     service = load_service(session, hall, service_code)
     priority = None
     if priority_code:

@@ -64,7 +64,7 @@ def set_voice(session: Session, clock: Clock, *, hall: Hall, template: str | Non
 HALL_FIELDS = ("timezone", "priority_ratio")
 
 
-def _check_timezone(name: str) -> None:
+def check_timezone(name: str) -> None:
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:  # ValueError: a path-like or empty key
@@ -81,7 +81,7 @@ def update_hall(session: Session, clock: Clock, *, hall: Hall, changes: dict[str
     Raises bad_timezone, setting_out_of_range."""
     changes = {k: v for k, v in changes.items() if k in HALL_FIELDS and v is not None}
     if "timezone" in changes:
-        _check_timezone(str(changes["timezone"]))
+        check_timezone(str(changes["timezone"]))
     low, high = PRIORITY_RATIO
     if "priority_ratio" in changes and not low <= changes["priority_ratio"] <= high:
         raise errors.SettingOutOfRange(field="priority_ratio", label="优先与普通叫号比例", low=low, high=high)

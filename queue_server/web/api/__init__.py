@@ -82,7 +82,7 @@ PATH_KINDS: dict[str, tuple[str, dict[str, Any]]] = {
 def route(
     method: str, path: str, summary: str, *, request_model: type[BaseModel] | None = None,
     responses: dict[int, Any] | None = None, public: bool = False, query: dict[str, dict[str, Any]] | None = None,
-    body_required: bool = True,
+    body_required: bool = True, upload: tuple[str, ...] = (),
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register a Flask route and its OpenAPI operation from one declaration.
 
@@ -96,7 +96,7 @@ def route(
             method=method, path=openapi_path, summary=summary, operation_id=fn.__name__,
             request=request_model, responses=responses or {200: None}, public=public,
             path_params={k: dict(PATH_KINDS[v][1]) for k, v in params.items()},
-            query=query or {}, body_required=body_required,
+            query=query or {}, body_required=body_required, upload=upload,
         ))
         bp.add_url_rule(flask_path, endpoint=fn.__name__, view_func=fn, methods=[method])
         return fn
@@ -158,6 +158,7 @@ def _register_modules() -> None:
     from queue_server.web.api import devices  # noqa: F401
     from queue_server.web.api import hall  # noqa: F401
     from queue_server.web.api import hall_setup  # noqa: F401
+    from queue_server.web.api import halls  # noqa: F401
     from queue_server.web.api import manager  # noqa: F401
     from queue_server.web.api import queue  # noqa: F401
     from queue_server.web.api import rating  # noqa: F401

@@ -31,6 +31,7 @@ class Operation:
     path_params: dict[str, dict[str, Any]] = field(default_factory=dict)  # name -> JSON schema
     query: dict[str, dict[str, Any]] = field(default_factory=dict)
     body_required: bool = True
+    upload: tuple[str, ...] = ()  # media types of a file sent as the whole body (an XLSX workbook)
 
 
 OPERATIONS: list[Operation] = []
@@ -76,6 +77,9 @@ def document() -> dict[str, Any]:
             models.add(op.request)
             spec["requestBody"] = {"required": op.body_required,
                                    "content": {"application/json": {"schema": _ref(op.request)}}}
+        if op.upload:
+            binary = {"schema": {"type": "string", "format": "binary"}}
+            spec["requestBody"] = {"required": True, "content": {media: binary for media in op.upload}}
         for status, model in op.responses.items():
             if model is not None and not isinstance(model, Download):
                 models.add(model[0] if isinstance(model, list) else model)
@@ -83,7 +87,7 @@ def document() -> dict[str, Any]:
         for status, text in ERROR_STATUSES.items():
             if op.public and status in {"401", "403"}:
                 continue
-            if op.request is None and status in {"400", "413", "415", "422"} and not op.query:
+            if op.request is None and status in {"400", "413", "415", "422"} and not op.query and not op.upload:
                 continue
             spec["responses"][status] = {"description": text, **PROBLEM_REF}
         if len(methods[op.path]) > 1 and any(p.get("type") == "integer" for p in op.path_params.values()):
