@@ -402,3 +402,39 @@ BadAttachments = _error(
     Invalid, "bad_attachments", N_("Bad attachment"),
     N_("Attachment %(row)s needs a name and a link: a path starting with / or an http(s) address."),
 )
+
+# ---- 网上预约 (engine/booking) ----------------------------------------------------------------------------------
+SlotFull = _error(
+    Conflict, "slot_full", N_("This time is fully booked"),
+    N_("No seat is left for %(service_name)s at %(slot)s. Please choose another time."),
+)
+BookingClosed = _error(
+    Conflict, "booking_closed", N_("Booking is closed for this time"),
+    N_("%(service_name)s at %(slot)s can no longer be booked or changed: %(reason)s"),
+)
+ServiceNotBookable = _error(
+    Conflict, "service_not_bookable", N_("This service takes no appointments"),
+    N_("%(service_name)s cannot be booked online. Please take a number at the hall."),
+)
+BookingNotFound = _error(
+    NotFound, "booking_not_found", N_("Booking not found"),
+    N_("No booking matches this link. It may have been cancelled; please book again."),
+)
+BadBookingPlan = _error(
+    Invalid, "bad_booking_plan", N_("Booking plan not valid"),
+    N_("The booking plan is not valid at %(field)s: %(reason)s"),
+)
+
+
+class BookingPersonLimit(PersonLimitReached):  # type: ignore[valid-type,misc]
+    """person_limit_reached for a booking: the same stable code, a message about bookings rather than tickets."""
+
+    detail = N_("This ID or phone already holds %(held)s open booking(s) here (at most %(limit)s), or a booking for "
+                "%(service_name)s on that day.")
+
+
+class BookingSuspended(PersonLimitReached):  # type: ignore[valid-type,misc]
+    """person_limit_reached after repeated 爽约: the same stable code, the reason and the date it ends."""
+
+    detail = N_("This ID or phone missed %(missed)s bookings in 30 days, so online booking is suspended until "
+                "%(until)s. Please take a number at the hall.")

@@ -52,6 +52,11 @@ DEVICE_UPDATED = "device.updated"  # configuration: a device registered or revok
 HALL_UPDATED = "hall.updated"  # configuration: opening hours or a calendar day
 GUIDE_UPDATED = "guide.updated"  # configuration: a 办事指南 item created, edited or deleted (every hall)
 DISCLOSURE_UPDATED = "disclosure.updated"  # configuration: a 政务公开 document created, edited or deleted (every hall)
+APPOINTMENT_BOOKED = "appointment.booked"  # 网上预约: a citizen booked a slot
+APPOINTMENT_MOVED = "appointment.moved"
+APPOINTMENT_CANCELLED = "appointment.cancelled"
+APPOINTMENT_CHECKED_IN = "appointment.checked_in"
+APPOINTMENT_MISSED = "appointment.missed"  # 爽约: not checked in by the end of its slot
 
 EVENT_TYPES: tuple[str, ...] = (
     TICKET_ISSUED, TICKET_CALLED, TICKET_RECALLED, TICKET_STARTED, TICKET_FINISHED, TICKET_NO_SHOW,
@@ -63,6 +68,7 @@ EVENT_TYPES: tuple[str, ...] = (
     WINDOW_RETURNED, EVALUATION_RATED, EVALUATION_CASE_OPENED, EVALUATION_CASE_UPDATED, EVALUATION_CASE_OVERDUE,
     ALERT_RAISED, ALERT_UPDATED, SERVICE_UPDATED, WINDOW_UPDATED, STAFF_UPDATED, DEVICE_UPDATED,
     HALL_UPDATED, GUIDE_UPDATED, DISCLOSURE_UPDATED,
+    APPOINTMENT_BOOKED, APPOINTMENT_MOVED, APPOINTMENT_CANCELLED, APPOINTMENT_CHECKED_IN, APPOINTMENT_MISSED,
 )
 
 

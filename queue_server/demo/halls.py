@@ -46,18 +46,24 @@ DEPARTMENTS = {
 }
 
 # (code, name, prefix, department, standard minutes, extras)
+# 网上预约 on three services people usually book (docs/booking.md): half-hour slots in office hours on weekdays.
+OFFICE_BOOKING = {
+    "days": {str(d): [{"start": "09:00", "end": "12:00", "minutes": 30, "capacity": 4},
+                      {"start": "14:00", "end": "17:30", "minutes": 30, "capacity": 4}] for d in range(1, 6)},
+    "horizon_days": 7, "cutoff_min": 60,
+}
 SERVICES: list[tuple[str, str, str, str, int, dict[str, object]]] = [
-    ("qysl", "企业设立登记", "A", "scjg", 20, {"daily_cap": 200}),
+    ("qysl", "企业设立登记", "A", "scjg", 20, {"daily_cap": 200, "booking": OFFICE_BOOKING}),
     ("qybg", "企业变更登记", "B", "scjg", 15, {}),
     ("qyzx", "企业注销登记", "C", "scjg", 15, {}),
     ("gtgsh", "个体工商户登记", "D", "scjg", 10, {}),
     ("spjy", "食品经营许可", "E", "scjg", 15, {}),
-    ("bdczy", "不动产转移登记", "F", "bdc", 25, {"person_limit": 2, "daily_cap": 300}),
+    ("bdczy", "不动产转移登记", "F", "bdc", 25, {"person_limit": 2, "daily_cap": 300, "booking": OFFICE_BOOKING}),
     ("bdcdy", "不动产抵押登记", "G", "bdc", 20, {"person_limit": 2}),
     ("bdcsc", "不动产首次登记", "H", "bdc", 25, {}),
     ("bdccx", "不动产登记资料查询", "J", "bdc", 5, {}),
     ("hj", "户籍业务办理", "K", "ga", 10, {}),
-    ("crj", "出入境证件办理", "L", "ga", 12, {"person_limit": 1}),
+    ("crj", "出入境证件办理", "L", "ga", 12, {"person_limit": 1, "booking": OFFICE_BOOKING}),
     ("jzz", "居住证办理", "M", "ga", 8, {}),
     ("cg", "机动车驾驶证业务", "N", "ga", 10, {"person_limit": 2}),
     ("sbdj", "社会保险登记", "P", "rs", 10, {}),

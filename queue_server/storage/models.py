@@ -152,6 +152,11 @@ class Hall(Base):
     voice_repeats: Mapped[int | None] = mapped_column(Integer)
     # Retired (撤销): no ticket is issued any more; the hall and its history stay (reports, audit, 好差评).
     retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Open (not yet due) bookings one person may hold in this hall at once, across services.
+    booking_open_limit: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
+    # 爽约 rule: this many no-shows within 30 days suspend a person's online booking for no_show_suspend_days.
+    no_show_limit: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
+    no_show_suspend_days: Mapped[int] = mapped_column(Integer, default=30, server_default="30")
 
     services: Mapped[list[Service]] = relationship(back_populates="hall", order_by="Service.id")
     windows: Mapped[list[Window]] = relationship(back_populates="hall", order_by="Window.number")
@@ -207,6 +212,9 @@ class Service(Base):
     green_channel: Mapped[bool] = mapped_column(Boolean, default=False)
     # Max tickets per person (by salted ID/phone hash) per day; None = no limit and no ID asked.
     person_limit: Mapped[int | None] = mapped_column(Integer)
+    # 网上预约: {"days": {"1": [{"start": "09:00", "end": "12:00", "minutes": 30, "capacity": 2}], ...},
+    # "horizon_days": 7, "cutoff_min": 60}; None = not bookable. engine/booking/plans.py checks it.
+    booking: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     guide_code: Mapped[str | None] = mapped_column(String(64))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # 暂停今日取号: closed for this service day only (set from the manager monitor); it reopens by itself the next
@@ -329,7 +337,12 @@ class DailyCounter(Base):
 
 class Appointment(Base):
     __tablename__ = "appointments"
-    __table_args__ = (UniqueConstraint("hall_id", "code", name="uq_appointments_hall_code"),)
+    __table_args__ = (
+        UniqueConstraint("hall_id", "code", name="uq_appointments_hall_code"),
+        # Seats taken per slot (booking, the walk-in cap) and the housekeeping round's 爽约 sweep.
+        Index("ix_appointments_service_slot", "service_id", "slot_start"),
+        Index("ix_appointments_due", "hall_id", "status", "slot_end"),
+    )
 
     id: Mapped[int] = mapped_column(ID, primary_key=True)
     hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id", ondelete="CASCADE"))
@@ -339,6 +352,12 @@ class Appointment(Base):
     slot_end: Mapped[datetime] = mapped_column(UTCDateTime)
     status: Mapped[str] = mapped_column(String(16), default="booked")  # booked|checked_in|no_show|cancelled
     person_hash: Mapped[str | None] = mapped_column(String(64))
+    person_masked: Mapped[str | None] = mapped_column(String(32))
+    # The citizen's own handle on the booking (its page, cancel, move): a secret, so not the short code people read
+    # out at the kiosk. None for appointments created before online booking.
+    manage_token: Mapped[str | None] = mapped_column(String(43), unique=True)
+    booked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Ticket(Base):

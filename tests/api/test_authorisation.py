@@ -137,6 +137,18 @@ SAMPLES: dict[str, tuple[str, str, Any]] = {
     "unlock": ("POST", "/api/v1/halls/t1/staff/u2/unlock", None),
     "audit_log": ("GET", "/api/v1/halls/t1/audit", None),
     "audit_export": ("GET", "/api/v1/halls/t1/audit/export", None),
+    # 网上预约 (issue 21): public for citizens; the plan is the manager's.
+    "list_slots": ("GET", "/api/v1/halls/t1/services/a/slots?date=2026-03-03", None),
+    "book_appointment": ("POST", "/api/v1/halls/t1/appointments", {"service": "a",
+                         "slot_start": "2026-03-03T10:00:00+08:00", "phone": "13800138000"}),
+    "get_appointment": ("GET", "/api/v1/appointments/no-such-booking", None),
+    "cancel_appointment": ("POST", "/api/v1/appointments/no-such-booking/cancel", None),
+    "move_appointment": ("POST", "/api/v1/appointments/no-such-booking/move",
+                         {"slot_start": "2026-03-03T10:00:00+08:00"}),
+    "get_booking_plan": ("GET", "/api/v1/halls/t1/services/a/booking", None),
+    "put_booking_plan": ("PUT", "/api/v1/halls/t1/services/a/booking", {"days": {"1": [
+                         {"start": "09:00", "end": "12:00", "minutes": 30, "capacity": 2}]}}),
+    "delete_booking_plan": ("DELETE", "/api/v1/halls/t1/services/a/booking", None),
 }
 # Manager console routes a viewer may use (read-only); every other manager route needs manager or admin.
 VIEWER_READS = ["hall_monitor", "prefecture_monitor", "list_alerts", "get_alert_limits"]
@@ -146,7 +158,8 @@ MANAGER_WRITES = ["evaluate_alerts", "alert_seen", "put_alert_limits", "patch_se
                   "close_service_for_today", "reopen_service", "get_voice", "put_voice", "get_hall_settings",
                   "patch_hall_settings", "list_departments", "create_department", "patch_department",
                   "list_priorities", "create_priority", "patch_priority", "list_service_settings",
-                  "create_service", "create_window", "patch_window", "unlock", "audit_log", "audit_export"]
+                  "create_service", "create_window", "patch_window", "unlock", "audit_log", "audit_export",
+                  "get_booking_plan", "put_booking_plan", "delete_booking_plan"]
 # Creations a manager makes first in the sweep below: the admin repeating them meets the taken code.
 CREATED_TWICE = {"create_staff": "user_no_taken", "create_department": "code_taken", "create_priority": "code_taken",
                  "create_service": "code_taken", "create_window": "window_number_taken"}
@@ -210,7 +223,8 @@ def _refused_everywhere(client: Any, store: Store, scene: dict[str, str], ops: l
 def test_every_operation_has_a_sample_request() -> None:
     assert set(SAMPLES) == {op.operation_id for op in OPERATIONS}
     assert PUBLIC == {"list_services", "get_notices", "track", "track_cancel", "track_rating", "list_guides",
-                      "get_guide", "list_disclosures", "get_disclosure", "track_reprint", "pair_device"}
+                      "get_guide", "list_disclosures", "get_disclosure", "track_reprint", "pair_device", "list_slots",
+                      "book_appointment", "get_appointment", "cancel_appointment", "move_appointment"}
 
 
 def test_every_protected_route_without_a_token_is_401_login_required(
@@ -379,8 +393,11 @@ def test_public_routes_need_no_token(client: Any, hall: BasicHall) -> None:
         response = _send(client, op_id, scene, {})
         # get_guide/get_disclosure name things the basic hall lacks, and its kiosk has no printer to reprint on:
         # the 404 and the 409 show the route let us through
-        # and a made-up pairing code is the 422 of a wrong code
-        expected = ((404,) if op_id in {"get_guide", "get_disclosure"} else (409,) if op_id == "track_reprint"
+        # and a made-up pairing code is the 422 of a wrong code; the basic hall's services take no bookings (409)
+        # and the sample booking links lead nowhere (404).
+        expected = ((404,) if op_id in {"get_guide", "get_disclosure", "get_appointment", "cancel_appointment",
+                                        "move_appointment"}
+                    else (409,) if op_id in {"track_reprint", "list_slots", "book_appointment"}
                     else (422,) if op_id == "pair_device" else (200, 201))
         assert response.status_code in expected, f"{op_id}: {response.get_data(as_text=True)}"
 

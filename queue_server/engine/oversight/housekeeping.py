@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from queue_server import events
 from queue_server.clock import Clock
+from queue_server.engine.booking.appointments import mark_missed
 from queue_server.engine.oversight.alerts import evaluate_alerts
 from queue_server.engine.queue.calling import return_due_parked
 from queue_server.engine.queue.idempotency import forget_old_keys
@@ -27,8 +28,9 @@ def housekeep(session: Session, clock: Clock, *, hall: Hall) -> events.Outcome[i
     returned = return_due_parked(session, hall, now)
     expired = expire_print_jobs(session, clock, hall=hall)
     forget_old_keys(session, hall, now)
+    missed = mark_missed(session, hall, now)
     session.flush()
-    caused: list[events.Event] = [*returned, *expired.events]
+    caused: list[events.Event] = [*returned, *expired.events, *missed]
     if returned:  # the waiting counts on the displays grow by the returned tickets
         codes = dict.fromkeys(e.data["service"]["code"] for e in returned)
         caused.append(stats_event(session, hall, [load_service(session, hall, c) for c in codes], now))

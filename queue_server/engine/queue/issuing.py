@@ -139,7 +139,11 @@ def issue_ticket(
     if not on_time:
         numbering.check_slot_quota(session, hall, service, on, now)
 
-    number = numbering.next_number(session, service, on, enforce_cap=not on_time)
+    reserved = 0
+    if not on_time and service.daily_cap is not None:
+        reserved = numbering.open_bookings(session, service, on, hall.timezone,
+                                           besides=appointment.id if appointment else None)
+    number = numbering.next_number(session, service, on, enforce_cap=not on_time, reserved=reserved)
     if number.issued_today == 1:  # the service's first ticket today: yesterday's leftovers must not count ahead
         expire_past_days(session, hall, now)
     priority_weight = priority.weight if priority else 0
@@ -155,11 +159,16 @@ def issue_ticket(
         "leg_queued_at": now, "call_count": 0, "track_token": secrets.token_urlsafe(24), "person_hash": digest,
         "person_masked": person[1] if person else None, "appointment_id": appointment.id if appointment else None,
     }, service, priority)
+    checked_in: tuple[events.Event, ...] = ()
     if appointment is not None:
         appointment.status = "checked_in"
+        checked_in = (events.Event(events.APPOINTMENT_CHECKED_IN, {"appointment": {
+            "id": appointment.id, "service": service.code, "service_name": service.name, "status": "checked_in",
+            "slot_start": appointment.slot_start.isoformat(), "slot_end": appointment.slot_end.isoformat(),
+            "person_masked": appointment.person_masked, "on_time": on_time, "ticket_no": ticket.ticket_no}}),)
     log(session, ticket, "issued", now)
     return events.Outcome(
         Issued(ticket, ahead, wait_s),
-        (ticket_event(events.TICKET_ISSUED, ticket, ahead=ahead, estimated_wait_s=wait_s),
+        (ticket_event(events.TICKET_ISSUED, ticket, ahead=ahead, estimated_wait_s=wait_s), *checked_in,
          stats_event(session, hall, [service], now, waiting={service.id: waiting + 1})),
     )

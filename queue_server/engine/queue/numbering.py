@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import date
 from datetime import datetime
 from datetime import time
+from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func
 from sqlalchemy import select
@@ -19,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from queue_server import errors
 from queue_server.clock import local_time
+from queue_server.storage.models import Appointment
 from queue_server.storage.models import Hall
 from queue_server.storage.models import Service
 from queue_server.storage.models import Ticket
@@ -46,14 +49,16 @@ def format_ticket_no(service: Service, seq: int) -> str:
     return f"{service.prefix}{seq:0{service.number_width}d}"
 
 
-def next_number(session: Session, service: Service, on: date, *, enforce_cap: bool = True) -> Number:
+def next_number(session: Session, service: Service, on: date, *, enforce_cap: bool = True,
+                reserved: int = 0) -> Number:
     """Take the next number of the day atomically (raises daily_quota_reached / number_range_exhausted).
 
-    Appointments checking in on time pass enforce_cap=False: their place was reserved when they booked.
+    Appointments checking in on time pass enforce_cap=False: their place was reserved when they booked. Walk-ins
+    pass `reserved`, the day's bookings not yet checked in: a booked seat is not sold twice.
     """
     raw = RawSQL.of(session)
     issued = int(raw.one(_TAKE_NUMBER, {"service_id": service.id, "service_on": raw.day(on)})[0])
-    if enforce_cap and service.daily_cap is not None and issued > service.daily_cap:
+    if enforce_cap and service.daily_cap is not None and issued + reserved > service.daily_cap:
         raise errors.DailyQuotaReached(service=service.code, service_name=service.name, quota=service.daily_cap)
     size = service.number_end - service.number_start + 1
     if issued > size and not service.number_wrap:
@@ -61,6 +66,27 @@ def next_number(session: Session, service: Service, on: date, *, enforce_cap: bo
     cycle, offset = divmod(issued - 1, size)
     seq = service.number_start + offset
     return Number(seq=seq, cycle=cycle, ticket_no=format_ticket_no(service, seq), issued_today=issued)
+
+
+def issued_on(session: Session, service: Service, on: date) -> int:
+    """Numbers the service has issued on a day (its counter; 0 before its first ticket)."""
+    raw = RawSQL.of(session)
+    row = raw.execute("SELECT issued FROM daily_counters WHERE service_id = :service_id AND service_on = :service_on",
+                      {"service_id": service.id, "service_on": raw.day(on)}).fetchone()
+    return int(row[0]) if row else 0
+
+
+def open_bookings(session: Session, service: Service, on: date, tz: str, *, besides: int | None = None) -> int:
+    """Bookings for the service on a local day not yet checked in: seats the daily cap holds for them."""
+    if not service.booking:
+        return 0  # a service nobody can book holds no seats: the walk-in path pays nothing
+    first = datetime.combine(on, time(0), tzinfo=ZoneInfo(tz))
+    query = select(func.count()).select_from(Appointment).where(
+        Appointment.service_id == service.id, Appointment.status == "booked",
+        Appointment.slot_start >= first, Appointment.slot_start < first + timedelta(days=1))
+    if besides is not None:
+        query = query.where(Appointment.id != besides)
+    return int(session.scalar(query) or 0)
 
 
 def _slot_bounds(slot: dict[str, object]) -> tuple[time, time]:

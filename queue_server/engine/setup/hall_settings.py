@@ -61,7 +61,12 @@ def set_voice(session: Session, clock: Clock, *, hall: Hall, template: str | Non
     return events.Outcome(after, (events.Event(events.HALL_UPDATED, {"announcement": after}),))
 
 
-HALL_FIELDS = ("timezone", "priority_ratio")
+HALL_FIELDS = ("timezone", "priority_ratio", "booking_open_limit", "no_show_limit", "no_show_suspend_days")
+# Open bookings per person: one is too strict for a family, more than 20 is hoarding.
+BOOKING_OPEN_LIMIT = (1, 20)
+# 爽约 rule: 1 is harsh but seen; 10 no-shows a month is no rule at all. A suspension of up to half a year.
+NO_SHOW_LIMIT = (1, 10)
+NO_SHOW_SUSPEND_DAYS = (1, 180)
 
 
 def check_timezone(name: str) -> None:
@@ -72,12 +77,15 @@ def check_timezone(name: str) -> None:
 
 
 def hall_settings(hall: Hall) -> dict[str, Any]:
-    return {"code": hall.code, "name": hall.name, "timezone": hall.timezone, "priority_ratio": hall.priority_ratio}
+    return {"code": hall.code, "name": hall.name, "timezone": hall.timezone, "priority_ratio": hall.priority_ratio,
+            "booking_open_limit": hall.booking_open_limit, "no_show_limit": hall.no_show_limit,
+            "no_show_suspend_days": hall.no_show_suspend_days}
 
 
 def update_hall(session: Session, clock: Clock, *, hall: Hall, changes: dict[str, Any], actor: str
                 ) -> events.Outcome[dict[str, Any]]:
-    """Change the hall's time zone (service days, opening hours and reports follow it) or its priority ratio.
+    """Change the hall's time zone (service days, opening hours and reports follow it), its priority ratio or the
+    open bookings one person may hold.
     Raises bad_timezone, setting_out_of_range."""
     changes = {k: v for k, v in changes.items() if k in HALL_FIELDS and v is not None}
     if "timezone" in changes:
@@ -85,6 +93,11 @@ def update_hall(session: Session, clock: Clock, *, hall: Hall, changes: dict[str
     low, high = PRIORITY_RATIO
     if "priority_ratio" in changes and not low <= changes["priority_ratio"] <= high:
         raise errors.SettingOutOfRange(field="priority_ratio", label="优先与普通叫号比例", low=low, high=high)
+    for field, label, (low, high) in (("booking_open_limit", "每人未到期预约数", BOOKING_OPEN_LIMIT),
+                                      ("no_show_limit", "30天内爽约次数", NO_SHOW_LIMIT),
+                                      ("no_show_suspend_days", "爽约暂停预约天数", NO_SHOW_SUSPEND_DAYS)):
+        if field in changes and not low <= changes[field] <= high:
+            raise errors.SettingOutOfRange(field=field, label=label, low=low, high=high)
     before = hall_settings(hall)
     for field, value in changes.items():
         setattr(hall, field, value)

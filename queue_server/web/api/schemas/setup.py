@@ -37,11 +37,17 @@ class HallSettingsOut(BaseModel):
     name: str
     timezone: str
     priority_ratio: int  # normal calls before one priority call, when both wait
+    booking_open_limit: int  # open (not yet due) bookings one person may hold in the hall
+    no_show_limit: int  # 爽约 within 30 days that suspend a person's online booking
+    no_show_suspend_days: int  # how long that suspension lasts
 
 
 class HallPatch(Body):
     timezone: str | None = Field(default=None, max_length=64)
     priority_ratio: int | None = None
+    booking_open_limit: int | None = None
+    no_show_limit: int | None = None
+    no_show_suspend_days: int | None = None
 
 
 class DepartmentOut(BaseModel):

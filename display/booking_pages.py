@@ -1,0 +1,106 @@
+"""The citizen's 网上预约 pages on the phone, no app: /book/<hall> (service with its materials → day → slot → ID or
+mobile number) and /book/manage/<manage token> (the booking with its code as a QR for the kiosk, cancel, move).
+
+Both render their first state on the server, so they read at once on a weak connection; book.js then talks to
+the public booking API (docs/api.md, 网上预约). The manage page holds the booking's secret in its address: it is
+kept out of caches and referrers, like the ticket's phone page.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from typing import Any
+
+import qrcode
+import qrcode.image.svg
+from flask import Blueprint
+from flask import Response
+from flask import abort
+from flask import current_app
+from flask import render_template
+from markupsafe import Markup
+from sqlalchemy import select
+
+from queue_server import errors
+from queue_server.catalogue import index
+from queue_server.clock import local_time
+from queue_server.clock import service_day
+from queue_server.engine.booking import appointments
+from queue_server.engine.booking import plans
+from queue_server.queries import snapshots
+from queue_server.storage.models import Service
+
+bp = Blueprint("booking_pages", __name__, template_folder="templates")
+
+WEEKDAYS = "一二三四五六日"
+STATUS_ZH = {"booked": "已预约", "checked_in": "已签到", "cancelled": "已取消", "no_show": "已爽约"}
+
+
+def _day_label(on: date, today: date) -> str:
+    near = {0: "今天", 1: "明天", 2: "后天"}.get((on - today).days)
+    return f"{on.month}月{on.day}日 周{WEEKDAYS[on.weekday()]}" + (f"（{near}）" if near else "")
+
+
+def _private(resp: Response) -> Response:
+    resp.headers["Cache-Control"] = "no-store"
+    resp.headers["Referrer-Policy"] = "no-referrer"
+    return resp
+
+
+@bp.get("/book/<hall>")
+def book(hall: str) -> Any:
+    hq = current_app.extensions["hallq"]
+    now = hq.runtime.clock.now()
+    with hq.store.read_session() as session:
+        try:
+            row = snapshots.hall_by_code(session, hall)
+        except errors.HallNotFound:
+            abort(404)
+        today = service_day(now, row.timezone, row.day_rollover)
+        offered = []
+        for service in session.scalars(select(Service).where(Service.hall_id == row.id, Service.active.is_(True))
+                                       .order_by(Service.id)):
+            if not service.booking:
+                continue
+            guide = index.guide_by_code(session, service.guide_code) if service.guide_code else None
+            offered.append({
+                "code": service.code, "name": service.name,
+                "materials": [str(m.get("name", "")) for m in (guide.materials if guide else [])][:12],
+                "days": [{"date": d.isoformat(), "label": _day_label(d, today)}
+                         for d in plans.bookable_days(session, row, service, today)],
+            })
+        return _private(Response(render_template("display/book.html", hall=row, services=offered)))
+
+
+def _qr(data: str) -> Markup:
+    out = io.BytesIO()
+    qrcode.make(data, image_factory=qrcode.image.svg.SvgPathImage, border=2).save(out)
+    svg = out.getvalue().decode()
+    return Markup(svg[svg.index("<svg"):])  # noqa: S704 - drawn here from digits, no citizen text inside
+
+
+@bp.get("/book/manage/<token>")
+def manage(token: str) -> Any:
+    hq = current_app.extensions["hallq"]
+    now = hq.runtime.clock.now()
+    with hq.store.read_session() as session:
+        try:
+            appt, service, hall = appointments.by_token(session, token)
+        except errors.BookingNotFound:
+            return _private(Response(render_template("display/booking_missing.html"), status=404))
+        zone = hall.timezone
+        start, end = local_time(appt.slot_start, zone), local_time(appt.slot_end, zone)
+        cutoff = local_time(plans.cutoff(service, appt.slot_start), zone)
+        today = service_day(now, hall.timezone, hall.day_rollover)
+        days = [{"date": d.isoformat(), "label": _day_label(d, today)}
+                for d in plans.bookable_days(session, hall, service, today)] if service.booking else []
+        booking = {
+            "code": appt.code, "status": appt.status, "status_zh": STATUS_ZH.get(appt.status, appt.status),
+            "service": service.code, "service_name": service.name, "hall": hall.code, "hall_name": hall.name,
+            "day": _day_label(start.date(), today), "time": f"{start:%H:%M}–{end:%H:%M}",
+            "cutoff": f"{cutoff:%m月%d日 %H:%M}", "changeable": appt.status == "booked" and now <= cutoff,
+            "person_masked": appt.person_masked or "",
+        }
+        return _private(Response(render_template("display/booking.html", booking=booking, token=token, days=days,
+                                                 qr=_qr(appt.code))))
