@@ -77,6 +77,7 @@ def windows(session: Session, hall: Hall) -> list[dict[str, Any]]:
     ):
         ticket = current.get(window.id)
         item = window_payload(window)
+        item["label"] = window.label
         item["services"] = [ws.service.code for ws in window.profile]
         item["current"] = (
             {"id": ticket.id, "number": ticket.ticket_no, "status": ticket.status.value} if ticket else None

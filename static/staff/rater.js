@@ -55,7 +55,7 @@
     try {
       const state = await call("GET", "/rating/pending");
       follow(state);
-      $("idle-window").textContent = state.window_name;
+      $("idle-window").textContent = state.window_label;  // "3号 综合窗口": names repeat in a hall
       $("idle-staff").textContent = state.staff ? "工号 " + state.staff + "　" + state.staff_name : "";
       const next = state.pending;
       if (!next) { pending = null; show("idle"); return; }

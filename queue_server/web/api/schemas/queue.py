@@ -157,6 +157,7 @@ class CurrentTicket(BaseModel):
 class WindowOut(BaseModel):
     number: int
     name: str
+    label: str = Field(description='The window as people read it: "3号 综合窗口"')
     zone: str
     state: str
     reason: str
@@ -337,6 +338,7 @@ class RaterStateOut(BaseModel):
     hall: str
     window: int
     window_name: str
+    window_label: str = Field(description='"3号 综合窗口"')
     staff: str | None
     staff_name: str | None
     levels: list[NamedCode]
