@@ -28,8 +28,10 @@ class HallqError(Exception):
 
     def render_detail(self, translate: Any = None) -> str:
         template = translate(self.detail) if translate else self.detail
+        # A person reads "号票 A001 已过号" rather than "当前状态为 no_show": states and actions in words.
+        data = in_words(self.data, translate) if translate else self.data
         try:
-            return template % self.data
+            return template % data
         except (KeyError, TypeError, ValueError):
             return template
 
@@ -52,6 +54,39 @@ class Invalid(HallqError):
 
 class TooMany(HallqError):
     status = 429
+
+
+# The data fields that carry a state or an action code, and the words a person reads for each code (translated by
+# the adapter like titles). A code missing here is shown as it is.
+STATE_FIELDS = frozenset({"status", "state", "ticket_status", "job_status"})
+STATES: dict[str, str] = {
+    # a ticket's status
+    "waiting": N_("waiting"), "called": N_("called"), "serving": N_("being served"), "parked": N_("parked"),
+    "finished": N_("finished"), "no_show": N_("missed (no-show)"), "cancelled": N_("cancelled"),
+    "expired": N_("expired"),
+    # a window's state
+    "open": N_("open"), "paused": N_("paused"), "closed": N_("closed"), "away": N_("away"),
+    # a print job's status
+    "queued": N_("queued"), "claimed": N_("printing"), "printing": N_("printing"), "printed": N_("printed"),
+    "failed": N_("failed"),
+}
+# What was asked of a ticket (Ticket.require's action), as the operation's name.
+ACTIONS: dict[str, str] = {
+    "called": N_("call"), "started": N_("start"), "finished": N_("finish"), "parked": N_("park"),
+    "returned": N_("return to the queue"), "transferred": N_("transfer"), "cancelled": N_("cancel"),
+    "recalled": N_("recall"), "marked no-show": N_("mark as no-show"), "reactivated": N_("reactivate"),
+}
+
+
+def in_words(data: dict[str, Any], translate: Any) -> dict[str, Any]:
+    """The error's data with state and action codes replaced by translated words ("paused" -> "暂停服务")."""
+    out = {}
+    for key, value in data.items():
+        words = STATES if key in STATE_FIELDS else ACTIONS if key == "action" else None
+        if words is not None and isinstance(value, str) and value in words:
+            value = translate(words[value])
+        out[key] = value
+    return out
 
 
 def _error(kind: type[HallqError], code: str, title: str, detail: str) -> type[HallqError]:
@@ -121,7 +156,7 @@ NumberRangeExhausted = _error(
 )
 InvalidTransition = _error(
     Conflict, "invalid_transition", N_("Not possible in the ticket's state"),
-    N_("Ticket %(ticket_no)s is %(status)s; it cannot be %(action)s."),
+    N_("Ticket %(ticket_no)s is %(status)s: %(action)s is not possible."),
 )
 WindowNotOpen = _error(
     Conflict, "window_not_open", N_("The window is not open"),

@@ -40,6 +40,7 @@ from queue_server.engine.queue.printing import reprint_ticket
 from queue_server.engine.queue.staffing import SignIn
 from queue_server.engine.queue.staffing import check_sign_in
 from queue_server.engine.queue.staffing import come_back
+from queue_server.engine.queue.staffing import release_window
 from queue_server.engine.queue.staffing import sign_in
 from queue_server.engine.queue.staffing import sign_out
 from queue_server.engine.queue.staffing import step_away
@@ -83,7 +84,7 @@ __all__ = [
     "claim_print_jobs", "close_service_for_today", "come_back", "create_staff", "decide_appeal", "evaluate_alerts",
     "expire_print_jobs", "finish", "housekeep", "issue_at_kiosk", "issue_ticket", "mark_alert_seen", "mark_reported",
     "no_show",
-    "park", "pause_window", "rate", "reactivate", "recall", "register_device", "report_print_result",
+    "park", "pause_window", "rate", "reactivate", "recall", "register_device", "release_window", "report_print_result",
     "report_printer_state", "resume", "resume_window", "revoke_device", "set_alert_limits", "set_calendar_day",
     "set_notices", "set_opening_hours", "set_window_services", "sign_in", "sign_out", "start", "step_away",
     "transfer", "update_service", "update_staff",

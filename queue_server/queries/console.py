@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC
 from datetime import datetime
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func
@@ -29,6 +30,7 @@ from queue_server.storage.models import TicketLeg
 from queue_server.storage.models import TicketStatus
 from queue_server.storage.models import Window
 from queue_server.storage.models import WindowService
+from queue_server.storage.models import window_label
 
 # Earlier steps of the ticket the clerk should know about (the ticket log's notes, labelled).
 HISTORY_KINDS = {"transferred": "转移 transferred", "parked": "挂起 parked", "returned": "回到队列 returned",
@@ -40,7 +42,7 @@ def _history_note(kind: str, note: str, service_name: str) -> str:
     text = HISTORY_KINDS[kind]
     if kind == "transferred":
         window = note.partition(" window ")[2]
-        return f"{text} → {service_name}" + (f"（{window}号窗口）" if window else "")
+        return f"{text} → {service_name}" + (f"（{window_label(int(window), None)}）" if window.isdigit() else "")
     if kind == "parked" and note.removesuffix(" min").isdigit() and note != "0 min":
         return f"{text}（{note.removesuffix(' min')} 分钟后回到队列）"
     if kind == "returned":
@@ -120,6 +122,28 @@ def _parked(session: Session, window: Window, now: datetime) -> list[dict[str, A
              "returns_in_s": _seconds(t.parked_until, now) if t.parked_until else None} for t in rows]
 
 
+def _no_shows(session: Session, hall: Hall, window: Window, now: datetime) -> list[dict[str, Any]]:
+    """Today's 过号 tickets a clerk here may put back in the queue: those this window called, and those of its
+    services, still within the hall's tolerance (engine.reactivate refuses older ones), newest first."""
+    ids = [ws.service_id for ws in window.profile]
+    since = now - timedelta(minutes=hall.no_show_tolerance_min)
+    rows = session.scalars(
+        select(Ticket).where(Ticket.hall_id == hall.id, Ticket.status == TicketStatus.NO_SHOW,
+                             Ticket.ended_at >= since,
+                             or_(Ticket.window_id == window.id, Ticket.service_id.in_(ids)))
+        .options(selectinload(Ticket.service), selectinload(Ticket.window))
+        .order_by(Ticket.ended_at.desc())
+    )
+    out = []
+    for t in rows:
+        ended = t.ended_at if t.ended_at is None or t.ended_at.tzinfo else t.ended_at.replace(tzinfo=UTC)
+        left = hall.no_show_tolerance_min * 60 - (_seconds(now, ended) or 0)
+        out.append({"id": t.id, "number": t.ticket_no, "service_name": t.service.name,
+                    "window_label": t.window.label if t.window else None,
+                    "missed_s": _seconds(now, ended), "reactivate_left_s": max(0, left)})
+    return out
+
+
 def _figures(session: Session, hall: Hall, staff_id: int | None, now: datetime) -> dict[str, Any]:
     if staff_id is None:
         return {"served": 0, "average_service_s": None}
@@ -141,13 +165,17 @@ def console(session: Session, hall: Hall, number: int, now: datetime) -> dict[st
                                .order_by(Service.id))
     return {
         "hall": hall.code, "hall_name": hall.name, "now": now.isoformat(),
-        "window": {**window_payload(window), "staff_name": staff.name if staff else None},
+        "window": {**window_payload(window), "label": window.label, "staff_name": staff.name if staff else None},
         "current": _current(session, hall, window, now),
         "queues": _queues(session, window, now),
         "parked": _parked(session, window, now),
+        "no_shows": _no_shows(session, hall, window, now),
+        "no_show_tolerance_min": hall.no_show_tolerance_min,
         "today": _figures(session, hall, window.staff_id, now),
         "recall_limit": hall.recall_limit,
         "transfer_services": [{"code": s.code, "name": s.name} for s in services],
-        "transfer_windows": [{"number": w.number, "name": w.name} for w in session.scalars(
+        # With their state, so a clerk does not send a citizen to a window that is paused, away or closed.
+        "transfer_windows": [{"number": w.number, "name": w.name, "label": w.label, "state": w.state.value,
+                              "staff": w.staff_id is not None} for w in session.scalars(
             select(Window).where(Window.hall_id == hall.id, Window.id != window.id).order_by(Window.number))],
     }

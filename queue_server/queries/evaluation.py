@@ -158,6 +158,7 @@ def rater_state(session: Session, window: Window, now: datetime) -> dict[str, An
                    "finished_at": leg.ended_at.isoformat()}
     return {
         "hall": window.hall.code, "window": window.number, "window_name": window.name,
+        "window_label": window.label,
         "staff": staff.user_no if staff else None, "staff_name": staff.name if staff else None,
         "levels": [{"code": str(k), "name": v} for k, v in LEVELS.items()], "reason_tags": list(REASON_TAGS),
         "pending": pending,

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm import selectinload
 
 from queue_server import errors
+from queue_server.clock import local_time
 from queue_server.clock import service_day
 from queue_server.engine.queue import estimates
 from queue_server.engine.queue.payloads import window_payload
@@ -28,11 +29,14 @@ from queue_server.storage.models import HallEvent
 from queue_server.storage.models import HallNotice
 from queue_server.storage.models import PrintJob
 from queue_server.storage.models import Service
+from queue_server.storage.models import Staff
 from queue_server.storage.models import Ticket
 from queue_server.storage.models import TicketLeg
 from queue_server.storage.models import TicketStatus
 from queue_server.storage.models import Window
 from queue_server.storage.models import WindowService
+from queue_server.storage.ratings import LEVELS
+from queue_server.storage.ratings import Rating
 
 
 def hall_by_code(session: Session, code: str) -> Hall:
@@ -77,6 +81,7 @@ def windows(session: Session, hall: Hall) -> list[dict[str, Any]]:
     ):
         ticket = current.get(window.id)
         item = window_payload(window)
+        item["label"] = window.label
         item["services"] = [ws.service.code for ws in window.profile]
         item["current"] = (
             {"id": ticket.id, "number": ticket.ticket_no, "status": ticket.status.value} if ticket else None
@@ -92,6 +97,25 @@ class Tracked:
     ahead: int
     estimated_wait_s: int
     print_job: dict[str, Any] | None = None  # the latest print job, for the phone page's 补打
+    visit: dict[str, Any] | None = None  # the latest finished visit, what the phone's rating is about
+    at: datetime | None = None  # when it was read: a 过号 past the tolerance can no longer be put back
+
+
+def visit(session: Session, hall: Hall, ticket: Ticket) -> dict[str, Any] | None:
+    """The ticket's latest finished leg as the citizen remembers it (service, "3号 综合窗口", clerk's 工号, the
+    local time it ended) and whether it was rated: the phone's 好差评 names what is rated and is offered once."""
+    leg = session.scalar(select(TicketLeg).where(TicketLeg.ticket_id == ticket.id, TicketLeg.end == "finished")
+                         .order_by(TicketLeg.ended_at.desc(), TicketLeg.id.desc()).limit(1))
+    if leg is None or leg.ended_at is None:
+        return None
+    window = session.get(Window, leg.window_id) if leg.window_id is not None else None
+    staff = session.get(Staff, leg.staff_id) if leg.staff_id is not None else None
+    service = session.get(Service, leg.service_id)
+    rated = session.scalar(select(Rating.level).where(Rating.leg_id == leg.id))
+    return {"service_name": service.name if service else "", "window_label": window.label if window else None,
+            "staff": staff.user_no if staff else None,
+            "finished_at_local": local_time(leg.ended_at, hall.timezone).strftime("%H:%M"),
+            "rated": rated is not None, "rated_level_name": LEVELS.get(rated) if rated is not None else None}
 
 
 def track(session: Session, token: str, now: datetime) -> Tracked:
@@ -101,7 +125,8 @@ def track(session: Session, token: str, now: datetime) -> Tracked:
     hall = session.get(Hall, ticket.hall_id)
     assert hall is not None
     ahead, wait = position(session, hall, ticket, now)
-    return Tracked(ticket, hall, ahead, wait, print_state(session, ticket, now))
+    return Tracked(ticket, hall, ahead, wait, print_state(session, ticket, now), visit(session, hall, ticket),
+                   now)
 
 
 def print_state(session: Session, ticket: Ticket, now: datetime) -> dict[str, Any] | None:

@@ -367,7 +367,7 @@ class _Period:
             return self.services[int(key)].name
         if by == "window":
             window = self.windows.get(int(key))
-            return window.name if window else str(key)
+            return window.label if window else str(key)
         if by == "staff":
             person = self.staff.get(int(key))
             return f"{person.user_no} {person.name}" if person else str(key)

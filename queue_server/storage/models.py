@@ -241,6 +241,16 @@ class PriorityCategory(Base):
     weight: Mapped[int] = mapped_column(Integer, default=1)
 
 
+def window_label(number: int, name: str | None) -> str:
+    """A window as people find it: "3号 综合窗口". Real halls repeat names (综合窗口 four times), so the number above
+    the counter always comes first; a name that already starts with its number ("3号窗口") is shown as it is, and
+    a window without a name is "3号窗口". The wall display's screen.js applies the same rule in the browser."""
+    prefix = f"{number}号"
+    if not name:
+        return f"{prefix}窗口"
+    return name if name.startswith(prefix) else f"{prefix} {name}"
+
+
 class Window(Base):
     __tablename__ = "windows"
     __table_args__ = (UniqueConstraint("hall_id", "number", name="uq_windows_hall_number"),)
@@ -263,6 +273,11 @@ class Window(Base):
         order_by="WindowService.position", cascade="all, delete-orphan"
     )
     staff: Mapped[Staff | None] = relationship(foreign_keys=[staff_id])
+
+    @property
+    def label(self) -> str:
+        """"3号 综合窗口" (window_label)."""
+        return window_label(self.number, self.name)
 
 
 class WindowService(Base):

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint
+from flask import make_response
 from flask import redirect
 from flask import render_template
 from flask import request
@@ -24,6 +25,7 @@ from queue_server import errors
 from queue_server.access.credentials import check_password
 from queue_server.access.credentials import hash_password
 from queue_server.clock import local_time
+from queue_server.queries import snapshots
 from queue_server.storage.models import Hall
 from queue_server.storage.models import Staff
 from queue_server.storage.models import Window
@@ -151,5 +153,17 @@ def rater() -> Any:
 
 @bp.get("/rate/<token>")
 def rate_by_qr(token: str) -> Any:
-    """The citizen rates on their phone (QR code on the ticket and the phone page)."""
-    return render_template("staff_console/rate_qr.html", levels=LEVELS, tags=REASON_TAGS, token=token)
+    """The citizen rates on their phone (QR code on the ticket and the phone page). The page names the visit it
+    rates (ticket, service, "3号 综合窗口", the clerk's 工号, when it ended) and says so once it is rated."""
+    hq = services()
+    ticket_no, visit = None, None
+    with hq.store.read_session() as session:
+        try:
+            tracked = snapshots.track(session, token, hq.runtime.clock.now())
+            ticket_no, visit = tracked.ticket.ticket_no, tracked.visit
+        except errors.TicketNotFound:
+            pass
+    resp = make_response(render_template("staff_console/rate_qr.html", levels=LEVELS, tags=REASON_TAGS, token=token,
+                                         ticket_no=ticket_no, visit=visit))
+    resp.headers["Cache-Control"] = "no-store"  # rated a moment ago: never show the levels again from a cache
+    return resp

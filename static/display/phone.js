@@ -1,5 +1,7 @@
-/* The citizen's phone page /t/<token>: live status of one ticket, a clear "到您了" state, cancel, and 补打 (the
-   paper ticket printed again at the kiosk that printed it, for the citizen standing at it). */
+/* The citizen's phone page /t/<token>: live status of one ticket, a clear "到您了" state that alerts again on
+   every recall, what to do when 已挂起 or 已过号, cancel, 补打 (the paper ticket printed again at the kiosk that
+   printed it, for the citizen standing at it) and the rating link for the visit just finished, until it is rated.
+   The server renders the first state with the same texts (display/templates/display/phone.html). */
 (function () {
   "use strict";
   var token = document.body.dataset.token;
@@ -11,12 +13,44 @@
     expired: "已过期 Expired"
   };
   var OPEN = {waiting: 1, called: 1, parked: 1};
+  // "3号 综合窗口" (queue_server.storage.models.window_label): names repeat in a hall, the number does not.
+  function windowLabel(number, name) {
+    var no = number + "号";
+    if (!name) return no + "窗口";
+    return name.indexOf(no) === 0 ? name : no + " " + name;
+  }
   var state = JSON.parse($("initial").textContent);
-  var alerted = state.status === "called" ? state.window : null;
+  // The call already announced on this page (window and call count): a recall raises the count and alerts again.
+  var alerted = state.status === "called" ? {window: state.window, calls: state.call_count || 1} : null;
+  var chime = null;
 
-  function alertCalled() {
-    if (navigator.vibrate) navigator.vibrate([400, 200, 400, 200, 400]);
-    try { new Audio("/display/voice/chime.wav").play().catch(function () {}); } catch (e) { /* no audio */ }
+  // Browsers play sound only after the person touched the page once: the first touch readies the chime.
+  function readyChime() {
+    if (chime) return;
+    try {
+      chime = new Audio("/display/voice/chime.wav");
+      chime.muted = true;
+      chime.play().then(function () { chime.pause(); chime.muted = false; chime.currentTime = 0; })
+        .catch(function () { chime.muted = false; });
+    } catch (e) { chime = null; }
+  }
+  document.addEventListener("touchstart", readyChime, {once: true, passive: true});
+  document.addEventListener("click", readyChime, {once: true});
+
+  function alertCalled(again) {
+    if (navigator.vibrate) navigator.vibrate(again ? [600, 200, 600, 200, 600] : [400, 200, 400, 200, 400]);
+    try {
+      var sound = chime || new Audio("/display/voice/chime.wav");
+      sound.currentTime = 0;
+      var played = sound.play();
+      if (played && played.catch) played.catch(function () { /* not allowed without a touch: vibration only */ });
+    } catch (e) { /* no audio */ }
+    // Restart the pulse so a recall is seen even by someone already looking at the page.
+    var box = $("called");
+    box.classList.remove("pulse");
+    void box.offsetWidth;
+    box.classList.add("pulse");
+    document.body.dataset.alerts = String(Number(document.body.dataset.alerts || 0) + 1);
   }
 
   var PENDING = {queued: 1, printing: 1};
@@ -52,16 +86,37 @@
     $("service").textContent = state.service_name || state.service;
     $("status").textContent = LABELS[state.status] || state.status;
     var called = state.status === "called" && state.window != null;
+    var calls = state.call_count || 1;
     $("called").hidden = !called;
-    $("called-window").textContent = state.window == null ? "" : state.window;
+    $("recalled").hidden = !(called && calls > 1);
+    $("called-window").textContent = state.window_label || (state.window == null ? "" : state.window + "号窗口");
     $("called-window-en").textContent = state.window == null ? "" : state.window;
     $("waiting").hidden = state.status !== "waiting";
+    $("guide-parked").hidden = state.status !== "parked";
+    $("parked-auto").hidden = !state.parked_until_local;
+    $("parked-hand").hidden = !!state.parked_until_local;
+    $("parked-until").textContent = state.parked_until_local || "";
+    $("guide-no-show").hidden = state.status !== "no_show";
+    $("no-show-open").hidden = !state.no_show_until_local;
+    $("no-show-late").hidden = !!state.no_show_until_local;
+    $("no-show-until").textContent = state.no_show_until_local || "";
     $("ahead").textContent = state.ahead;
     $("wait").textContent = Math.max(1, Math.round((state.estimated_wait_s || 0) / 60)) + " 分钟 min";
     $("cancel").hidden = !OPEN[state.status];
-    $("rate").hidden = state.status !== "finished";  // 一次一评 by phone when no tablet took the rating
+    // 一次一评: the link names the visit and goes once it is rated (on the phone or the window's tablet).
+    var visit = state.visit;
+    $("rate").hidden = !(state.status === "finished" && visit && !visit.rated);
+    $("rate-visit").textContent = visit ? visit.service_name + (visit.window_label ? " · " + visit.window_label : "") +
+      " · " + visit.finished_at_local + " 办结" : "";
+    $("rated").hidden = !(visit && visit.rated);
+    $("rated-level").textContent = visit && visit.rated ? visit.rated_level_name : "";
     renderPaper();
-    if (called && alerted !== state.window) { alerted = state.window; alertCalled(); }
+    if (!called) { alerted = null; return; }
+    if (!alerted || alerted.window !== state.window || calls > alerted.calls) {
+      var again = !!alerted && alerted.window === state.window;
+      alerted = {window: state.window, calls: calls};
+      alertCalled(again);
+    }
   }
 
   function refresh() {
@@ -120,6 +175,8 @@
       if (!ev.ticket) return;
       state.status = ev.ticket.status;
       state.window = ev.window ? ev.window.number : ev.ticket.window;
+      if (ev.window && ev.window.number != null) state.window_label = windowLabel(ev.window.number, ev.window.name);
+      if (ev.ticket.call_count != null) state.call_count = ev.ticket.call_count;
       render();
       refresh();  // people ahead and the estimate are not in the event: fetch them
     },

@@ -36,7 +36,7 @@
         " · queue of " + d.waiting + " (limit " + d.limit + ")";
       case "ticket_wait_long": return d.service_name + " 有 " + d.tickets + " 人等候超过 " + d.limit + " 分钟（最长 " +
         d.minutes + " 分钟） · waiting over " + d.limit + " min";
-      case "service_long": return d.window + "号窗口 " + d.ticket_no + " 已办理 " + d.minutes + " 分钟 · serving for " +
+      case "service_long": return (d.window_label || d.window + "号窗口") + " " + d.ticket_no + " 已办理 " + d.minutes + " 分钟 · serving for " +
         d.minutes + " min";
       case "window_idle": return windowWords(d) + " 空闲 " + d.minutes + " 分钟，但有群众等候 · idle while people wait";
       case "window_paused_long": return windowWords(d) + (d.state === "away" ? " 离岗 " : " 暂停 ") + d.minutes +

@@ -11,6 +11,7 @@
   var csrf = body.dataset.csrf;
   var timeZone = body.dataset.tz || undefined;
   var ROLE = {staff: "窗口人员 staff", viewer: "只读 viewer", manager: "大厅管理员 manager"};
+  var WINDOW_STATE = {open: "开放 open", paused: "暂停服务 paused", away: "离岗 away", closed: "关闭 closed"};
   var KIND = {kiosk: "自助终端 kiosk", display: "综合屏 display", rater: "评价器 rating tablet"};
   var LIMITS = [
     ["queue_length", "默认等候人数预警值 Queue length"], ["ticket_wait_min", "等候超时（分钟） Wait limit (min)"],
@@ -498,13 +499,24 @@
       windows.forEach(function (w) {
         var name = el("input", {value: w.name, maxlength: "64", "aria-label": "名称 name"});
         var zone = el("input", {value: w.zone, maxlength: "32", "aria-label": "区域 zone"});
+        var actions = [el("button", {text: "保存 Save", onclick: function () {
+          api("PATCH", "/windows/" + w.number, {name: name.value, zone: zone.value})
+            .then(loadWindows).catch(showError);
+        }})];
+        if (w.staff) {
+          // A clerk who left signed in holds the window: free it so someone else can sign in (audited).
+          actions.push(el("button", {"class": "release", text: "释放窗口 Free window", onclick: function () {
+            if (!window.confirm("确定释放 " + w.label + "？工号 " + w.staff + " 将被退出登录，窗口关闭，其他人员可登录。\n" +
+                                "Free " + w.label + "? " + w.staff + " is signed out and the window closes.")) return;
+            api("POST", "/windows/" + w.number + "/release").then(loadWindows).catch(showError);
+          }}));
+        }
         tbody.appendChild(el("tr", {"data-window": String(w.number)}, [
-          el("td", {text: String(w.number)}), el("td", {}, [name]), el("td", {}, [zone]),
+          el("td", {text: w.label}), el("td", {}, [name]), el("td", {}, [zone]),
           el("td", {"class": "services", text: w.services.join("、")}),
-          el("td", {}, [el("button", {text: "保存 Save", onclick: function () {
-            api("PATCH", "/windows/" + w.number, {name: name.value, zone: zone.value})
-              .then(loadWindows).catch(showError);
-          }})])
+          el("td", {"class": "signed-in", text: w.staff
+            ? "工号 " + w.staff + " · " + (WINDOW_STATE[w.state] || w.state) : "无人登录 nobody"}),
+          el("td", {}, actions)
         ]));
       });
     }).catch(showError);

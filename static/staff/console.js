@@ -27,7 +27,17 @@
   let refreshQueued = false;
 
   const STATES = { open: "开放 Open", paused: "暂停服务 Paused", away: "离岗 Away", closed: "关闭 Closed" };
-  const STATUS = { called: "已呼叫 Called", serving: "办理中 Serving" };
+  // Every state a clerk can meet, in words (never the raw code).
+  const STATUS = { waiting: "等候中 Waiting", called: "已呼叫 Called", serving: "办理中 Serving", parked: "已挂起 Parked",
+    finished: "已办结 Finished", no_show: "已过号 No-show", cancelled: "已取消 Cancelled", expired: "已过期 Expired" };
+  // A transfer target's state: the clerk sees where the citizen would be sent before sending them.
+  const TARGET_STATE = { open: "开放", paused: "暂停服务", away: "离岗", closed: "未开放" };
+  // Why an operation is off right now, said once under the state so a disabled key is never a mystery.
+  const HINTS = {
+    paused: "暂停服务中：按 F9 恢复服务后才能呼叫 Paused: press F9 to resume before calling",
+    away: "离岗中：按 F11 回岗后才能操作 Away: press F11 when you are back",
+    closed: "窗口未开放 The window is closed",
+  };
 
   function say(text, kind) {
     const el = $("message");
@@ -73,8 +83,10 @@
   function render(v) {
     view = v;
     const w = v.window;
-    $("window-state").textContent = STATES[w.state] + (w.reason ? "（" + w.reason + "）" : "");
+    $("window-state").textContent = (STATES[w.state] || w.state) + (w.reason ? "（" + w.reason + "）" : "");
     $("window-state").className = "state " + w.state;
+    $("state-hint").textContent = HINTS[w.state] || "";
+    $("state-hint").hidden = !HINTS[w.state];
     const cur = v.current;
     const box = $("current-body");
     if (!cur) {
@@ -109,17 +121,38 @@
       li.textContent = p.number + " " + p.service_name + (p.returns_in_s !== null ? "（" + mmss(p.returns_in_s) + "后自动回到队列）" : "");
       parked.appendChild(li);
     });
+    const missed = $("no-show-list");
+    missed.innerHTML = "";
+    v.no_shows.forEach((t) => {
+      const li = document.createElement("li");
+      li.dataset.ticket = t.number;
+      li.textContent = noShowText(t);
+      missed.appendChild(li);
+    });
+    $("no-show-empty").hidden = v.no_shows.length > 0;
     $("served").textContent = String(v.today.served);
     $("avg-service").textContent = mmss(v.today.average_service_s);
     $("btn-pause").firstChild.textContent = w.state === "paused" ? "恢复 Resume " : "暂停 Pause ";
     $("btn-away").firstChild.textContent = w.state === "away" ? "回岗 Back " : "离岗 Away ";
-    const has = (...st) => cur && st.includes(cur.status);
-    const enable = { "call-next": !cur, recall: has("called"), start: has("called"), finish: has("called", "serving"),
-      "no-show": has("called"), park: has("called", "serving"), resume: v.parked.length > 0,
-      transfer: has("called", "serving"), pause: true, "call-specific": !cur };
+    // Only what the window's and the ticket's state allow: calling needs an open window (the server refuses
+    // window_not_open otherwise); while 离岗 nothing but 回岗 (F11), the clerk is not at the counter.
+    const here = w.state !== "away" && w.state !== "closed";
+    const has = (...st) => here && cur && st.includes(cur.status);
+    const open = w.state === "open";
+    const enable = { "call-next": open && !cur, recall: has("called") && cur.recalls_left > 0, start: has("called"),
+      finish: has("called", "serving"), "no-show": has("called"), park: has("called", "serving"),
+      resume: here && v.parked.length > 0, transfer: has("called", "serving"), pause: here,
+      "call-specific": open && !cur, reactivate: here && v.no_shows.length > 0 };
     document.querySelectorAll("button[data-op]").forEach((b) => { b.disabled = !enable[b.dataset.op]; });
     scheduleAutoCall();
     body.dataset.ready = "1";
+  }
+
+  function noShowText(t) {
+    const ago = Math.max(1, Math.round(t.missed_s / 60));
+    const left = Math.max(0, Math.floor(t.reactivate_left_s / 60));
+    return t.number + " " + t.service_name + (t.window_label ? " · " + t.window_label : "") + " · " + ago +
+      " 分钟前过号，还可恢复 " + left + " 分钟";
   }
 
   async function refresh() {
@@ -155,6 +188,11 @@
       let input;
       if (f.options) {
         input = document.createElement("select");
+        if (f.placeholder) {
+          // No choice is made for the clerk: an empty first option that the form refuses to submit.
+          const o = document.createElement("option"); o.value = ""; o.textContent = f.placeholder; input.appendChild(o);
+          input.required = true;
+        }
         f.options.forEach(([value, text]) => {
           const o = document.createElement("option"); o.value = value; o.textContent = text; input.appendChild(o);
         });
@@ -237,14 +275,26 @@
       return "已回到队列 Back in the queue: " + (await api("POST", "/tickets/" + id + "/resume")).ticket.number;
     },
     transfer: async () => {
-      const options = view.transfer_services.map((s) => ["s:" + s.code, "事项 " + s.name])
-        .concat(view.transfer_windows.map((w) => ["w:" + w.number, "窗口 " + w.name]));
-      const a = await ask("转移 Transfer " + cur().number, [{ name: "target", label: "转到 To", options: options }]);
+      // Not the ticket's own service (the server refuses it); windows by "N号 name" with their state.
+      const own = cur().service;
+      const options = view.transfer_services.filter((s) => s.code !== own).map((s) => ["s:" + s.code, "事项 " + s.name])
+        .concat(view.transfer_windows.map((w) => ["w:" + w.number, "窗口 " + w.label + "（" +
+          (w.staff || w.state !== "closed" ? TARGET_STATE[w.state] || w.state : "无人登录") + "）"]));
+      const a = await ask("转移 Transfer " + cur().number, [{ name: "target", label: "转到 To", options: options,
+        placeholder: "— 请选择事项或窗口 Choose a service or window —" }]);
       if (!a) return null;
       const [kind, value] = a.target.split(":");
       const data = kind === "s" ? { service: value } : { window: Number(value) };
       const r = await api("POST", "/tickets/" + cur().id + "/transfer", data);
       return "已转移 Transferred " + r.ticket.number + " → " + r.ticket.service_name;
+    },
+    reactivate: async () => {
+      // The citizen whose number was passed turns up: back in the queue with the original queue time.
+      const a = await ask("恢复过号 Reactivate a no-show", [{ name: "id", label: "过号号票 Ticket",
+        options: view.no_shows.map((t) => [String(t.id), noShowText(t)]) }]);
+      if (!a) return null;
+      const r = await api("POST", "/tickets/" + Number(a.id) + "/reactivate");
+      return "已恢复 " + r.ticket.number + "，按原取号时间回到队列 Back in the queue with its original time";
     },
     pause: async () => {
       if (view.window.state === "paused") {
@@ -275,12 +325,27 @@
     },
   };
 
+  // Why a key does nothing now, in words the clerk can act on.
+  function whyNot(op) {
+    const w = view.window;
+    if (HINTS[w.state]) return HINTS[w.state];
+    const c = view.current;
+    if ((op === "call-next" || op === "call-specific") && c) {
+      return "请先办结、过号或挂起当前号票 " + c.number + " Finish, mark no-show or park " + c.number + " first";
+    }
+    if (op === "recall" && c && c.status === "called") return "重呼次数已用完，请按 F5 过号 No recalls left: press F5";
+    if (op === "resume") return "没有挂起的号票 No parked tickets";
+    if (op === "reactivate") return "今日没有可恢复的过号号票 No no-show ticket to reactivate";
+    if (!c) return "当前没有号票，请先按 F1 呼叫 No ticket: press F1 to call";
+    return "号票 " + c.number + " " + (STATUS[c.status] || "") + "，不能执行此操作 Not possible in this state";
+  }
+
   async function run(op) {
     if (!view) return;
     if (busy) { queued = op; return; }
     const button = document.querySelector('[data-op="' + op + '"]');
     if (button && button.disabled) {
-      say("当前不能执行此操作 Not possible now", "error");
+      say(whyNot(op), "error");
       return;
     }
     busy = true;
@@ -331,7 +396,8 @@
   const KEYS = {};
   document.querySelectorAll("[data-key]").forEach((b) => { KEYS[b.dataset.key] = b.dataset.op || "away"; });
   document.addEventListener("keydown", (ev) => {
-    const op = KEYS[ev.key];
+    // Shift+F5 (恢复过号) sits on the 过号 key; the browser's own Shift+F5 (reload) is suppressed with the rest.
+    const op = KEYS[(ev.shiftKey ? "Shift+" : "") + ev.key];
     if (!op) return;
     ev.preventDefault();
     if ($("dialog").open) return;

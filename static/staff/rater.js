@@ -45,6 +45,9 @@
   function resetAsk() {
     level = null;
     $("reason").hidden = true;
+    $("confirm").hidden = true;
+    $("submit-row").hidden = true;
+    document.querySelectorAll("[data-level]").forEach((b) => b.removeAttribute("aria-pressed"));
     $("reason-text").value = "";
     document.querySelectorAll("[data-tag]").forEach((b) => b.setAttribute("aria-pressed", "false"));
     error("");
@@ -55,7 +58,7 @@
     try {
       const state = await call("GET", "/rating/pending");
       follow(state);
-      $("idle-window").textContent = state.window_name;
+      $("idle-window").textContent = state.window_label;  // "3号 综合窗口": names repeat in a hall
       $("idle-staff").textContent = state.staff ? "工号 " + state.staff + "　" + state.staff_name : "";
       const next = state.pending;
       if (!next) { pending = null; show("idle"); return; }
@@ -98,21 +101,36 @@
     }
     showingThanks = true;
     show("thanks");
+    if (mode === "qr" && $("visit")) $("visit").hidden = true;
     if (mode === "device") setTimeout(() => { showingThanks = false; pending = null; poll(); }, THANKS_MS);
   }
 
+  // On the phone (QR) nothing is sent on the first tap: a small screen is easily mis-tapped, and a rating cannot
+  // be taken back (一次一评). The chosen level is shown with 提交 and 重新选择; a 差评 also asks for its reason.
+  // The tablet at the window sends a good rating at once (the clerk's citizen is in front of it).
   document.querySelectorAll("[data-level]").forEach((b) => b.addEventListener("click", () => {
     level = Number(b.dataset.level);
     error("");
-    if (level >= 4) { $("reason").hidden = false; $("reason-text").focus(); return; }
-    submit();
+    document.querySelectorAll("[data-level]").forEach((o) => o.setAttribute("aria-pressed", String(o === b)));
+    const bad = level >= 4;
+    if (!bad && mode !== "qr") { submit(); return; }
+    $("confirm").hidden = mode !== "qr";
+    $("confirm-level").textContent = b.firstChild.textContent.trim() + (bad ? "（差评 poor）" : "");
+    $("reason").hidden = !bad;
+    $("submit-row").hidden = false;
+    $("reason-submit").textContent = bad ? "确认提交差评 Submit" : "确认提交 Submit";
+    if (bad) $("reason-text").focus(); else $("reason-submit").focus();
   }));
+  $("change-level").addEventListener("click", () => { resetAsk(); });
   document.querySelectorAll("[data-tag]").forEach((b) => b.addEventListener("click", () => {
     b.setAttribute("aria-pressed", b.getAttribute("aria-pressed") === "true" ? "false" : "true");
   }));
   $("reason-submit").addEventListener("click", () => {
     const picked = document.querySelector('[data-tag][aria-pressed="true"]');
-    if (!picked && !$("reason-text").value.trim()) { error("请选择原因或填写意见 Please give a reason"); return; }
+    if (level >= 4 && !picked && !$("reason-text").value.trim()) {
+      error("请选择原因或填写意见 Please give a reason");
+      return;
+    }
     submit();
   });
 
@@ -120,7 +138,9 @@
   if (mode === "device") {
     show("idle");
     poll();
-  } else {
+  } else if (document.body.dataset.state === "ask") {
     show("ask");
+  } else {
+    show(null);  // already rated, or nothing finished yet: the server-rendered section says so
   }
 })();

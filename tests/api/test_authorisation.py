@@ -98,6 +98,7 @@ SAMPLES: dict[str, tuple[str, str, Any]] = {
     "put_alert_limits": ("PUT", "/api/v1/halls/t1/alert-limits", {"limits": {"pause_min": 15}}),
     "patch_service": ("PATCH", "/api/v1/halls/t1/services/a", {"warning_threshold": 5}),
     "put_window_services": ("PUT", "/api/v1/halls/t1/windows/1/services", {"services": [{"service": "a"}]}),
+    "release_window": ("POST", "/api/v1/halls/t1/windows/2/release", None),
     "list_staff": ("GET", "/api/v1/halls/t1/staff", None),
     "create_staff": ("POST", "/api/v1/halls/t1/staff", {"user_no": "n1", "name": "新同事", "role": "staff",
                                                         "password": "pw-12345678"}),
@@ -159,7 +160,7 @@ MANAGER_WRITES = ["evaluate_alerts", "alert_seen", "put_alert_limits", "patch_se
                   "patch_hall_settings", "list_departments", "create_department", "patch_department",
                   "list_priorities", "create_priority", "patch_priority", "list_service_settings",
                   "create_service", "create_window", "patch_window", "unlock", "audit_log", "audit_export",
-                  "get_booking_plan", "put_booking_plan", "delete_booking_plan"]
+                  "get_booking_plan", "put_booking_plan", "delete_booking_plan", "release_window"]
 # Creations a manager makes first in the sweep below: the admin repeating them meets the taken code.
 CREATED_TWICE = {"create_staff": "user_no_taken", "create_department": "code_taken", "create_priority": "code_taken",
                  "create_service": "code_taken", "create_window": "window_number_taken"}

@@ -151,7 +151,7 @@ def test_the_phone_page_turns_to_called_with_the_window_number(
         page.wait_for_function("() => document.getElementById('card').dataset.status === 'called'", timeout=5000)
 
         assert page.locator("#called").is_visible()
-        assert "到您了，请到 1 号窗口" in page.locator("#called").inner_text().replace("\n", "")
+        assert "到您了，请到 1号窗口" in page.locator("#called").inner_text().replace("\n", "")
         assert page.locator("#number").text_content() == "A002"
         assert page.locator("#rate").is_hidden()  # nothing to rate before the service
         screenshot(page, "phone-called.png")

@@ -15,6 +15,7 @@ from queue_server.access.credentials import mint_token
 from queue_server.clock import FrozenClock
 from queue_server.storage.models import Hall
 from queue_server.storage.models import Role
+from queue_server.storage.models import Window
 from queue_server.storage.runtime import Runtime
 from queue_server.storage.store import Store
 from queue_server.web.api.openapi import OPERATIONS
@@ -138,3 +139,23 @@ def test_csv_export_holds_the_same_totals_and_opens_in_excel(
     assert (figures["取号量 tickets"], figures["自助机 kiosk"], figures["手机 mobile"]) == ("6", "4", "2")
     assert (figures["办理 served"], figures["取消 cancelled"], figures["转移 transferred"]) == ("4", "1", "1")
     assert (figures["等候中位数(秒) wait median s"], figures["按时办结 closed on time"]) == ("330.0", "1")
+
+
+def test_windows_of_the_same_name_are_told_apart_in_the_report_ranking_and_exports(
+    client: Any, store: Store, morning: BasicHall
+) -> None:
+    """Real halls repeat names (综合窗口 four times in the demo): every report surface leads with the number."""
+    with store.transaction() as s:
+        for window in s.scalars(select(Window)):
+            window.name = "综合窗口"
+    report = client.get(URL + "&by=window", headers=bearer(morning.manager)).get_json()
+    book = load_workbook(io.BytesIO(client.get(EXPORT + "&format=xlsx", headers=bearer(morning.manager)).data))
+    text = client.get(EXPORT + "&format=csv", headers=bearer(morning.manager)).data.decode("utf-8-sig")
+
+    named = ["1号 综合窗口", "2号 综合窗口", "未分配 unassigned"]  # a cancelled ticket had no window
+    assert [r["label"] for r in report["rows"]] == named
+    assert [r["label"] for r in report["ranking"]["windows"]] == ["2号 综合窗口", "1号 综合窗口"]
+    assert [r[:2] for r in list(book["窗口排名 windows"].iter_rows(values_only=True))[2:]] == [
+        (1, "2号 综合窗口"), (2, "1号 综合窗口")]
+    assert [r[0] for r in list(book["报表 report"].iter_rows(values_only=True))[2:-1]] == named
+    assert [row[0] for row in csv.reader(io.StringIO(text))][2:-1] == named

@@ -139,6 +139,7 @@ def _serving_conditions(session: Session, hall: Hall, now: datetime, limits: Lim
         if since is not None and now - since >= timedelta(minutes=limit):
             out.append(Condition(alerts.SERVICE_LONG, f"ticket:{ticket.id}", {
                 "ticket_no": ticket.ticket_no, "window": ticket.window.number if ticket.window else None,
+                "window_label": ticket.window.label if ticket.window else None,
                 "minutes": _minutes(now - since), "limit": limit}))
     return out
 
@@ -155,7 +156,8 @@ def _window_conditions(session: Session, hall: Hall, now: datetime, limits: Limi
     busy = set(session.scalars(select(Ticket.window_id).where(Ticket.hall_id == hall.id,
                                                              Ticket.status.in_(ACTIVE_STATUSES))))
     for window in session.scalars(_WINDOWS, {"hall_id": hall.id}):
-        subject, name = f"window:{window.number}", {"window": window.number, "window_name": window.name}
+        subject, name = f"window:{window.number}", {"window": window.number, "window_name": window.name,
+                                                  "window_label": window.label}
         if window.state in (WindowState.PAUSED, WindowState.AWAY) and window.state_since is not None:
             if now - window.state_since >= timedelta(minutes=limits.of("pause_min")):
                 out.append(Condition(alerts.WINDOW_PAUSED_LONG, subject, {

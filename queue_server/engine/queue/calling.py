@@ -22,6 +22,7 @@ from queue_server.engine.queue.ledger import close_leg
 from queue_server.engine.queue.ledger import load_ticket
 from queue_server.engine.queue.ledger import load_window
 from queue_server.engine.queue.ledger import log
+from queue_server.engine.queue.ledger import require_queue_of
 from queue_server.engine.queue.ledger import require_window
 from queue_server.engine.queue.ledger import stats_event
 from queue_server.engine.queue.ledger import ticket_event
@@ -183,11 +184,14 @@ def no_show(
 def reactivate(
     session: Session, clock: Clock, *, hall: Hall, ticket_id: int, acting_window_id: int | None = None
 ) -> events.Outcome[Ticket]:
-    """A no-show citizen turns up within the tolerance: back to the queue with the original queue time.
-    Raises ticket_not_found, window_not_assigned, invalid_transition, reactivation_expired."""
+    """A no-show citizen turns up within the tolerance: back to the queue with the original queue time. A clerk
+    may do it at the window that called the ticket or at any window serving its queue (the citizen comes to the
+    first free counter of the service). Raises ticket_not_found, window_not_assigned, invalid_transition,
+    reactivation_expired."""
     now = clock.now()
     ticket = load_ticket(session, hall, ticket_id)
-    require_window(ticket, acting_window_id)
+    if acting_window_id is not None and ticket.window_id != acting_window_id:
+        require_queue_of(session, ticket, acting_window_id)
     ticket.require("reactivated", TicketStatus.NO_SHOW)
     assert ticket.ended_at is not None
     if now - ticket.ended_at > timedelta(minutes=hall.no_show_tolerance_min):

@@ -149,6 +149,23 @@ def sign_out(
     return events.Outcome(window, (_leave(window, clock.now()),))
 
 
+def release_window(
+    session: Session, clock: Clock, *, hall: Hall, window_number: int, actor: str
+) -> events.Outcome[Window]:
+    """A manager frees a window held by a clerk who is not there (gone home signed in, fell ill): the window
+    closes as at sign-out, the clerk's browser sessions end, and another clerk can sign in. A ticket still at the
+    window stays there for the next clerk to finish. Audited. Raises window_not_found."""
+    now = clock.now()
+    window = load_window(session, hall, window_number)
+    holder = session.get(Staff, window.staff_id) if window.staff_id is not None else None
+    if holder is None:
+        return events.Outcome(window)  # nobody holds it: freeing it again changes nothing
+    end_sessions(session, holder.id, now, "released")
+    audit(session, now, hall, actor, "window.released", f"window:{window.number}",
+          data={"user_no": holder.user_no, "state": window.state.value})
+    return events.Outcome(window, (_leave(window, now),))
+
+
 def step_away(
     session: Session, clock: Clock, *, hall: Hall, window_number: int, acting_window_id: int | None = None
 ) -> events.Outcome[Window]:

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from datetime import timedelta
 from typing import Any
 
 from flask import jsonify
 from flask import request
 
 from queue_server import engine
+from queue_server.clock import local_time
 from queue_server.queries import snapshots
 from queue_server.storage.models import Role
+from queue_server.storage.models import TicketStatus
 from queue_server.web.api import body
 from queue_server.web.api import principal
 from queue_server.web.api import route
@@ -70,13 +74,26 @@ def set_notices(hall: str) -> Any:
 
 
 def track_out(tracked: snapshots.Tracked) -> dict[str, Any]:
-    t = tracked.ticket
+    t, hall = tracked.ticket, tracked.hall
+
+    def hhmm(at: datetime | None) -> str | None:
+        return local_time(at, hall.timezone).strftime("%H:%M") if at is not None else None
+
+    no_show_until = (t.ended_at + timedelta(minutes=hall.no_show_tolerance_min)
+                     if t.status == TicketStatus.NO_SHOW and t.ended_at is not None else None)
+    if no_show_until is not None and tracked.at is not None and no_show_until <= tracked.at:
+        no_show_until = None  # too late: the citizen takes a new ticket
     return {
-        "number": t.ticket_no, "hall": tracked.hall.code, "hall_name": tracked.hall.name,
+        "number": t.ticket_no, "hall": hall.code, "hall_name": hall.name,
         "service": t.service.code, "service_name": t.service.name, "status": t.status.value,
         "ahead": tracked.ahead, "estimated_wait_s": tracked.estimated_wait_s,
         "window": t.window.number if t.window else None, "window_name": t.window.name if t.window else None,
-        "issued_at": t.issued_at.isoformat(), "print_job": tracked.print_job,
+        "window_label": t.window.label if t.window else None, "call_count": t.call_count,
+        # What the citizen does next, in the hall's time: when a parked ticket is back in the queue by itself,
+        # until when a 过号 ticket can be put back by the staff.
+        "parked_until_local": hhmm(t.parked_until) if t.status == TicketStatus.PARKED else None,
+        "no_show_until_local": hhmm(no_show_until),
+        "issued_at": t.issued_at.isoformat(), "print_job": tracked.print_job, "visit": tracked.visit,
     }
 
 

@@ -31,6 +31,7 @@ from queue_server.web.api.schemas.manager import AlertOut
 from queue_server.web.api.schemas.manager import AlertsOut
 from queue_server.web.api.schemas.manager import MonitorOut
 from queue_server.web.api.schemas.manager import PrefectureOut
+from queue_server.web.api.schemas.manager import WindowReleasedOut
 from queue_server.web.api.schemas.manager import WindowServicesBody
 from queue_server.web.api.schemas.manager import WindowServicesOut
 from queue_server.web.api.schemas.queue import EmptyBody
@@ -154,4 +155,18 @@ def put_window_services(hall: str, number: int) -> Any:
     done = services().runtime.execute(engine.set_window_services, hall=hall, window_number=number,
                                       profile=[p.model_dump() for p in req.services], actor=who.label,
                                       after=_profile_out)
+    return jsonify(done.value)
+
+
+@route("POST", "/halls/{hall}/windows/{number:int}/release", "Free a window held by a clerk who is not there: "
+       "the window closes, the clerk's sessions end, another clerk can sign in (audited, window.signed_out)",
+       request_model=EmptyBody, body_required=False, responses={200: WindowReleasedOut})
+def release_window(hall: str, number: int) -> Any:
+    who = principal()
+    who.require(hall, *CONFIGURERS)
+    body(EmptyBody, optional=True)
+    done = services().runtime.execute(
+        engine.release_window, hall=hall, window_number=number, actor=who.label,
+        after=lambda _, w: {"number": w.number, "name": w.name, "label": w.label, "state": w.state.value,
+                            "staff": w.staff.user_no if w.staff is not None else None})
     return jsonify(done.value)

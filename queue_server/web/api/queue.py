@@ -166,6 +166,7 @@ def call_specific(hall: str, number: int) -> Any:
 
 def _window_response(session: Session, window: Window) -> dict[str, Any]:
     item = window_payload(window)
+    item["label"] = window.label
     item["services"] = [ws.service.code for ws in window.profile]
     # hall_id + status: ix_tickets_queue; window_id alone has no index and would scan all history.
     current = session.scalar(select(Ticket).where(Ticket.hall_id == window.hall_id, Ticket.window_id == window.id,

@@ -140,6 +140,16 @@ class WindowServicesOut(BaseModel):
     services: list[WindowServiceItem]
 
 
+class WindowReleasedOut(BaseModel):
+    """The window after a manager freed it: closed, nobody signed in."""
+
+    number: int
+    name: str
+    label: str = Field(description='"3号 综合窗口"')
+    state: str
+    staff: str | None
+
+
 class StaffOut(BaseModel):
     user_no: str
     name: str

@@ -157,6 +157,7 @@ class CurrentTicket(BaseModel):
 class WindowOut(BaseModel):
     number: int
     name: str
+    label: str = Field(description='The window as people read it: "3号 综合窗口"')
     zone: str
     state: str
     reason: str
@@ -176,6 +177,15 @@ class TrackPrintOut(BaseModel):
     reprints_left: int
 
 
+class TrackVisitOut(BaseModel):
+    service_name: str
+    window_label: str | None
+    staff: str | None = Field(description="the clerk's 工号")
+    finished_at_local: str = Field(description="HH:MM, hall time")
+    rated: bool
+    rated_level_name: str | None
+
+
 class TrackOut(BaseModel):
     number: str
     hall: str
@@ -187,8 +197,15 @@ class TrackOut(BaseModel):
     estimated_wait_s: int
     window: int | None
     window_name: str | None
+    window_label: str | None = Field(default=None, description='"3号 综合窗口"')
+    call_count: int = Field(default=0, description="calls so far; a rise while called is a recall")
+    parked_until_local: str | None = Field(default=None, description="HH:MM (hall time) a parked ticket is back "
+                                                                     "in the queue by itself")
+    no_show_until_local: str | None = Field(default=None, description="HH:MM (hall time) until which staff can "
+                                                                      "put a 过号 ticket back in the queue")
     issued_at: str
     print_job: TrackPrintOut | None = Field(default=None, description="null when no kiosk printer has the ticket")
+    visit: TrackVisitOut | None = Field(default=None, description="the latest finished visit (what a rating rates)")
 
 
 class EventOut(BaseModel):
@@ -337,6 +354,7 @@ class RaterStateOut(BaseModel):
     hall: str
     window: int
     window_name: str
+    window_label: str = Field(description='"3号 综合窗口"')
     staff: str | None
     staff_name: str | None
     levels: list[NamedCode]
