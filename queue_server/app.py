@@ -34,6 +34,7 @@ from queue_server.storage.runtime import Publish
 from queue_server.storage.runtime import Runtime
 from queue_server.storage.store import make_store
 from queue_server.storage.wal import WalCheckpointer
+from queue_server.web import input_guard
 from queue_server.web.account_pages import bp as account_bp
 from queue_server.web.api import LoginRequired
 from queue_server.web.api import Services
@@ -105,6 +106,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
     metrics = Metrics(store, clock.now, hub.connected_clients, checkpointer.seen if checkpointer.path else None)
     request_log.install(app)
     metrics.install(app)
+    input_guard.install(app)  # after the request id (its 422 carries one), before any blueprint's rules
 
     def publish_all(envelopes: Sequence[Envelope]) -> None:
         if publish is not None:  # a test's recorder sees exactly what the hub sends

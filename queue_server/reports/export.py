@@ -84,17 +84,30 @@ def ranking_table(rep: Report, which: str) -> list[list[Cell]]:
     return out
 
 
+# A text cell starting with one of these is a formula to Excel, WPS and LibreOffice (=, + and - start an
+# expression, @ a function call; tab and CR let a leading formula character hide behind white space).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(cell: Cell) -> Cell:
+    """A cell as inert text: a leading formula character gets an apostrophe in front, so a service named
+    `=HYPERLINK(...)` is shown, never run (OWASP CSV injection). Numbers stay numbers (-3 is a figure)."""
+    if isinstance(cell, str) and cell.startswith(FORMULA_START):
+        return "'" + cell
+    return cell
+
+
 def to_csv(rep: Report) -> bytes:
     """UTF-8 with a BOM: without it Excel on a hall PC reads the Chinese headers as GBK mojibake."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow([title(rep)])
+    writer.writerow([neutralise(title(rep))])
     writer.writerows(_blank(table(rep)))
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 
 def _blank(rows: list[list[Cell]]) -> list[list[Any]]:
-    return [["" if cell is None else cell for cell in row] for row in rows]
+    return [["" if cell is None else neutralise(cell) for cell in row] for row in rows]
 
 
 def to_xlsx(rep: Report) -> bytes:
@@ -106,10 +119,10 @@ def to_xlsx(rep: Report) -> bytes:
         sheet = book.active if index == 0 else book.create_sheet()
         assert sheet is not None
         sheet.title = name
-        sheet.append([title(rep)])
+        sheet.append([neutralise(title(rep))])
         sheet["A1"].font = Font(bold=True)
         for row in rows:
-            sheet.append(row)
+            sheet.append([neutralise(cell) for cell in row])
         for cell in sheet[2]:
             cell.font = Font(bold=True)
         sheet.freeze_panes = "B3"
@@ -129,7 +142,7 @@ def workbook(sheet: str, headers: list[str], rows: list[list[Cell]]) -> bytes:
     page = book.active
     assert page is not None
     page.title = sheet
-    page.append(headers)
+    page.append([neutralise(h) for h in headers])
     for cell in page[1]:
         cell.font = Font(bold=True)
     for row in _blank(rows):
