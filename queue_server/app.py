@@ -25,6 +25,7 @@ from queue_server.events import Envelope
 from queue_server.operations import request_log
 from queue_server.operations.alert_ticker import AlertTicker
 from queue_server.operations.metrics import Metrics
+from queue_server.operations.metrics import may_scrape
 from queue_server.operations.metrics import readiness
 from queue_server.realtime.hall_voice import HallVoice
 from queue_server.realtime.hub import Hub
@@ -160,6 +161,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
 
     @app.get("/metrics")
     def metrics_page() -> Response:
+        # Without nginx in front, an outsider must not read the hall's figures: 404, as if there were nothing.
+        if not may_scrape(request.remote_addr, request.headers, settings.metrics_token):
+            return problems.generic("not_found")
         return metrics.exposition()
 
     @app.get("/")
