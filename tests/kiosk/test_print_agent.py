@@ -407,7 +407,8 @@ def test_the_agent_reads_its_token_from_a_private_file_and_logs_to_a_file(
     token_file.write_text(token + "\n")
     token_file.chmod(0o600)
     agent = subprocess.Popen([sys.executable, "-m", "kiosk.agent", "--server", proc.url,
-                              "--token-file", str(token_file), "--printer", device.url, "--state-dir", str(tmp_path / "state"),
+                              "--token-file", str(token_file), "--printer", device.url,
+                              "--state-dir", str(tmp_path / "state"),
                               "--log-file", str(log_file), "--long-poll", "1"], cwd=tmp_path,
                              env={**os.environ, "PYTHONPATH": str(ROOT)}, stderr=subprocess.PIPE, text=True)
     ticket = issue(proc, token, "hj")
