@@ -27,6 +27,7 @@ from queue_server.operations.alert_ticker import AlertTicker
 from queue_server.operations.metrics import Metrics
 from queue_server.operations.metrics import may_scrape
 from queue_server.operations.metrics import readiness
+from queue_server.person_keys import KeySource
 from queue_server.realtime.hall_voice import HallVoice
 from queue_server.realtime.hub import Hub
 from queue_server.settings import Settings
@@ -126,6 +127,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
     app.extensions["hallq"] = Services(settings=settings, store=store, runtime=runtime,
                                        principals=PrincipalCache())
     app.extensions["hallq.hub"] = hub
+    # ID and phone hashes are keyed outside the database: HALLQ_PERSON_KEY, else instance/person_keys.json.
+    app.extensions["hallq.person_keys"] = KeySource(settings.instance_path)
     # The settings page's example rendering: the same rules the hub announces with.
     app.extensions["hallq.announce"] = display_voice.announcement
     app.extensions["hallq.hall_voice"] = voice

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Response
+from flask import current_app
 from flask import jsonify
 from flask import request
 from sqlalchemy import bindparam
@@ -109,6 +110,8 @@ def issue_ticket(hall: str) -> Any:
                   if who.role == Role.KIOSK and who.device_id is not None else (engine.issue_ticket, {}))
     request_args = dict(service_code=req.service, priority_code=req.priority, channel=channel,
                         appointment_code=req.appointment_code, id_number=req.id_number, phone=req.phone, **device)
+    if req.id_number or req.phone:  # hashed with the key outside the database (queue_server/person_keys.py)
+        request_args["person_keys"] = current_app.extensions["hallq.person_keys"].ring()
     if key is None:
         done = hq.runtime.execute(op, hall=hall, after=respond, **request_args)
         return jsonify(done.value), 201

@@ -1,0 +1,56 @@
+"""person keys: ID and phone hashes keyed outside the database; the salted ones that a backup gives away, erased
+
+Revision ID: 0018_person_keys
+Revises: 0012_print_truth
+Create Date: 2026-12-06 00:00:00
+
+Until now a ticket kept SHA-256(hall salt:number) with the salt in the same database, which gives every number
+back by brute force over the small space of valid ID and mobile numbers. From now on it keeps
+HMAC-SHA256(key, "hall id:number") with the key outside the database (queue_server/person_keys.py) and the key's id
+in `tickets.person_key`.
+
+An old hash cannot be turned into a keyed one without the number, which was never stored. A person hash only
+serves the per-person daily limit (a limit of one service day), so:
+- hashes of service days before yesterday (UTC) are erased now: they count for no limit any more, and erasing them
+  is what stops a copy of the database from revealing those numbers. The masked forms (5323**********1238) stay.
+- hashes of yesterday and today are marked `salted` and keep counting for today's limits; the engine re-keys a
+  person's rows when that person comes again, and `hallq key rotate` erases what is left once its day is over
+  and clears the hall's salt when no salted row remains.
+- appointments' person hashes (no code path writes them) are erased.
+Downgrade drops the key id; erased hashes are not restored.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = '0018_person_keys'
+down_revision = '0012_print_truth'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.add_column('tickets', sa.Column('person_key', sa.String(length=16), nullable=True))
+    # Yesterday in UTC covers "today" in every hall's time zone at the moment of the upgrade.
+    cutoff = (datetime.now(UTC) - timedelta(days=1)).date()
+    tickets = sa.table('tickets', sa.column('person_hash', sa.String), sa.column('person_key', sa.String),
+                       sa.column('service_on', sa.Date), sa.column('hall_id', sa.Integer))
+    op.execute(tickets.update().where(tickets.c.person_hash.is_not(None), tickets.c.service_on < cutoff)
+               .values(person_hash=None))
+    op.execute(tickets.update().where(tickets.c.person_hash.is_not(None)).values(person_key='salted'))
+    appointments = sa.table('appointments', sa.column('person_hash', sa.String))
+    op.execute(appointments.update().where(appointments.c.person_hash.is_not(None)).values(person_hash=None))
+    halls = sa.table('halls', sa.column('id', sa.Integer), sa.column('person_salt', sa.String))
+    still_salted = sa.select(tickets.c.hall_id).where(tickets.c.person_key == 'salted')
+    op.execute(halls.update().where(halls.c.id.not_in(still_salted)).values(person_salt=''))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('tickets') as batch:
+        batch.drop_column('person_key')
