@@ -388,6 +388,9 @@ class Ticket(Base):
     person_hash: Mapped[str | None] = mapped_column(String(64))
     person_key: Mapped[str | None] = mapped_column(String(16))
     person_masked: Mapped[str | None] = mapped_column(String(32))
+    # "manager:m1" / "admin:…" when a manager's or admin's credential called this leg at a window: the leg is
+    # credited to the clerk signed in there (staff_id), and the reports show the manager's part apart.
+    acted_by: Mapped[str | None] = mapped_column(String(64))
     appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointments.id", ondelete="SET NULL"))
     estimated_wait_s: Mapped[int | None] = mapped_column(Integer)  # as printed, for accuracy statistics
 
@@ -432,6 +435,8 @@ class TicketLeg(Base):
     occupied_s: Mapped[int | None] = mapped_column(Integer)
     # Hall-local hour the leg ended in: estimates prefer samples from the same hour of day.
     local_hour: Mapped[int] = mapped_column(Integer, default=0)
+    # The manager or admin whose credential called this leg (Ticket.acted_by), None for the window's clerk.
+    acted_by: Mapped[str | None] = mapped_column(String(64))
 
 
 class TicketEvent(Base):

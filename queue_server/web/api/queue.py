@@ -67,6 +67,14 @@ def _acting_window(who: Principal) -> int | None:
     return None
 
 
+def _caller(who: Principal) -> dict[str, Any]:
+    """Who a call is credited to: a clerk's own credential to that clerk; a manager's or admin's (who may call at
+    any window) to the clerk signed in at the window, with the manager recorded apart for the reports."""
+    if who.role == Role.STAFF:
+        return {"staff_id": who.staff_id}
+    return {"staff_id": None, "acted_by": f"{who.role.value}:{who.label}"[:64]}
+
+
 def _issuer_scope(who: Principal) -> str:
     """Whose keys: one kiosk's, one clerk's, one token's; another client's key never finds this one's ticket."""
     if who.device_id is not None:
@@ -143,8 +151,8 @@ def call_next(hall: str, number: int) -> Any:
     who.require(hall, *CALLERS)
     body(EmptyBody, optional=True)
     done = services().runtime.execute(
-        engine.call_next, hall=hall, after=_call_response(hall), window_number=number, staff_id=who.staff_id,
-        acting_window_id=_acting_window(who),
+        engine.call_next, hall=hall, after=_call_response(hall), window_number=number,
+        acting_window_id=_acting_window(who), **_caller(who),
     )
     if done.value is None:
         empty = Response(status=204)
@@ -161,8 +169,8 @@ def call_specific(hall: str, number: int) -> Any:
     req = body(CallSpecificRequest)
     done = services().runtime.execute(
         engine.call_specific, hall=hall, after=_call_response(hall), window_number=number,
-        ticket_no=req.ticket_no, reason=req.reason, actor=who.label, staff_id=who.staff_id,
-        acting_window_id=_acting_window(who),
+        ticket_no=req.ticket_no, reason=req.reason, actor=who.label,
+        acting_window_id=_acting_window(who), **_caller(who),
     )
     return jsonify(done.value)
 

@@ -1,4 +1,5 @@
-"""person keys: ID and phone hashes keyed outside the database; the salted ones that a backup gives away, erased
+"""person keys: ID and phone hashes keyed outside the database; the salted ones that a backup gives away, erased;
+and who acted at a window: a manager's or admin's call is credited to the window's clerk and recorded apart
 
 Revision ID: 0018_person_keys
 Revises: 0012_print_truth
@@ -18,6 +19,9 @@ serves the per-person daily limit (a limit of one service day), so:
   and clears the hall's salt when no salted row remains.
 - appointments' person hashes (no code path writes them) are erased.
 Downgrade drops the key id; erased hashes are not restored.
+
+`tickets.acted_by` and `ticket_legs.acted_by` (nullable, no rewrite): the manager or admin whose credential called
+a leg at a window; legs called before this revision have none (they stay credited as they were).
 """
 
 from __future__ import annotations
@@ -37,6 +41,8 @@ depends_on = None
 
 def upgrade() -> None:
     op.add_column('tickets', sa.Column('person_key', sa.String(length=16), nullable=True))
+    op.add_column('tickets', sa.Column('acted_by', sa.String(length=64), nullable=True))
+    op.add_column('ticket_legs', sa.Column('acted_by', sa.String(length=64), nullable=True))
     # Yesterday in UTC covers "today" in every hall's time zone at the moment of the upgrade.
     cutoff = (datetime.now(UTC) - timedelta(days=1)).date()
     tickets = sa.table('tickets', sa.column('person_hash', sa.String), sa.column('person_key', sa.String),
@@ -52,5 +58,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('ticket_legs') as batch:
+        batch.drop_column('acted_by')
     with op.batch_alter_table('tickets') as batch:
+        batch.drop_column('acted_by')
         batch.drop_column('person_key')
