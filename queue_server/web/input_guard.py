@@ -12,6 +12,7 @@ import json
 import re
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import parse_qsl
 
 from flask import Flask
 from flask import Response
@@ -68,11 +69,13 @@ def bad_fields() -> list[dict[str, str]]:
     for name, values in request.args.lists():
         if _BAD_LINE.search(name) or any(_BAD_LINE.search(v) for v in values):
             found.append({"field": f"query.{name}", "message": "control character"})
-    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        for name, values in request.form.lists():
-            if _BAD_LINE.search(name) or any(_BAD_TEXT.search(v) for v in values):
-                found.append({"field": f"form.{name}", "message": "control character"})
     raw = request.get_data(cache=True) if request.mimetype != "multipart/form-data" else b""
+    if request.mimetype == "application/x-www-form-urlencoded":
+        # Parsed from the cached bytes, not request.form: that would consume the stream, and an API route must
+        # still see the body to answer 415 for a form.
+        for name, value in parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True):
+            if _BAD_LINE.search(name) or _BAD_TEXT.search(value):
+                found.append({"field": f"form.{name}", "message": "control character"})
     if raw.strip() and (request.mimetype in ("application/json", "") or request.mimetype.endswith("+json")):
         try:
             data = json.loads(raw)

@@ -80,7 +80,7 @@ def _insert_ticket(
     # Every column is set, so nothing is left expired to trigger a reload; the open leg has no window yet.
     ticket = Ticket(id=raw.insert("tickets", params), **values, window_id=None, target_window_id=None,
                     staff_id=None, called_at=None, started_at=None, ended_at=None, parked_until=None, outcome=None,
-                    case_no=None)
+                    case_no=None, acted_by=None)
     ticket.service = service
     ticket.priority = priority
     ticket.window = None
