@@ -48,10 +48,13 @@ def test_a_nul_or_line_break_in_a_public_query_is_422_naming_it(served: tuple[Li
         _refused(requests.get(server.url + path, timeout=10), "query.q")
 
 
-def test_a_nul_in_a_path_segment_is_refused_not_looked_up(served: tuple[LiveServer, BasicHall]) -> None:
+def test_a_nul_in_a_path_segment_or_a_form_is_refused_not_looked_up(served: tuple[LiveServer, BasicHall]) -> None:
     server, _ = served
     resp = requests.get(f"{server.url}/kiosk/t1%00/search?q=x", timeout=10)
     _refused(resp, "path.hall")
+    # a console's form too (the sign-in page): 422 before the password check
+    _refused(requests.post(f"{server.url}/staff/login", data={"user_no": "u1\x00", "password": "x"}, timeout=10),
+             "form.user_no")
 
 
 def test_a_nul_inside_a_notice_is_refused_and_nothing_is_broadcast(served: tuple[LiveServer, BasicHall]) -> None:
