@@ -329,8 +329,10 @@ def server_printer_settings(server: str, token: str) -> dict[str, Any]:
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="hallq-print-agent", description="hallq 自助终端打印代理 (kiosk print agent)")
     p.add_argument("--server", default=os.environ.get("HALLQ_SERVER", "http://127.0.0.1:5000"))
-    p.add_argument("--token", default=os.environ.get("HALLQ_KIOSK_TOKEN"), help="the kiosk's token (or "
-                   "HALLQ_KIOSK_TOKEN)")
+    p.add_argument("--token-file", type=Path, help="a file holding the kiosk's token, readable by this user only "
+                   "(chmod 600); or HALLQ_KIOSK_TOKEN_FILE, or HALLQ_KIOSK_TOKEN in the environment")
+    p.add_argument("--token", help="the kiosk's token on the command line: discouraged, every user sees it in "
+                   "`ps` (use --token-file or HALLQ_KIOSK_TOKEN)")
     p.add_argument("--printer", default=os.environ.get("HALLQ_PRINTER", "dummy://"),
                    help="tcp://host:9100, usb://04b8:0202, serial:///dev/ttyS0?baudrate=19200, file:///dev/usb/lp0, "
                         "cups://queue, dummy://")
@@ -367,8 +369,10 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         print(f"测试页已发送 test page sent ({len(done.data)} bytes)", file=sys.stderr)
         return 0
-    if not args.token:
-        print("a kiosk token is needed: --token or HALLQ_KIOSK_TOKEN", file=sys.stderr)
+    try:
+        args.token = agent_env.read_token(args.token, args.token_file)
+    except agent_env.TokenError as exc:
+        print(exc, file=sys.stderr)
         return 2
     if not 0 <= args.long_poll <= 25:
         print("--long-poll must be 0 to 25 seconds (the server holds a fetch at most 25 s)", file=sys.stderr)

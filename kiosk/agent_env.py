@@ -1,4 +1,4 @@
-"""Where the print agent lives on the kiosk PC: its state folder and its log.
+"""Where the print agent lives on the kiosk PC: its state folder, its log and where its token comes from.
 
 The state folder holds the agent's identity and journal. It must not depend on the working directory: an agent
 restarted from another folder with a new identity would not get its own claims back. So it is fixed per user:
@@ -8,7 +8,11 @@ platform's per-user state folder.
 Logging: python-escpos calls logging.basicConfig() when it is imported, which leaves the root logger at WARNING
 with a handler of its own; a later basicConfig() then does nothing and the agent's own lines are lost. So the
 agent's configuration replaces it (force=True), and python-escpos's chatter (it logs every connection it opens
-and closes on the root logger) is kept out below WARNING. Stdlib only.
+and closes on the root logger) is kept out below WARNING.
+
+The token: from a file only its owner can read (--token-file, HALLQ_KIOSK_TOKEN_FILE, or systemd's credential
+`kiosk-token`) or the environment (HALLQ_KIOSK_TOKEN). --token still works but every user of the PC sees a
+command line in `ps`, so the agent warns. Stdlib only.
 """
 
 from __future__ import annotations
@@ -19,6 +23,45 @@ import sys
 from pathlib import Path
 
 APP = "hallq-print-agent"
+CREDENTIAL = "kiosk-token"  # systemd LoadCredential= name: $CREDENTIALS_DIRECTORY/kiosk-token
+
+
+class TokenError(Exception):
+    """No usable token: the message says what to fix."""
+
+
+def _from_file(path: Path) -> str:
+    try:
+        mode = path.stat().st_mode
+        if sys.platform != "win32" and mode & 0o077:
+            raise TokenError(f"{path} is readable by other users (mode {mode & 0o777:o}): chmod 600 it")
+        token = path.read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise TokenError(f"cannot read the token file {path}: {exc.strerror or exc}") from exc
+    if not token:
+        raise TokenError(f"the token file {path} is empty")
+    return token
+
+
+def read_token(token: str | None, token_file: Path | None, env: dict[str, str] | None = None) -> str:
+    """The kiosk's token: --token-file, then --token (logged as a warning: it shows in `ps`), then
+    HALLQ_KIOSK_TOKEN_FILE, HALLQ_KIOSK_TOKEN, systemd's credential. Raises TokenError."""
+    env = dict(os.environ) if env is None else env
+    if token_file is not None:
+        return _from_file(token_file)
+    if token:
+        logging.getLogger(APP).warning("--token shows the kiosk's token to every user of this PC (ps): put it "
+                                       "in a file only this user can read and pass --token-file instead")
+        return token
+    if env.get("HALLQ_KIOSK_TOKEN_FILE"):
+        return _from_file(Path(env["HALLQ_KIOSK_TOKEN_FILE"]))
+    if env.get("HALLQ_KIOSK_TOKEN"):
+        return env["HALLQ_KIOSK_TOKEN"].strip()
+    credential = Path(env["CREDENTIALS_DIRECTORY"]) / CREDENTIAL if env.get("CREDENTIALS_DIRECTORY") else None
+    if credential is not None and credential.exists():
+        return _from_file(credential)
+    raise TokenError("a kiosk token is needed: --token-file FILE (mode 600), HALLQ_KIOSK_TOKEN_FILE or "
+                     "HALLQ_KIOSK_TOKEN")
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 _ESCPOS = os.sep + "escpos" + os.sep
 

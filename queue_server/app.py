@@ -26,7 +26,9 @@ from queue_server.events import Envelope
 from queue_server.operations import request_log
 from queue_server.operations.alert_ticker import AlertTicker
 from queue_server.operations.metrics import Metrics
+from queue_server.operations.metrics import may_scrape
 from queue_server.operations.metrics import readiness
+from queue_server.person_keys import KeySource
 from queue_server.realtime.hall_voice import HallVoice
 from queue_server.realtime.hub import Hub
 from queue_server.settings import Settings
@@ -35,6 +37,7 @@ from queue_server.storage.runtime import Publish
 from queue_server.storage.runtime import Runtime
 from queue_server.storage.store import make_store
 from queue_server.storage.wal import WalCheckpointer
+from queue_server.web import input_guard
 from queue_server.web import security_headers
 from queue_server.web.account_pages import bp as account_bp
 from queue_server.web.api import LoginRequired
@@ -111,6 +114,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
     request_log.install(app)
     metrics.install(app)
     security_headers.install(app)
+    input_guard.install(app)  # after the request id (its 422 carries one), before any blueprint's rules
 
     def publish_all(envelopes: Sequence[Envelope]) -> None:
         if publish is not None:  # a test's recorder sees exactly what the hub sends
@@ -129,6 +133,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
     app.extensions["hallq"] = Services(settings=settings, store=store, runtime=runtime,
                                        principals=PrincipalCache())
     app.extensions["hallq.hub"] = hub
+    # ID and phone hashes are keyed outside the database: HALLQ_PERSON_KEY, else instance/person_keys.json.
+    app.extensions["hallq.person_keys"] = KeySource(settings.instance_path)
     # The settings page's example rendering: the same rules the hub announces with.
     app.extensions["hallq.announce"] = display_voice.announcement
     app.extensions["hallq.hall_voice"] = voice
@@ -168,6 +174,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
 
     @app.get("/metrics")
     def metrics_page() -> Response:
+        # Without nginx in front, an outsider must not read the hall's figures: 404, as if there were nothing.
+        if not may_scrape(request.remote_addr, request.headers, settings.metrics_token):
+            return problems.generic("not_found")
         return metrics.exposition()
 
     @app.get("/")

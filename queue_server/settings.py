@@ -43,6 +43,9 @@ class Settings:
     retention_days: int = 180
     # Audit entries are deleted after this many days; never fewer than 183 (网络安全法 Art. 21: six months).
     audit_retention_days: int = 365
+    # HALLQ_METRICS_TOKEN: what a scraper that is not on this machine sends as `Authorization: Bearer …` to read
+    # /metrics (docs/operations.md). None: only loopback may scrape.
+    metrics_token: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -142,6 +145,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         secret_key=_secret_key(instance, env),
         public_url=(env.get("HALLQ_PUBLIC_URL") or "").rstrip("/") or None,
         bind=env.get("HALLQ_BIND") or "127.0.0.1:5000",
+        metrics_token=env.get("HALLQ_METRICS_TOKEN") or None,
         # HALLQ_LOG_FORMAT=json (docs/operations.md); HALLQ_LOG_JSON=1 is the older spelling.
         log_json=(env.get("HALLQ_LOG_FORMAT", "").lower() == "json"
                   or env.get("HALLQ_LOG_JSON", "").lower() in {"1", "true", "yes"}),

@@ -42,7 +42,7 @@ class LiveServer:
 
 
 def start_server(database_url: str, instance: Path, *, gunicorn: bool = False, threads: int = 32,
-                 extra_env: dict[str, str] | None = None) -> LiveServer:
+                 extra_env: dict[str, str] | None = None, host: str = "127.0.0.1") -> LiveServer:
     """Start a server and wait until /healthz answers (or fail with its log)."""
     port = free_port()
     instance.mkdir(parents=True, exist_ok=True)
@@ -52,11 +52,11 @@ def start_server(database_url: str, instance: Path, *, gunicorn: bool = False, t
         cmd = [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "deploy/gunicorn.conf.py"),
                "--bind", f"127.0.0.1:{port}", "--threads", str(threads), "queue_server.wsgi:app"]
     else:
-        cmd = [sys.executable, "-m", "queue_server.cli", "serve", "--port", str(port)]
+        cmd = [sys.executable, "-m", "queue_server.cli", "serve", "--host", host, "--port", str(port)]
     log = instance / f"server-{port}.log"
     with log.open("wb") as out:
         proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=str(ROOT))
-    server = LiveServer(f"http://127.0.0.1:{port}", proc, log)
+    server = LiveServer(f"http://{'127.0.0.1' if host in ('0.0.0.0', '127.0.0.1') else host}:{port}", proc, log)
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:
         if proc.poll() is not None:

@@ -15,6 +15,7 @@ from queue_server.cli import accounts
 from queue_server.cli import data
 from queue_server.cli import devices
 from queue_server.cli import halls
+from queue_server.cli import keys
 from queue_server.cli import site
 from queue_server.operations import request_log
 from queue_server.settings import load_settings
@@ -24,7 +25,7 @@ from queue_server.settings import missing_database
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="hallq", description="hallq 政务服务大厅排队叫号")
     sub = p.add_subparsers(dest="command", required=True)
-    for group in (site, devices, data, accounts, halls):
+    for group in (site, devices, data, accounts, halls, keys):
         group.register(sub)
     return p
 

@@ -9,10 +9,12 @@ reports the same exact values: aggregate them with max(), never sum().
 from __future__ import annotations
 
 import gc
+import hmac
 import logging
 import time
 from collections.abc import Callable
 from collections.abc import Iterator
+from collections.abc import Mapping
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -32,6 +34,7 @@ from sqlalchemy import text
 from queue_server.events import Envelope
 from queue_server.operations import heap
 from queue_server.queries import snapshots
+from queue_server.settings import is_loopback_host
 from queue_server.storage.store import Store
 from queue_server.storage.wal import Checkpoints
 
@@ -134,6 +137,20 @@ class Metrics:
 
     def exposition(self) -> Response:
         return Response(generate_latest(self.registry), content_type=CONTENT_TYPE)
+
+
+# Headers a reverse proxy adds: a request carrying one came from elsewhere, even if the proxy's own hop is loopback.
+PROXY_HEADERS = ("Forwarded", "X-Forwarded-For", "X-Real-IP")
+
+
+def may_scrape(remote_addr: str | None, headers: Mapping[str, str], token: str | None) -> bool:
+    """/metrics answers a scraper on this machine (loopback, not relayed by a proxy) or one that shows the scrape
+    token in the Authorization header (never in the URL, which access logs keep). Compared in constant time."""
+    if is_loopback_host(remote_addr) and not any(h in headers for h in PROXY_HEADERS):
+        return True
+    scheme, _, offered = headers.get("Authorization", "").partition(" ")
+    return bool(token) and scheme.lower() == "bearer" and hmac.compare_digest(
+        offered.strip().encode(), (token or "").encode())
 
 
 def readiness(store: Store, redis_url: str | None) -> dict[str, str]:

@@ -51,8 +51,28 @@ class RequestIdFilter(logging.Filter):
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime", "taskName"}
 
 
+# Characters a log reader could take as the end of a line (journald and `less` split on \n; Python's
+# splitlines and some viewers also on \r, \v, \f, \x1c-\x1e, \x85, U+2028/9) or that drive a terminal (ESC).
+_LINE_BREAKING = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def escape_line(text: str) -> str:
+    """One log line stays one line: a URL with %0a cannot forge a record (`\\x0a` is written instead)."""
+    return _LINE_BREAKING.sub(lambda m: f"\\x{ord(m.group(0)):02x}" if ord(m.group(0)) < 0x100
+                              else f"\\u{ord(m.group(0)):04x}", text)
+
+
+class TextFormatter(logging.Formatter):
+    """TEXT_FORMAT with the message escaped; a traceback keeps its own lines (it comes from the code, not a
+    client)."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 - logging's name
+        return escape_line(super().formatMessage(record))
+
+
 class JsonFormatter(logging.Formatter):
-    """One JSON object per line: time, level, logger, message, request_id, extra fields, exception text."""
+    """One JSON object per line: time, level, logger, message, request_id, extra fields, exception text.
+    json.dumps escapes C0 controls; the few line breakers it leaves raw (\x85, U+2028/9) are escaped too."""
 
     def format(self, record: logging.LogRecord) -> str:
         out: dict[str, Any] = {
@@ -66,7 +86,8 @@ class JsonFormatter(logging.Formatter):
                 out[key] = value
         if record.exc_info:
             out["exc"] = self.formatException(record.exc_info)
-        return json.dumps(out, ensure_ascii=False, default=str)
+        line = json.dumps(out, ensure_ascii=False, default=str)
+        return line.replace("\x85", "\\u0085").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s"
@@ -80,7 +101,7 @@ def configure(*, json_format: bool, level: int = logging.INFO) -> None:
         return
     handler = logging.StreamHandler()
     handler.addFilter(RequestIdFilter())
-    handler.setFormatter(JsonFormatter() if json_format else logging.Formatter(TEXT_FORMAT))
+    handler.setFormatter(JsonFormatter() if json_format else TextFormatter(TEXT_FORMAT))
     root.addHandler(handler)
     root.setLevel(level)
 

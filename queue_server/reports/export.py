@@ -84,32 +84,52 @@ def ranking_table(rep: Report, which: str) -> list[list[Cell]]:
     return out
 
 
+# A text cell starting with one of these is a formula to Excel, WPS and LibreOffice (=, + and - start an
+# expression, @ a function call; tab and CR let a leading formula character hide behind white space).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(cell: Cell) -> Cell:
+    """A cell as inert text: a leading formula character gets an apostrophe in front, so a service named
+    `=HYPERLINK(...)` is shown, never run (OWASP CSV injection). Numbers stay numbers (-3 is a figure)."""
+    if isinstance(cell, str) and cell.startswith(FORMULA_START):
+        return "'" + cell
+    return cell
+
+
+def acted_table(rep: Report) -> list[list[Cell]]:
+    """Calls a manager's or admin's credential made at a window (credited to the window's clerk)."""
+    out: list[list[Cell]] = [["窗口 window", "操作人 manager/admin", "叫号 calls", "办结 served"]]
+    out += [[a.window, a.actor, a.calls, a.served] for a in rep.acted]
+    return out
+
+
 def to_csv(rep: Report) -> bytes:
     """UTF-8 with a BOM: without it Excel on a hall PC reads the Chinese headers as GBK mojibake."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow([title(rep)])
+    writer.writerow([neutralise(title(rep))])
     writer.writerows(_blank(table(rep)))
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 
 def _blank(rows: list[list[Cell]]) -> list[list[Any]]:
-    return [["" if cell is None else cell for cell in row] for row in rows]
+    return [["" if cell is None else neutralise(cell) for cell in row] for row in rows]
 
 
 def to_xlsx(rep: Report) -> bytes:
     """Sheets 报表 (the grouped table with the total last), 窗口排名 and 人员排名 (the 通报 rankings)."""
     book = Workbook()
     sheets = [("报表 report", table(rep)), ("窗口排名 windows", ranking_table(rep, "window")),
-              ("人员排名 staff", ranking_table(rep, "staff"))]
+              ("人员排名 staff", ranking_table(rep, "staff")), ("管理代操作 managers", acted_table(rep))]
     for index, (name, rows) in enumerate(sheets):
         sheet = book.active if index == 0 else book.create_sheet()
         assert sheet is not None
         sheet.title = name
-        sheet.append([title(rep)])
+        sheet.append([neutralise(title(rep))])
         sheet["A1"].font = Font(bold=True)
         for row in rows:
-            sheet.append(row)
+            sheet.append([neutralise(cell) for cell in row])
         for cell in sheet[2]:
             cell.font = Font(bold=True)
         sheet.freeze_panes = "B3"
@@ -129,7 +149,7 @@ def workbook(sheet: str, headers: list[str], rows: list[list[Cell]]) -> bytes:
     page = book.active
     assert page is not None
     page.title = sheet
-    page.append(headers)
+    page.append([neutralise(h) for h in headers])
     for cell in page[1]:
         cell.font = Font(bold=True)
     for row in _blank(rows):

@@ -113,6 +113,17 @@ class Ranked:
 
 
 @dataclass(frozen=True)
+class Acted:
+    """What a manager or admin did at a window with their own credential: legs they called there, and how many of
+    those ended served. Those legs count for the clerk signed in at the window, not for the manager."""
+
+    window: str
+    actor: str  # "manager:m1", "admin:…"
+    calls: int
+    served: int
+
+
+@dataclass(frozen=True)
 class Report:
     hall: str
     hall_name: str
@@ -125,6 +136,7 @@ class Report:
     rows: list[Row]
     window_ranking: list[Ranked]
     staff_ranking: list[Ranked]
+    acted: tuple[Acted, ...] = ()
     # Closed days this report computed from their legs, for keep_days: the next report reads them back.
     kept_now: tuple[KeptDay, ...] = field(default=(), repr=False, compare=False)
 
@@ -168,6 +180,10 @@ _LEGS_SQL = (
     "FROM ticket_legs JOIN tickets ON tickets.id = ticket_legs.ticket_id "
     "WHERE ticket_legs.hall_id = :hall_id AND ticket_legs.service_on BETWEEN :from_on AND :to_on"
 )
+# Legs a manager's or admin's credential called, per window and person (a few rows: such calls are exceptions).
+_ACTED_SQL = ("SELECT window_id, acted_by, count(*), sum(CASE WHEN \"end\" = 'finished' THEN 1 ELSE 0 END) "
+              "FROM ticket_legs WHERE hall_id = :hall_id AND service_on BETWEEN :from_on AND :to_on "
+              "AND acted_by IS NOT NULL GROUP BY window_id, acted_by")
 # What each day holds, from the (hall, day) indexes alone: a kept day whose counts moved is recomputed.
 _DAY_LEGS_SQL = ("SELECT service_on, count(*), max(id) FROM ticket_legs "
                  "WHERE hall_id = :hall_id AND service_on BETWEEN :from_on AND :to_on GROUP BY service_on")
@@ -520,8 +536,13 @@ def report(session: Session, hall: Hall, from_on: date, to_on: date, by: GroupBy
     total = _row(TOTAL, "合计 total", _merge(by_service.values()), wait_limit_s)
     by_windows, by_staff = rows("window"), rows("staff")
     grouped = {"window": by_windows, "staff": by_staff, "service": rows("service", by_service)}.get(by) or rows(by)
+    raw = RawSQL.of(session)
+    acted = [(Acted(period.label("window", window_id), str(actor), int(calls), int(served or 0)), window_id)
+             for window_id, actor, calls, served in raw.execute(_ACTED_SQL, {
+                 "hall_id": hall.id, "from_on": raw.day(from_on), "to_on": raw.day(to_on)}).fetchall()]
     return Report(
         hall=hall.code, hall_name=hall.name, from_on=from_on, to_on=to_on, by=by,
         wait_limit_s=wait_limit_s, generated_at=now, total=total, rows=grouped,
         window_ranking=_ranking(by_windows), staff_ranking=_ranking(by_staff), kept_now=tuple(period.kept_now),
+        acted=tuple(a for a, _ in sorted(acted, key=lambda p: (_sort_key("window", p[1], period), p[0].actor))),
     )

@@ -140,8 +140,10 @@ class Hall(Base):
     no_show_tolerance_min: Mapped[int] = mapped_column(Integer, default=30)
     # A queue head that waited this long is served before weighted ordering applies.
     escalation_min: Mapped[int] = mapped_column(Integer, default=60)
-    # Salt for hashing ID numbers and phones (per hall, so hashes don't link across halls).
-    person_salt: Mapped[str] = mapped_column(String(64))
+    # Legacy: the salt of SHA-256(salt:value) person hashes from before migration 0018, kept only while rows of the
+    # upgrade day still carry such hashes (then ""). ID and phone hashes are keyed outside the database now
+    # (queue_server/person_keys.py); new halls leave this empty.
+    person_salt: Mapped[str] = mapped_column(String(64), default="")
     event_seq: Mapped[int] = mapped_column(BigInteger, default=0)
     # 差评 follow-up deadline in working days (5, 7 and 15 are seen locally).
     case_deadline_days: Mapped[int] = mapped_column(Integer, default=5, server_default="5")
@@ -417,8 +419,14 @@ class Ticket(Base):
     outcome: Mapped[str | None] = mapped_column(String(16))
     case_no: Mapped[str | None] = mapped_column(String(64))  # 办件编号
     track_token: Mapped[str] = mapped_column(String(43), unique=True)
+    # HMAC-SHA256 under the person key outside the database (queue_server/person_keys.py), and that key's id
+    # ("salted": a SHA-256(hall salt:value) row from before migration 0018).
     person_hash: Mapped[str | None] = mapped_column(String(64))
+    person_key: Mapped[str | None] = mapped_column(String(16))
     person_masked: Mapped[str | None] = mapped_column(String(32))
+    # "manager:m1" / "admin:…" when a manager's or admin's credential called this leg at a window: the leg is
+    # credited to the clerk signed in there (staff_id), and the reports show the manager's part apart.
+    acted_by: Mapped[str | None] = mapped_column(String(64))
     appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointments.id", ondelete="SET NULL"))
     estimated_wait_s: Mapped[int | None] = mapped_column(Integer)  # as printed, for accuracy statistics
 
@@ -463,6 +471,8 @@ class TicketLeg(Base):
     occupied_s: Mapped[int | None] = mapped_column(Integer)
     # Hall-local hour the leg ended in: estimates prefer samples from the same hour of day.
     local_hour: Mapped[int] = mapped_column(Integer, default=0)
+    # The manager or admin whose credential called this leg (Ticket.acted_by), None for the window's clerk.
+    acted_by: Mapped[str | None] = mapped_column(String(64))
 
 
 class TicketEvent(Base):

@@ -88,6 +88,12 @@
         return tr([r.rank, r.label, r.served, fmtRate(r.rating_rate), r.bad, fmtMin(r.wait.mean_s)], r.key);
       }));
     });
+    // Calls made at a window with a manager's or admin's own credential: credited to the window's clerk above,
+    // listed here so what the manager did there stays visible.
+    fill($("acted").tBodies[0], (rep.acted || []).map(function (a) {
+      return tr([a.window, a.actor, a.calls, a.served], a.window + "|" + a.actor);
+    }));
+    $("acted-section").hidden = !(rep.acted || []).length;
     draw(rep);
   }
 

@@ -4,12 +4,14 @@ table and chart, and the XLSX export downloads and holds the same totals."""
 from __future__ import annotations
 
 import shutil
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from openpyxl import load_workbook
 
+from queue_server import engine
 from queue_server.clock import FrozenClock
 from queue_server.storage.runtime import Runtime
 from queue_server.storage.store import make_store
@@ -64,7 +66,28 @@ def test_report_page_shows_the_figures_and_the_chart(page: Any, server: Server, 
     assert page.text_content("#window-ranking tbody tr:first-child td:nth-child(2)") == "2号窗口"
     served = page.evaluate("Chart.getChart('chart').data.datasets[0].data")
     assert served == [1, 3, 0]
+    assert not page.is_visible("#acted-section")  # no manager called at a window this month
     screenshot(page, "manager-reports.png")
+
+
+def test_a_managers_call_at_a_window_shows_apart_and_counts_for_the_clerk(
+        page: Any, server: Server, tokens: factories.BasicHall, hall: tuple[str, factories.BasicHall]) -> None:
+    store = make_store(hall[0])
+    runtime = Runtime(store, FrozenClock(START + timedelta(hours=5)), lambda envelopes: None)
+    ticket = runtime.execute(engine.issue_ticket, hall="t1", service_code="a").value.ticket
+    runtime.execute(engine.call_next, hall="t1", window_number=1, acted_by="manager:m1")
+    runtime.execute(engine.finish, hall="t1", ticket_id=ticket.id)
+    store.dispose()
+
+    _open(page, server, by="staff")
+
+    assert page.is_visible("#acted-section")
+    assert page.eval_on_selector_all("#acted tbody tr td", "cells => cells.map(c => c.textContent)") == [
+        "1号窗口", "manager:m1", "1", "1"]
+    staff = page.eval_on_selector_all("#staff-ranking tbody tr td:nth-child(2)",
+                                      "cells => cells.map(c => c.textContent)")
+    assert all(not label.startswith("m1") for label in staff)  # credited to the clerk at 1号, not the manager
+    screenshot(page, "manager-reports-acted.png")
 
 
 def test_switching_to_by_service_reloads_the_table(page: Any, server: Server, tokens: factories.BasicHall) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 from datetime import date
 from datetime import datetime
 from datetime import time
@@ -14,6 +15,7 @@ from queue_server.storage.models import CalendarDay
 from queue_server.storage.store import Store
 from tests import factories
 from tests.conftest import Recorder
+from tests.engine.desk import TEST_PERSON_KEYS
 from tests.engine.desk import Desk
 from tests.engine.desk import refused
 
@@ -181,7 +183,8 @@ def test_person_limit_by_id_number_counts_per_service_and_day(store: Store, desk
     id_number = "53230119900101106x"
 
     first = desk.issue("a", id_number=id_number)
-    refused(desk, "person_limit_reached", engine.issue_ticket, service_code="a", id_number=id_number.upper())
+    refused(desk, "person_limit_reached", engine.issue_ticket, service_code="a", id_number=id_number.upper(),
+            person_keys=TEST_PERSON_KEYS)
     other_person = desk.issue("a", id_number="532301199001011238")
     clock.advance(days=1)
 
@@ -194,7 +197,8 @@ def test_person_limit_by_phone_ignores_spaces_and_dashes(store: Store, desk: Des
 
     desk.issue("a", phone="138 1234 5678")
 
-    refused(desk, "person_limit_reached", engine.issue_ticket, service_code="a", phone="138-1234-5678")
+    refused(desk, "person_limit_reached", engine.issue_ticket, service_code="a", phone="138-1234-5678",
+            person_keys=TEST_PERSON_KEYS)
 
 
 def test_cancelled_ticket_does_not_count_against_the_person_limit(store: Store, desk: Desk) -> None:
@@ -206,7 +210,7 @@ def test_cancelled_ticket_does_not_count_against_the_person_limit(store: Store, 
     assert desk.issue("a", phone="13812345678").ticket_no == "A002"
 
 
-def test_only_a_salted_hash_and_a_masked_form_of_the_person_are_stored(store: Store, desk: Desk) -> None:
+def test_only_a_keyed_hash_and_a_masked_form_of_the_person_are_stored(store: Store, desk: Desk) -> None:
     two_services(store, person_limit=2)
 
     by_id = desk.issue("a", id_number="532301199001011238")
@@ -215,9 +219,11 @@ def test_only_a_salted_hash_and_a_masked_form_of_the_person_are_stored(store: St
     stored_id, stored_phone = desk.ticket(by_id.id), desk.ticket(by_phone.id)
     assert stored_id.person_masked == "5323**********1238"
     assert stored_phone.person_masked == "138****5678"
-    unsalted = hashlib.sha256(b"532301199001011238").hexdigest()
-    assert stored_id.person_hash is not None and len(stored_id.person_hash) == 64
-    assert stored_id.person_hash != unsalted
+    # HMAC under the key kept outside the database, named by its id on the row; nothing in the row rebuilds it
+    keyed = hmac.new(TEST_PERSON_KEYS.current, f"{stored_id.hall_id}:532301199001011238".encode(),
+                     hashlib.sha256).hexdigest()
+    assert (stored_id.person_hash, stored_id.person_key) == (keyed, TEST_PERSON_KEYS.current_id)
+    assert stored_id.person_hash != hashlib.sha256(b"532301199001011238").hexdigest()
     assert "532301199001011238" not in repr(vars(stored_id))
     assert "13812345678" not in repr(vars(stored_phone))
 
@@ -276,7 +282,8 @@ def test_refused_issue_leaves_no_gap_in_the_numbers(store: Store, desk: Desk) ->
     desk.issue("a", phone="13812345678")
 
     for _ in range(3):
-        refused(desk, "person_limit_reached", engine.issue_ticket, service_code="a", phone="13812345678")
+        refused(desk, "person_limit_reached", engine.issue_ticket, service_code="a", phone="13812345678",
+                person_keys=TEST_PERSON_KEYS)
     refused(desk, "person_required", engine.issue_ticket, service_code="a")
 
     assert desk.issue("a", phone="13900000000").ticket_no == "A002"

@@ -26,6 +26,7 @@ from queue_server.storage.rawsql import RawSQL
 from queue_server.storage.runtime import Runtime
 from queue_server.storage.store import Store
 from tests import factories
+from tests.engine.desk import TEST_PERSON_KEYS
 from tests.engine.desk import Desk
 
 
@@ -51,7 +52,8 @@ def one_window_hall(store: Store) -> None:
 def test_a_kiosk_ticket_reads_back_through_the_orm_as_it_was_issued(store: Store, runtime: Runtime) -> None:
     kiosk = kiosk_with_printer(store)
     done = runtime.execute(engine.issue_at_kiosk, hall="t1", device_id=kiosk, service_code="a",
-                           priority_code="laonian", phone="13800001111")
+                           priority_code="laonian", phone="13800001111",
+                           person_keys=TEST_PERSON_KEYS)
     issued = done.value
 
     with store.read_session() as s:

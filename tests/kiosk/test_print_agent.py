@@ -22,6 +22,8 @@ import requests
 
 from kiosk.agent import AgentConfig
 from kiosk.agent import PrintAgent
+from kiosk.agent import main as agent_main
+from kiosk.agent_env import read_token
 from kiosk.printer import PrinterConfig
 from tests.kiosk.server_process import ROOT
 from tests.kiosk.server_process import ServerProcess
@@ -386,7 +388,7 @@ def test_the_agent_logs_its_own_lines_with_timestamps_and_keeps_one_identity_fro
     for folder in (home, first_cwd, second_cwd):
         folder.mkdir()
 
-    first, _ = run_agent_until_started(proc, token, device, first_cwd, home)
+    first, logged = run_agent_until_started(proc, token, device, first_cwd, home)
     second, _ = run_agent_until_started(proc, token, device, second_cwd, home)
 
     started = STARTED.match(first)
@@ -394,14 +396,19 @@ def test_the_agent_logs_its_own_lines_with_timestamps_and_keeps_one_identity_fro
     assert STARTED.match(second) and STARTED.match(second).group(2) == started.group(2)  # type: ignore[union-attr]
     assert (home / ".local/state/hallq-print-agent/print-agent.json").is_file()
     assert not any(first_cwd.iterdir()) and not any(second_cwd.iterdir())  # nothing left in the working folder
+    # --token still works, but the agent says the token shows in `ps` and what to use instead
+    assert any("WARNING" in line and "--token-file" in line for line in logged), logged
 
 
-def test_the_agent_can_log_to_a_file(demo: tuple[ServerProcess, str], device: VirtualPrinter,
-                                     tmp_path: Path) -> None:
+def test_the_agent_reads_its_token_from_a_private_file_and_logs_to_a_file(
+        demo: tuple[ServerProcess, str], device: VirtualPrinter, tmp_path: Path) -> None:
     proc, token = demo
-    log_file = tmp_path / "agent.log"
-    agent = subprocess.Popen([sys.executable, "-m", "kiosk.agent", "--server", proc.url, "--token", token,
-                              "--printer", device.url, "--state-dir", str(tmp_path / "state"),
+    log_file, token_file = tmp_path / "agent.log", tmp_path / "kiosk-token"
+    token_file.write_text(token + "\n")
+    token_file.chmod(0o600)
+    agent = subprocess.Popen([sys.executable, "-m", "kiosk.agent", "--server", proc.url,
+                              "--token-file", str(token_file), "--printer", device.url,
+                              "--state-dir", str(tmp_path / "state"),
                               "--log-file", str(log_file), "--long-poll", "1"], cwd=tmp_path,
                              env={**os.environ, "PYTHONPATH": str(ROOT)}, stderr=subprocess.PIPE, text=True)
     ticket = issue(proc, token, "hj")
@@ -413,7 +420,55 @@ def test_the_agent_can_log_to_a_file(demo: tuple[ServerProcess, str], device: Vi
 
     lines = log_file.read_text(encoding="utf-8").splitlines()
     assert stderr == ""
-    assert STARTED.match(lines[0]), lines
+    assert STARTED.match(lines[0]), lines  # no warning: the token is on no command line
+    assert token not in " ".join(agent.args)
     assert all(re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} ", line) for line in lines), lines
     assert any(f"print job {ticket['print_job_id']} ({ticket['number']}) printed" in line for line in lines), lines
     assert numbers(device.jobs) == [ticket["number"]]
+
+
+def test_the_agent_refuses_a_token_file_other_users_can_read(tmp_path: Path,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    token_file = tmp_path / "kiosk-token"
+    token_file.write_text("hq_secret")
+    token_file.chmod(0o644)
+
+    code = agent_main(["--printer", "dummy://", "--token-file", str(token_file)])
+
+    assert code == 2
+    assert "chmod 600" in capsys.readouterr().err
+
+
+def test_the_agent_takes_its_token_from_the_environment(demo: tuple[ServerProcess, str], device: VirtualPrinter,
+                                                        tmp_path: Path) -> None:
+    """HALLQ_KIOSK_TOKEN alone: the server accepts it (the printer settings are read with it before the start
+    line) and nothing warns about a token on the command line."""
+    proc, token = demo
+    agent = subprocess.Popen([sys.executable, "-m", "kiosk.agent", "--server", proc.url, "--printer", device.url,
+                              "--state-dir", str(tmp_path / "state"), "--long-poll", "1", "--log-level", "DEBUG"],
+                             cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT), "HALLQ_KIOSK_TOKEN": token},
+                             stderr=subprocess.PIPE, text=True, encoding="utf-8")
+    lines: list[str] = []
+    try:
+        assert agent.stderr is not None
+        for line in agent.stderr:  # blocks on the agent's own output: no polling
+            lines.append(line.rstrip("\n"))
+            if STARTED.match(lines[-1]):
+                break
+    finally:
+        agent.terminate()
+        agent.wait(timeout=10)
+        if agent.stderr is not None:
+            agent.stderr.close()
+
+    assert lines and STARTED.match(lines[-1]), lines
+    assert not any("printer settings" in line or "--token-file" in line for line in lines), lines
+    assert token not in " ".join(str(a) for a in agent.args)
+
+
+def test_the_agent_takes_its_token_from_the_systemd_credential(tmp_path: Path) -> None:
+    """What the shipped unit's LoadCredential=kiosk-token:/etc/hallq/kiosk-token provides (mode 0400)."""
+    (tmp_path / "kiosk-token").write_text("hq_from_systemd\n")
+    (tmp_path / "kiosk-token").chmod(0o400)
+
+    assert read_token(None, None, {"CREDENTIALS_DIRECTORY": str(tmp_path)}) == "hq_from_systemd"

@@ -9,6 +9,7 @@ booking is refused when the day's cap has no room for it.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 from datetime import datetime
@@ -29,6 +30,7 @@ from queue_server.engine.audit import audit
 from queue_server.engine.booking import plans
 from queue_server.engine.queue import numbering
 from queue_server.engine.queue.ledger import load_service
+from queue_server.person_keys import KeyRing
 from queue_server.storage.models import Appointment
 from queue_server.storage.models import Hall
 from queue_server.storage.models import Service
@@ -111,12 +113,13 @@ def _find_slot(session: Session, clock: Clock, hall: Hall, service: Service, slo
                                reason="该时段不在可预约范围内 / not a bookable time")
 
 
-def _check_person(session: Session, hall: Hall, service: Service, digest: str, on_day: tuple[datetime, datetime],
-                  now: datetime, moving: Appointment | None = None) -> None:
+def _check_person(session: Session, hall: Hall, service: Service, digests: Collection[str],
+                  on_day: tuple[datetime, datetime], now: datetime, moving: Appointment | None = None) -> None:
     """One booking per person per service per day; at most hall.booking_open_limit open bookings in the hall; none
     while suspended for 爽约."""
-    _check_suspension(session, hall, service, digest, now)
-    others = [Appointment.hall_id == hall.id, Appointment.person_hash == digest]
+    _check_suspension(session, hall, service, digests, now)
+    # Every hash the person may carry (the current key's, a retired key's during a rotation): one person, one count.
+    others = [Appointment.hall_id == hall.id, Appointment.person_hash.in_(digests)]
     if moving is not None:
         others.append(Appointment.id != moving.id)
     same_day = session.scalar(select(func.count()).select_from(Appointment).where(
@@ -129,10 +132,11 @@ def _check_person(session: Session, hall: Hall, service: Service, digest: str, o
                                         limit=hall.booking_open_limit)
 
 
-def _check_suspension(session: Session, hall: Hall, service: Service, digest: str, now: datetime) -> None:
+def _check_suspension(session: Session, hall: Hall, service: Service, digests: Collection[str],
+                      now: datetime) -> None:
     """hall.no_show_limit 爽约 within NO_SHOW_WINDOW suspend booking until the last one + no_show_suspend_days."""
     missed = list(session.scalars(select(Appointment.slot_end).where(
-        Appointment.hall_id == hall.id, Appointment.person_hash == digest, Appointment.status == "no_show",
+        Appointment.hall_id == hall.id, Appointment.person_hash.in_(digests), Appointment.status == "no_show",
         Appointment.slot_end > now - NO_SHOW_WINDOW).order_by(Appointment.slot_end.desc())))
     if len(missed) < hall.no_show_limit:
         return
@@ -164,8 +168,10 @@ def _new_code(session: Session, hall: Hall) -> str:
 
 
 def book(session: Session, clock: Clock, *, hall: Hall, service_code: str, slot_start: datetime,
-         id_number: str | None = None, phone: str | None = None) -> events.Outcome[Appointment]:
-    """Raises service_not_found, service_not_bookable, booking_closed, slot_full, person_required, bad_person_id,
+         id_number: str | None = None, phone: str | None = None,
+         person_keys: KeyRing | None = None) -> events.Outcome[Appointment]:
+    """`person_keys` hashes the ID or phone number with the key kept outside the database (person_keys.py).
+    Raises service_not_found, service_not_bookable, booking_closed, slot_full, person_required, bad_person_id,
     person_limit_reached."""
     now = clock.now()
     service = _bookable(session, hall, service_code)
@@ -173,8 +179,11 @@ def book(session: Session, clock: Clock, *, hall: Hall, service_code: str, slot_
     if person is None:
         raise errors.PersonRequired(service=service.code, service_name=service.name)
     slot = _find_slot(session, clock, hall, service, slot_start)
-    digest = numbering.person_hash(hall, person[0])
-    _check_person(session, hall, service, digest, _day_bounds(hall, slot.start), now)
+    if person_keys is None:  # a programming error: the adapter hands the key ring in with the number
+        raise RuntimeError("book got an ID or phone number without person_keys to hash it")
+    digests = numbering.person_digests(hall, person[0], person_keys)
+    digest = digests[person_keys.current_id]
+    _check_person(session, hall, service, list(digests.values()), _day_bounds(hall, slot.start), now)
     appt = Appointment(hall_id=hall.id, service_id=service.id, code=_new_code(session, hall),
                        slot_start=as_utc(slot.start), slot_end=as_utc(slot.end), status="booked",
                        person_hash=digest, person_masked=person[1], manage_token=secrets.token_urlsafe(32),
@@ -233,7 +242,7 @@ def move(session: Session, clock: Clock, *, hall: Hall, manage_token: str,
         return events.Outcome(appt, ())
     slot = _find_slot(session, clock, hall, service, slot_start)
     assert appt.person_hash is not None
-    _check_person(session, hall, service, appt.person_hash, _day_bounds(hall, slot.start), now, moving=appt)
+    _check_person(session, hall, service, [appt.person_hash], _day_bounds(hall, slot.start), now, moving=appt)
     before = appt.slot_start.isoformat()
     appt.slot_start, appt.slot_end = as_utc(slot.start), as_utc(slot.end)
     audit(session, now, hall, f"citizen:{appt.person_masked}", "appointment.move", appt.code,

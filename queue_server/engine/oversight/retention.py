@@ -69,7 +69,7 @@ def anonymise(session: Session, clock: Clock, *, hall: Hall, personal_days: int,
         tickets=_count(session.execute(
             update(Ticket).where(Ticket.hall_id == hall.id, Ticket.service_on < cutoff_on,
                                  or_(Ticket.person_hash.is_not(None), Ticket.person_masked.is_not(None)))
-            .values(person_hash=None, person_masked=None).execution_options(**quiet))),
+            .values(person_hash=None, person_key=None, person_masked=None).execution_options(**quiet))),
         appointments=_count(session.execute(
             update(Appointment).where(Appointment.hall_id == hall.id, Appointment.slot_start < cutoff_at,
                                       Appointment.person_hash.is_not(None))

@@ -72,12 +72,15 @@ def return_due_parked(session: Session, hall: Hall, now: datetime) -> list[event
     return out
 
 
-def _call(session: Session, window: Window, ticket: Ticket, staff_id: int | None, now: datetime) -> None:
+def _call(session: Session, window: Window, ticket: Ticket, staff_id: int | None, now: datetime,
+          acted_by: str | None = None) -> None:
+    """Credit the leg to `staff_id` (a clerk's own credential), else to the clerk signed in at the window; a
+    manager's or admin's call passes no staff_id and is recorded apart in `acted_by`."""
     # Written by hand, not by a unit-of-work flush: on the path from the clerk's key to the hall's screens.
     RawSQL.of(session).update(ticket, "tickets", {
         "status": TicketStatus.CALLED, "window_id": window.id,
         "staff_id": staff_id if staff_id is not None else window.staff_id, "called_at": now, "call_count": 1,
-        "target_window_id": None,
+        "target_window_id": None, "acted_by": acted_by,
     })
     set_committed_value(ticket, "window", window)
     log(session, ticket, "called", now)
@@ -85,7 +88,7 @@ def _call(session: Session, window: Window, ticket: Ticket, staff_id: int | None
 
 def call_next(
     session: Session, clock: Clock, *, hall: Hall, window_number: int, staff_id: int | None = None,
-    acting_window_id: int | None = None,
+    acting_window_id: int | None = None, acted_by: str | None = None,
 ) -> events.Outcome[Ticket | None]:
     """Raises window_not_found, window_not_assigned, window_not_open, window_busy. None when nobody waits."""
     now = clock.now()
@@ -101,7 +104,7 @@ def call_next(
             continue
         priority = routing.is_priority(ticket, {ticket.service_id} if ticket.service.green_channel else ())
         RawSQL.of(session).update(window, "windows", {"normal_streak": 0 if priority else window.normal_streak + 1})
-        _call(session, window, ticket, staff_id, now)
+        _call(session, window, ticket, staff_id, now, acted_by)
         called = ticket_event(events.TICKET_CALLED, ticket, call_count=1)
         return events.Outcome(ticket, (*returned, called, stats_event(session, hall, [ticket.service], now)))
     return events.Outcome(None, tuple(returned))
@@ -115,7 +118,7 @@ def _claim(session: Session, ticket_id: int) -> Ticket | None:
 
 def call_specific(
     session: Session, clock: Clock, *, hall: Hall, window_number: int, ticket_no: str, reason: str, actor: str,
-    staff_id: int | None = None, acting_window_id: int | None = None,
+    staff_id: int | None = None, acting_window_id: int | None = None, acted_by: str | None = None,
 ) -> events.Outcome[Ticket]:
     """Call a given number out of order (指定呼叫); always audited. Raises bad_ticket_no, ticket_not_found,
     window_not_found, window_not_assigned, window_not_open, window_busy, invalid_transition,
@@ -141,7 +144,7 @@ def call_specific(
     if ticket.service_id not in handles and ticket.target_window_id != window.id:
         raise errors.ServiceNotAtWindow(window=window.number, service_name=ticket.service.name)
     ticket.parked_until = None
-    _call(session, window, ticket, staff_id, now)
+    _call(session, window, ticket, staff_id, now, acted_by)
     audit(session, now, hall, actor, "ticket.call_specific", ticket.ticket_no,
           data={"window": window.number, "reason": reason})
     return events.Outcome(ticket, (ticket_event(events.TICKET_CALLED, ticket, call_count=1, specific=True),

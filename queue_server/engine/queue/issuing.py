@@ -22,6 +22,7 @@ from queue_server.engine.queue.ledger import load_service
 from queue_server.engine.queue.ledger import log
 from queue_server.engine.queue.ledger import stats_event
 from queue_server.engine.queue.ledger import ticket_event
+from queue_server.person_keys import KeyRing
 from queue_server.storage.models import Appointment
 from queue_server.storage.models import Channel
 from queue_server.storage.models import Hall
@@ -79,7 +80,7 @@ def _insert_ticket(
     # Every column is set, so nothing is left expired to trigger a reload; the open leg has no window yet.
     ticket = Ticket(id=raw.insert("tickets", params), **values, window_id=None, target_window_id=None,
                     staff_id=None, called_at=None, started_at=None, ended_at=None, parked_until=None, outcome=None,
-                    case_no=None)
+                    case_no=None, acted_by=None)
     ticket.service = service
     ticket.priority = priority
     ticket.window = None
@@ -97,6 +98,7 @@ def issue_ticket(
     appointment_code: str | None = None,
     id_number: str | None = None,
     phone: str | None = None,
+    person_keys: KeyRing | None = None,
 ) -> events.Outcome[Issued]:
     """Raises hall_retired, service_not_found, priority_not_found, hall_closed, service_closed, daily_quota_reached,
     slot_quota_reached, number_range_exhausted, person_required, person_limit_reached, bad_person_id,
@@ -131,11 +133,19 @@ def issue_ticket(
         appointment, queued_at, on_time = _appointment(session, hall, service, appointment_code, now)
 
     person = numbering.normalise_person(id_number, phone)
-    digest = numbering.person_hash(hall, person[0]) if person else None
+    digest = key = None
+    if person is not None:
+        if person_keys is None:  # a programming error: every adapter that takes a number hands the key ring in
+            raise RuntimeError("issue_ticket got an ID or phone number without person_keys to hash it")
+        digests = numbering.person_digests(hall, person[0], person_keys)
+        key = person_keys.current_id
+        digest = digests[key]
+        if len(digests) > 1:  # a rotation is under way: today's rows move to the current key, then one count
+            numbering.rekey_person(session, hall, on, digests, key)
     if service.person_limit is not None:
         if digest is None:
             raise errors.PersonRequired(service=service.code, service_name=service.name)
-        numbering.check_person_limit(session, service, on, digest)
+        numbering.check_person_limit(session, service, on, [digest])
     if not on_time:
         numbering.check_slot_quota(session, hall, service, on, now)
 
@@ -157,6 +167,7 @@ def issue_ticket(
         "priority_id": priority.id if priority else None, "priority_weight": priority_weight,
         "estimated_wait_s": wait_s, "status": TicketStatus.WAITING, "issued_at": now, "queued_at": queued_at,
         "leg_queued_at": now, "call_count": 0, "track_token": secrets.token_urlsafe(24), "person_hash": digest,
+        "person_key": key,
         "person_masked": person[1] if person else None, "appointment_id": appointment.id if appointment else None,
     }, service, priority)
     checked_in: tuple[events.Event, ...] = ()

@@ -51,7 +51,8 @@ _INSERT_LOG = ("INSERT INTO ticket_events (ticket_id, kind, at, status, service_
 
 
 _LEG_COLUMNS = ("ticket_id", "hall_id", "service_on", "service_id", "window_id", "staff_id", "queued_at", "called_at",
-                "started_at", "ended_at", "end", "outcome", "wait_s", "service_s", "occupied_s", "local_hour")
+                "started_at", "ended_at", "end", "outcome", "wait_s", "service_s", "occupied_s", "local_hour",
+                "acted_by")
 # "end" is a reserved word in PostgreSQL: quoted as a column, plain as a parameter name.
 _INSERT_LEG = ("INSERT INTO ticket_legs (" + ", ".join('"' + c + '"' for c in _LEG_COLUMNS) + ") VALUES ("
                + ", ".join(":" + c for c in _LEG_COLUMNS) + ")")
@@ -109,6 +110,8 @@ def close_leg(session: Session, ticket: Ticket, end: str, at: datetime) -> None:
         "service_s": round((at - handling_from).total_seconds()) if served and handling_from else None,
         "occupied_s": round((at - first_call).total_seconds()) if first_call else None,
         "local_hour": local_time(at, tz).hour,
+        # only a leg called at a window has someone who called it (a requeued ticket keeps its last caller)
+        "acted_by": ticket.acted_by if ticket.window_id is not None else None,
     })
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 from datetime import datetime
@@ -17,10 +18,12 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func
 from sqlalchemy import select
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from queue_server import errors
 from queue_server.clock import local_time
+from queue_server.person_keys import KeyRing
 from queue_server.storage.models import Appointment
 from queue_server.storage.models import Hall
 from queue_server.storage.models import Service
@@ -144,17 +147,39 @@ def normalise_person(id_number: str | None, phone: str | None) -> tuple[str, str
     return None
 
 
-def person_hash(hall: Hall, value: str) -> str:
-    return hashlib.sha256(f"{hall.person_salt}:{value}".encode()).hexdigest()
+# person_key of rows hashed before migration 0018 as SHA-256(hall salt:value); their hall keeps its salt until
+# none is left (docs/security.md): only those rows of the day of the upgrade are kept, so today's limits hold.
+LEGACY_KEY = "salted"
 
 
-def check_person_limit(session: Session, service: Service, on: date, digest: str) -> None:
+def person_digests(hall: Hall, value: str, keys: KeyRing) -> dict[str, str]:
+    """key id -> the hash a row would carry for this person in this hall: the current key's first, then the
+    retired keys' and the legacy salted one, which a per-person limit must still count."""
+    found = keys.all_digests(hall.id, value)
+    if hall.person_salt:
+        found[LEGACY_KEY] = hashlib.sha256(f"{hall.person_salt}:{value}".encode()).hexdigest()
+    return found
+
+
+def rekey_person(session: Session, hall: Hall, on: date, digests: dict[str, str], current_id: str) -> None:
+    """The person is here again: their rows of today still under a retired key (or the legacy salt) are re-hashed
+    under the current key, so a rotation completes as people come back, without ever storing the number."""
+    old = [d for kid, d in digests.items() if kid != current_id]
+    if not old:
+        return
+    session.execute(
+        update(Ticket).where(Ticket.hall_id == hall.id, Ticket.service_on == on, Ticket.person_hash.in_(old))
+        .values(person_hash=digests[current_id], person_key=current_id).execution_options(synchronize_session=False)
+    )
+
+
+def check_person_limit(session: Session, service: Service, on: date, digests: Collection[str]) -> None:
     assert service.person_limit is not None
     held = session.scalar(
         select(func.count()).select_from(Ticket).where(
             Ticket.original_service_id == service.id,
             Ticket.service_on == on,
-            Ticket.person_hash == digest,
+            Ticket.person_hash.in_(list(digests)),
             Ticket.status != TicketStatus.CANCELLED,
         )
     )

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Response
+from flask import current_app
 from flask import jsonify
 from flask import request
 from sqlalchemy import bindparam
@@ -66,6 +67,14 @@ def _acting_window(who: Principal) -> int | None:
     return None
 
 
+def _caller(who: Principal) -> dict[str, Any]:
+    """Who a call is credited to: a clerk's own credential to that clerk; a manager's or admin's (who may call at
+    any window) to the clerk signed in at the window, with the manager recorded apart for the reports."""
+    if who.role == Role.STAFF:
+        return {"staff_id": who.staff_id}
+    return {"staff_id": None, "acted_by": f"{who.role.value}:{who.label}"[:64]}
+
+
 def _issuer_scope(who: Principal) -> str:
     """Whose keys: one kiosk's, one clerk's, one token's; another client's key never finds this one's ticket."""
     if who.device_id is not None:
@@ -109,6 +118,8 @@ def issue_ticket(hall: str) -> Any:
                   if who.role == Role.KIOSK and who.device_id is not None else (engine.issue_ticket, {}))
     request_args = dict(service_code=req.service, priority_code=req.priority, channel=channel,
                         appointment_code=req.appointment_code, id_number=req.id_number, phone=req.phone, **device)
+    if req.id_number or req.phone:  # hashed with the key outside the database (queue_server/person_keys.py)
+        request_args["person_keys"] = current_app.extensions["hallq.person_keys"].ring()
     if key is None:
         done = hq.runtime.execute(op, hall=hall, after=respond, **request_args)
         return jsonify(done.value), 201
@@ -140,8 +151,8 @@ def call_next(hall: str, number: int) -> Any:
     who.require(hall, *CALLERS)
     body(EmptyBody, optional=True)
     done = services().runtime.execute(
-        engine.call_next, hall=hall, after=_call_response(hall), window_number=number, staff_id=who.staff_id,
-        acting_window_id=_acting_window(who),
+        engine.call_next, hall=hall, after=_call_response(hall), window_number=number,
+        acting_window_id=_acting_window(who), **_caller(who),
     )
     if done.value is None:
         empty = Response(status=204)
@@ -158,8 +169,8 @@ def call_specific(hall: str, number: int) -> Any:
     req = body(CallSpecificRequest)
     done = services().runtime.execute(
         engine.call_specific, hall=hall, after=_call_response(hall), window_number=number,
-        ticket_no=req.ticket_no, reason=req.reason, actor=who.label, staff_id=who.staff_id,
-        acting_window_id=_acting_window(who),
+        ticket_no=req.ticket_no, reason=req.reason, actor=who.label,
+        acting_window_id=_acting_window(who), **_caller(who),
     )
     return jsonify(done.value)
 

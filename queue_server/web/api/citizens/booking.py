@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import current_app
 from flask import jsonify
 from flask import request
 from sqlalchemy.orm import Session
@@ -74,9 +75,11 @@ def list_slots(hall: str, code: str) -> Any:
        request_model=BookingRequest, responses={201: BookingOut}, public=True)
 def book_appointment(hall: str) -> Any:
     req = body(BookingRequest)
+    # Hashed with the key outside the database (queue_server/person_keys.py), as the kiosk's numbers are.
+    keys = current_app.extensions["hallq.person_keys"].ring() if req.id_number or req.phone else None
     done = services().runtime.execute(
         appointments.book, hall=hall, service_code=req.service, slot_start=req.slot_start, id_number=req.id_number,
-        phone=req.phone, after=_booked)
+        phone=req.phone, person_keys=keys, after=_booked)
     return jsonify(done.outcome.value), 201
 
 

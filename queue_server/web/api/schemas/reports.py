@@ -93,6 +93,15 @@ class RankingOut(BaseModel):
     staff: list[RankedRowOut]
 
 
+class ActedOut(BaseModel):
+    """Legs a manager's or admin's credential called at a window (credited to the window's clerk, shown apart)."""
+
+    window: str
+    actor: str
+    calls: int
+    served: int
+
+
 class ReportOut(BaseModel):
     hall: str
     hall_name: str
@@ -104,6 +113,7 @@ class ReportOut(BaseModel):
     total: ReportRowOut
     rows: list[ReportRowOut]
     ranking: RankingOut
+    acted: list[ActedOut]
 
 
 def report_out(rep: Report) -> dict[str, Any]:
@@ -116,4 +126,5 @@ def report_out(rep: Report) -> dict[str, Any]:
         "total": row(rep.total), "rows": [row(r) for r in rep.rows],
         "ranking": {"windows": [{"rank": r.rank, **row(r.row)} for r in rep.window_ranking],
                     "staff": [{"rank": r.rank, **row(r.row)} for r in rep.staff_ranking]},
+        "acted": [{"window": a.window, "actor": a.actor, "calls": a.calls, "served": a.served} for a in rep.acted],
     }
