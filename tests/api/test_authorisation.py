@@ -150,6 +150,15 @@ SAMPLES: dict[str, tuple[str, str, Any]] = {
     "put_booking_plan": ("PUT", "/api/v1/halls/t1/services/a/booking", {"days": {"1": [
                          {"start": "09:00", "end": "12:00", "minutes": 30, "capacity": 2}]}}),
     "delete_booking_plan": ("DELETE", "/api/v1/halls/t1/services/a/booking", None),
+    # Halls from nothing (issue 18): admins create, rename and retire; a hall's managers export and import its
+    # set-up workbook (the sweeps send JSON, which the import refuses after the credential check).
+    "list_halls": ("GET", "/api/v1/halls", None),
+    "create_hall": ("POST", "/api/v1/halls", {"code": "t9", "name": "测试大厅九", "timezone": "Asia/Shanghai"}),
+    "rename_hall": ("PATCH", "/api/v1/halls/t1", {"name": "测试大厅改名"}),
+    "retire_hall": ("POST", "/api/v1/halls/t1/retire", None),
+    "export_setup": ("GET", "/api/v1/halls/t1/setup.xlsx", None),
+    "import_setup": ("PUT", "/api/v1/halls/t1/setup.xlsx?dry_run=true", None),
+    "setup_template": ("GET", "/api/v1/setup-template.xlsx", None),
 }
 # Manager console routes a viewer may use (read-only); every other manager route needs manager or admin.
 VIEWER_READS = ["hall_monitor", "prefecture_monitor", "list_alerts", "get_alert_limits"]
@@ -160,12 +169,14 @@ MANAGER_WRITES = ["evaluate_alerts", "alert_seen", "put_alert_limits", "patch_se
                   "patch_hall_settings", "list_departments", "create_department", "patch_department",
                   "list_priorities", "create_priority", "patch_priority", "list_service_settings",
                   "create_service", "create_window", "patch_window", "unlock", "audit_log", "audit_export",
-                  "get_booking_plan", "put_booking_plan", "delete_booking_plan", "release_window"]
+                  "get_booking_plan", "put_booking_plan", "delete_booking_plan", "release_window", "export_setup"]
+# Routes only an admin of every hall may use: a hall's manager is refused for the role, whichever hall.
+ADMIN_ONLY = ["create_hall", "rename_hall", "retire_hall"]
 # Creations a manager makes first in the sweep below: the admin repeating them meets the taken code.
 CREATED_TWICE = {"create_staff": "user_no_taken", "create_department": "code_taken", "create_priority": "code_taken",
                  "create_service": "code_taken", "create_window": "window_number_taken"}
 # Routes that name no hall: each caller sees the halls its credential allows.
-HALL_FREE = ["prefecture_monitor"]
+HALL_FREE = ["prefecture_monitor", "list_halls", "setup_template"]
 # Account routes name an account, not a hall: one's own password, and an admin's setting of anyone's.
 ACCOUNT_ROUTES = ["change_own_password", "set_any_password"]
 # Routes only a kiosk's own device token may use (the kiosk is named by the credential, not the path).
@@ -325,7 +336,7 @@ def test_a_manager_of_another_hall_is_403_hall_not_allowed(client: Any, store: S
     scene = _scene(client, hall)
 
     # Device-only routes name no hall (the credential is the device); a missing print job is 404 for anyone.
-    device_routes = RATER_ONLY + KIOSK_ONLY + HALL_FREE + ACCOUNT_ROUTES + ["get_print_job"]
+    device_routes = RATER_ONLY + KIOSK_ONLY + HALL_FREE + ACCOUNT_ROUTES + ADMIN_ONLY + ["get_print_job"]
     hall_scoped = [op for op in PROTECTED if op not in device_routes]
     _refused_everywhere(client, store, scene, hall_scoped, bearer(hall.other_manager), 403, "hall_not_allowed")
 
@@ -371,6 +382,13 @@ def test_managers_and_admins_use_every_manager_route(client: Any, hall: BasicHal
                 assert response.get_json()["code"] == CREATED_TWICE[op_id]
                 continue
             assert response.status_code in (200, 201), f"{op_id}: {response.get_data(as_text=True)}"
+
+
+def test_only_an_admin_creates_renames_or_retires_a_hall(client: Any, store: Store, hall: BasicHall) -> None:
+    scene = _scene(client, hall)
+
+    for token in (hall.manager, hall.other_manager, hall.staff1, hall.kiosk, hall.display):
+        _refused_everywhere(client, store, scene, ADMIN_ONLY, bearer(token), 403, "role_required")
 
 
 def test_only_a_kiosk_may_fetch_and_report_print_jobs(client: Any, store: Store, hall: BasicHall) -> None:
