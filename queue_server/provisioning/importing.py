@@ -28,6 +28,7 @@ from queue_server import events
 from queue_server.catalogue import edits
 from queue_server.catalogue import index
 from queue_server.clock import Clock
+from queue_server.engine.booking import plans
 from queue_server.engine.setup.accounts import HALL_ROLES
 from queue_server.engine.setup.configuration import window_services
 from queue_server.engine.setup.hours import WEEKDAYS
@@ -226,6 +227,40 @@ def _services(run: _Import, rows: list[Item], slots: list[Item], hours: list[Ite
             run.op(item, False, engine.update_service, service_code=v["code"], changes=changes)
 
 
+def _booking(run: _Import, rows: list[Item], services: list[Item], broken: set[tuple[str, str]]) -> None:
+    """Each listed service's booking plan, set when it differs; services the sheet does not list keep theirs."""
+    known = {r.values["code"] for r in services}
+    by_service: dict[str, list[Item]] = {}
+    for item in rows:
+        code = item.values["service"]
+        if ("services", code) in broken:
+            continue  # its own row is already reported
+        if code not in known and run.session.scalar(
+                select(Service.id).where(Service.hall_id == run.hall.id, Service.code == code)) is None:
+            run.problems.append(error("booking", item.row, "service", f"事项编码“{code}”不在“事项”表中"))
+            continue
+        by_service.setdefault(code, []).append(item)
+    for code, listed in by_service.items():
+        first = listed[0].values
+        days: dict[str, list[dict[str, Any]]] = {}
+        for item in listed:
+            v = item.values
+            days.setdefault(v["weekday"], []).append(
+                {"start": v["start"], "end": v["end"], "minutes": v["minutes"], "capacity": v["capacity"]})
+        horizon, cutoff = first["horizon_days"], first["cutoff_min"]
+        plan = {"days": days, "horizon_days": plans.DEFAULT_HORIZON_DAYS if horizon is None else horizon,
+                "cutoff_min": plans.DEFAULT_CUTOFF_MIN if cutoff is None else cutoff}
+        service = run.session.scalar(select(Service).where(Service.hall_id == run.hall.id, Service.code == code))
+        try:
+            wanted = plans.check_plan(plan)
+        except errors.HallqError as exc:
+            run.refused(listed[0], exc)
+            continue
+        if service is None or service.booking != wanted:  # a service the same import creates has none yet
+            run.op(listed[0], service is None or service.booking is None, plans.set_plan, service_code=code,
+                   plan=plan)
+
+
 def _calendar(run: _Import, hours: list[Item], days: list[Item]) -> None:
     s, hall = run.session, run.hall
     own = [r for r in hours if r.values["service"] is None]
@@ -311,6 +346,7 @@ def import_setup(session: Session, clock: Clock, *, hall: Hall, sheets: workbook
     _guides(run, get("guides"))
     guides = {r.values["code"] for r in get("guides")}
     _services(run, get("services"), get("slots"), get("hours"), guides, broken)
+    _booking(run, get("booking"), get("services"), broken)
     _calendar(run, get("hours"), get("calendar"))
     _windows(run, get("windows"), get("profiles"), broken)
     _staff(run, get("staff"))

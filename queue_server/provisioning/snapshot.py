@@ -57,6 +57,12 @@ def values(session: Session, hall: Hall) -> dict[str, list[Values]]:
             out["slots"].append({"service": s.code, **slot})
         if s.opening_hours is not None:
             out["hours"] += _hours_rows(s.code, s.opening_hours)
+        if s.booking:  # 网上预约: one row per block, the plan's horizon and cut-off on each
+            for day in sorted(s.booking["days"]):
+                for block in s.booking["days"][day]:
+                    out["booking"].append({"service": s.code, "weekday": day, **block,
+                                           "horizon_days": s.booking["horizon_days"],
+                                           "cutoff_min": s.booking["cutoff_min"]})
     for day in session.scalars(select(CalendarDay).where(CalendarDay.hall_id == hall.id).order_by(CalendarDay.day)):
         out["calendar"].append({"day": day.day, "kind": day.kind, "name": day.name})
     for w in session.scalars(select(Window).where(Window.hall_id == hall.id).order_by(Window.number)):

@@ -67,6 +67,12 @@ SHEETS: tuple[Sheet, ...] = (
     Sheet("hours", "开放时间", (
         Column("service", "事项编码（空为大厅）", width=20), Column("weekday", "星期", "weekday", True, 8),
         Column("intervals", "时段", "intervals", width=30))),
+    Sheet("booking", "网上预约", (
+        Column("service", "事项编码", required=True), Column("weekday", "星期", "weekday", True, 8),
+        Column("start", "开始时间", "time", True, 10), Column("end", "结束时间", "time", True, 10),
+        Column("minutes", "每段分钟", "int", True, 10), Column("capacity", "每段人数", "int", True, 10),
+        Column("horizon_days", "可预约工作日", "int", width=12),
+        Column("cutoff_min", "截止（分钟）", "int", width=12))),
     Sheet("calendar", "节假日", (
         Column("day", "日期", "date", True, 12), Column("kind", "类型", "day_kind", True, 12),
         Column("name", "名称", width=20))),
@@ -107,6 +113,8 @@ README = (
     "窗口事项：每行为一个窗口可办理的一个事项，按叫号先后排列；权重 0 表示仅在无其他人等候时办理，空白为 1。",
     "工作人员：工作簿中没有也不接受密码。新导入的账号没有密码、无法登录，"
     "由管理员用 `hallq user password --user 工号 --password-stdin` 或管理后台设置密码后才能使用。",
+    "网上预约：每行为一个事项某个星期的一段时间，按每段分钟切成若干时段，每个时段可约每段人数；可预约工作日（含今天）"
+    "与截止（时段开始前分钟）按事项取第一行的值，空白为 7 与 60。未列出的事项保持原样。",
     "角色：窗口人员、大厅管理员、查看人员。节假日类型：节假日（闭厅）、调休上班（按星期一时间开厅）。",
     "工作簿中未列出的已有事项、窗口、账号保持不变；停用请将“在用”改为“否”。导入前会先检查全部单元格，"
     "有任何错误时不写入任何内容。",

@@ -172,6 +172,7 @@ def test_demo_hall_exported_imported_into_a_fresh_database_exports_the_same_work
     assert rows["事项"] == 30 and rows["窗口"] == 24 and rows["办事指南"] == 30
     assert rows["工作人员"] == 26 and rows["时段限额"] == 1 and rows["节假日"] == 2
     assert rows["开放时间"] == 14  # the hall's seven days and the one service's own seven
+    assert rows["网上预约"] == 30  # three bookable services, two blocks on each of five weekdays
 
 
 def test_importing_the_same_workbook_twice_changes_nothing_the_second_time(
@@ -282,10 +283,11 @@ def test_template_has_chinese_sheets_and_headers_and_imports_as_nothing(
     assert hallq(capsys, "hall", "template", "--output", str(blank)) == (0, "", "")
 
     book = contents(blank)
-    assert list(book) == ["说明", "部门", "优先类别", "事项", "时段限额", "开放时间", "节假日", "窗口", "窗口事项",
-                          "工作人员", "办事指南"]
+    assert list(book) == ["说明", "部门", "优先类别", "事项", "时段限额", "开放时间", "网上预约", "节假日", "窗口",
+                          "窗口事项", "工作人员", "办事指南"]
     assert book["事项"][0][:5] == ["事项编码", "事项名称", "号码前缀", "起始号", "结束号"]
     assert book["工作人员"] == [["工号", "姓名", "角色", "在用"]]  # no password column
+    assert book["网上预约"][0][:6] == ["事项编码", "星期", "开始时间", "结束时间", "每段分钟", "每段人数"]
     assert hallq(capsys, "hall", "import", "--hall", "new", str(blank))[0] == 0
 
 
@@ -340,3 +342,23 @@ def test_a_control_character_stored_in_a_name_does_not_stop_the_export(
     assert hallq(capsys, "hall", "export", "--hall", "cxz", "--output", str(book)) == (0, "", "")
 
     assert load_workbook(book)["事项"]["B2"].value == "婚姻登记"
+
+
+def test_a_booking_plan_edited_in_the_workbook_is_imported_and_a_bad_one_names_its_cell(
+    cli_env: str, store: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    hallq(capsys, "demo")
+    book = tmp_path / "cxz.xlsx"
+    hallq(capsys, "hall", "export", "--hall", "cxz", "--output", str(book))
+    edit(book, "网上预约", 2, "每段人数", 6)  # qysl's Monday morning block
+
+    code, _, err = hallq(capsys, "hall", "import", "--hall", "cxz", str(book))
+
+    assert code == 0, err
+    with store.read_session() as s:
+        plan = s.scalar(select(Service.booking).where(Service.code == "qysl"))
+        assert plan["days"]["1"][0]["capacity"] == 6 and plan["days"]["2"][0]["capacity"] == 4
+
+    edit(book, "网上预约", 2, "每段分钟", 1)  # a one-minute slot is a typo
+    code, _, err = hallq(capsys, "hall", "import", "--hall", "cxz", str(book))
+    assert code == 3 and err.startswith("网上预约 第2行") and "预约设置" in err
