@@ -83,12 +83,12 @@ def test_the_citizen_moves_then_cancels_and_the_seat_returns(browser: Any, serve
         page.locator("#move [name=day]").nth(1).check()
         page.locator("#slots label:not(.full)").nth(2).tap()  # 10:00
         page.locator("#move-confirm").tap()
-        page.wait_for_function("document.getElementById('time').textContent === '10:00–11:00'")
+        page.wait_for_function("() => document.getElementById('time').textContent === '10:00–11:00'")
         assert page.locator("#code").inner_text() == code  # the code stays
 
         page.locator("#cancel").tap()
         page.locator("#cancel-yes").tap()  # asked once more: a tap by mistake does not cancel
-        page.wait_for_function("document.getElementById('status').textContent === '已取消'")
+        page.wait_for_function("() => document.getElementById('status').textContent === '已取消'")
         assert page.locator("#cancel").count() == 0  # nothing left to change
     finally:
         context.close()

@@ -47,7 +47,7 @@ def phone(browser: Any) -> Iterator[Any]:
 
 def open_phone(page: Any, server: Server, ticket: dict[str, Any]) -> None:
     page.goto(f"{server.url}/t/{ticket['track_token']}")
-    page.wait_for_function("document.body.dataset.online === '1'", timeout=10000)
+    page.wait_for_function("() => document.body.dataset.online === '1'", timeout=10000)
 
 
 def visible_text(page: Any, selector: str) -> str:
@@ -98,12 +98,12 @@ def test_a_recall_alerts_the_phone_again(phone: Any, server: Server, tokens: Bas
     assert phone.evaluate("window.__vibrations.length") == 0
 
     server.call_next("t1", tokens.staff1, window=1)
-    phone.wait_for_function("document.body.dataset.alerts === '1'", timeout=5000)
+    phone.wait_for_function("() => document.body.dataset.alerts === '1'", timeout=5000)
     assert "到您了，请到 1号窗口" in visible_text(phone, "#called")
     assert phone.locator("#recalled").is_hidden()
 
     server.post(f"/api/v1/tickets/{mine['id']}/recall", tokens.staff1)
-    phone.wait_for_function("document.body.dataset.alerts === '2'", timeout=5000)
+    phone.wait_for_function("() => document.body.dataset.alerts === '2'", timeout=5000)
     assert phone.locator("#recalled").is_visible()
     assert phone.locator("#recalled").inner_text() == "再次呼叫您 Called again"
     assert phone.evaluate("window.__vibrations.length") == 2
@@ -113,8 +113,8 @@ def test_a_recall_alerts_the_phone_again(phone: Any, server: Server, tokens: Bas
     # A touch readies the sound: the next recall plays the chime as well as vibrating.
     phone.tap("#number")
     server.post(f"/api/v1/tickets/{mine['id']}/recall", tokens.staff1)
-    phone.wait_for_function("document.body.dataset.alerts === '3'", timeout=5000)
-    phone.wait_for_function("window.__chimes >= 1", timeout=5000)
+    phone.wait_for_function("() => document.body.dataset.alerts === '3'", timeout=5000)
+    phone.wait_for_function("() => window.__chimes >= 1", timeout=5000)
     assert phone.evaluate("window.__vibrations.length") == 3
 
 
@@ -122,11 +122,11 @@ def test_on_hold_and_missed_say_what_to_do_and_until_when(phone: Any, server: Se
     mine = server.issue("t1", tokens.kiosk, "a")
     open_phone(phone, server, mine)
     server.call_next("t1", tokens.staff1, window=1)
-    phone.wait_for_function("document.getElementById('card').dataset.status === 'called'", timeout=5000)
+    phone.wait_for_function("() => document.getElementById('card').dataset.status === 'called'", timeout=5000)
 
     server.post(f"/api/v1/tickets/{mine['id']}/park", tokens.staff1, {"minutes": 20})
-    phone.wait_for_function("document.getElementById('card').dataset.status === 'parked'", timeout=5000)
-    phone.wait_for_function("document.getElementById('parked-until').textContent !== ''", timeout=5000)
+    phone.wait_for_function("() => document.getElementById('card').dataset.status === 'parked'", timeout=5000)
+    phone.wait_for_function("() => document.getElementById('parked-until').textContent !== ''", timeout=5000)
     assert phone.locator("#status").inner_text() == "已挂起 On hold"
     assert seen(phone, "#guide-parked") != []
     text = visible_text(phone, "#guide-parked")
@@ -137,8 +137,8 @@ def test_on_hold_and_missed_say_what_to_do_and_until_when(phone: Any, server: Se
     server.post(f"/api/v1/tickets/{mine['id']}/resume", tokens.staff1)
     server.call_next("t1", tokens.staff1, window=1)
     server.post(f"/api/v1/tickets/{mine['id']}/no-show", tokens.staff1)
-    phone.wait_for_function("document.getElementById('card').dataset.status === 'no_show'", timeout=5000)
-    phone.wait_for_function("document.getElementById('no-show-until').textContent !== ''", timeout=5000)
+    phone.wait_for_function("() => document.getElementById('card').dataset.status === 'no_show'", timeout=5000)
+    phone.wait_for_function("() => document.getElementById('no-show-until').textContent !== ''", timeout=5000)
     assert phone.locator("#status").inner_text() == "已过号 Missed"
     assert seen(phone, "#guide-no-show") != []
     assert "工作人员可为您恢复排队" in visible_text(phone, "#guide-no-show")
@@ -153,8 +153,8 @@ def test_the_rating_names_the_visit_asks_before_sending_and_is_offered_once(
     open_phone(phone, server, mine)
     server.call_next("t1", tokens.staff1, window=1)
     server.finish(tokens.staff1, mine["id"])
-    phone.wait_for_function("document.getElementById('card').dataset.status === 'finished'", timeout=5000)
-    phone.wait_for_function("!document.getElementById('rate').hidden", timeout=5000)
+    phone.wait_for_function("() => document.getElementById('card').dataset.status === 'finished'", timeout=5000)
+    phone.wait_for_function("() => !document.getElementById('rate').hidden", timeout=5000)
     assert re.search(r"事项a · 1号窗口 · \d{2}:\d{2} 办结", visible_text(phone, "#rate"))
     screenshot(phone, "phone-finished.png")
 
