@@ -57,6 +57,8 @@
     if (mode !== "device" || showingThanks) return;
     try {
       const state = await call("GET", "/rating/pending");
+      // A read that started before the citizen's rating was sent answers after it: the thanks stay on screen.
+      if (showingThanks) return;
       follow(state);
       $("idle-window").textContent = state.window_label;  // "3号 综合窗口": names repeat in a hall
       $("idle-staff").textContent = state.staff ? "工号 " + state.staff + "　" + state.staff_name : "";
