@@ -24,10 +24,21 @@
     if (e.target.closest("[data-home], [data-done], [data-error-home]")) endSession();
   }, true);
 
-  // 返回: the page it came from on this kiosk, when there is one; its parent page otherwise.
+  // 返回: the page it came from on this kiosk, when there is one; its parent page otherwise. The site sends
+  // Referrer-Policy: no-referrer, so a tap on a kiosk link notes the page it leaves in this tab's sessionStorage
+  // and the next page takes the note (a page opened any other way has none and goes to its parent).
+  var ref = "";
+  try {
+    ref = sessionStorage.getItem("hallq.kiosk.from") || "";
+    sessionStorage.removeItem("hallq.kiosk.from");
+  } catch (err) { ref = ""; }  // storage refused: 返回 goes to the parent page
+  document.addEventListener("click", function (e) {
+    var link = e.target.closest("a[href]");
+    if (!link || link.hasAttribute("data-back")) return;
+    try { sessionStorage.setItem("hallq.kiosk.from", location.href); } catch (err) { /* parent page then */ }
+  }, true);
   document.querySelectorAll("[data-back]").forEach(function (b) {
     b.addEventListener("click", function (e) {
-      var ref = document.referrer;
       var same = ref && ref.indexOf(location.origin + "/kiosk/") === 0 && ref.indexOf("/kiosk/pair") < 0
         && ref.split("#")[0] !== location.href.split("#")[0];
       if (same && history.length > 1) { e.preventDefault(); history.back(); }
