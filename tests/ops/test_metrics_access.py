@@ -21,7 +21,7 @@ TOKEN = "scrape-" + "k" * 40
 def served(database_url: str, tmp_path: Path) -> Iterator[tuple[LiveServer, str]]:
     lan = lan_address()
     if is_loopback_host(lan):
-        pytest.skip("this machine has no non-loopback address to reach the server from")
+        pytest.skip(reason="this machine has no non-loopback address to reach the server from")
     server = start_server(database_url, tmp_path / "instance", host="0.0.0.0",
                           extra_env={"HALLQ_METRICS_TOKEN": TOKEN})
     yield server, server.url.replace("127.0.0.1", lan)
