@@ -7,6 +7,7 @@ server fails the run instead of skipping, so CI can never go green without the P
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import uuid
@@ -41,6 +42,17 @@ ON_CI = os.environ.get("CI", "").lower() == "true"
 # fail, or a machine without it would go green without ever rendering an announcement.
 needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None and not ON_CI,
                                   reason="espeak-ng is not installed (apt install espeak-ng)")
+
+
+@pytest.fixture(autouse=True)
+def _root_logging_restored() -> Iterator[None]:
+    """A CLI or the print agent run in-process points the root logger at the stderr of that moment, which pytest
+    closes after the test; a later test would then log into a closed stream and see logging's traceback."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
 
 
 def postgres_url() -> str | None:
