@@ -37,9 +37,12 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT)
-# The longest a stop waits for in-flight requests before gunicorn's arbiter kills the worker. Requests take
-# milliseconds and long-polls end on `stopping`, so this is a bound for a stuck request, not a wait.
-GRACEFUL_TIMEOUT_S = 5
+# The longest a stop waits for in-flight requests before gunicorn's arbiter kills the worker, cutting what is
+# left (nginx answers those 502). Requests take milliseconds and long-polls end on `stopping`, so a stop normally
+# takes about 2 s; but a process carrying a whole hall's writes while the other restarts can hold dozens of issues
+# queued on the hall lock, and on a starved machine they took more than 5 s (27 cut in a rolling restart at load
+# 13). 8 s stays under a container's default 10 s stop and the systemd unit's TimeoutStopSec.
+GRACEFUL_TIMEOUT_S = 8
 
 # Set once the process is stopping: request handlers that wait (the print agents' long-poll) return early.
 stopping = threading.Event()
