@@ -38,7 +38,8 @@ PORT = 5931
 
 
 class Kiosks:
-    """`n` threads issuing through `url` as fast as answers come, until stopped; counts answers by status."""
+    """`n` threads issuing through `url` as fast as answers come, until stopped; counts answers by status. After a
+    failed request a thread waits 1 s, as a kiosk does."""
 
     def __init__(self, url: str, token: str, services: list[str], n: int) -> None:
         self.url, self.token, self.services = url, token, services
@@ -61,6 +62,10 @@ class Kiosks:
                 with self.lock:
                     self.statuses[status] = self.statuses.get(status, 0) + 1
                 k += 1
+                if status == 0 or status >= 500:
+                    # As the kiosk page does (kiosk.js, retryAfterMs): wait a second before trying again, rather
+                    # than spinning on a refused connection and starving the server being measured of CPU.
+                    self.stop.wait(1.0)
 
     def __enter__(self) -> Kiosks:
         for t in self.threads:
