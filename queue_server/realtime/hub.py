@@ -71,6 +71,10 @@ class Gate:
     def __init__(self) -> None:
         self.lock = threading.RLock()
         self.floors: dict[str, int] = {}
+        # Set when the process stops: nothing more is delivered. Every client is about to be closed and resumes
+        # elsewhere from the last seq it applied, by replay; delivering meanwhile only held the lock that each
+        # closing connection's disconnect needs (1,000 displays under load took 7 s to close instead of 0.2).
+        self.closing = False
 
 
 class GatedManager(socketio.Manager):
@@ -91,6 +95,8 @@ class GatedManager(socketio.Manager):
         else:
             return super().emit(event, data, namespace, room=target, skip_sid=skip_sid, callback=callback, **kwargs)
         assert gate is not None, "Hub installs the gate before any emit"
+        if gate.closing:
+            return None
         if self.queue_moved is not None and isinstance(target, str) and target.startswith("hall:"):
             for item in events:
                 if item.get("type") == QUEUE_STATS:
@@ -258,6 +264,7 @@ class Hub:
     def close_all(self) -> None:
         """Close every connection (server shutdown): a websocket thread blocked on receive would otherwise keep
         the worker alive until gunicorn's graceful timeout. Clients reconnect and resync from `since`."""
+        self.gate.closing = True
         self.positions.close()
         for eio_socket in list(self.socketio.server.eio.sockets.values()):
             try:
