@@ -143,7 +143,7 @@ def _check_suspension(session: Session, hall: Hall, service: Service, digests: C
     until = as_utc(missed[0]) + timedelta(days=hall.no_show_suspend_days)
     if now < until:
         raise errors.BookingSuspended(service=service.code, service_name=service.name, missed=len(missed),
-                                      until=f"{local_time(until, hall.timezone):%Y-%m-%d}")
+                                      until=f"{local_time(until, hall.timezone):%Y-%m-%d %H:%M}")
 
 
 def _day_bounds(hall: Hall, start: datetime) -> tuple[datetime, datetime]:
