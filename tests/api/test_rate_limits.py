@@ -20,6 +20,8 @@ from queue_server.settings import RATE_LIMITS
 from queue_server.settings import Settings
 from queue_server.settings import parse_rate_limits
 from queue_server.storage.store import Store
+from queue_server.web.rate_limit import Limiter
+from queue_server.web.rate_limit import make_limiter
 from tests.api.steps import assert_problem
 from tests.api.test_booking import ID_A
 from tests.api.test_booking import ID_B
@@ -139,3 +141,19 @@ def test_the_limits_are_set_per_bucket_from_the_environment() -> None:
     assert limits["booking_change"] == RATE_LIMITS["booking_change"]
     with pytest.raises(ValueError, match="HALLQ_RATE_LIMIT_BOOKING"):
         parse_rate_limits({"HALLQ_RATE_LIMIT_BOOKING": "many"})
+
+
+def test_a_counter_that_fails_lets_the_citizen_through(clock: FrozenClock) -> None:
+    class Down:
+        def hit(self, key: str, ttl_s: int) -> int:
+            raise ConnectionError("redis restarting")
+
+    limiter = Limiter({"booking": (1, 600)}, Down(), clock.now)
+
+    assert limiter.check("booking", "203.0.113.7") is None  # no verdict: the route goes on
+
+
+def test_an_unreachable_redis_gives_no_verdict(clock: FrozenClock) -> None:
+    limiter = make_limiter({"booking": (1, 600)}, "redis://127.0.0.1:1/0", clock.now)  # nothing listens on 1
+
+    assert limiter.check("booking", "203.0.113.7") is None
