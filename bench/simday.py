@@ -1,15 +1,23 @@
 """A simulated busy day, replayed against running servers faster than real time (issue 7, "A simulated day").
 
 One central hall: 30 windows in six zones, 30 services with their own service-time distributions, 4,000 tickets
-over an 8-hour day with a morning peak; a share of priority tickets, appointment check-ins, no-shows (some come
-back and are reactivated), transfers and parks; 20 wall displays following the hall and phones following their
-own tickets (500 of the day's tickets are followed), all over Socket.IO /live.
+over an 8-hour day with a morning peak; a share of priority tickets, booked citizens (网上预约: they book a slot
+through the public booking API before the hall opens and check in at the kiosk with the code; some never come, and
+the server's housekeeping marks them 爽约), remote citizens (线上取号: a ticket taken from the phone, channel
+`mobile`, followed on the phone page), no-shows (some come back and are reactivated), transfers and parks; 20 wall
+displays following the hall and phones following their own tickets (500 of the day's other tickets are followed),
+all over Socket.IO /live.
 
 The servers run on a scaled clock (HALLQ_CLOCK_SPEED, bench only: queue_server.clock.clock_from_env), so every
 time the server stores — issue, call, the estimate printed on the ticket — is simulated time, and the driver
 paces itself on the same clock. It reports errors, tickets lost or doubled, events a display missed or got twice,
 call-to-screen latency, the servers' CPU and memory (from /proc), and how often the printed estimate was right
-(the real wait within ±5 minutes or ±25 % of it; target: ≥ 80 % of tickets).
+(the real wait within ±5 minutes or ±25 % of it; target: ≥ 80 % of tickets), walk-in, priority, booked and
+remote tickets each on their own row.
+
+TODO(issue 21): remote citizens take their number through `POST /halls/{hall}/tickets` with channel `mobile` (the
+kiosk's route); once the remote-ticket route (`POST /halls/{hall}/remote-tickets`, arrival confirmed before the
+call) is merged, they should use it and confirm arrival on their way in.
 
     python -m bench.simday [--topology embedded,scaled] [--speed 40] [--tickets 4000] [--hours 8]
                            [--windows 30] [--services 30] [--displays 20] [--phones 500] [--seed 7] [--quick]
@@ -63,6 +71,7 @@ from bench.feed_client import FeedClient
 from bench.latency import stop
 from queue_server.access.credentials import mint_token
 from queue_server.clock import ScaledClock
+from queue_server.engine.booking.plans import check_plan
 from queue_server.storage.models import Appointment
 from queue_server.storage.models import Hall
 from queue_server.storage.models import HallEvent
@@ -90,7 +99,14 @@ SERVICE_CV = 0.6  # spread of one service's handling times (lognormal)
 WALK_S = (20.0, 45.0)  # from the call to the citizen at the window
 NO_SHOW_WAIT_S = (60.0, 150.0)  # a clerk waits (and would recall) before marking 过号
 SHARES = {"priority": 0.05, "appointment": 0.10, "no_show": 0.04, "reactivate": 0.3, "transfer": 0.05,
-          "park": 0.03}
+          "park": 0.03, "remote": 0.08,
+          "absent": 0.10}  # of the booked citizens: never come (爽约; a common rate in halls that publish it)
+# The server's clock starts this many real seconds (scaled to simulated time) before opening: the servers start
+# and the bookings are made in that time, before the slots' cut-off; the day waits for the rest.
+BOOK_AHEAD_REAL_S = 30.0
+SLOT_CAPACITY = 60  # per 30-minute slot and service: the plan's own demand, never the limit
+BOOKERS = 8  # booking requests in flight before the day
+
 # An idle window calls again when the feed says a ticket it serves joined the queue (as the staff console
 # does); this poll is only the fallback. Polling alone would scale with the speed: at 40x, 30 idle windows
 # polling every 30 simulated seconds are 40 write requests a second that no real hall makes.
@@ -130,6 +146,8 @@ class Citizen:
     transfer_to: str | None = None
     park_min: int | None = None
     phone: bool = False
+    remote: bool = False  # 线上取号: the number is taken from the phone (channel mobile), not at the kiosk
+    absent: bool = False  # a booked citizen who never comes (爽约)
 
 
 @dataclass(frozen=True)
@@ -193,13 +211,17 @@ def make_plan(*, tickets: int, hours: float, windows: int, services: int, phones
         service = rng.choices(codes, demand_w)[0]
         kind = rng.random()
         appointment = slot = None
+        absent = False
         if kind < SHARES["appointment"]:
             # Booked 30-minute slots; people come between 20 minutes early and 10 minutes late.
             slot = max(0.0, math.floor((at + rng.uniform(-600, 1200)) / 1800) * 1800)
             at = min(hours * 3600 - 1, max(0.0, slot + rng.uniform(-1200, 600)))
-            appointment = f"Y{len(citizens) + 1:05d}"
+            appointment = f"Y{len(citizens) + 1:05d}"  # stands for the code the booking API will answer
+            absent = rng.random() < SHARES["absent"]
         no_show = rng.random() < SHARES["no_show"]
         others = [c for c in codes if c != service]
+        first_other = SHARES["appointment"] + SHARES["priority"]
+        remote = appointment is None and first_other <= kind < first_other + SHARES["remote"]
         citizens.append(Citizen(
             at_s=at, service=service,
             priority=appointment is None and SHARES["appointment"] <= kind < SHARES["appointment"] + SHARES["priority"],
@@ -207,7 +229,7 @@ def make_plan(*, tickets: int, hours: float, windows: int, services: int, phones
             reactivate_after_s=rng.uniform(180, 1200) if no_show and rng.random() < SHARES["reactivate"] else None,
             transfer_to=rng.choice(others) if others and not no_show and rng.random() < SHARES["transfer"] else None,
             park_min=rng.randint(5, 15) if not no_show and rng.random() < SHARES["park"] else None,
-            phone=rng.random() < phone_share,
+            phone=remote or rng.random() < phone_share, remote=remote, absent=absent,
         ))
     citizens.sort(key=lambda c: c.at_s)
     return DayPlan(specs, profile, citizens, hours)
@@ -223,6 +245,15 @@ class SimHall:
     staff: dict[int, str]  # window number -> staff token
 
 
+def booking_plan(hours: float) -> dict[str, Any]:
+    """Every day 09:00 onwards in 30-minute slots, covering the day and the late slots its bookings can fall in;
+    no cut-off (the bench books them all before opening), a horizon of a day."""
+    end = min(23 * 60 + 30, OPENING[0] * 60 + OPENING[1] + 30 * math.ceil(hours * 2 + 1))
+    block = {"start": f"{OPENING[0]:02d}:{OPENING[1]:02d}", "end": f"{end // 60:02d}:{end % 60:02d}", "minutes": 30,
+             "capacity": SLOT_CAPACITY}
+    return check_plan({"days": {str(d): [block] for d in range(1, 8)}, "horizon_days": 1, "cutoff_min": 0})
+
+
 def build_sim_hall(url: str, plan: DayPlan, now: datetime) -> SimHall:
     store = make_store(url)
     with store.transaction() as s:
@@ -232,7 +263,8 @@ def build_sim_hall(url: str, plan: DayPlan, now: datetime) -> SimHall:
         s.flush()
         s.add(PriorityCategory(hall_id=hall.id, code="elder", name="老年人", weight=1))
         services = {spec.code: Service(hall_id=hall.id, code=spec.code, name=f"事项{spec.code[1:]}",
-                                       prefix=spec.prefix, standard_duration_s=spec.standard_s)
+                                       prefix=spec.prefix, standard_duration_s=spec.standard_s,
+                                       booking=booking_plan(plan.hours))
                     for spec in plan.services}
         s.add_all(services.values())
         s.flush()
@@ -253,20 +285,29 @@ def build_sim_hall(url: str, plan: DayPlan, now: datetime) -> SimHall:
     return SimHall(kiosk, display, staff)
 
 
-def book_appointments(url: str, plan: DayPlan, opening: datetime) -> None:
-    """The day's booked slots, written once the opening instant is known (a row insert, as the booking system's
-    import would do; the servers read appointments from the database at check-in)."""
-    store = make_store(url)
-    with store.transaction() as s:
-        hall = s.scalar(select(Hall).where(Hall.code == HALL))
-        assert hall is not None
-        services = {sv.code: sv.id for sv in s.scalars(select(Service).where(Service.hall_id == hall.id))}
-        for c in plan.citizens:
-            if c.appointment is not None and c.slot_start_s is not None:
-                start = opening + timedelta(seconds=c.slot_start_s)
-                s.add(Appointment(hall_id=hall.id, service_id=services[c.service], code=c.appointment,
-                                  slot_start=start, slot_end=start + timedelta(minutes=30)))
-    store.dispose()
+def book_ahead(base: str, plan: DayPlan, morning: datetime, tally: Tally) -> dict[str, str]:
+    """The booked citizens book their slots through the public booking API (POST /halls/{hall}/appointments, each
+    with a mobile number of their own), before the hall opens. Returns the plan's placeholder -> the code the API
+    answered, which the citizen types at the kiosk."""
+
+    def book(n: int, citizen: Citizen) -> tuple[str, str] | None:
+        assert citizen.appointment is not None and citizen.slot_start_s is not None
+        slot = (morning + timedelta(seconds=citizen.slot_start_s)).isoformat()
+        try:
+            r = requests.post(f"{base}/api/v1/halls/{HALL}/appointments", timeout=HTTP_TIMEOUT_S,
+                              json={"service": citizen.service, "slot_start": slot, "phone": f"139{n:08d}"})
+        except requests.RequestException as exc:
+            tally.error(f"POST /halls/{{hall}}/appointments {type(exc).__name__}", str(exc))
+            return None
+        if r.status_code != 201:
+            tally.error(f"POST /halls/{{hall}}/appointments {r.status_code}", r.text)
+            return None
+        return citizen.appointment, str(r.json()["code"])
+
+    booked = [c for c in plan.citizens if c.appointment is not None]
+    with ThreadPoolExecutor(BOOKERS, thread_name_prefix="book") as pool:
+        answers = list(pool.map(book, range(len(booked)), booked))
+    return dict(a for a in answers if a is not None)
 
 
 # ---------------------------------------------------------------- what the driver saw
@@ -418,6 +459,7 @@ class Day:
         self.phones: list[Phone] = []
         self.phone_pool = ThreadPoolExecutor(PHONE_WORKERS, thread_name_prefix="phone")
         self.kiosk_pool = ThreadPoolExecutor(KIOSK_WORKERS, thread_name_prefix="kiosk")
+        self.codes: dict[str, str] = {}  # a booked citizen's placeholder -> the code the booking API answered
         self.timers: list[tuple[datetime, int, Callable[[], None]]] = []  # reactivations, simulated time
         self.timers_lock = threading.Condition()
         self._local = threading.local()
@@ -513,7 +555,11 @@ class Day:
         if citizen.priority:
             body["priority"] = "elder"
         if citizen.appointment:
-            body["appointment_code"] = citizen.appointment
+            if citizen.appointment not in self.codes:
+                return  # the booking failed (counted as an error then): nothing to check in
+            body["appointment_code"] = self.codes[citizen.appointment]
+        if citizen.remote:
+            body["channel"] = "mobile"
         r = self.post(f"/halls/{HALL}/tickets", self.hall.kiosk, body, ok=(201,))
         if r is None:
             return
@@ -532,6 +578,8 @@ class Day:
         for citizen in self.plan.citizens:
             if self.clock.now() >= self.closing + timedelta(seconds=DRAIN_S):
                 break  # so far behind that the day is over: the rest count as not issued
+            if citizen.absent:
+                continue  # booked and never came: the housekeeping round marks the booking 爽约
             self.sleep_until(self.opening + timedelta(seconds=citizen.at_s))
             futures.append(self.kiosk_pool.submit(self.issue, citizen))
         for f in futures:
@@ -715,6 +763,8 @@ class Outcome:
     accuracy_n: int
     accuracy_pct: float
     accuracy_by_kind: dict[str, str]
+    accuracy_rows: list[dict[str, Any]]  # per kind: n, within, median estimate and actual
+    bookings: dict[str, int]  # 网上预约 at the end of the day by status, and how many were planned
     median_estimate_s: float
     median_actual_s: float
     wall_s: float
@@ -733,6 +783,9 @@ def check(day: Day, url: str) -> dict[str, Any]:
             rows = s.execute(select(Ticket.id, Ticket.ticket_no, Ticket.service_id, Ticket.issued_at,
                                     Ticket.estimated_wait_s, Ticket.channel, Ticket.priority_weight, Ticket.status)
                              .where(Ticket.hall_id == hall.id)).all()
+            bookings = {str(status): int(n) for status, n in s.execute(
+                select(Appointment.status, func.count()).where(Appointment.hall_id == hall.id)
+                .group_by(Appointment.status))}
             first_call = dict(s.execute(select(TicketEvent.ticket_id, func.min(TicketEvent.at))
                                         .where(TicketEvent.kind == "called").group_by(TicketEvent.ticket_id)).all())
             ticket_events: dict[int, list[int]] = {}
@@ -790,7 +843,8 @@ def check(day: Day, url: str) -> dict[str, Any]:
             latencies.append((max(times) - calls[n]) * 1000)
 
     # Estimates: the wait printed on the ticket against the wait it really had (issue to first call).
-    kinds: dict[str, list[bool]] = {"walk-in": [], "priority": [], "appointment": []}
+    kinds: dict[str, list[bool]] = {"walk-in": [], "priority": [], "appointment": [], "remote": []}
+    by_kind: dict[str, tuple[list[float], list[float]]] = {k: ([], []) for k in kinds}
     estimates, actuals = [], []
     for tid in set(acked_ids):
         row = stored.get(tid)
@@ -799,8 +853,11 @@ def check(day: Day, url: str) -> dict[str, Any]:
         actual = (_utc(first_call[tid]) - _utc(row.issued_at)).total_seconds()
         estimate = float(row.estimated_wait_s)
         right = abs(actual - estimate) <= max(300.0, 0.25 * estimate)
-        kind = "appointment" if row.channel == "appointment" else "priority" if row.priority_weight else "walk-in"
+        kind = ("appointment" if row.channel == "appointment" else "remote" if row.channel == "mobile"
+                else "priority" if row.priority_weight else "walk-in")
         kinds[kind].append(right)
+        by_kind[kind][0].append(estimate)
+        by_kind[kind][1].append(actual)
         estimates.append(estimate)
         actuals.append(actual)
     judged = [x for v in kinds.values() for x in v]
@@ -815,6 +872,11 @@ def check(day: Day, url: str) -> dict[str, Any]:
         "latency_n": len(latencies), "p50": q[49] if q else float("nan"), "p99": q[98] if q else float("nan"),
         "accuracy_n": len(judged), "accuracy_pct": 100.0 * sum(judged) / len(judged) if judged else float("nan"),
         "accuracy_by_kind": {k: f"{100.0 * sum(v) / len(v):.0f}% of {len(v)}" for k, v in kinds.items() if v},
+        "accuracy_rows": [{"kind": k, "n": len(v), "within": sum(v),
+                           "median_estimate_s": round(statistics.median(by_kind[k][0])) if v else None,
+                           "median_actual_s": round(statistics.median(by_kind[k][1])) if v else None}
+                          for k, v in kinds.items()],
+        "bookings": bookings,
         "median_estimate_s": statistics.median(estimates) if estimates else float("nan"),
         "median_actual_s": statistics.median(actuals) if actuals else float("nan"),
     }
@@ -861,9 +923,12 @@ def run_day(topology: str, plan: DayPlan, *, speed: float, displays: int, seed: 
     database = database or ("sqlite" if topology == "embedded" else "postgres")
     url = fresh_database(database, f"simday_{topology}", work)
     morning = sim_morning()
-    hall = build_sim_hall(url, plan, morning)
-    clock = ScaledClock(morning, speed, datetime.now(UTC))
-    env = clock_env(clock)
+    ahead = timedelta(seconds=BOOK_AHEAD_REAL_S * speed)
+    hall = build_sim_hall(url, plan, morning - ahead)
+    clock = ScaledClock(morning - ahead, speed, datetime.now(UTC))
+    # Every simulated citizen books and takes numbers from this one machine's address: the per-address limits of
+    # the public routes (web/rate_limit.py) would refuse them as one abuser.
+    env = clock_env(clock) | {f"HALLQ_RATE_LIMIT_{b}": "off" for b in ("BOOKING", "BOOKING_CHANGE", "REMOTE_TICKET")}
     phones = sum(1 for c in plan.citizens if c.phone)
     threads = displays + phones + 64  # one gthread thread per websocket, the margin for API requests
     port = port or PORTS[topology]
@@ -883,9 +948,10 @@ def run_day(topology: str, plan: DayPlan, *, speed: float, displays: int, seed: 
             proxy = nginx.start_nginx(binary, work / "simday-nginx", port, (port + 1, port + 2))
             base = proxy.url
         day = Day(plan, hall, base, clock, morning, displays, seed)
+        day.codes = book_ahead(base, plan, morning, day.tally)
         day.connect_displays()
-        day.open_at(opening_after_set_up(clock))
-        book_appointments(url, plan, day.opening)
+        # The hall opens at its morning hour, the slots' time, unless the set-up ran past it.
+        day.open_at(max(morning, opening_after_set_up(clock)))
         sampler = ResourceSampler([s.process.pid for s in servers])
         t0 = time.monotonic()
         day.run()
@@ -919,6 +985,9 @@ def run_day(topology: str, plan: DayPlan, *, speed: float, displays: int, seed: 
         latency_p50_ms=round(result["p50"], 1), latency_p99_ms=round(result["p99"], 1), cpu_s=round(cpu_s, 1),
         cpu_cores=round(cores, 2), peak_rss_mib=round(rss / 1024, 1), accuracy_n=result["accuracy_n"],
         accuracy_pct=round(result["accuracy_pct"], 1), accuracy_by_kind=result["accuracy_by_kind"],
+        accuracy_rows=result["accuracy_rows"],
+        bookings={"planned": sum(1 for c in plan.citizens if c.appointment), "came": sum(
+            1 for c in plan.citizens if c.appointment and not c.absent), **result["bookings"]},
         median_estimate_s=round(result["median_estimate_s"]), median_actual_s=round(result["median_actual_s"]),
         wall_s=round(wall, 1), kiosk_lag_p50_s=round(_quantile(t.kiosk_lag_s, 50), 1),
         kiosk_lag_p99_s=round(_quantile(t.kiosk_lag_s, 99), 1), examples=t.examples,
@@ -954,7 +1023,20 @@ def run(topologies: list[str], *, tickets: int = 4000, hours: float = 8.0, windo
                f"stored without a 201 {o.tickets_unacked}; "
                f"raw duplicate deliveries {o.display_raw_duplicates}, gap re-subscribes {o.display_resubscribes}; "
                f"errors {o.error_kinds or 'none'}" for o in outcomes]
-    text = (f"Machine: {machine()}\n\n{table(headers, rows)}\n\n" + "\n".join(details))
+    kind_names = {"walk-in": "walk-in", "priority": "priority", "appointment": "booked (网上预约, checked in)",
+                  "remote": "remote (线上取号, channel mobile)"}
+    accuracy = table(["topology", "citizens", "tickets judged", "estimate within ±5 min/±25 %", "median estimate s",
+                      "median actual wait s"],
+                     [[o.topology, kind_names[r["kind"]], r["n"],
+                       f"{100.0 * r['within'] / r['n']:.1f}%" if r["n"] else "–",
+                       r["median_estimate_s"] if r["n"] else "–", r["median_actual_s"] if r["n"] else "–"]
+                      for o in outcomes for r in o.accuracy_rows])
+    booking_lines = [f"- {o.topology}: bookings planned {o.bookings.get('planned', 0)}, of whom came "
+                     f"{o.bookings.get('came', 0)}; at the end checked in {o.bookings.get('checked_in', 0)}, "
+                     f"爽约 (no_show) {o.bookings.get('no_show', 0)}, still booked {o.bookings.get('booked', 0)}"
+                     for o in outcomes]
+    text = (f"Machine: {machine()}\n\n{table(headers, rows)}\n\nEstimate accuracy by kind of citizen:\n\n"
+            f"{accuracy}\n\nBookings:\n" + "\n".join(booking_lines) + "\n\n" + "\n".join(details))
     return text, outcomes
 
 

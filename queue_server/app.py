@@ -51,6 +51,7 @@ from queue_server.web.i18n import LOCALES
 from queue_server.web.i18n import ensure_compiled
 from queue_server.web.manager_console import bp as manager_bp
 from queue_server.web.pairing_pages import bp as pairing_bp
+from queue_server.web.rate_limit import make_limiter
 from queue_server.web.report_pages import bp as reports_bp
 from queue_server.web.staff_console import bp as staff_bp
 
@@ -133,6 +134,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
     app.extensions["hallq"] = Services(settings=settings, store=store, runtime=runtime,
                                        principals=PrincipalCache())
     app.extensions["hallq.hub"] = hub
+    # Per-address limits of the public citizen routes, shared through Redis by every process when it is configured.
+    app.extensions["hallq.rate_limiter"] = make_limiter(settings.rate_limits, settings.redis_url, clock.now)
     # ID and phone hashes are keyed outside the database: HALLQ_PERSON_KEY, else instance/person_keys.json.
     app.extensions["hallq.person_keys"] = KeySource(settings.instance_path)
     # The settings page's example rendering: the same rules the hub announces with.

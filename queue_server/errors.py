@@ -324,6 +324,11 @@ PairingLocked = _error(
     TooMany, "pairing_locked", N_("Too many wrong pairing codes"),
     N_("Too many wrong pairing codes from this device. Try again after %(until)s."),
 )
+RateLimited = _error(
+    TooMany, "rate_limited", N_("Too many requests"),
+    N_("Too many requests from this network address. Please try again after %(until)s (in about %(minutes)s "
+       "minutes)."),
+)
 TokenInUrl = _error(
     Invalid, "token_in_url", N_("No tokens in addresses"),
     N_("Tokens are not accepted in a page's address. Pair the device with a one-time code at /pair."),

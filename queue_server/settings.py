@@ -16,6 +16,16 @@ from pathlib import Path
 
 SECRET_KEY_FILE = "secret_key"
 
+# Per-address limits on the public citizen routes (web/rate_limit.py): bucket -> (requests, window seconds).
+# Generous on purpose: a hall's guest Wi-Fi or a carrier's NAT puts many phones behind one address, and the
+# per-person limits (one booking per service and day, open bookings, 爽约) already stop one person hoarding; these
+# stop a script. HALLQ_RATE_LIMIT_<BUCKET>=N/seconds changes one, `off` removes it (docs/operations.md).
+RATE_LIMITS: dict[str, tuple[int, int]] = {
+    "booking": (20, 600),  # POST /halls/{hall}/appointments: a family books a few services, not twenty
+    "booking_change": (30, 600),  # cancel and move of a booking
+    "remote_ticket": (20, 600),  # POST /halls/{hall}/remote-tickets (线上取号)
+}
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -46,6 +56,9 @@ class Settings:
     # HALLQ_METRICS_TOKEN: what a scraper that is not on this machine sends as `Authorization: Bearer …` to read
     # /metrics (docs/operations.md). None: only loopback may scrape.
     metrics_token: str | None = None
+    # Per-address limits of the public citizen routes: bucket -> (requests, window seconds); a missing bucket is
+    # not limited. Counted in Redis when redis_url is set (shared by every process), else in this process.
+    rate_limits: dict[str, tuple[int, int]] = field(default_factory=lambda: dict(RATE_LIMITS))
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -133,6 +146,28 @@ def missing_database(env: dict[str, str] | None = None) -> str | None:
     return None
 
 
+def parse_rate_limits(env: dict[str, str]) -> dict[str, tuple[int, int]]:
+    """RATE_LIMITS with HALLQ_RATE_LIMIT_<BUCKET> applied: `N/seconds` (e.g. 10/600) or `off`."""
+    limits = dict(RATE_LIMITS)
+    for bucket in RATE_LIMITS:
+        raw = env.get(f"HALLQ_RATE_LIMIT_{bucket.upper()}", "").strip().lower()
+        if not raw:
+            continue
+        if raw in ("off", "0", "none"):
+            del limits[bucket]
+            continue
+        count, _, seconds = raw.partition("/")
+        try:
+            limit = (int(count), int(seconds or 60))
+        except ValueError:
+            raise ValueError(f"HALLQ_RATE_LIMIT_{bucket.upper()}={raw!r}: expected N/seconds (e.g. 10/600) or off") \
+                from None
+        if limit[0] < 1 or limit[1] < 1:
+            raise ValueError(f"HALLQ_RATE_LIMIT_{bucket.upper()}={raw!r}: both numbers must be positive")
+        limits[bucket] = limit
+    return limits
+
+
 def load_settings(env: dict[str, str] | None = None) -> Settings:
     env = dict(os.environ if env is None else env)
     instance = Path(env.get("HALLQ_INSTANCE_PATH") or Path.cwd() / "instance").resolve()
@@ -155,4 +190,5 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         redis_channel=env.get("HALLQ_REDIS_CHANNEL") or None,
         retention_days=int(env.get("HALLQ_RETENTION_DAYS") or 180),
         audit_retention_days=int(env.get("HALLQ_AUDIT_RETENTION_DAYS") or 365),
+        rate_limits=parse_rate_limits(env),
     )

@@ -15,6 +15,7 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from queue_server.reports.citizens import CitizenDay
 from queue_server.reports.stats import Report
 from queue_server.reports.stats import Row
 from queue_server.storage.ratings import LEVELS
@@ -104,10 +105,31 @@ def acted_table(rep: Report) -> list[list[Cell]]:
     return out
 
 
-def to_csv(rep: Report) -> bytes:
-    """UTF-8 with a BOM: without it Excel on a hall PC reads the Chinese headers as GBK mojibake."""
+CITIZEN_COLUMNS: list[tuple[str, Callable[[CitizenDay], Cell]]] = [
+    ("预约 booked", lambda c: c.booked), ("取消 cancelled", lambda c: c.cancelled),
+    ("签到 checked in", lambda c: c.checked_in), ("爽约 no-show", lambda c: c.no_show),
+    ("线上取号 remote tickets", lambda c: c.remote),
+]
+
+
+def citizens_table(rep: Report) -> list[list[Cell]]:
+    """网上预约 and 线上取号 per business day and service, the period's total last."""
+    out: list[list[Cell]] = [["日期 day", "事项 service", *(h for h, _ in CITIZEN_COLUMNS)]]
+    for row in [*rep.citizens, rep.citizens_total]:
+        out.append([row.on.isoformat() if row.on else row.service_name, None if row.on is None else row.service_name,
+                    *(get(row) for _, get in CITIZEN_COLUMNS)])
+    return out
+
+
+def to_csv(rep: Report, part: str = "report") -> bytes:
+    """UTF-8 with a BOM: without it Excel on a hall PC reads the Chinese headers as GBK mojibake. A CSV holds one
+    table: the grouped report, or (part="citizens") the bookings and remote tickets per day and service."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
+    if part == "citizens":
+        writer.writerow([neutralise(f"{title(rep)} 网上预约与线上取号")])
+        writer.writerows(_blank(citizens_table(rep)))
+        return ("\ufeff" + buf.getvalue()).encode("utf-8")
     writer.writerow([neutralise(title(rep))])
     writer.writerows(_blank(table(rep)))
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
@@ -118,10 +140,12 @@ def _blank(rows: list[list[Cell]]) -> list[list[Any]]:
 
 
 def to_xlsx(rep: Report) -> bytes:
-    """Sheets 报表 (the grouped table with the total last), 窗口排名 and 人员排名 (the 通报 rankings)."""
+    """Sheets 报表 (the grouped table with the total last), 窗口排名 and 人员排名 (the 通报 rankings), 管理代操作, and
+    预约与线上取号 (bookings, check-ins, 爽约 and remote tickets per day and service)."""
     book = Workbook()
     sheets = [("报表 report", table(rep)), ("窗口排名 windows", ranking_table(rep, "window")),
-              ("人员排名 staff", ranking_table(rep, "staff")), ("管理代操作 managers", acted_table(rep))]
+              ("人员排名 staff", ranking_table(rep, "staff")), ("管理代操作 managers", acted_table(rep)),
+              ("预约与线上取号 bookings", citizens_table(rep))]
     for index, (name, rows) in enumerate(sheets):
         sheet = book.active if index == 0 else book.create_sheet()
         assert sheet is not None

@@ -43,6 +43,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from queue_server.clock import service_day
+from queue_server.reports.citizens import CitizenDay
+from queue_server.reports.citizens import citizen_days
 from queue_server.storage.models import Channel
 from queue_server.storage.models import Hall
 from queue_server.storage.models import Outcome
@@ -137,6 +139,9 @@ class Report:
     window_ranking: list[Ranked]
     staff_ranking: list[Ranked]
     acted: tuple[Acted, ...] = ()
+    # 网上预约 and 线上取号 per business day and service (reports/citizens.py), and their total.
+    citizens: tuple[CitizenDay, ...] = ()
+    citizens_total: CitizenDay = field(default_factory=lambda: CitizenDay(None, "total", "合计 total", 0, 0, 0, 0, 0))
     # Closed days this report computed from their legs, for keep_days: the next report reads them back.
     kept_now: tuple[KeptDay, ...] = field(default=(), repr=False, compare=False)
 
@@ -540,7 +545,9 @@ def report(session: Session, hall: Hall, from_on: date, to_on: date, by: GroupBy
     acted = [(Acted(period.label("window", window_id), str(actor), int(calls), int(served or 0)), window_id)
              for window_id, actor, calls, served in raw.execute(_ACTED_SQL, {
                  "hall_id": hall.id, "from_on": raw.day(from_on), "to_on": raw.day(to_on)}).fetchall()]
+    citizens, citizens_total = citizen_days(session, hall, from_on, to_on)
     return Report(
+        citizens=tuple(citizens), citizens_total=citizens_total,
         hall=hall.code, hall_name=hall.name, from_on=from_on, to_on=to_on, by=by,
         wait_limit_s=wait_limit_s, generated_at=now, total=total, rows=grouped,
         window_ranking=_ranking(by_windows), staff_ranking=_ranking(by_staff), kept_now=tuple(period.kept_now),

@@ -94,6 +94,15 @@
       return tr([a.window, a.actor, a.calls, a.served], a.window + "|" + a.actor);
     }));
     $("acted-section").hidden = !(rep.acted || []).length;
+    // 网上预约 and 线上取号 per business day and service, with the period's total.
+    var citizen = function (c) {
+      return [c.on || c.service_name, c.on ? c.service_name : "", c.booked, c.cancelled, c.checked_in, c.no_show,
+        c.remote];
+    };
+    fill($("citizens").tBodies[0], rep.citizens.rows.map(function (c) {
+      return tr(citizen(c), c.on + "|" + c.service);
+    }));
+    fill($("citizens").tFoot, [tr(citizen(rep.citizens.total), "total")]);
     draw(rep);
   }
 
@@ -173,8 +182,9 @@
       .catch(ignoreShown);
   }
 
-  function download(format) {
-    return get("/api/v1/halls/" + encodeURIComponent(hall) + "/reports/export?" + query() + "&format=" + format)
+  function download(format, part) {
+    return get("/api/v1/halls/" + encodeURIComponent(hall) + "/reports/export?" + query() + "&format=" + format +
+               (part ? "&part=" + part : ""))
       .then(function (resp) {
         var name = /filename="([^"]+)"/.exec(resp.headers.get("Content-Disposition") || "");
         return resp.blob().then(function (blob) {
@@ -234,6 +244,7 @@
     $("to").addEventListener("change", function () { if (this.value) { state.to = this.value; load(); } });
     $("export-xlsx").addEventListener("click", function () { download("xlsx"); });
     $("export-csv").addEventListener("click", function () { download("csv"); });
+    $("export-citizens-csv").addEventListener("click", function () { download("csv", "citizens"); });
     load();
   }
 

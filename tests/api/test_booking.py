@@ -221,7 +221,7 @@ def test_the_days_are_the_halls_local_days(client: Any, hall: BasicHall) -> None
     assert first["start"].startswith("2026-03-04T09:00") and first["end"].startswith("2026-03-04T09:30")
 
 
-def test_a_booking_not_checked_in_by_the_end_of_its_slot_is_a_no_show(client: Any, hall: BasicHall,
+def test_a_booking_not_checked_in_by_the_end_of_its_slot_is_a_no_show(client: Any, hall: BasicHall, store: Store,
                                                                       clock: FrozenClock, runtime: Any) -> None:
     booked = book(client).get_json()
     clock.advance(hours=25, minutes=29)  # Tuesday 10:29: the slot still runs
@@ -233,6 +233,10 @@ def test_a_booking_not_checked_in_by_the_end_of_its_slot_is_a_no_show(client: An
 
     assert [e.type for e in done.envelopes if e.type.startswith("appointment.")] == ["appointment.missed"]
     assert client.get(f"/api/v1/appointments/{booked['manage_token']}").get_json()["status"] == "no_show"
+    with store.read_session() as s:  # audited: a citizen who disputes a suspension is answered from the log
+        entry = s.scalars(select(AuditEntry).where(AuditEntry.action == "appointment.missed")).one()
+        assert (entry.actor, entry.target, entry.data["person"]) == ("hallq housekeeping", booked["code"],
+                                                                       "1101**********4514")
     checked_in = client.post("/api/v1/halls/t1/tickets", json={"service": "a", "appointment_code": booked["code"]},
                              headers=bearer(hall.kiosk))
     assert_problem(client, checked_in, 404, "appointment_not_found")
@@ -248,11 +252,27 @@ def test_repeated_no_shows_suspend_booking_for_the_configured_days(client: Any, 
         runtime.execute(housekeep, hall="t1")
 
     body = assert_problem(client, book(client, _tomorrow_10(clock)), 409, "person_limit_reached")
-    assert "爽约 2 次" in body["detail"]
+    # The second 爽约 was Wednesday 10:30 (its slot's end): suspended for 7 days from then.
+    assert "爽约 2 次" in body["detail"] and "暂停至 2026-03-11 10:30" in body["detail"]
     assert book(client, _tomorrow_10(clock), phone=PHONE).status_code == 201  # someone else books as usual
 
     clock.advance(days=7)
     assert book(client, _tomorrow_10(clock)).status_code == 201  # the suspension is over
+
+
+def test_no_shows_older_than_30_days_do_not_count(client: Any, hall: BasicHall, clock: FrozenClock,
+                                                  runtime: Any) -> None:
+    client.patch("/api/v1/halls/t1/settings", json={"no_show_limit": 2, "no_show_suspend_days": 1},
+                 headers=bearer(hall.manager))
+    assert book(client, _tomorrow_10(clock)).status_code == 201
+    clock.advance(hours=26)
+    runtime.execute(housekeep, hall="t1")  # the first 爽约
+    clock.advance(days=31)  # out of the 30-day window
+    assert book(client, _tomorrow_10(clock)).status_code == 201  # Monday 2026-04-06 (after a weekend)
+    clock.advance(days=4)
+    runtime.execute(housekeep, hall="t1")  # the second, a month after the first
+
+    assert book(client, _tomorrow_10(clock)).status_code == 201  # one 爽约 in 30 days: below the limit of 2
 
 
 def _tomorrow_10(clock: FrozenClock) -> str:

@@ -23,13 +23,18 @@ def test_a_tiny_simulated_day_runs_clean_on_the_embedded_default(tmp_path: Path)
                          port=free_port(), work=tmp_path)
 
     assert day.examples == [] and day.errors == 0
-    assert day.issued == day.tickets_planned == quick["tickets"]
+    absent = sum(1 for c in plan.citizens if c.absent)  # booked and never came: no ticket
+    assert day.issued == day.tickets_planned - absent and day.tickets_planned == quick["tickets"]
+    # Every booking was made through the booking API; each citizen who came checked in with its code.
+    assert day.bookings["planned"] == sum(1 for c in plan.citizens if c.appointment) > 0
+    assert day.bookings.get("checked_in", 0) == day.bookings["came"]
     assert (day.tickets_lost, day.tickets_doubled) == (0, 0)
     assert (day.display_missing, day.display_doubled, day.display_raw_duplicates) == (0, 0, 0)
     assert (day.phone_missing, day.phone_doubled) == (0, 0)
     assert day.phones > 0 and day.latency_n > 0  # phones followed and calls reached every display
     assert day.called > 0  # (on a loaded machine the drain may end before the last ticket: a figure, not a fault)
     assert day.accuracy_n > 0 and day.cpu_s > 0 and day.peak_rss_mib > 0
+    assert [r["kind"] for r in day.accuracy_rows] == ["walk-in", "priority", "appointment", "remote"]
 
 
 def test_the_plan_has_the_day_the_issue_asks_for() -> None:
@@ -40,7 +45,10 @@ def test_the_plan_has_the_day_the_issue_asks_for() -> None:
     first_hours = sum(1 for c in plan.citizens if c.at_s < 2 * 3600)
     assert first_hours > 4000 * 2 / 8 * 1.3  # the morning peak
     counts = {k: sum(1 for c in plan.citizens if getattr(c, k)) for k in ("priority", "appointment", "no_show",
-                                                                           "transfer_to", "park_min", "phone")}
+                                                                           "transfer_to", "park_min", "phone",
+                                                                           "remote", "absent")}
     assert all(counts[k] > 0 for k in counts)
-    assert 400 <= counts["phone"] <= 600
+    assert 400 <= counts["phone"] - counts["remote"] <= 600  # remote citizens follow their ticket as well
+    assert 250 <= counts["remote"] <= 400 and 20 <= counts["absent"] <= 60  # 8 % remote, 10 % of 10 % booked
+    assert all(c.appointment and not c.remote for c in plan.citizens if c.absent)
     assert len({s.prefix for s in plan.services}) == 30  # distinct printed prefixes

@@ -8,7 +8,10 @@ from typing import Any
 
 import requests
 from playwright.sync_api import expect
+from sqlalchemy import select
 
+from queue_server.storage.models import Appointment
+from queue_server.storage.store import make_store
 from tests.browser.conftest import SCREENSHOTS
 from tests.browser.conftest import screenshot
 from tests.browser.manager_steps import sign_in
@@ -115,6 +118,42 @@ def test_a_full_time_is_shown_but_cannot_be_picked_and_a_refusal_is_in_chinese(
         page.locator("#error").wait_for()
         assert "已有" in page.locator("#error").inner_text()
         assert page.input_value("#phone") == "13800138002"
+    finally:
+        context.close()
+
+
+def test_a_person_suspended_for_no_shows_is_told_why_and_until_when(
+        browser: Any, server: Server, tokens: BasicHall, hall: tuple[str, BasicHall]) -> None:
+    _plan(server, tokens)
+    assert requests.patch(f"{server.url}/api/v1/halls/t1/settings", json={"no_show_limit": 2}, timeout=30,
+                          headers=bearer(tokens.manager)).status_code == 200
+    context, page = _phone(browser)
+    try:
+        _book(page, server, "13800138004")
+        page.goto(f"{server.url}/book/t1")
+        page.get_by_text("事项a", exact=True).tap()
+        page.locator("[data-days=a] label").nth(2).tap()  # the day after tomorrow
+        page.locator("#slots label:not(.full)").first.tap()
+        page.fill("#phone", "13800138004")
+        page.locator("#submit").tap()
+        page.wait_for_url("**/book/manage/**")
+        # Both missed, as the housekeeping round marks them once their slots end.
+        store = make_store(hall[0])
+        with store.transaction() as s:
+            for appt in s.scalars(select(Appointment)):
+                appt.status = "no_show"
+        store.dispose()
+
+        page.goto(f"{server.url}/book/t1")
+        page.get_by_text("事项a", exact=True).tap()
+        page.locator("[data-days=a] label").nth(3).tap()
+        page.locator("#slots label:not(.full)").first.tap()
+        page.fill("#phone", "13800138004")
+        page.locator("#submit").tap()
+        page.locator("#error").wait_for()
+
+        refusal = page.locator("#error").inner_text()
+        assert "爽约 2 次" in refusal and "网上预约暂停至" in refusal and "请到大厅取号" in refusal
     finally:
         context.close()
 

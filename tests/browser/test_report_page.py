@@ -67,6 +67,9 @@ def test_report_page_shows_the_figures_and_the_chart(page: Any, server: Server, 
     served = page.evaluate("Chart.getChart('chart').data.datasets[0].data")
     assert served == [1, 3, 0]
     assert not page.is_visible("#acted-section")  # no manager called at a window this month
+    # The morning's two phone tickets are its remote tickets; nobody booked.
+    assert page.eval_on_selector_all("#citizens tfoot td", "cells => cells.map(c => c.textContent)") == [
+        "合计 total", "", "0", "0", "0", "0", "2"]
     screenshot(page, "manager-reports.png")
 
 

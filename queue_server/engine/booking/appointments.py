@@ -37,6 +37,7 @@ from queue_server.storage.models import Service
 
 HOLDING = ("booked", "checked_in")  # statuses that hold a seat
 NO_SHOW_WINDOW = timedelta(days=30)  # "3 爽约 in 30 days" is the usual wording of the rule
+MISSED_ACTOR = "hallq housekeeping"  # who marks a 爽约 in the audit log: the server's round, not a person
 CODE_DIGITS = 8  # read out or typed at the kiosk's keypad: digits only, and 10^8 leaves guessing hopeless
 
 
@@ -143,7 +144,7 @@ def _check_suspension(session: Session, hall: Hall, service: Service, digests: C
     until = as_utc(missed[0]) + timedelta(days=hall.no_show_suspend_days)
     if now < until:
         raise errors.BookingSuspended(service=service.code, service_name=service.name, missed=len(missed),
-                                      until=f"{local_time(until, hall.timezone):%Y-%m-%d}")
+                                      until=f"{local_time(until, hall.timezone):%Y-%m-%d %H:%M}")
 
 
 def _day_bounds(hall: Hall, start: datetime) -> tuple[datetime, datetime]:
@@ -251,7 +252,9 @@ def move(session: Session, clock: Clock, *, hall: Hall, manage_token: str,
 
 
 def mark_missed(session: Session, hall: Hall, now: datetime) -> list[events.Event]:
-    """爽约: bookings whose slot ended without a check-in become no_show (housekeeping runs this every round)."""
+    """爽约: bookings whose slot ended without a check-in become no_show (housekeeping runs this every round).
+    Audited like the citizen's own changes: enough of them suspend the person's booking, and a citizen who
+    disputes the suspension is answered from the audit log."""
     due = list(session.scalars(select(Appointment).where(
         Appointment.hall_id == hall.id, Appointment.status == "booked", Appointment.slot_end < now)))
     out = []
@@ -259,6 +262,9 @@ def mark_missed(session: Session, hall: Hall, now: datetime) -> list[events.Even
         appt.status = "no_show"
         service = session.get(Service, appt.service_id)
         assert service is not None
+        audit(session, now, hall, MISSED_ACTOR, "appointment.missed", appt.code,
+              data={"service": service.code, "slot_start": as_utc(appt.slot_start).isoformat(),
+                    "person": appt.person_masked})
         out.append(events.Event(events.APPOINTMENT_MISSED, {"appointment": payload(appt, service)}))
     return out
 

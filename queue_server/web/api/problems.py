@@ -100,7 +100,10 @@ def error_page(status: int, code: str) -> Response | None:
 def register(app: Flask) -> None:
     @app.errorhandler(errors.HallqError)
     def _hallq(exc: errors.HallqError) -> Response:
-        return error_page(exc.status, exc.code) or from_error(exc)
+        response = error_page(exc.status, exc.code) or from_error(exc)
+        if isinstance(exc, errors.TooMany) and isinstance(exc.data.get("retry_after_s"), int):
+            response.headers["Retry-After"] = str(exc.data["retry_after_s"])  # RFC 9110 §10.2.3, in seconds
+        return response
 
     @app.errorhandler(ValidationError)
     def _invalid(exc: ValidationError) -> Response:

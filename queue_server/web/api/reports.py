@@ -57,8 +57,9 @@ def export_report(hall: str) -> Any:
     principal().require(hall, *READERS)
     query = ExportQuery.model_validate(request.args.to_dict())
     rep = _report(hall, query)
-    data = export.to_csv(rep) if query.format == "csv" else export.to_xlsx(rep)
-    name = f"hallq-report-{rep.hall}-{rep.from_on.isoformat()}-{rep.to_on.isoformat()}-{rep.by}.{query.format}"
+    data = export.to_csv(rep, query.part) if query.format == "csv" else export.to_xlsx(rep)
+    what = rep.by if query.format == "xlsx" or query.part == "report" else "citizens"
+    name = f"hallq-report-{rep.hall}-{rep.from_on.isoformat()}-{rep.to_on.isoformat()}-{what}.{query.format}"
     response = Response(data, mimetype=MEDIA[query.format])
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     response.headers["Cache-Control"] = "no-store"  # staff figures: not for shared caches

@@ -35,8 +35,10 @@ from queue_server.web.api.schemas.booking import MoveRequest
 from queue_server.web.api.schemas.booking import SlotsOut
 from queue_server.web.api.schemas.booking import SlotsQuery
 from queue_server.web.api.schemas.queue import EmptyBody
+from queue_server.web.api.schemas.queue import Problem
 from queue_server.web.api.schemas.reports import query_params
 from queue_server.web.public_url import public_url
+from queue_server.web.rate_limit import limited
 
 CONFIGURERS = (Role.MANAGER, Role.ADMIN)
 
@@ -72,7 +74,8 @@ def list_slots(hall: str, code: str) -> Any:
 
 
 @route("POST", "/halls/{hall}/appointments", "Book a slot (网上预约) with an ID or mobile number",
-       request_model=BookingRequest, responses={201: BookingOut}, public=True)
+       request_model=BookingRequest, responses={201: BookingOut, 429: Problem}, public=True)
+@limited("booking")
 def book_appointment(hall: str) -> Any:
     req = body(BookingRequest)
     # Hashed with the key outside the database (queue_server/person_keys.py), as the kiosk's numbers are.
@@ -97,7 +100,8 @@ def _hall_of(manage_token: str) -> str:
 
 
 @route("POST", "/appointments/{manage_token}/cancel", "The citizen cancels the booking until its cut-off",
-       request_model=EmptyBody, body_required=False, responses={200: BookingOut}, public=True)
+       request_model=EmptyBody, body_required=False, responses={200: BookingOut, 429: Problem}, public=True)
+@limited("booking_change")
 def cancel_appointment(manage_token: str) -> Any:
     body(EmptyBody, optional=True)
     done = services().runtime.execute(appointments.cancel, hall=_hall_of(manage_token), manage_token=manage_token,
@@ -106,7 +110,9 @@ def cancel_appointment(manage_token: str) -> Any:
 
 
 @route("POST", "/appointments/{manage_token}/move", "The citizen moves the booking to another slot until its "
-       "cut-off; the code stays", request_model=MoveRequest, responses={200: BookingOut}, public=True)
+       "cut-off; the code stays", request_model=MoveRequest, responses={200: BookingOut, 429: Problem},
+       public=True)
+@limited("booking_change")
 def move_appointment(manage_token: str) -> Any:
     req = body(MoveRequest)
     done = services().runtime.execute(appointments.move, hall=_hall_of(manage_token), manage_token=manage_token,

@@ -40,6 +40,8 @@ class ReportQuery(BaseModel):
 
 class ExportQuery(ReportQuery):
     format: Literal["csv", "xlsx"] = "xlsx"
+    # A CSV holds one table: the grouped report, or the bookings and remote tickets per day (an XLSX has both).
+    part: Literal["report", "citizens"] = "report"
 
 
 def query_params(model: type[BaseModel]) -> dict[str, dict[str, Any]]:
@@ -102,6 +104,24 @@ class ActedOut(BaseModel):
     served: int
 
 
+class CitizenDayOut(BaseModel):
+    """网上预约 and 线上取号 of one service on one business day (`on` null in the total)."""
+
+    on: date | None
+    service: str
+    service_name: str
+    booked: int
+    cancelled: int
+    checked_in: int
+    no_show: int
+    remote: int
+
+
+class CitizensOut(BaseModel):
+    rows: list[CitizenDayOut]
+    total: CitizenDayOut
+
+
 class ReportOut(BaseModel):
     hall: str
     hall_name: str
@@ -114,11 +134,15 @@ class ReportOut(BaseModel):
     rows: list[ReportRowOut]
     ranking: RankingOut
     acted: list[ActedOut]
+    citizens: CitizensOut
 
 
 def report_out(rep: Report) -> dict[str, Any]:
     def row(r: Any) -> dict[str, Any]:
         return ReportRowOut.model_validate(r, from_attributes=True).model_dump(mode="json")
+
+    def citizen(c: Any) -> dict[str, Any]:
+        return CitizenDayOut.model_validate(c, from_attributes=True).model_dump(mode="json")
 
     return {
         "hall": rep.hall, "hall_name": rep.hall_name, "from": rep.from_on.isoformat(), "to": rep.to_on.isoformat(),
@@ -127,4 +151,5 @@ def report_out(rep: Report) -> dict[str, Any]:
         "ranking": {"windows": [{"rank": r.rank, **row(r.row)} for r in rep.window_ranking],
                     "staff": [{"rank": r.rank, **row(r.row)} for r in rep.staff_ranking]},
         "acted": [{"window": a.window, "actor": a.actor, "calls": a.calls, "served": a.served} for a in rep.acted],
+        "citizens": {"rows": [citizen(c) for c in rep.citizens], "total": citizen(rep.citizens_total)},
     }
