@@ -269,6 +269,43 @@ def test_large_text_keeps_the_title_on_one_line_and_the_ticket_dialog_whole(
     context.close()
 
 
+PREVIEW_SIZES = [*SIZES, (3840, 2160)]
+
+
+@pytest.mark.parametrize("large", [False, True], ids=["normal", "large"])
+@pytest.mark.parametrize("size", PREVIEW_SIZES, ids=[f"{w}x{h}" for w, h in PREVIEW_SIZES])
+def test_the_paper_preview_shows_the_printed_lines_whole_beside_the_qr(
+    browser: Any, hall: tuple[ServerProcess, str], size: tuple[int, int], large: bool
+) -> None:
+    server, token = hall
+    context = kiosk(browser, server, token, size)
+    page = context.pages[0]
+    if large:
+        page.click("[data-large]")
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url))
+    page.goto(server.url + "/kiosk/cxz/service/sbk")
+    page.click("[data-confirm]")
+    ticket = page.locator("#ticket")
+    expect(ticket.locator("[data-number]")).to_have_text(re.compile(r"T\d{3}"))
+    number = ticket.locator("[data-number]").inner_text()
+    page.wait_for_function("() => document.querySelector('#ticket [data-preview]').dataset.drawn"
+                           " && document.querySelector('#ticket [data-preview] image')")
+    lines = page.evaluate("() => Array.from(document.querySelectorAll('#ticket [data-preview] text'),"
+                          " t => t.textContent)")
+    # The paper's own lines: hall, service, the number, people ahead, wait, the QR's caption, the tip.
+    assert {"楚雄州政务服务中心", "社会保障卡办理", number, "微信扫码查看排队进度"} <= set(lines)
+    assert any(line.startswith("您前面还有") for line in lines) and any("预计等候" in line for line in lines)
+    page.locator("#ticket [data-preview]").scroll_into_view_if_needed()
+    assert seen(page, "#ticket [data-preview]"), size  # the whole paper, not clipped by the dialog
+    # Drawn in the page: no picture of the ticket comes from the server, and the QR is the one already shown.
+    assert not any(url.endswith(".png") for url in asked)
+    assert sum("/kiosk/qr.svg" in url for url in asked) == 1
+    shot(page, "ticket-preview" + ("-large" if large else ""), size)
+    assert context.js_errors == []  # type: ignore[attr-defined]
+    context.close()
+
+
 LARGE_PAGES = {"home": "/kiosk/cxz/", "take": "/kiosk/cxz/take", "guides": "/kiosk/cxz/guides",
                "guide": "/kiosk/cxz/guides/530000-bdczy", "disclosures": "/kiosk/cxz/disclosures",
                "search": "/kiosk/cxz/search?q=社保", "checkin": "/kiosk/cxz/checkin"}
