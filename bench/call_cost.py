@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 if __package__ in (None, ""):  # run as a file against another checkout: that checkout's bench and app
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    sys.path.append(str(Path(__file__).resolve().parents[1]))  # after PYTHONPATH: that checkout first
 
 from bench.common import build_hall  # noqa: E402
 from bench.common import fresh_database  # noqa: E402
