@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bench import call_cost
 from bench import issue
 from bench import kiosk_bench
 from bench import latency
@@ -19,8 +20,12 @@ def main() -> None:
     print(ops_cpu.run(["sqlite", "postgres"], 300, 300))
     print("\n## Call-to-screen latency (call-next -> event at the last display)\n")
     print(latency.run([10, 100, 1_000], [2_000], 50))
+    print("\n## Call-next with 30 and 3,000 waiting (alternating rounds)\n")
+    print(call_cost.run(["sqlite", "postgres"], [30, 3_000]))
     print("\n## Kiosk: touch to ticket and ticket rendering\n")
     print(kiosk_bench.run(200))
+    # The kiosk page's requests for one ticket against an older checkout: `python -m bench.kiosk_path --other DIR`
+    # (it needs a second checkout, so it is not run here).
     print("\n## Month report of a busy hall (100,000 tickets)\n")
     print(report.run(["sqlite", "postgres"], 100_000, 3))
     print("\n## Manager monitor: alert evaluation and snapshot on a busy day\n")

@@ -120,15 +120,17 @@ class Server:
 
 
 def start_server(url: str, port: int, *, threads: int = 64, extra_env: dict[str, str] | None = None,
-                 work: Path = WORK) -> Server:
-    """The product's own `hallq serve` (gunicorn gthread, one worker) on the given database."""
+                 work: Path = WORK, root: Path = ROOT) -> Server:
+    """The product's own `hallq serve` (gunicorn gthread, one worker) on the given database, from the checkout at
+    `root` (another checkout's code, e.g. main's, for old-vs-new runs)."""
     instance = work / f"instance-{port}"
     instance.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "HALLQ_DATABASE_URL": url, "HALLQ_INSTANCE_PATH": str(instance),
-           "PYTHONPATH": str(ROOT), **(extra_env or {})}
+           "PYTHONPATH": str(root), **(extra_env or {})}
     with (instance / "server.log").open("wb") as log:  # the child keeps its own descriptor
         proc = subprocess.Popen([sys.executable, "-m", "queue_server.cli", "serve", "--port", str(port),
-                                 "--threads", str(threads)], env=env, stdout=subprocess.DEVNULL, stderr=log)
+                                 "--threads", str(threads)], env=env, stdout=subprocess.DEVNULL, stderr=log,
+                                cwd=root)  # `-m` puts the working directory first on the path
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 90  # a cold start on a busy 2-core machine has taken over 30 s
     while time.monotonic() < deadline:

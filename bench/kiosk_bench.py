@@ -1,5 +1,5 @@
 """Kiosk bench: "touch to ticket" (the kiosk's issue request to the on-screen ticket data, through the real Flask
-app, runtime and SQLite/PostgreSQL) and ticket rendering (ESC/POS bytes; the image for preview and fallback).
+app, runtime and SQLite/PostgreSQL) and ticket rendering (ESC/POS bytes; the image for the image-mode fallback).
 
 Target (issue #4): issue + render <= 50 ms p99 on the 2-core reference machine. Prints a table; records nothing.
 Usage: python bench/kiosk_bench.py [--n 200] [--database-url sqlite:///...]
@@ -90,7 +90,7 @@ def run(n: int = 200, database_url: str | None = None) -> str:
 
         rows = [("issue (touch to ticket data)", timed(issue, n)),
                 ("ESC/POS bytes (text mode)", timed(escpos, n)),
-                ("ticket image (preview/fallback)", timed(image, max(1, n // 4))),
+                ("ticket image (image-mode fallback)", timed(image, max(1, n // 4))),
                 ("issue + ESC/POS render", timed(lambda i: both(i + n), n))]
         app.extensions["hallq"].store.dispose()
     table = [[name, len(samples), f"{statistics.fmean(samples):.2f}", f"{percentile(samples, 50):.2f}",

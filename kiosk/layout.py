@@ -1,7 +1,8 @@
 """Ticket data -> TicketLayout: the printed lines (emphasis, size, alignment) and the QR payload, for 58/80 mm paper.
 
-One layout feeds both renderers: kiosk.printer (ESC/POS text mode) and kiosk.raster (image, on-screen preview and
-fallback). Widths are counted as the printer counts them: a character outside ASCII takes two columns.
+One layout feeds every renderer: kiosk.printer (ESC/POS text mode), kiosk.raster (image, the image-mode fallback)
+and kiosk.preview (placed lines the kiosk page draws as its on-screen preview). Widths are counted as the printer
+counts them: a character outside ASCII takes two columns.
 Pure: stdlib only; no Flask, no SQLAlchemy, no escpos.
 """
 

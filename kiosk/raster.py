@@ -1,4 +1,5 @@
-"""TicketLayout -> a Pillow image with a CJK font: the on-screen preview and the printer's image-mode fallback.
+"""TicketLayout -> a Pillow image with a CJK font: the printer's image-mode fallback (the on-screen preview is
+kiosk.preview's placed lines, drawn by the kiosk page on this module's geometry).
 
 Printed through python-escpos's raster command (GS v 0) when text mode cannot encode a character (a rare name
 character such as 䶮 is outside GBK). Pure: Pillow, qrcode and the stdlib; no Flask, no SQLAlchemy.

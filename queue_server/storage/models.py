@@ -29,6 +29,7 @@ from sqlalchemy import Time
 from sqlalchemy import TypeDecorator
 from sqlalchemy import UniqueConstraint
 from sqlalchemy import false
+from sqlalchemy import text
 from sqlalchemy import true
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.orm import Mapped
@@ -388,9 +389,17 @@ class Ticket(Base):
         UniqueConstraint("hall_id", "service_on", "original_service_id", "seq", "cycle",
                          name="uq_tickets_number"),
         # Covers the queue's per-issue and per-call reads (migration 0010 says why).
-        Index("ix_tickets_queue", "hall_id", "status", "service_id", "priority_weight", "target_window_id",
-              "queued_at"),
+        # A queue group's head is its first entry, on PostgreSQL too; the target window rides along (0021).
+        Index("ix_tickets_queue", "hall_id", "status", "service_id", "priority_weight", "queued_at", "id",
+              "target_window_id"),
         Index("ix_tickets_person", "original_service_id", "service_on", "person_hash"),
+        # Open tickets of past service days, found without reading today's (engine/queue/days.py; migration 0021).
+        Index("ix_tickets_open_day", "hall_id", "status", "service_on"),
+        # Tickets sent to one window (transfers), found without reading the rest of the queue (migration 0021).
+        Index("ix_tickets_targeted", "target_window_id", "hall_id", "status", "service_id", "priority_weight",
+              "queued_at",
+              sqlite_where=text("target_window_id IS NOT NULL"),
+              postgresql_where=text("target_window_id IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(ID, primary_key=True)

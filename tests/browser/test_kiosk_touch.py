@@ -4,6 +4,7 @@ the screen can see and tap. Screenshots of each page at each size go to docs/scr
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterator
 from datetime import UTC
@@ -14,6 +15,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import requests
+import zxingcpp
+from PIL import Image
 from playwright.sync_api import Page
 from playwright.sync_api import expect
 from sqlalchemy import select
@@ -266,6 +269,47 @@ def test_large_text_keeps_the_title_on_one_line_and_the_ticket_dialog_whole(
         assert seen(page, part), part  # on screen, not clipped by the dialog, not squeezed out
     number_px = page.evaluate("parseFloat(getComputedStyle(document.querySelector('#ticket [data-number]')).fontSize)")
     assert number_px >= 120
+    context.close()
+
+
+PREVIEW_SIZES = [*SIZES, (3840, 2160)]
+
+
+@pytest.mark.parametrize("large", [False, True], ids=["normal", "large"])
+@pytest.mark.parametrize("size", PREVIEW_SIZES, ids=[f"{w}x{h}" for w, h in PREVIEW_SIZES])
+def test_the_paper_preview_shows_the_printed_lines_whole_beside_the_qr(
+    browser: Any, hall: tuple[ServerProcess, str], size: tuple[int, int], large: bool
+) -> None:
+    server, token = hall
+    context = kiosk(browser, server, token, size)
+    page = context.pages[0]
+    if large:
+        page.click("[data-large]")
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url))
+    page.goto(server.url + "/kiosk/cxz/service/sbk")
+    page.click("[data-confirm]")
+    ticket = page.locator("#ticket")
+    expect(ticket.locator("[data-number]")).to_have_text(re.compile(r"T\d{3}"))
+    number = ticket.locator("[data-number]").inner_text()
+    page.wait_for_function("() => document.querySelector('#ticket [data-preview]').dataset.drawn"
+                           " && document.querySelector('#ticket [data-preview] image')")
+    lines = page.evaluate("() => Array.from(document.querySelectorAll('#ticket [data-preview] text'),"
+                          " t => t.textContent)")
+    # The paper's own lines: hall, service, the number, people ahead, wait, the QR's caption, the tip.
+    assert {"楚雄州政务服务中心", "社会保障卡办理", number, "微信扫码查看排队进度"} <= set(lines)
+    assert any(line.startswith("您前面还有") for line in lines) and any("预计等候" in line for line in lines)
+    page.locator("#ticket [data-preview]").scroll_into_view_if_needed()
+    assert seen(page, "#ticket [data-preview]"), size  # the whole paper, not clipped by the dialog
+    # Drawn in the page: no picture of the ticket, nor of its QR, comes from the server; the QR still opens the
+    # ticket's phone page when a phone reads it off the screen.
+    assert not any(url.endswith(".png") or "/kiosk/qr.svg" in url for url in asked)
+    assert page.evaluate("() => document.querySelector('#ticket [data-qr]').src").startswith("data:image/svg+xml,")
+    track_token = page.evaluate("() => document.querySelector('#ticket [data-preview]').dataset.drawn")
+    shown = Image.open(io.BytesIO(ticket.locator("[data-qr]").screenshot()))
+    assert [code.text for code in zxingcpp.read_barcodes(shown)] == [f"{server.url}/t/{track_token}"]
+    shot(page, "ticket-preview" + ("-large" if large else ""), size)
+    assert context.js_errors == []  # type: ignore[attr-defined]
     context.close()
 
 

@@ -158,14 +158,75 @@
       });
   }
 
+  // The ticket's QR, drawn here (static/vendor/qrcode-generator, level M like the paper's) as an SVG data URL:
+  // the server spends no time on a picture for each ticket. /kiosk/qr.svg draws it if the script did not load.
+  function qrImage(text) {
+    if (typeof window.qrcode !== "function") return "/kiosk/qr.svg?data=" + encodeURIComponent(text);
+    var code = window.qrcode(0, "M");
+    code.addData(text);
+    code.make();
+    var n = code.getModuleCount(), border = 2, path = "";
+    for (var r = 0; r < n; r++) {
+      for (var c = 0; c < n; c++) {
+        if (code.isDark(r, c)) path += "M" + (c + border) + " " + (r + border) + "h1v1h-1z";
+      }
+    }
+    var side = n + 2 * border;
+    return "data:image/svg+xml," + encodeURIComponent(
+      '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ' + side + " " + side + '" shape-rendering="crispEdges">'
+      + '<rect width="100%" height="100%" fill="#fff"/><path fill="#000" d="' + path + '"/></svg>');
+  }
+
+  // The paper preview: the server places the printed layout's lines and QR in printer dots (kiosk/preview.py) and
+  // the page draws them as SVG text with its own CJK font, and the QR the dialog shows; no picture of the ticket is
+  // drawn on the server.
+  var SVG = "http://www.w3.org/2000/svg";
+  var previewFor = 0;  // a late answer for an earlier ticket never draws over the current one
+
+  function svgNode(name, attrs, text) {
+    var node = document.createElementNS(SVG, name);
+    Object.keys(attrs).forEach(function (k) { node.setAttribute(k, String(attrs[k])); });
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  function drawPreview(holder, trackToken, qr) {
+    var mine = ++previewFor;
+    holder.innerHTML = "";
+    fetch("/kiosk/" + cfg.hall + "/tickets/" + encodeURIComponent(trackToken) + "/preview")
+      .then(function (r) { if (!r.ok) throw new Error("HTTP " + r.status); return r.json(); })
+      .then(function (p) {
+        if (mine !== previewFor) return;
+        var tall = parseFloat(getComputedStyle(holder).getPropertyValue("--preview-height")) || 280;
+        var svg = svgNode("svg", { viewBox: "0 0 " + p.width + " " + p.height, height: tall,
+                                   width: Math.round(tall * p.width / p.height), role: "img" });
+        svg.appendChild(svgNode("rect", { x: 0, y: 0, width: p.width, height: p.height, fill: "#fff" }));
+        p.lines.forEach(function (l) {
+          // The printer's fixed column grid: each line is stretched to exactly the columns it prints in.
+          svg.appendChild(svgNode("text", { x: l.x, y: l.y + l.size, "font-size": l.size, textLength: l.width,
+                                            lengthAdjust: "spacingAndGlyphs", "font-weight": l.bold ? 700 : 400,
+                                            "font-family": "Noto Sans CJK SC, sans-serif", fill: "#000",
+                                            "data-line": "" }, l.text));
+        });
+        if (p.qr) {
+          svg.appendChild(svgNode("image", { x: p.qr.x, y: p.qr.y, width: p.qr.size, height: p.qr.size,
+                                             href: qr }));
+        }
+        holder.appendChild(svg);
+        holder.setAttribute("data-drawn", trackToken);
+      })
+      .catch(function () { /* the on-screen ticket above says everything the paper does */ });
+  }
+
   function showTicket(ticket, materials) {
     var box = document.getElementById("ticket");
     box.querySelector("[data-number]").textContent = ticket.number;
     box.querySelector("[data-service]").textContent = ticket.service_name;
     box.querySelector("[data-ahead]").textContent = ticket.ahead;
     box.querySelector("[data-wait]").textContent = waitRange(ticket.estimated_wait_s);
-    box.querySelector("[data-qr]").src = "/kiosk/qr.svg?data=" + encodeURIComponent(ticket.track_url);
-    box.querySelector("[data-preview]").src = "/kiosk/" + cfg.hall + "/tickets/" + ticket.track_token + "/preview.png";
+    var qr = qrImage(ticket.track_url);
+    box.querySelector("[data-qr]").src = qr;
+    drawPreview(box.querySelector("[data-preview]"), ticket.track_token, qr);
     var list = box.querySelector("[data-materials]");
     list.innerHTML = "";
     (materials.length ? materials : [t("no_materials")]).forEach(function (m) {

@@ -1,7 +1,7 @@
 """Closing past service days: tickets still waiting (or parked) from an earlier business day expire.
 
 Nobody comes back for yesterday's number, and a stale ticket must not be called or counted as "ahead" today.
-Run lazily by the first issue of a service each day and by every call-next (one indexed UPDATE).
+Run lazily by the first issue of a service each day and by every call-next (one UPDATE that seeks its rows).
 """
 
 from __future__ import annotations
@@ -15,13 +15,14 @@ from queue_server.storage.models import Hall
 from queue_server.storage.models import TicketStatus
 from queue_server.storage.rawsql import RawSQL
 
-# Hand-written (rawsql.py says why): every call-next runs it under the hall's lock.
-# coalesce() on a NOT NULL column changes nothing but keeps the planner off the (hall, day) unique index: with
-# years of history, SQLite would walk every past ticket of the hall through it (5 s at 5 million) instead of the
-# few open ones through ix_tickets_queue (< 1 ms; bench/history_ops.py).
+# Hand-written (rawsql.py says why): every call-next runs it under the hall's lock. It seeks ix_tickets_open_day
+# (hall, status, service day; migration 0021): only the past days' open tickets are read, none on most calls.
+# Before that index it read every waiting ticket's row for its day (about 4 ms at 3,000 waiting, the largest part
+# of a call's growth with the queue; bench/call_cost.py), and before ix_tickets_queue it walked every past ticket
+# of the hall through the (hall, day) unique index (5 s at 5 million; bench/history_ops.py).
 _EXPIRE = (f"UPDATE tickets SET status = '{TicketStatus.EXPIRED.value}', ended_at = :now "
            f"WHERE hall_id = :hall_id AND status IN ('{TicketStatus.WAITING.value}', '{TicketStatus.PARKED.value}') "
-           "AND coalesce(service_on, :today) < :today")
+           "AND service_on < :today")
 
 
 def expire_past_days(session: Session, hall: Hall, now: datetime) -> int:

@@ -65,18 +65,46 @@ class Placement:
     weight: int
 
 
-# Per service, priority weight and target window only the earliest ticket can be next (FIFO inside a group), so a
-# long queue costs one row per group, not one row per person. Hand-written (rawsql.py says why): call-next runs it
-# under the hall's lock on every call.
-_HEADS = (
+# Per service, priority weight and target window only the earliest ticket can be next (FIFO inside a group), so the
+# heads are sought, never scanned: a call costs the same with 3,000 waiting as with 30 (bench/call_cost.py).
+# - grp walks the distinct priority weights of each profile service's untargeted waiting tickets, one index seek
+#   per weight (a loose index scan on ix_tickets_queue: hall, status, service, weight, queued_at, id, target);
+# - each group's head is one more seek down the same index (ORDER BY queued_at, id LIMIT 1);
+# - tickets sent to this window (transfers: a handful) come from the partial index ix_tickets_targeted.
+# One statement per database, each with its own plan test (tests/engine/test_routing_plans.py): SQLite joins each
+# group's head by a correlated LIMIT 1 subquery (it has no LATERAL); PostgreSQL planned that join as a hash join over
+# a scan of every ticket, so it gets the same seek as a LATERAL subquery. Hand-written (rawsql.py says why):
+# call-next runs it under the hall's lock on every call.
+_UNTARGETED = "t.hall_id = :hall_id AND t.status = 'waiting' AND t.target_window_id IS NULL"
+_GROUPS = (
+    "WITH RECURSIVE grp(service_id, priority_weight) AS ("
+    "SELECT ws.service_id, (SELECT t.priority_weight FROM tickets t WHERE " + _UNTARGETED + " "
+    "AND t.service_id = ws.service_id ORDER BY t.priority_weight LIMIT 1) "
+    "FROM window_services ws WHERE ws.window_id = :window_id "
+    "UNION ALL "
+    "SELECT g.service_id, (SELECT t.priority_weight FROM tickets t WHERE " + _UNTARGETED + " "
+    "AND t.service_id = g.service_id AND t.priority_weight > g.priority_weight ORDER BY t.priority_weight LIMIT 1) "
+    "FROM grp g WHERE g.priority_weight IS NOT NULL) "
+)
+_GROUP_HEAD = (" FROM tickets t WHERE " + _UNTARGETED + " "
+               "AND t.service_id = g.service_id AND t.priority_weight = g.priority_weight ORDER BY t.queued_at, t.id "
+               "LIMIT 1")
+_SENT = (
+    " UNION ALL "
     "SELECT id, service_id, priority_weight, target_window_id, queued_at FROM ("
     "SELECT id, service_id, priority_weight, target_window_id, queued_at, row_number() OVER ("
-    "PARTITION BY service_id, priority_weight, target_window_id ORDER BY queued_at, id) AS place "
-    "FROM tickets WHERE hall_id = :hall_id AND status = 'waiting' AND ("
-    "target_window_id = :window_id OR (target_window_id IS NULL AND service_id IN ("
-    "SELECT service_id FROM window_services WHERE window_id = :window_id)))"
-    ") AS ranked WHERE place = 1 ORDER BY queued_at, id"
+    "PARTITION BY service_id, priority_weight ORDER BY queued_at, id) AS place "
+    "FROM tickets WHERE hall_id = :hall_id AND status = 'waiting' AND target_window_id = :window_id"
+    ") AS sent WHERE place = 1 "
+    "ORDER BY 5, 1"
 )
+HEADS = {
+    "sqlite": _GROUPS + "SELECT h.id, h.service_id, h.priority_weight, h.target_window_id, h.queued_at FROM grp g "
+              "JOIN tickets h ON h.id = (SELECT t.id" + _GROUP_HEAD + ")" + _SENT,
+    "postgresql": _GROUPS + "SELECT h.id, h.service_id, h.priority_weight, h.target_window_id, h.queued_at FROM grp g "
+                  "CROSS JOIN LATERAL (SELECT t.id, t.service_id, t.priority_weight, t.target_window_id, t.queued_at"
+                  + _GROUP_HEAD + ") h WHERE g.priority_weight IS NOT NULL" + _SENT,
+}
 _PROFILE = "SELECT service_id, position, weight FROM window_services WHERE window_id = :window_id"
 _GREEN = "SELECT id FROM services WHERE hall_id = :hall_id AND green_channel = :yes"
 
@@ -85,7 +113,8 @@ def waiting_for_window(session: Session, hall: Hall, window: Window) -> list[Hea
     """The head of every queue this window may call (its profile's services, and tickets sent to it), oldest
     first."""
     raw = RawSQL.of(session)
-    rows = raw.execute(_HEADS, {"hall_id": hall.id, "window_id": window.id}).fetchall()
+    sql = HEADS["sqlite" if raw.sqlite else "postgresql"]
+    rows = raw.execute(sql, {"hall_id": hall.id, "window_id": window.id}).fetchall()
     return [Head(r[0], r[1], r[2], r[3], raw.instant(r[4])) for r in rows]
 
 

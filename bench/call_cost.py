@@ -1,0 +1,119 @@
+"""The cost of one call-next with a short and a long queue: 30 and 3,000 tickets waiting (issue 22's goal: within
+1.2x), on SQLite and PostgreSQL, in one process through Flask's test client (no HTTP server: the figure is the
+route's own work; on PostgreSQL the database's share shows in the wall time, not in this process's CPU). Each
+queue lives in a database of its own and is kept at its length: after each timed call the ticket is finished and a
+new one issued, untimed. The two queues are measured in alternating rounds, so the ratio holds while the shared
+machine's speed drifts.
+
+    python -m bench.call_cost [--backends sqlite,postgres] [--queues 30,3000] [--rounds 6] [--calls 40]
+
+Runs on an older checkout as well (PYTHONPATH=<checkout> python <this file>): it uses only bench.common and the
+app factory, which main has too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+if __package__ in (None, ""):  # run as a file against another checkout: that checkout's bench and app
+    sys.path.append(str(Path(__file__).resolve().parents[1]))  # after PYTHONPATH: that checkout first
+
+from bench.common import build_hall  # noqa: E402
+from bench.common import fresh_database  # noqa: E402
+from bench.common import machine  # noqa: E402
+from bench.common import table  # noqa: E402
+
+
+class Queue:
+    """One bench hall with `length` tickets waiting, and its app."""
+
+    def __init__(self, backend: str, length: int) -> None:
+        from queue_server.app import create_app
+        from queue_server.settings import Settings
+
+        self.hall = build_hall(fresh_database(backend, f"call_cost_{backend}_{length}"))
+        self.client = create_app(Settings(instance_path=Path(tempfile.mkdtemp(prefix="hallq-call-cost-")),
+                                          database_url=self.hall.database_url, redis_url=None,
+                                          secret_key="bench")).test_client()
+        self.kiosk = {"Authorization": f"Bearer {self.hall.kiosk}"}
+        self.staff = {"Authorization": f"Bearer {self.hall.staff[1]}"}
+        self.issued = 0
+        for _ in range(length):
+            self.issue()
+
+    def issue(self) -> None:
+        service = self.hall.services[self.issued % len(self.hall.services)]
+        self.issued += 1
+        resp = self.client.post("/api/v1/halls/bench/tickets", json={"service": service}, headers=self.kiosk)
+        assert resp.status_code == 201, resp.data
+
+    def calls(self, n: int) -> tuple[list[float], list[float]]:
+        """n timed call-nexts at window 1, each followed (untimed) by its finish and a new ticket.
+        Returns (CPU ms, wall ms) of each call."""
+        cpu_ms, wall_ms = [], []
+        for _ in range(n):
+            cpu, wall = time.process_time(), time.perf_counter()
+            called = self.client.post("/api/v1/halls/bench/windows/1/call-next", headers=self.staff)
+            cpu_ms.append((time.process_time() - cpu) * 1000)
+            wall_ms.append((time.perf_counter() - wall) * 1000)
+            assert called.status_code == 200, called.data
+            done = self.client.post(f"/api/v1/tickets/{called.get_json()['ticket']['id']}/finish", json={},
+                                    headers=self.staff)
+            assert done.status_code == 200, done.data
+            self.issue()
+        return cpu_ms, wall_ms
+
+
+def measure(backend: str, lengths: list[int], rounds: int, calls: int) -> list[list[Any]]:
+    queues = {n: Queue(backend, n) for n in lengths}
+    for q in queues.values():
+        q.calls(10)  # warm the statement caches and the estimate cache
+    cpu: dict[int, list[float]] = {n: [] for n in lengths}
+    wall: dict[int, list[float]] = {n: [] for n in lengths}
+    per_round: dict[int, list[float]] = {n: [] for n in lengths}
+    per_round_wall: dict[int, list[float]] = {n: [] for n in lengths}
+    for r in range(rounds):
+        for n in (lengths if r % 2 == 0 else lengths[::-1]):
+            c, w = queues[n].calls(calls)
+            cpu[n].extend(c)
+            wall[n].extend(w)
+            per_round[n].append(statistics.median(c))
+            per_round_wall[n].append(statistics.median(w))
+    base = lengths[0]
+    rows = []
+    for n in lengths:
+        cells = []
+        for mine, theirs in ((per_round[n], per_round[base]), (per_round_wall[n], per_round_wall[base])):
+            ratios = sorted(a / b for a, b in zip(mine, theirs, strict=True))
+            cells.append(f"{statistics.median(ratios):.2f} ({ratios[0]:.2f}–{ratios[-1]:.2f})")
+        rows.append([backend, n, rounds * calls, f"{statistics.median(cpu[n]):.2f}",
+                     f"{statistics.quantiles(cpu[n], n=100)[98]:.2f}", f"{statistics.median(wall[n]):.2f}", *cells])
+        print("  " + " | ".join(map(str, rows[-1])), flush=True)
+    return rows
+
+
+def run(backends: list[str], lengths: list[int], rounds: int = 6, calls: int = 40) -> str:
+    rows = [row for backend in backends for row in measure(backend, lengths, rounds, calls)]
+    headers = ["database", "waiting", "calls", "CPU ms p50", "CPU ms p99", "wall ms p50",
+               f"CPU vs {lengths[0]} waiting (per round: median, range)", f"wall vs {lengths[0]} waiting"]
+    return f"Machine: {machine()}; call-next at window 1 (10 services, 8 windows)\n\n" + table(headers, rows)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--backends", default="sqlite,postgres")
+    parser.add_argument("--queues", default="30,3000")
+    parser.add_argument("--rounds", type=int, default=6)
+    parser.add_argument("--calls", type=int, default=40)
+    args = parser.parse_args()
+    print(run(args.backends.split(","), [int(n) for n in args.queues.split(",")], args.rounds, args.calls))
+
+
+if __name__ == "__main__":
+    main()
