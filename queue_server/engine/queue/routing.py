@@ -67,12 +67,13 @@ class Placement:
 
 # Per service, priority weight and target window only the earliest ticket can be next (FIFO inside a group), so a
 # long queue costs one row per group, not one row per person. Hand-written (rawsql.py says why): call-next runs it
-# under the hall's lock on every call.
+# under the hall's lock on every call. A remote ticket (线上取号) whose citizen has not confirmed arrival is not a
+# candidate: the next one of its group stands in for it, and it keeps its queue time, so it is next once it arrives.
 _HEADS = (
     "SELECT id, service_id, priority_weight, target_window_id, queued_at FROM ("
     "SELECT id, service_id, priority_weight, target_window_id, queued_at, row_number() OVER ("
     "PARTITION BY service_id, priority_weight, target_window_id ORDER BY queued_at, id) AS place "
-    "FROM tickets WHERE hall_id = :hall_id AND status = 'waiting' AND ("
+    "FROM tickets WHERE hall_id = :hall_id AND status = 'waiting' AND (remote = :no OR arrived_at IS NOT NULL) AND ("
     "target_window_id = :window_id OR (target_window_id IS NULL AND service_id IN ("
     "SELECT service_id FROM window_services WHERE window_id = :window_id)))"
     ") AS ranked WHERE place = 1 ORDER BY queued_at, id"
@@ -85,7 +86,7 @@ def waiting_for_window(session: Session, hall: Hall, window: Window) -> list[Hea
     """The head of every queue this window may call (its profile's services, and tickets sent to it), oldest
     first."""
     raw = RawSQL.of(session)
-    rows = raw.execute(_HEADS, {"hall_id": hall.id, "window_id": window.id}).fetchall()
+    rows = raw.execute(_HEADS, {"hall_id": hall.id, "window_id": window.id, "no": False}).fetchall()
     return [Head(r[0], r[1], r[2], r[3], raw.instant(r[4])) for r in rows]
 
 
