@@ -34,6 +34,7 @@ from queue_server.web.api.schemas.remote import EntranceCodeOut
 from queue_server.web.api.schemas.remote import KioskArriveRequest
 from queue_server.web.api.schemas.remote import RemoteTicketRequest
 from queue_server.web.public_url import public_url
+from queue_server.web.qr import qr_svg
 
 # Who reads the entrance code: the wall display shows it, a kiosk may, the manager prints it for the door.
 CODE_READERS = (Role.DISPLAY, Role.KIOSK, Role.MANAGER, Role.ADMIN)
@@ -48,8 +49,8 @@ def entrance_key() -> bytes:
 
 def entrance_code_of(hall: Hall) -> dict[str, Any]:
     code, on = remote.todays_code(entrance_key(), hall, services().runtime.clock.now())
-    return {"hall": hall.code, "code": code, "date": on.isoformat(),
-            "url": f"{public_url()}/arrive/{hall.code}?code={code}"}
+    url = f"{public_url()}/arrive/{hall.code}?code={code}"
+    return {"hall": hall.code, "code": code, "date": on.isoformat(), "url": url, "qr_svg": str(qr_svg(url))}
 
 
 @route("POST", "/halls/{hall}/remote-tickets", "Take a live ticket from a phone (线上取号) with an ID or mobile "

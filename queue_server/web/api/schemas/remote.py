@@ -30,3 +30,4 @@ class EntranceCodeOut(BaseModel):
     code: str  # 6 digits, valid for the service day `date`
     date: str  # YYYY-MM-DD, the hall's service day
     url: str  # what the entrance QR holds: the arrival page with the code
+    qr_svg: str  # that QR as an inline SVG document (the wall display and the door poster draw it)
