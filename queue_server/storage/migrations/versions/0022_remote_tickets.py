@@ -20,24 +20,18 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('tickets', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('remote', sa.Boolean(), server_default=sa.false(), nullable=False))
-        batch_op.add_column(sa.Column('arrived_at', queue_server.storage.models.UTCDateTime(timezone=True),
-                                      nullable=True))
-        batch_op.add_column(sa.Column('arrived_via', sa.String(length=16), nullable=True))
-        batch_op.add_column(sa.Column('held_at', queue_server.storage.models.UTCDateTime(timezone=True),
-                                      nullable=True))
-    with op.batch_alter_table('halls', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('remote_grace_min', sa.Integer(), server_default='10', nullable=False))
-        batch_op.add_column(sa.Column('remote_walk_ahead', sa.Integer(), server_default='5', nullable=False))
+    # Plain ADD COLUMN, not batch mode: SQLite's batch copy would drop the old tickets table, and its ON DELETE
+    # CASCADE would take every ticket leg and log entry with it.
+    stamp = queue_server.storage.models.UTCDateTime(timezone=True)
+    op.add_column('tickets', sa.Column('remote', sa.Boolean(), server_default=sa.false(), nullable=False))
+    op.add_column('tickets', sa.Column('arrived_at', stamp, nullable=True))
+    op.add_column('tickets', sa.Column('arrived_via', sa.String(length=16), nullable=True))
+    op.add_column('tickets', sa.Column('held_at', stamp, nullable=True))
+    op.add_column('halls', sa.Column('remote_grace_min', sa.Integer(), server_default='10', nullable=False))
+    op.add_column('halls', sa.Column('remote_walk_ahead', sa.Integer(), server_default='5', nullable=False))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('halls', schema=None) as batch_op:
-        batch_op.drop_column('remote_walk_ahead')
-        batch_op.drop_column('remote_grace_min')
-    with op.batch_alter_table('tickets', schema=None) as batch_op:
-        batch_op.drop_column('held_at')
-        batch_op.drop_column('arrived_via')
-        batch_op.drop_column('arrived_at')
-        batch_op.drop_column('remote')
+    for table, column in (('halls', 'remote_walk_ahead'), ('halls', 'remote_grace_min'), ('tickets', 'held_at'),
+                          ('tickets', 'arrived_via'), ('tickets', 'arrived_at'), ('tickets', 'remote')):
+        op.drop_column(table, column)
