@@ -138,3 +138,15 @@ def test_ticket_arrived_is_in_the_openapi_document(client: Any) -> None:
     doc = client.get("/api/v1/openapi.json").get_json()
     assert "/api/v1/halls/{hall}/remote-tickets" in doc["paths"] or "/halls/{hall}/remote-tickets" in str(doc)
     assert "ticket.arrived" in str(doc)
+
+
+def test_the_grace_time_and_set_off_distance_are_hall_settings(client: Any, hall: BasicHall) -> None:
+    manager = bearer(hall.manager)
+    response = client.patch("/api/v1/halls/t1/settings", json={"remote_grace_min": 30, "remote_walk_ahead": 2},
+                            headers=manager)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert (response.get_json()["remote_grace_min"], response.get_json()["remote_walk_ahead"]) == (30, 2)
+    assert_problem(client, client.patch("/api/v1/halls/t1/settings", json={"remote_grace_min": 0},
+                                        headers=manager), 422, "setting_out_of_range")
+    token = take(client).get_json()["track_token"]
+    assert client.get(f"/api/v1/track/{token}").get_json()["walk_ahead"] == 2
