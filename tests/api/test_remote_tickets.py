@@ -150,3 +150,14 @@ def test_the_grace_time_and_set_off_distance_are_hall_settings(client: Any, hall
                                         headers=manager), 422, "setting_out_of_range")
     token = take(client).get_json()["track_token"]
     assert client.get(f"/api/v1/track/{token}").get_json()["walk_ahead"] == 2
+
+
+def test_the_clerks_console_counts_who_has_not_arrived(client: Any, hall: BasicHall) -> None:
+    take(client)
+    client.post("/api/v1/halls/t1/tickets", json={"service": "a"}, headers=bearer(hall.kiosk))
+
+    response = client.get("/api/v1/halls/t1/windows/1/console", headers=bearer(hall.staff1))
+    assert response.status_code == 200, response.get_data(as_text=True)
+    queue = next(q for q in response.get_json()["queues"] if q["service"] == "a")
+
+    assert (queue["waiting"], queue["not_arrived"]) == (2, 1)

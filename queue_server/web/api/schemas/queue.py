@@ -281,6 +281,7 @@ class ConsoleQueue(BaseModel):
     prefix: str
     waiting: int
     longest_wait_s: int | None
+    not_arrived: int = 0  # 线上取号 tickets among `waiting` whose citizen has not confirmed arrival: not callable yet
 
 
 class ConsoleParked(BaseModel):
