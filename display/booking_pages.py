@@ -8,18 +8,14 @@ kept out of caches and referrers, like the ticket's phone page.
 
 from __future__ import annotations
 
-import io
 from datetime import date
 from typing import Any
 
-import qrcode
-import qrcode.image.svg
 from flask import Blueprint
 from flask import Response
 from flask import abort
 from flask import current_app
 from flask import render_template
-from markupsafe import Markup
 from sqlalchemy import select
 
 from queue_server import errors
@@ -30,6 +26,7 @@ from queue_server.engine.booking import appointments
 from queue_server.engine.booking import plans
 from queue_server.queries import snapshots
 from queue_server.storage.models import Service
+from queue_server.web.qr import qr_svg
 
 bp = Blueprint("booking_pages", __name__, template_folder="templates")
 
@@ -73,13 +70,6 @@ def book(hall: str) -> Any:
         return _private(Response(render_template("display/book.html", hall=row, services=offered)))
 
 
-def _qr(data: str) -> Markup:
-    out = io.BytesIO()
-    qrcode.make(data, image_factory=qrcode.image.svg.SvgPathImage, border=2).save(out)
-    svg = out.getvalue().decode()
-    return Markup(svg[svg.index("<svg"):])  # noqa: S704 - drawn here from digits, no citizen text inside
-
-
 @bp.get("/book/manage/<token>")
 def manage(token: str) -> Any:
     hq = current_app.extensions["hallq"]
@@ -103,4 +93,4 @@ def manage(token: str) -> Any:
             "person_masked": appt.person_masked or "",
         }
         return _private(Response(render_template("display/booking.html", booking=booking, token=token, days=days,
-                                                 qr=_qr(appt.code))))
+                                                 qr=qr_svg(appt.code))))

@@ -24,6 +24,8 @@ from display.audio import chime_wav
 from queue_server import errors
 from queue_server.queries import snapshots
 from queue_server.web.api.hall import track_out
+from queue_server.web.public_url import public_url
+from queue_server.web.qr import qr_svg
 
 bp = Blueprint("display", __name__, template_folder="templates")
 
@@ -65,7 +67,9 @@ def phone(token: str) -> Any:
         except errors.TicketNotFound:
             return render_template("display/phone_missing.html"), 404
         state = track_out(tracked)
-    resp = Response(render_template("display/phone.html", token=token, ticket=state))
+    # 线上取号: a kiosk's scanner confirms arrival from this page's own address, shown as a QR.
+    qr = qr_svg(f"{public_url()}/t/{token}") if state["remote"] and not state["arrived"] else None
+    resp = Response(render_template("display/phone.html", token=token, ticket=state, qr=qr))
     # The page holds the ticket's bearer token in its URL: keep it out of caches and referrers.
     resp.headers["Cache-Control"] = "no-store"
     resp.headers["Referrer-Policy"] = "no-referrer"

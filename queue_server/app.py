@@ -16,6 +16,7 @@ from flask_babel import Babel
 from display import voice as display_voice
 from display.audio import Renderer
 from display.booking_pages import bp as booking_pages_bp
+from display.remote_pages import bp as remote_pages_bp
 from display.views import bp as display_bp
 from kiosk.views import bp as kiosk_bp
 from queue_server import __version__
@@ -154,6 +155,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
     app.register_blueprint(kiosk_bp)
     app.register_blueprint(display_bp)
     app.register_blueprint(booking_pages_bp)
+    app.register_blueprint(remote_pages_bp)
     app.register_blueprint(staff_bp)
     app.register_blueprint(manager_bp)
     app.register_blueprint(reports_bp)

@@ -75,6 +75,7 @@ ACTIONS: dict[str, str] = {
     "called": N_("call"), "started": N_("start"), "finished": N_("finish"), "parked": N_("park"),
     "returned": N_("return to the queue"), "transferred": N_("transfer"), "cancelled": N_("cancel"),
     "recalled": N_("recall"), "marked no-show": N_("mark as no-show"), "reactivated": N_("reactivate"),
+    "arrived": N_("confirm arrival"),
 }
 
 
@@ -463,6 +464,21 @@ BookingNotFound = _error(
 BadBookingPlan = _error(
     Invalid, "bad_booking_plan", N_("Booking plan not valid"),
     N_("The booking plan is not valid at %(field)s: %(reason)s"),
+)
+
+# ---- 线上取号 (engine/booking/remote.py) -----------------------------------------------------------------------
+EntranceCodeWrong = _error(
+    Invalid, "entrance_code_wrong", N_("Wrong entrance code"),
+    N_("%(hall_code)s is not today's entrance code of this hall. Type the code shown under the QR code at the "
+       "entrance or on the hall's screen, or confirm at a kiosk."),
+)
+TicketNotArrived = _error(
+    Conflict, "ticket_not_arrived", N_("The citizen has not arrived yet"),
+    N_("Ticket %(ticket_no)s was taken from a phone and its arrival is not confirmed yet, so it cannot be called."),
+)
+NotRemoteTicket = _error(
+    Conflict, "not_remote_ticket", N_("Not a remote ticket"),
+    N_("Ticket %(ticket_no)s was taken in the hall; there is no arrival to confirm."),
 )
 
 

@@ -25,6 +25,9 @@ TICKET_PARKED = "ticket.parked"
 TICKET_RETURNED = "ticket.returned"
 TICKET_TRANSFERRED = "ticket.transferred"
 TICKET_CANCELLED = "ticket.cancelled"
+TICKET_ARRIVED = "ticket.arrived"  # 线上取号: the citizen of a remote ticket confirmed arrival; now callable
+TICKET_HELD = "ticket.held"  # 线上取号: an unconfirmed remote ticket reached the head of its queue; grace runs
+TICKET_EXPIRED = "ticket.expired"  # 线上取号: a held remote ticket's grace ran out before its citizen arrived
 WINDOW_PAUSED = "window.paused"
 WINDOW_RESUMED = "window.resumed"
 QUEUE_STATS = "queue.stats"
@@ -61,6 +64,7 @@ APPOINTMENT_MISSED = "appointment.missed"  # 爽约: not checked in by the end o
 EVENT_TYPES: tuple[str, ...] = (
     TICKET_ISSUED, TICKET_CALLED, TICKET_RECALLED, TICKET_STARTED, TICKET_FINISHED, TICKET_NO_SHOW,
     TICKET_REACTIVATED, TICKET_PARKED, TICKET_RETURNED, TICKET_TRANSFERRED, TICKET_CANCELLED,
+    TICKET_ARRIVED, TICKET_HELD, TICKET_EXPIRED,
     WINDOW_PAUSED, WINDOW_RESUMED, QUEUE_STATS, NOTICES_UPDATED,
     PRINT_JOB_QUEUED, PRINT_JOB_PRINTED, PRINT_JOB_FAILED, PRINT_JOB_EXPIRED, PRINT_JOB_CANCELLED,
     KIOSK_PRINTER_CHANGED,

@@ -7,6 +7,8 @@ the runtime, Flask or anything above. It never commits, never reads the wall clo
 sequences, stores and publishes the events it returns.
 """
 
+from queue_server.engine.booking.remote import arrive
+from queue_server.engine.booking.remote import take_remote
 from queue_server.engine.oversight.alerts import evaluate_alerts
 from queue_server.engine.oversight.alerts import mark_alert_seen
 from queue_server.engine.oversight.alerts import set_alert_limits
@@ -90,5 +92,5 @@ __all__ = [
     "transfer", "update_service", "update_staff",
     "create_department", "create_priority", "update_department", "update_priority", "set_voice", "update_hall",
     "create_service", "create_window", "create_hall", "rename_hall", "retire_hall", "update_window", "issue_once",
-    "reprint_ticket",
+    "reprint_ticket", "take_remote", "arrive",
 ]

@@ -11,6 +11,8 @@ from datetime import datetime
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import and_
+from sqlalchemy import case
 from sqlalchemy import func
 from sqlalchemy import or_
 from sqlalchemy import select
@@ -92,23 +94,27 @@ def _current(session: Session, hall: Hall, window: Window, now: datetime) -> dic
 
 def _queues(session: Session, window: Window, now: datetime) -> list[dict[str, Any]]:
     ids = [ws.service_id for ws in window.profile]
-    rows = dict.fromkeys(ids, (0, None))
+    rows = dict.fromkeys(ids, (0, None, 0))
     waiting = (
         Ticket.status == TicketStatus.WAITING,
         or_(Ticket.target_window_id.is_(None), Ticket.target_window_id == window.id),
     )
-    for service_id, count, oldest in session.execute(
-        select(Ticket.service_id, func.count(), func.min(Ticket.queued_at))
+    # 线上取号: remote tickets whose citizen has not arrived wait too, but call-next passes over them; the clerk is
+    # told how many, so "1 waiting" and "nobody to call" do not contradict each other.
+    away = func.sum(case((and_(Ticket.remote.is_(True), Ticket.arrived_at.is_(None)), 1), else_=0))
+    for service_id, count, oldest, not_arrived in session.execute(
+        select(Ticket.service_id, func.count(), func.min(Ticket.queued_at), away)
         .where(Ticket.service_id.in_(ids), *waiting).group_by(Ticket.service_id)
     ):
-        rows[service_id] = (count, oldest)
+        rows[service_id] = (count, oldest, int(not_arrived or 0))
     out = []
     for ws in window.profile:
-        count, oldest = rows[ws.service_id]
+        count, oldest, not_arrived = rows[ws.service_id]
         if oldest is not None and oldest.tzinfo is None:  # SQLite aggregates lose the type decorator
             oldest = oldest.replace(tzinfo=UTC)
         out.append({"service": ws.service.code, "service_name": ws.service.name, "prefix": ws.service.prefix,
-                    "waiting": count, "longest_wait_s": _seconds(now, oldest) if oldest else 0})
+                    "waiting": count, "longest_wait_s": _seconds(now, oldest) if oldest else 0,
+                    "not_arrived": not_arrived})
     return out
 
 

@@ -160,6 +160,10 @@ class Hall(Base):
     # 爽约 rule: this many no-shows within 30 days suspend a person's online booking for no_show_suspend_days.
     no_show_limit: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
     no_show_suspend_days: Mapped[int] = mapped_column(Integer, default=30, server_default="30")
+    # 线上取号: minutes an unconfirmed remote ticket keeps its place at the head of its queue before it expires,
+    # and how many people ahead the phone page tells its citizen to start walking over.
+    remote_grace_min: Mapped[int] = mapped_column(Integer, default=10, server_default="10")
+    remote_walk_ahead: Mapped[int] = mapped_column(Integer, default=5, server_default="5")
 
     services: Mapped[list[Service]] = relationship(back_populates="hall", order_by="Service.id")
     windows: Mapped[list[Window]] = relationship(back_populates="hall", order_by="Window.number")
@@ -438,6 +442,14 @@ class Ticket(Base):
     acted_by: Mapped[str | None] = mapped_column(String(64))
     appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointments.id", ondelete="SET NULL"))
     estimated_wait_s: Mapped[int | None] = mapped_column(Integer)  # as printed, for accuracy statistics
+    # 线上取号 (docs/remote-queue.md): taken from a phone before the citizen is in the hall (channel "mobile").
+    # Call-next skips it while arrived_at is NULL; arrival is confirmed by the hall's daily entrance code
+    # ("hall_code") or at a kiosk ("kiosk"). held_at: when it first stood at the head of its queue unconfirmed;
+    # the hall's grace time runs from there, then it expires (outcome "not_arrived").
+    remote: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    arrived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    arrived_via: Mapped[str | None] = mapped_column(String(16))
+    held_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     service: Mapped[Service] = relationship(foreign_keys=[service_id])
     window: Mapped[Window | None] = relationship(foreign_keys=[window_id])

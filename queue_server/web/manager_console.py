@@ -11,11 +11,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint
+from flask import make_response
 from flask import redirect
 from flask import render_template
 from flask import request
 from flask import url_for
 from flask_babel import gettext
+from markupsafe import Markup
 from sqlalchemy import select
 from werkzeug.security import check_password_hash
 from werkzeug.wrappers import Response
@@ -34,6 +36,7 @@ from queue_server.storage.models import Role
 from queue_server.storage.models import Staff
 from queue_server.web import sessions
 from queue_server.web.api import services
+from queue_server.web.api.citizens.remote import entrance_code_of
 
 bp = Blueprint("manager", __name__)
 
@@ -165,3 +168,20 @@ def settings(hall: str) -> Any:
     return render_template("manager_console/settings.html", hall=hall, hall_name=hall_name, timezone=timezone,
                            who=who, can_configure=True, csrf_token=sessions.csrf_token(),
                            item_types=ITEM_TYPES, categories=DISCLOSURE_CATEGORIES)
+
+
+@bp.get("/manager/<code:hall>/entrance")
+def entrance_poster(hall: str) -> Any:
+    """线上取号: today's entrance code as a page to print for the door (it changes every day; docs/remote-queue.md)."""
+    page = signed_in_page(hall, configure=True)
+    if isinstance(page, Response):
+        return page
+    who, hall_name, _ = page
+    with services().store.read_session() as session:
+        row = session.scalar(select(Hall).where(Hall.code == hall))
+        assert row is not None
+        entrance = entrance_code_of(row)
+    resp = make_response(render_template("manager_console/entrance.html", hall=hall, hall_name=hall_name, who=who,
+                                         entrance=entrance, qr=Markup(entrance["qr_svg"])))  # noqa: S704 - ours
+    resp.headers["Cache-Control"] = "no-store"
+    return resp

@@ -1,6 +1,8 @@
 /* The citizen's phone page /t/<token>: live status of one ticket, a clear "到您了" state that alerts again on
    every recall, what to do when 已挂起 or 已过号, cancel, 补打 (the paper ticket printed again at the kiosk that
    printed it, for the citizen standing at it) and the rating link for the visit just finished, until it is rated.
+   A remote ticket (线上取号) also shows its arrival panel: the entrance code typed or scanned, the alert to set off
+   and the alert when it is held at the head of its queue.
    The server renders the first state with the same texts (display/templates/display/phone.html). */
 (function () {
   "use strict";
@@ -102,6 +104,7 @@
     $("no-show-until").textContent = state.no_show_until_local || "";
     $("ahead").textContent = state.ahead;
     $("wait").textContent = Math.max(1, Math.round((state.estimated_wait_s || 0) / 60)) + " 分钟 min";
+    renderArrival();
     $("cancel").hidden = !OPEN[state.status];
     // 一次一评: the link names the visit and goes once it is rated (on the phone or the window's tablet).
     var visit = state.visit;
@@ -117,6 +120,95 @@
       alerted = {window: state.window, calls: calls};
       alertCalled(again);
     }
+  }
+
+  // 线上取号: a remote ticket waits for its citizen's arrival. Alert once when it is time to set off (people
+  // ahead at or below the hall's walk_ahead) and again when the ticket is held at the head of its queue.
+  var walkAlerted = false, heldAlerted = !!state.held;
+  function renderArrival() {
+    var awaiting = !!state.remote && !state.arrived && state.status === "waiting";
+    var walk = awaiting && !state.held && state.ahead <= (state.walk_ahead || 0);
+    $("arrival").hidden = !awaiting;
+    $("held").hidden = !(awaiting && state.held);
+    $("hold-until").textContent = state.hold_until_local || "";
+    $("walk").hidden = !walk;
+    $("arrived").hidden = !(state.remote && state.arrived && state.status === "waiting");
+    $("guide-expired").hidden = !(state.remote && state.status === "expired");
+    document.body.dataset.arrival = awaiting ? (state.held ? "held" : walk ? "walk" : "pending")
+      : state.remote && state.arrived ? "arrived" : "";
+    if (walk && !walkAlerted) { walkAlerted = true; buzz([300, 150, 300]); }
+    if (awaiting && state.held && !heldAlerted) {
+      heldAlerted = true;
+      buzz([600, 200, 600, 200, 600]);
+      var box = $("held");
+      box.classList.remove("pulse");
+      void box.offsetWidth;
+      box.classList.add("pulse");
+    }
+  }
+
+  function buzz(pattern) {
+    if (navigator.vibrate) navigator.vibrate(pattern);
+    try {
+      var sound = chime || new Audio("/display/voice/chime.wav");
+      sound.currentTime = 0;
+      var played = sound.play();
+      if (played && played.catch) played.catch(function () { /* not allowed without a touch */ });
+    } catch (e) { /* no audio */ }
+    document.body.dataset.alerts = String(Number(document.body.dataset.alerts || 0) + 1);
+  }
+
+  function arrive(code) {
+    $("arrive-error").hidden = true;
+    HallqRetry.fetch("/api/v1/track/" + encodeURIComponent(token) + "/arrive", {
+      method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify({hall_code: code})
+    }, showTrouble)
+      .then(function (r) { return r.json().then(function (t) { return {ok: r.ok, body: t}; }); })
+      .then(function (res) {
+        if (!res.ok) {
+          $("arrive-error").textContent = res.body.title + "：" + res.body.detail;
+          $("arrive-error").hidden = false;
+          return;
+        }
+        state = res.body; render();
+      })
+      .catch(function () {
+        $("arrive-error").textContent = "网络不通，请稍后再试。Network problem, please try again.";
+        $("arrive-error").hidden = false;
+      });
+  }
+
+  $("arrive-form").addEventListener("submit", function (e) {
+    e.preventDefault();
+    var code = $("hall-code").value.replace(/\D/g, "");
+    if (!code) { $("hall-code").focus(); return; }
+    arrive(code);
+  });
+
+  // Scanning: the entrance QR holds /arrive/<hall>?code=NNNNNN. Phones whose browser reads QR codes from a photo
+  // (BarcodeDetector) offer the camera; others type the six digits printed under the QR.
+  if ("BarcodeDetector" in window) {
+    $("scan").hidden = false;
+    $("scan-file").addEventListener("change", function () {
+      var file = this.files && this.files[0];
+      if (!file) return;
+      createImageBitmap(file).then(function (image) {
+        return new window.BarcodeDetector({formats: ["qr_code"]}).detect(image);
+      }).then(function (codes) {
+        var text = codes.length ? codes[0].rawValue : "";
+        var m = /[?&]code=(\d+)/.exec(text) || /^(\d{6})$/.exec(text);
+        if (!m) {
+          $("arrive-error").textContent = "未识别到进厅码，请重拍或直接输入数字。No entrance code found: try again or type it.";
+          $("arrive-error").hidden = false;
+          return;
+        }
+        $("hall-code").value = m[1];
+        arrive(m[1]);
+      }).catch(function () {
+        $("arrive-error").textContent = "无法识别，请直接输入数字。Could not read it: please type the code.";
+        $("arrive-error").hidden = false;
+      });
+    });
   }
 
   function refresh() {
@@ -174,6 +266,8 @@
     onEvent: function (ev) {
       if (!ev.ticket) return;
       state.status = ev.ticket.status;
+      if (ev.type === "ticket.arrived") state.arrived = true;
+      if (ev.type === "ticket.held") state.held = true;
       state.window = ev.window ? ev.window.number : ev.ticket.window;
       if (ev.window && ev.window.number != null) state.window_label = windowLabel(ev.window.number, ev.window.name);
       if (ev.ticket.call_count != null) state.call_count = ev.ticket.call_count;

@@ -24,6 +24,35 @@
   HallqPager.turnEvery(PAGE_MS, [pagers.windows, pagers.services]);
   window.hallqPages = {intervalMs: PAGE_MS, windows: pagers.windows, services: pagers.services};
 
+  // 线上取号: today's entrance code and its QR, read with the display's credential; asked again every few minutes,
+  // so the new day's code appears soon after the hall's day turns. A refusal (an old server) hides the panel.
+  var ENTRANCE_EVERY_MS = 5 * 60 * 1000;
+  function loadEntrance() {
+    fetch("/api/v1/halls/" + encodeURIComponent(hall) + "/entrance-code",
+          {headers: {"Authorization": "Bearer " + token, "Accept": "application/json"}, cache: "no-store"})
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (e) {
+        if (!e) { showEntrance(null); return; }
+        showEntrance(e);
+      })
+      .catch(function () { /* offline: keep what is shown; the next round asks again */ });
+  }
+  function showEntrance(e) {
+    var box = $("entrance");
+    box.hidden = !e;
+    document.body.classList.toggle("has-entrance", !!e);
+    if (!e) return;
+    if ($("entrance-code").textContent === e.code) return;
+    var svg = new DOMParser().parseFromString(e.qr_svg, "image/svg+xml").documentElement;
+    svg.removeAttribute("width");
+    svg.removeAttribute("height");
+    $("entrance-qr").replaceChildren(document.importNode(svg, true));
+    $("entrance-code").textContent = e.code;
+    box.dataset.date = e.date;
+  }
+  loadEntrance();
+  setInterval(loadEntrance, ENTRANCE_EVERY_MS);
+
   var announcer = HallqAnnouncer.create({
     chimeUrl: "/display/voice/chime.wav",
     speechUrl: function (v) { return "/display/voice/" + v.key + ".wav?s=" + encodeURIComponent(v.speech); },

@@ -101,6 +101,8 @@
       $("bk-open-limit").value = d.booking_open_limit;
       $("bk-no-show-limit").value = d.no_show_limit;
       $("bk-suspend-days").value = d.no_show_suspend_days;
+      $("rm-grace").value = d.remote_grace_min;
+      $("rm-walk").value = d.remote_walk_ahead;
     }).catch(HallqDom.showError);
   }
 
@@ -109,6 +111,14 @@
     api("PATCH", "/settings", {booking_open_limit: Number($("bk-open-limit").value),
                                no_show_limit: Number($("bk-no-show-limit").value),
                                no_show_suspend_days: Number($("bk-suspend-days").value)})
+      .then(loadLimit).catch(HallqDom.showError);
+  });
+
+  // 线上取号: the grace time of a held remote ticket and when its phone says "set off" (hall settings).
+  $("remote-form").addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    api("PATCH", "/settings", {remote_grace_min: Number($("rm-grace").value),
+                               remote_walk_ahead: Number($("rm-walk").value)})
       .then(loadLimit).catch(HallqDom.showError);
   });
 

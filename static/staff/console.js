@@ -109,7 +109,9 @@
     rows.innerHTML = "";
     v.queues.forEach((q) => {
       const tr = document.createElement("tr");
-      [q.service_name + "（" + q.prefix + "）", String(q.waiting), q.waiting ? mmss(q.longest_wait_s) : "—"].forEach((t) => {
+      // 线上取号: remote tickets not yet in the hall wait but are not called; say how many of the count they are.
+      const away = q.not_arrived ? "（" + q.not_arrived + " 未到达 not here）" : "";
+      [q.service_name + "（" + q.prefix + "）", String(q.waiting) + away, q.waiting ? mmss(q.longest_wait_s) : "—"].forEach((t) => {
         const td = document.createElement("td"); td.textContent = t; tr.appendChild(td);
       });
       rows.appendChild(tr);

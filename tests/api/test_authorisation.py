@@ -150,6 +150,12 @@ SAMPLES: dict[str, tuple[str, str, Any]] = {
     "put_booking_plan": ("PUT", "/api/v1/halls/t1/services/a/booking", {"days": {"1": [
                          {"start": "09:00", "end": "12:00", "minutes": 30, "capacity": 2}]}}),
     "delete_booking_plan": ("DELETE", "/api/v1/halls/t1/services/a/booking", None),
+    # 线上取号 (issue 21): a citizen takes and confirms; a kiosk or staff confirm; devices and managers read the code.
+    # {token} is a kiosk ticket: confirming its arrival is the 409 not_remote_ticket that shows the route let us in.
+    "take_remote_ticket": ("POST", "/api/v1/halls/t1/remote-tickets", {"service": "a", "phone": "13800138000"}),
+    "track_arrive": ("POST", "/api/v1/track/{token}/arrive", {"hall_code": "000000"}),
+    "confirm_arrival": ("POST", "/api/v1/halls/t1/arrivals", {"track_token": "no-such-ticket"}),
+    "get_entrance_code": ("GET", "/api/v1/halls/t1/entrance-code", None),
     # Halls from nothing (issue 18): admins create, rename and retire; a hall's managers export and import its
     # set-up workbook (the sweeps send JSON, which the import refuses after the credential check).
     "list_halls": ("GET", "/api/v1/halls", None),
@@ -236,7 +242,8 @@ def test_every_operation_has_a_sample_request() -> None:
     assert set(SAMPLES) == {op.operation_id for op in OPERATIONS}
     assert PUBLIC == {"list_services", "get_notices", "track", "track_cancel", "track_rating", "list_guides",
                       "get_guide", "list_disclosures", "get_disclosure", "track_reprint", "pair_device", "list_slots",
-                      "book_appointment", "get_appointment", "cancel_appointment", "move_appointment"}
+                      "book_appointment", "get_appointment", "cancel_appointment", "move_appointment",
+                      "take_remote_ticket", "track_arrive"}
 
 
 def test_every_protected_route_without_a_token_is_401_login_required(
@@ -416,7 +423,7 @@ def test_public_routes_need_no_token(client: Any, hall: BasicHall) -> None:
         # and the sample booking links lead nowhere (404).
         expected = ((404,) if op_id in {"get_guide", "get_disclosure", "get_appointment", "cancel_appointment",
                                         "move_appointment"}
-                    else (409,) if op_id in {"track_reprint", "list_slots", "book_appointment"}
+                    else (409,) if op_id in {"track_reprint", "list_slots", "book_appointment", "track_arrive"}
                     else (422,) if op_id == "pair_device" else (200, 201))
         assert response.status_code in expected, f"{op_id}: {response.get_data(as_text=True)}"
 

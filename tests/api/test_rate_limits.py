@@ -157,3 +157,22 @@ def test_an_unreachable_redis_gives_no_verdict(clock: FrozenClock) -> None:
     limiter = make_limiter({"booking": (1, 600)}, "redis://127.0.0.1:1/0", clock.now)  # nothing listens on 1
 
     assert limiter.check("booking", "203.0.113.7") is None
+
+
+def test_remote_tickets_from_one_address_are_limited_too(settings: Settings, clock: FrozenClock,
+                                                          store: Store) -> None:
+    app = _app(settings, clock, {"remote_ticket": (2, 600)})
+    client = app.test_client()
+    try:
+        basic_hall(store, clock)
+
+        def take(n: int) -> Any:  # a different person each time, as a script filling the queue would send
+            return client.post("/api/v1/halls/t1/remote-tickets", json={"service": "a", "id_number": IDS[n]},
+                               headers={"X-Real-IP": "203.0.113.9"}, environ_base={"REMOTE_ADDR": "127.0.0.1"})
+
+        assert [take(n).status_code for n in range(2)] == [201, 201]
+        refused = take(2)
+        body = assert_problem(client, refused, 429, "rate_limited")
+        assert "请求过于频繁" in body["detail"] and refused.headers["Retry-After"] == "600"
+    finally:
+        app.extensions["hallq"].store.dispose()

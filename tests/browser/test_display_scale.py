@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 
 from tests.browser.conftest import FullHall
 from tests.browser.conftest import screenshot
@@ -109,6 +110,44 @@ def test_every_window_and_service_of_the_full_hall_is_seen_within_one_paging_cyc
         assert services == set(full_hall.services)
         for panel, pages in shown.items():  # every page came round, each for one beat
             assert sorted(set(pages)) == list(range(1, max(pages) + 1)), (panel, pages)
+        assert not page.errors
+    finally:
+        context.close()
+
+
+# 线上取号: the entrance QR is read by a phone from a metre or two: at least 15 % of the screen's short side (16 cm
+# on a 55-inch screen, 5 cm on a 19-inch one), and the six digits under it for those who type them.
+ENTRANCE_QR_MIN_SHARE = 0.15
+
+
+@pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
+def test_the_entrance_qr_is_seen_large_beside_the_panels_and_covers_none(
+    browser: Any, full_hall: FullHall, size: tuple[int, int]
+) -> None:
+    context, page = open_board(browser, full_hall, size)
+    try:
+        page.wait_for_function("() => document.getElementById('entrance-code').textContent.length === 6",
+                               timeout=10000)
+        today = requests.get(f"{full_hall.server.url}/api/v1/halls/cxz/entrance-code", timeout=10,
+                             headers={"Authorization": f"Bearer {full_hall.creds.display_token}"}).json()
+        assert page.locator("#entrance-code").text_content() == today["code"]
+        assert seen(page, "#entrance-qr svg") and seen(page, "#entrance-code"), "the entrance code is not seen"
+        box = page.locator("#entrance-qr svg").bounding_box()
+        assert abs(box["width"] - box["height"]) <= 2  # square, so a camera reads it
+        assert min(box["width"], box["height"]) >= ENTRANCE_QR_MIN_SHARE * min(size)
+        # No panel shares a pixel with it: the board makes room for it rather than lying under it.
+        overlaps = page.evaluate("""() => {
+          const e = document.getElementById('entrance').getBoundingClientRect();
+          return Array.from(document.querySelectorAll('main > section:not(#entrance)')).filter(s => {
+            const r = s.getBoundingClientRect();
+            return r.left < e.right && e.left < r.right && r.top < e.bottom && e.top < r.bottom;
+          }).map(s => s.className);
+        }""")
+        assert overlaps == []
+        assert_calls_on_screen(page, RECENT_SHOWN)
+        assert len(seen(page, ".window-card", "window")) > 0 and len(seen(page, "#services li", "service")) > 0
+        if size in ((1366, 768), (1080, 1920)):  # docs/remote-queue.md shows these two
+            screenshot(page, f"display-entrance-{size[0]}x{size[1]}.png")
         assert not page.errors
     finally:
         context.close()

@@ -47,6 +47,7 @@ PAGES: dict[str, tuple[str, str, str]] = {
     "window-screen": ("display", "/display/cxz/window/3", "body"),
     "phone-ticket": ("citizen", "/t/{track}", "main"),
     "phone-booking": ("citizen", "/book/cxz", "main"),
+    "phone-take": ("citizen", "/take/cxz", "main"),
     "staff-login": ("citizen", "/staff/login?hall=cxz", "form"),
     "staff-console": ("clerk", "/staff", "body"),
     "manager-monitor": ("manager", "/manager/cxz", "main"),
@@ -54,6 +55,7 @@ PAGES: dict[str, tuple[str, str, str]] = {
     "manager-cases": ("manager", "/manager/cxz/cases", "main"),
     "manager-reports": ("manager", "/manager/cxz/reports", "section.controls"),
     "manager-audit": ("manager", "/manager/cxz/audit", "main"),
+    "manager-entrance": ("manager", "/manager/cxz/entrance", "main"),
 }
 
 

@@ -27,7 +27,7 @@ def queue_of(store: Store, desk: Desk, n: int = 60) -> dict[str, object]:
         s.execute(text("UPDATE tickets SET target_window_id = :w WHERE id = (SELECT max(id) FROM tickets)"),
                   {"w": window_id(store, 2)})
         s.commit()
-    return {"hall_id": hall_id, "window_id": window_id(store, 1), "today": desk.today(), "now": None}
+    return {"hall_id": hall_id, "window_id": window_id(store, 1), "today": desk.today(), "now": None, "no": False}
 
 
 def sqlite_plan(store: Store, sql: str, params: dict[str, object]) -> list[str]:

@@ -364,6 +364,35 @@
   }
   var checkin = document.getElementById("checkin");
   if (checkin) {
+    // 线上取号: a barcode scanner is a keyboard. It types the phone page's address and Enter: a ticket's track
+    // token confirms that citizen's arrival; eight digits are a booking code (its page's QR), checked in as typed.
+    var scanned = "";
+    document.addEventListener("keydown", function (e) {
+      if (e.key === "Enter") {
+        var text = scanned;
+        scanned = "";
+        var m = /\/t\/([A-Za-z0-9_-]{8,64})/.exec(text);
+        if (m) { confirmArrival(m[1]); return; }
+        if (/^\d{8}$/.test(text)) { document.getElementById("code").value = text;
+          checkin.querySelector("[data-checkin]").click(); }
+        return;
+      }
+      if (e.key.length === 1) scanned = (scanned + e.key).slice(-200);
+    });
+    var confirmArrival = function (trackToken) {
+      var hallCode = checkin.getAttribute("data-hall");
+      fetch("/api/v1/halls/" + hallCode + "/arrivals", {method: "POST",
+        headers: {"Authorization": "Bearer " + window.hallqKiosk.token(), "Content-Type": "application/json",
+                  "Accept-Language": document.documentElement.lang === "en" ? "en" : "zh-Hans"},
+        body: JSON.stringify({track_token: trackToken})})
+        .then(function (r) {
+          return r.json().then(function (body) {
+            if (!r.ok) return k.refuse(body);
+            document.getElementById("arrived-number").textContent = body.number;
+            document.getElementById("arrived-ok").hidden = false;
+          });
+        });
+    };
     checkin.querySelector("[data-checkin]").addEventListener("click", function () {
       var code = document.getElementById("code").value;
       if (!code) return;

@@ -122,7 +122,7 @@ def call_specific(
 ) -> events.Outcome[Ticket]:
     """Call a given number out of order (指定呼叫); always audited. Raises bad_ticket_no, ticket_not_found,
     window_not_found, window_not_assigned, window_not_open, window_busy, invalid_transition,
-    service_not_at_window."""
+    service_not_at_window, ticket_not_arrived."""
     now = clock.now()
     if not TICKET_NO_RE.match(ticket_no.strip().upper()):
         raise errors.BadTicketNo(ticket_no=ticket_no)
@@ -140,6 +140,8 @@ def call_specific(
     if ticket is None:
         raise errors.TicketNotFound(ticket=ticket_no)
     ticket.require("called", TicketStatus.WAITING, TicketStatus.PARKED)
+    if ticket.remote and ticket.arrived_at is None:  # 线上取号: the citizen may still be at home
+        raise errors.TicketNotArrived(ticket_no=ticket.ticket_no)
     handles = {ws.service_id for ws in window.profile}
     if ticket.service_id not in handles and ticket.target_window_id != window.id:
         raise errors.ServiceNotAtWindow(window=window.number, service_name=ticket.service.name)

@@ -80,7 +80,7 @@ def _insert_ticket(
     # Every column is set, so nothing is left expired to trigger a reload; the open leg has no window yet.
     ticket = Ticket(id=raw.insert("tickets", params), **values, window_id=None, target_window_id=None,
                     staff_id=None, called_at=None, started_at=None, ended_at=None, parked_until=None, outcome=None,
-                    case_no=None, acted_by=None)
+                    case_no=None, acted_by=None, arrived_at=None, arrived_via=None, held_at=None)
     ticket.service = service
     ticket.priority = priority
     ticket.window = None
@@ -99,8 +99,10 @@ def issue_ticket(
     id_number: str | None = None,
     phone: str | None = None,
     person_keys: KeyRing | None = None,
+    remote: bool = False,
 ) -> events.Outcome[Issued]:
-    """Raises hall_retired, service_not_found, priority_not_found, hall_closed, service_closed, daily_quota_reached,
+    """`remote`: 线上取号 from a phone (engine/booking/remote.py): queued now, callable once arrival is confirmed.
+    Raises hall_retired, service_not_found, priority_not_found, hall_closed, service_closed, daily_quota_reached,
     slot_quota_reached, number_range_exhausted, person_required, person_limit_reached, bad_person_id,
     appointment_not_found, appointment_not_checkable."""
     now = clock.now()
@@ -169,6 +171,7 @@ def issue_ticket(
         "leg_queued_at": now, "call_count": 0, "track_token": secrets.token_urlsafe(24), "person_hash": digest,
         "person_key": key,
         "person_masked": person[1] if person else None, "appointment_id": appointment.id if appointment else None,
+        "remote": remote,
     }, service, priority)
     checked_in: tuple[events.Event, ...] = ()
     if appointment is not None:

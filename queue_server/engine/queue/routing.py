@@ -75,6 +75,10 @@ class Placement:
 # group's head by a correlated LIMIT 1 subquery (it has no LATERAL); PostgreSQL planned that join as a hash join over
 # a scan of every ticket, so it gets the same seek as a LATERAL subquery. Hand-written (rawsql.py says why):
 # call-next runs it under the hall's lock on every call.
+# A remote ticket (线上取号) whose citizen has not confirmed arrival is not a candidate: the next one of its group
+# stands in for it, and it keeps its queue time, so it is next once it arrives. The condition is on the head's seek,
+# not on the weight walk, so a group of only such tickets yields no head (NULL in SQLite's join, no row in LATERAL).
+_ARRIVED = "(t.remote = :no OR t.arrived_at IS NOT NULL)"
 _UNTARGETED = "t.hall_id = :hall_id AND t.status = 'waiting' AND t.target_window_id IS NULL"
 _GROUPS = (
     "WITH RECURSIVE grp(service_id, priority_weight) AS ("
@@ -86,7 +90,7 @@ _GROUPS = (
     "AND t.service_id = g.service_id AND t.priority_weight > g.priority_weight ORDER BY t.priority_weight LIMIT 1) "
     "FROM grp g WHERE g.priority_weight IS NOT NULL) "
 )
-_GROUP_HEAD = (" FROM tickets t WHERE " + _UNTARGETED + " "
+_GROUP_HEAD = (" FROM tickets t WHERE " + _UNTARGETED + " AND " + _ARRIVED + " "
                "AND t.service_id = g.service_id AND t.priority_weight = g.priority_weight ORDER BY t.queued_at, t.id "
                "LIMIT 1")
 _SENT = (
@@ -94,8 +98,8 @@ _SENT = (
     "SELECT id, service_id, priority_weight, target_window_id, queued_at FROM ("
     "SELECT id, service_id, priority_weight, target_window_id, queued_at, row_number() OVER ("
     "PARTITION BY service_id, priority_weight ORDER BY queued_at, id) AS place "
-    "FROM tickets WHERE hall_id = :hall_id AND status = 'waiting' AND target_window_id = :window_id"
-    ") AS sent WHERE place = 1 "
+    "FROM tickets t WHERE hall_id = :hall_id AND status = 'waiting' AND target_window_id = :window_id AND "
+    + _ARRIVED + ") AS sent WHERE place = 1 "
     "ORDER BY 5, 1"
 )
 HEADS = {
@@ -114,7 +118,7 @@ def waiting_for_window(session: Session, hall: Hall, window: Window) -> list[Hea
     first."""
     raw = RawSQL.of(session)
     sql = HEADS["sqlite" if raw.sqlite else "postgresql"]
-    rows = raw.execute(sql, {"hall_id": hall.id, "window_id": window.id}).fetchall()
+    rows = raw.execute(sql, {"hall_id": hall.id, "window_id": window.id, "no": False}).fetchall()
     return [Head(r[0], r[1], r[2], r[3], raw.instant(r[4])) for r in rows]
 
 

@@ -61,12 +61,17 @@ def set_voice(session: Session, clock: Clock, *, hall: Hall, template: str | Non
     return events.Outcome(after, (events.Event(events.HALL_UPDATED, {"announcement": after}),))
 
 
-HALL_FIELDS = ("timezone", "priority_ratio", "booking_open_limit", "no_show_limit", "no_show_suspend_days")
+HALL_FIELDS = ("timezone", "priority_ratio", "booking_open_limit", "no_show_limit", "no_show_suspend_days",
+               "remote_grace_min", "remote_walk_ahead")
 # Open bookings per person: one is too strict for a family, more than 20 is hoarding.
 BOOKING_OPEN_LIMIT = (1, 20)
 # 爽约 rule: 1 is harsh but seen; 10 no-shows a month is no rule at all. A suspension of up to half a year.
 NO_SHOW_LIMIT = (1, 10)
 NO_SHOW_SUSPEND_DAYS = (1, 180)
+# 线上取号: a held remote ticket waits 1–60 minutes for its citizen (a hall's walk from the car park to an hour's
+# bus ride); the phone says "set off" at 0–50 people ahead.
+REMOTE_GRACE_MIN = (1, 60)
+REMOTE_WALK_AHEAD = (0, 50)
 
 
 def check_timezone(name: str) -> None:
@@ -79,7 +84,8 @@ def check_timezone(name: str) -> None:
 def hall_settings(hall: Hall) -> dict[str, Any]:
     return {"code": hall.code, "name": hall.name, "timezone": hall.timezone, "priority_ratio": hall.priority_ratio,
             "booking_open_limit": hall.booking_open_limit, "no_show_limit": hall.no_show_limit,
-            "no_show_suspend_days": hall.no_show_suspend_days}
+            "no_show_suspend_days": hall.no_show_suspend_days, "remote_grace_min": hall.remote_grace_min,
+            "remote_walk_ahead": hall.remote_walk_ahead}
 
 
 def update_hall(session: Session, clock: Clock, *, hall: Hall, changes: dict[str, Any], actor: str
@@ -95,7 +101,9 @@ def update_hall(session: Session, clock: Clock, *, hall: Hall, changes: dict[str
         raise errors.SettingOutOfRange(field="priority_ratio", label="优先与普通叫号比例", low=low, high=high)
     for field, label, (low, high) in (("booking_open_limit", "每人未到期预约数", BOOKING_OPEN_LIMIT),
                                       ("no_show_limit", "30天内爽约次数", NO_SHOW_LIMIT),
-                                      ("no_show_suspend_days", "爽约暂停预约天数", NO_SHOW_SUSPEND_DAYS)):
+                                      ("no_show_suspend_days", "爽约暂停预约天数", NO_SHOW_SUSPEND_DAYS),
+                                      ("remote_grace_min", "线上取号到号保留分钟数", REMOTE_GRACE_MIN),
+                                      ("remote_walk_ahead", "提醒出发时前面人数", REMOTE_WALK_AHEAD)):
         if field in changes and not low <= changes[field] <= high:
             raise errors.SettingOutOfRange(field=field, label=label, low=low, high=high)
     before = hall_settings(hall)

@@ -165,6 +165,7 @@ def _register_modules() -> None:
     from queue_server.web.api import reports  # noqa: F401
     from queue_server.web.api import service_setup  # noqa: F401
     from queue_server.web.api.citizens import booking  # noqa: F401
+    from queue_server.web.api.citizens import remote  # noqa: F401
 
 
 _register_modules()

@@ -83,6 +83,7 @@ def track_out(tracked: snapshots.Tracked) -> dict[str, Any]:
                      if t.status == TicketStatus.NO_SHOW and t.ended_at is not None else None)
     if no_show_until is not None and tracked.at is not None and no_show_until <= tracked.at:
         no_show_until = None  # too late: the citizen takes a new ticket
+    held = (t.remote and t.arrived_at is None and t.held_at is not None and t.status == TicketStatus.WAITING)
     return {
         "number": t.ticket_no, "hall": hall.code, "hall_name": hall.name,
         "service": t.service.code, "service_name": t.service.name, "status": t.status.value,
@@ -94,6 +95,10 @@ def track_out(tracked: snapshots.Tracked) -> dict[str, Any]:
         "parked_until_local": hhmm(t.parked_until) if t.status == TicketStatus.PARKED else None,
         "no_show_until_local": hhmm(no_show_until),
         "issued_at": t.issued_at.isoformat(), "print_job": tracked.print_job, "visit": tracked.visit,
+        # 线上取号: the phone page's arrival panel, its hold alert and when to start walking over.
+        "remote": t.remote, "arrived": not (t.remote and t.arrived_at is None),
+        "held": held, "hold_until_local": hhmm(t.held_at + timedelta(minutes=hall.remote_grace_min)) if held else None,
+        "walk_ahead": hall.remote_walk_ahead if t.remote else None,
     }
 
 

@@ -88,6 +88,22 @@ def _fingerprint(req: IssueRequest, channel: str) -> str:
     return hashlib.sha256(json.dumps([req.model_dump(), channel], sort_keys=True).encode()).hexdigest()
 
 
+def issued_out(session: Session, issued: engine.Issued, hall: str, now: Any) -> dict[str, Any]:
+    """A ticket just issued, as the kiosk and the phone (线上取号) receive it."""
+    t = issued.ticket
+    job = session.get(PrintJob, issued.print_job_id) if issued.print_job_id else None
+    return {
+        "id": t.id, "number": t.ticket_no, "hall": hall, "service": t.service.code,
+        "service_name": t.service.name, "status": t.status.value,
+        "priority": t.priority.code if t.priority else None, "channel": t.channel, "window": None,
+        "window_name": None, "call_count": 0, "ahead": issued.ahead, "estimated_wait_s": issued.estimated_wait_s,
+        "track_token": t.track_token, "track_url": f"{public_url()}/t/{t.track_token}",
+        "issued_at": t.issued_at.isoformat(), "queued_at": t.queued_at.isoformat(),
+        "arrived": not (t.remote and t.arrived_at is None), "print_job_id": issued.print_job_id,
+        "print_deadline_s": round(seconds_left(job, now), 3) if job else None,
+    }
+
+
 @route("POST", "/halls/{hall}/tickets", "Issue a ticket (kiosk, staff, manager); with an Idempotency-Key header a "
        "retried request returns the first attempt's ticket", request_model=IssueRequest, responses={201: TicketOut})
 def issue_ticket(hall: str) -> Any:
@@ -99,18 +115,7 @@ def issue_ticket(hall: str) -> Any:
     hq = services()
 
     def respond(session: Session, issued: engine.Issued) -> dict[str, Any]:
-        t = issued.ticket
-        job = session.get(PrintJob, issued.print_job_id) if issued.print_job_id else None
-        return {
-            "id": t.id, "number": t.ticket_no, "hall": hall, "service": t.service.code,
-            "service_name": t.service.name, "status": t.status.value,
-            "priority": t.priority.code if t.priority else None, "channel": t.channel, "window": None,
-            "window_name": None, "call_count": 0, "ahead": issued.ahead, "estimated_wait_s": issued.estimated_wait_s,
-            "track_token": t.track_token, "track_url": f"{public_url()}/t/{t.track_token}",
-            "issued_at": t.issued_at.isoformat(), "queued_at": t.queued_at.isoformat(),
-            "print_job_id": issued.print_job_id,
-            "print_deadline_s": round(seconds_left(job, hq.runtime.clock.now()), 3) if job else None,
-        }
+        return issued_out(session, issued, hall, hq.runtime.clock.now())
 
     channel = req.channel or ("kiosk" if who.role == Role.KIOSK else "staff")
     # A kiosk with a printer also queues the ticket's print job, in the same transaction.

@@ -10,6 +10,8 @@ from pydantic import ConfigDict
 from pydantic import Field
 from pydantic import field_validator
 
+from queue_server.events import EVENT_TYPES
+
 Code = Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_.-]+$")
 
 
@@ -100,6 +102,8 @@ class TicketOut(BaseModel):
     track_url: str
     issued_at: str
     queued_at: str
+    arrived: bool = Field(default=True, description="false for a remote ticket (线上取号) whose citizen has not "
+                                                     "confirmed arrival: it cannot be called yet")
     print_job_id: int | None = Field(default=None, description="set when the issuing kiosk prints the ticket")
     print_deadline_s: float | None = Field(default=None, description="seconds from this answer until the print "
                                                                       "job's deadline: not printed by then, the "
@@ -205,13 +209,20 @@ class TrackOut(BaseModel):
                                                                       "put a 过号 ticket back in the queue")
     issued_at: str
     print_job: TrackPrintOut | None = Field(default=None, description="null when no kiosk printer has the ticket")
+    remote: bool = Field(default=False, description="taken from a phone (线上取号)")
+    arrived: bool = Field(default=True, description="false while a remote ticket's arrival is not confirmed")
+    held: bool = Field(default=False, description="an unconfirmed remote ticket at the head of its queue: come now")
+    hold_until_local: str | None = Field(default=None, description="HH:MM (hall time) a held ticket expires")
+    walk_ahead: int | None = Field(default=None, description="remote tickets: start walking over at this many "
+                                                             "people ahead")
     visit: TrackVisitOut | None = Field(default=None, description="the latest finished visit (what a rating rates)")
 
 
 class EventOut(BaseModel):
     model_config = ConfigDict(extra="allow")
     seq: int
-    type: str
+    # Every type the hall's feed carries (docs/events.md has each one's fields), so the served document lists them.
+    type: str = Field(json_schema_extra={"enum": list(EVENT_TYPES)})
     hall: str
     at: str
 
@@ -270,6 +281,7 @@ class ConsoleQueue(BaseModel):
     prefix: str
     waiting: int
     longest_wait_s: int | None
+    not_arrived: int = 0  # 线上取号 tickets among `waiting` whose citizen has not confirmed arrival: not callable yet
 
 
 class ConsoleParked(BaseModel):

@@ -40,6 +40,8 @@ class HallSettingsOut(BaseModel):
     booking_open_limit: int  # open (not yet due) bookings one person may hold in the hall
     no_show_limit: int  # 爽约 within 30 days that suspend a person's online booking
     no_show_suspend_days: int  # how long that suspension lasts
+    remote_grace_min: int = 10  # 线上取号: minutes a held remote ticket keeps its place for its citizen
+    remote_walk_ahead: int = 5  # 线上取号: people ahead at which the phone says "set off now"
 
 
 class HallPatch(Body):
@@ -48,6 +50,8 @@ class HallPatch(Body):
     booking_open_limit: int | None = None
     no_show_limit: int | None = None
     no_show_suspend_days: int | None = None
+    remote_grace_min: int | None = None
+    remote_walk_ahead: int | None = None
 
 
 class DepartmentOut(BaseModel):
