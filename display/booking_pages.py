@@ -17,6 +17,7 @@ from flask import abort
 from flask import current_app
 from flask import render_template
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from queue_server import errors
 from queue_server.catalogue import index
@@ -25,6 +26,7 @@ from queue_server.clock import service_day
 from queue_server.engine.booking import appointments
 from queue_server.engine.booking import plans
 from queue_server.queries import snapshots
+from queue_server.storage.models import Hall
 from queue_server.storage.models import Service
 from queue_server.web.qr import qr_svg
 
@@ -39,10 +41,19 @@ def _day_label(on: date, today: date) -> str:
     return f"{on.month}月{on.day}日 周{WEEKDAYS[on.weekday()]}" + (f"（{near}）" if near else "")
 
 
-def _private(resp: Response) -> Response:
+def private(resp: Response) -> Response:
+    """A citizen's page: its address or contents can be a secret (a manage or track token), so neither caches nor
+    referrers keep it. Shared by the 线上取号 pages."""
     resp.headers["Cache-Control"] = "no-store"
     resp.headers["Referrer-Policy"] = "no-referrer"
     return resp
+
+
+def hall_or_404(session: Session, code: str) -> Hall:
+    try:
+        return snapshots.hall_by_code(session, code)
+    except errors.HallNotFound:
+        abort(404)
 
 
 @bp.get("/book/<hall>")
@@ -50,10 +61,7 @@ def book(hall: str) -> Any:
     hq = current_app.extensions["hallq"]
     now = hq.runtime.clock.now()
     with hq.store.read_session() as session:
-        try:
-            row = snapshots.hall_by_code(session, hall)
-        except errors.HallNotFound:
-            abort(404)
+        row = hall_or_404(session, hall)
         today = service_day(now, row.timezone, row.day_rollover)
         offered = []
         for service in session.scalars(select(Service).where(Service.hall_id == row.id, Service.active.is_(True))
@@ -67,7 +75,7 @@ def book(hall: str) -> Any:
                 "days": [{"date": d.isoformat(), "label": _day_label(d, today)}
                          for d in plans.bookable_days(session, row, service, today)],
             })
-        return _private(Response(render_template("display/book.html", hall=row, services=offered)))
+        return private(Response(render_template("display/book.html", hall=row, services=offered)))
 
 
 @bp.get("/book/manage/<token>")
@@ -78,7 +86,7 @@ def manage(token: str) -> Any:
         try:
             appt, service, hall = appointments.by_token(session, token)
         except errors.BookingNotFound:
-            return _private(Response(render_template("display/booking_missing.html"), status=404))
+            return private(Response(render_template("display/booking_missing.html"), status=404))
         zone = hall.timezone
         start, end = local_time(appt.slot_start, zone), local_time(appt.slot_end, zone)
         cutoff = local_time(plans.cutoff(service, appt.slot_start), zone)
@@ -92,5 +100,5 @@ def manage(token: str) -> Any:
             "cutoff": f"{cutoff:%m月%d日 %H:%M}", "changeable": appt.status == "booked" and now <= cutoff,
             "person_masked": appt.person_masked or "",
         }
-        return _private(Response(render_template("display/booking.html", booking=booking, token=token, days=days,
+        return private(Response(render_template("display/booking.html", booking=booking, token=token, days=days,
                                                  qr=qr_svg(appt.code))))

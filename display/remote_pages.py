@@ -13,16 +13,15 @@ from typing import Any
 
 from flask import Blueprint
 from flask import Response
-from flask import abort
 from flask import current_app
 from flask import render_template
 from flask import request
 from sqlalchemy import select
 
-from queue_server import errors
+from display.booking_pages import hall_or_404
+from display.booking_pages import private
 from queue_server.engine.queue import estimates
 from queue_server.queries import opening
-from queue_server.queries import snapshots
 from queue_server.storage.models import Service
 
 bp = Blueprint("remote_pages", __name__, template_folder="templates")
@@ -30,21 +29,12 @@ bp = Blueprint("remote_pages", __name__, template_folder="templates")
 CODE_CHARS = 12  # the entrance code is 6 digits; anything longer is not one
 
 
-def _private(resp: Response) -> Response:
-    resp.headers["Cache-Control"] = "no-store"
-    resp.headers["Referrer-Policy"] = "no-referrer"
-    return resp
-
-
 @bp.get("/take/<hall>")
 def take(hall: str) -> Any:
     hq = current_app.extensions["hallq"]
     now = hq.runtime.clock.now()
     with hq.store.read_session() as session:
-        try:
-            row = snapshots.hall_by_code(session, hall)
-        except errors.HallNotFound:
-            abort(404)
+        row = hall_or_404(session, hall)
         today = opening.services_today(session, row, now)
         offered = []
         for service in session.scalars(select(Service).where(Service.hall_id == row.id, Service.active.is_(True))
@@ -58,7 +48,7 @@ def take(hall: str) -> Any:
                             "wait_min": max(1, round(estimates.estimated_wait_s(session, row, service, waiting,
                                                                                  now) / 60))})
         bookable = any(s.booking for s in session.scalars(select(Service).where(Service.hall_id == row.id)))
-        return _private(Response(render_template("display/take.html", hall=row, services=offered,
+        return private(Response(render_template("display/take.html", hall=row, services=offered,
                                                  any_open=any(s["open"] for s in offered), bookable=bookable,
                                                  walk_ahead=row.remote_walk_ahead)))
 
@@ -67,9 +57,6 @@ def take(hall: str) -> Any:
 def arrive(hall: str) -> Any:
     hq = current_app.extensions["hallq"]
     with hq.store.read_session() as session:
-        try:
-            row = snapshots.hall_by_code(session, hall)
-        except errors.HallNotFound:
-            abort(404)
+        row = hall_or_404(session, hall)
         code = "".join(ch for ch in request.args.get("code", "")[:CODE_CHARS] if ch.isdigit())
-        return _private(Response(render_template("display/arrive.html", hall=row, code=code)))
+        return private(Response(render_template("display/arrive.html", hall=row, code=code)))
