@@ -1,5 +1,5 @@
-"""网上预约 routes: a service's slots on a day, booking one, the booking's own page, moving and cancelling it, and
-the manager's booking plan of a service.
+"""网上预约 routes: a service's slots on a day, booking one, the booking's own page, moving, cancelling and checking in
+(预约签到 with the hall's entrance code), and the manager's booking plan of a service.
 
 Public routes write under the hall's lock like any other write (the engine counts seats inside it), so the last
 seat goes to one citizen only, across processes too.
@@ -14,6 +14,7 @@ from flask import jsonify
 from flask import request
 from sqlalchemy.orm import Session
 
+from queue_server import engine
 from queue_server.clock import local_time
 from queue_server.engine.booking import appointments
 from queue_server.engine.booking import plans
@@ -27,6 +28,8 @@ from queue_server.web.api import body
 from queue_server.web.api import principal
 from queue_server.web.api import route
 from queue_server.web.api import services
+from queue_server.web.api.citizens.remote import entrance_key
+from queue_server.web.api.queue import issued_out
 from queue_server.web.api.schemas.booking import BookingOut
 from queue_server.web.api.schemas.booking import BookingPlan
 from queue_server.web.api.schemas.booking import BookingPlanOut
@@ -36,6 +39,8 @@ from queue_server.web.api.schemas.booking import SlotsOut
 from queue_server.web.api.schemas.booking import SlotsQuery
 from queue_server.web.api.schemas.queue import EmptyBody
 from queue_server.web.api.schemas.queue import Problem
+from queue_server.web.api.schemas.queue import TicketOut
+from queue_server.web.api.schemas.remote import ArriveRequest
 from queue_server.web.api.schemas.reports import query_params
 from queue_server.web.public_url import public_url
 from queue_server.web.rate_limit import limited
@@ -118,6 +123,23 @@ def move_appointment(manage_token: str) -> Any:
     done = services().runtime.execute(appointments.move, hall=_hall_of(manage_token), manage_token=manage_token,
                                       slot_start=req.slot_start, after=_booked)
     return jsonify(done.outcome.value)
+
+
+@route("POST", "/appointments/{manage_token}/check-in", "预约签到 from the booking's page once in the hall, proven "
+       "by today's entrance code: the kiosk's check-in (same hours, same ticket)", request_model=ArriveRequest,
+       responses={201: TicketOut, 429: Problem}, public=True)
+@limited("booking_change")
+def check_in_appointment(manage_token: str) -> Any:
+    req = body(ArriveRequest)
+    hall = _hall_of(manage_token)
+    hq = services()
+
+    def respond(session: Session, issued: engine.Issued) -> dict[str, Any]:
+        return issued_out(session, issued, hall, hq.runtime.clock.now())
+
+    done = hq.runtime.execute(engine.check_in_booking, hall=hall, manage_token=manage_token,
+                              hall_code=req.hall_code, entrance_key=entrance_key(), after=respond)
+    return jsonify(done.value), 201
 
 
 @route("GET", "/halls/{hall}/services/{code}/booking", "A service's booking plan (managers)",
