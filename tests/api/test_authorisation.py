@@ -144,6 +144,7 @@ SAMPLES: dict[str, tuple[str, str, Any]] = {
                          "slot_start": "2026-03-03T10:00:00+08:00", "phone": "13800138000"}),
     "get_appointment": ("GET", "/api/v1/appointments/no-such-booking", None),
     "cancel_appointment": ("POST", "/api/v1/appointments/no-such-booking/cancel", None),
+    "find_todays_booking": ("POST", "/api/v1/halls/t1/appointments/today", {"phone": "13800138000"}),
     "check_in_appointment": ("POST", "/api/v1/appointments/no-such-booking/check-in", {"hall_code": "000000"}),
     "move_appointment": ("POST", "/api/v1/appointments/no-such-booking/move",
                          {"slot_start": "2026-03-03T10:00:00+08:00"}),

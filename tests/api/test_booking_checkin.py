@@ -109,3 +109,58 @@ def test_checking_in_twice_gives_one_ticket(client: Any, hall: BasicHall, token:
 
 def test_an_unknown_booking_is_404(client: Any, hall: BasicHall) -> None:
     assert_problem(client, check_in(client, "x" * 43, "123456"), 404, "booking_not_found")
+
+
+# ---- the kiosk's 预约签到 by ID or mobile number ----------------------------------------------------------------
+
+def todays(client: Any, hall: BasicHall, **person: str) -> Any:
+    return client.post("/api/v1/halls/t1/appointments/today", json=person, headers=bearer(hall.kiosk))
+
+
+def test_the_kiosk_finds_the_persons_booking_by_id_number_and_checks_it_in(
+        client: Any, hall: BasicHall, token: str, clock: FrozenClock) -> None:
+    clock.advance(hours=24, minutes=30)
+
+    found = todays(client, hall, id_number=ID_A)
+
+    assert found.status_code == 200, found.get_data(as_text=True)
+    booking = client.get(f"/api/v1/appointments/{token}").get_json()
+    assert found.get_json()["code"] == booking["code"] and found.get_json()["service"] == "a"
+    issued = client.post("/api/v1/halls/t1/tickets", json={"service": "a", "appointment_code": booking["code"]},
+                         headers=bearer(hall.kiosk))
+    assert issued.status_code == 201 and issued.get_json()["channel"] == "appointment"
+    assert_problem(client, todays(client, hall, id_number=ID_A), 404, "no_booking_today")  # checked in already
+
+
+def test_of_several_bookings_today_the_first_checkable_one_is_found(client: Any, hall: BasicHall,
+                                                                    clock: FrozenClock) -> None:
+    codes = {}
+    for service, slot in (("a", "2026-03-03T11:30:00+08:00"), ("b", "2026-03-03T09:30:00+08:00")):
+        plan = client.put(f"/api/v1/halls/t1/services/{service}/booking", json=PLAN, headers=bearer(hall.manager))
+        assert plan.status_code == 200
+        booked = client.post("/api/v1/halls/t1/appointments",
+                             json={"service": service, "slot_start": slot, "phone": "13800138000"})
+        assert booked.status_code == 201, booked.get_data(as_text=True)
+        codes[service] = booked.get_json()["code"]
+    clock.advance(hours=24, minutes=10)  # Tuesday 09:10: b's 09:30 is open for check-in, a's 11:30 not yet
+
+    assert todays(client, hall, phone="13800138000").get_json()["code"] == codes["b"]
+    clock.advance(hours=1, minutes=30)  # 10:40: both open; b's (past its end, still booked) comes first
+    assert todays(client, hall, phone="13800138000").get_json()["code"] == codes["b"]
+
+
+def test_no_booking_today_or_not_yet_is_said_in_chinese(client: Any, hall: BasicHall, token: str,
+                                                        clock: FrozenClock) -> None:
+    body = assert_problem(client, todays(client, hall, id_number=ID_A), 404, "no_booking_today")  # it is Monday
+    assert "1101**********4514" in body["detail"]
+    clock.advance(hours=23, minutes=30)  # Tuesday 08:30
+
+    body = assert_problem(client, todays(client, hall, id_number=ID_A), 409, "appointment_not_checkable")
+    assert "2026-03-03 09:00" in body["detail"]
+    assert_problem(client, todays(client, hall, phone="123"), 422, "bad_person_id")
+
+
+def test_only_the_halls_kiosk_and_staff_look_a_person_up(client: Any, hall: BasicHall) -> None:
+    url = "/api/v1/halls/t1/appointments/today"
+    assert client.post(url, json={"id_number": ID_A}).status_code == 401
+    assert client.post(url, json={"id_number": ID_A}, headers=bearer(hall.display)).status_code == 403

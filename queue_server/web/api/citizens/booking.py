@@ -15,9 +15,12 @@ from flask import request
 from sqlalchemy.orm import Session
 
 from queue_server import engine
+from queue_server import errors
 from queue_server.clock import local_time
 from queue_server.engine.booking import appointments
+from queue_server.engine.booking import checkin
 from queue_server.engine.booking import plans
+from queue_server.engine.queue import numbering
 from queue_server.engine.queue.ledger import load_service
 from queue_server.queries import snapshots
 from queue_server.storage.models import Appointment
@@ -35,8 +38,10 @@ from queue_server.web.api.schemas.booking import BookingPlan
 from queue_server.web.api.schemas.booking import BookingPlanOut
 from queue_server.web.api.schemas.booking import BookingRequest
 from queue_server.web.api.schemas.booking import MoveRequest
+from queue_server.web.api.schemas.booking import PersonRequest
 from queue_server.web.api.schemas.booking import SlotsOut
 from queue_server.web.api.schemas.booking import SlotsQuery
+from queue_server.web.api.schemas.booking import TodaysBookingOut
 from queue_server.web.api.schemas.queue import EmptyBody
 from queue_server.web.api.schemas.queue import Problem
 from queue_server.web.api.schemas.queue import TicketOut
@@ -46,6 +51,8 @@ from queue_server.web.public_url import public_url
 from queue_server.web.rate_limit import limited
 
 CONFIGURERS = (Role.MANAGER, Role.ADMIN)
+# Who looks up a person's booking of today: the kiosk the citizen stands at, and the hall's staff.
+CHECKERS = (Role.KIOSK, Role.STAFF, Role.MANAGER, Role.ADMIN)
 
 
 def _out(appt: Appointment, service: Service, hall: Hall) -> dict[str, Any]:
@@ -140,6 +147,30 @@ def check_in_appointment(manage_token: str) -> Any:
     done = hq.runtime.execute(engine.check_in_booking, hall=hall, manage_token=manage_token,
                               hall_code=req.hall_code, entrance_key=entrance_key(), after=respond)
     return jsonify(done.value), 201
+
+
+@route("POST", "/halls/{hall}/appointments/today", "A person's booking to check in now, by ID or mobile number "
+       "(the kiosk's 预约签到 without the code); the kiosk then checks it in with its code",
+       request_model=PersonRequest, responses={200: TodaysBookingOut})
+def find_todays_booking(hall: str) -> Any:
+    principal().require(hall, *CHECKERS)
+    req = body(PersonRequest)
+    person = numbering.normalise_person(req.id_number, req.phone)
+    if person is None:
+        raise errors.BadPersonId()
+    hq = services()
+    keys = current_app.extensions["hallq.person_keys"].ring()
+    with hq.store.read_session() as session:
+        row = snapshots.hall_by_code(session, hall)
+        # Every key of a rotation: a booking made under the retired key is still this person's.
+        digests = numbering.person_digests(row, person[0], keys).values()
+        appt = checkin.todays_booking(session, row, digests, person[1], hq.runtime.clock.now())
+        service = session.get(Service, appt.service_id)
+        assert service is not None
+        zone = row.timezone
+        return jsonify({"code": appt.code, "service": service.code, "service_name": service.name,
+                        "slot_start": local_time(appt.slot_start, zone).isoformat(),
+                        "slot_end": local_time(appt.slot_end, zone).isoformat(), "person_masked": appt.person_masked})
 
 
 @route("GET", "/halls/{hall}/services/{code}/booking", "A service's booking plan (managers)",
