@@ -198,6 +198,34 @@ def test_in_the_hall_the_citizen_checks_in_from_the_booking_page_with_the_entran
         context.close()
 
 
+def test_the_door_qr_checks_in_the_booking_this_phone_manages(
+        browser: Any, server: Server, tokens: BasicHall, hall: tuple[str, BasicHall]) -> None:
+    _plan(server, tokens)
+    context, page = _phone(browser)
+    try:
+        _book(page, server, "13800138006")  # opening the booking's page is what lets this phone remember it
+        manage = page.url.rsplit("/", 1)[1]
+        store = make_store(hall[0])
+        with store.transaction() as s:
+            appt = s.scalars(select(Appointment)).one()
+            appt.slot_start = datetime.now(UTC) + timedelta(minutes=30)
+            appt.slot_end = appt.slot_start + timedelta(hours=1)
+        store.dispose()
+        entrance = requests.get(f"{server.url}/api/v1/halls/t1/entrance-code", headers=bearer(tokens.display),
+                                timeout=30).json()
+
+        path = "/arrive/" + entrance["url"].split("/arrive/", 1)[1]  # what the door's QR opens
+        assert path == f"/arrive/t1?code={entrance['code']}"
+        page.goto(server.url + path)
+        page.wait_for_url("**/t/**")  # its one booking checked in: straight to the ticket's page
+
+        assert page.locator("#number").inner_text().startswith("A")
+        booking = requests.get(f"{server.url}/api/v1/appointments/{manage}", timeout=30).json()
+        assert booking["status"] == "checked_in"
+    finally:
+        context.close()
+
+
 def test_a_booking_link_that_leads_nowhere_says_so(browser: Any, server: Server) -> None:
     context, page = _phone(browser)
     try:
