@@ -1,5 +1,6 @@
 """The citizen's 网上预约 pages on the phone, no app: /book/<hall> (service with its materials → day → slot → ID or
-mobile number) and /book/manage/<manage token> (the booking with its code as a QR for the kiosk, cancel, move).
+mobile number) and /book/manage/<manage token> (the booking with its code as a QR for the kiosk, cancel, move,
+and 到厅签到 with the hall's entrance code once the citizen is there).
 
 Both render their first state on the server, so they read at once on a weak connection; book.js then talks to
 the public booking API (docs/api.md, 网上预约). The manage page holds the booking's secret in its address: it is
@@ -25,6 +26,7 @@ from queue_server.clock import local_time
 from queue_server.clock import service_day
 from queue_server.engine.booking import appointments
 from queue_server.engine.booking import plans
+from queue_server.engine.queue.issuing import APPOINTMENT_EARLY
 from queue_server.queries import snapshots
 from queue_server.storage.models import Hall
 from queue_server.storage.models import Service
@@ -99,6 +101,8 @@ def manage(token: str) -> Any:
             "day": _day_label(start.date(), today), "time": f"{start:%H:%M}–{end:%H:%M}",
             "cutoff": f"{cutoff:%m月%d日 %H:%M}", "changeable": appt.status == "booked" and now <= cutoff,
             "person_masked": appt.person_masked or "",
+            # 到厅签到 is offered from when the kiosk would take the code; the engine still decides (late, closed).
+            "checkin_open": appt.status == "booked" and now >= appt.slot_start - APPOINTMENT_EARLY,
         }
         return private(Response(render_template("display/booking.html", booking=booking, token=token, days=days,
                                                  qr=qr_svg(appt.code))))

@@ -64,6 +64,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "take_for_this": ("为此事项取号", "Take a ticket for this service"),
     "no_results": ("没有找到，请换个词试试，或咨询服务台", "Nothing found: try another word or ask the help desk"),
     "checkin_code": ("请输入预约码", "Enter your booking code"),
+    "checkin_person": ("没有预约码？也可输入预约时填写的身份证号或手机号", "No code? Type the ID or mobile number you booked with"),
     "checkin_scan": ("线上取号的群众：请将手机上号票页面的二维码对准扫码口，确认到达",
                      "Took a number on your phone? Hold your ticket page's QR code to the scanner to confirm arrival"),
     "arrived_ok": ("已确认到达，请留意叫号", "Arrival confirmed: please watch for your number"),

@@ -461,6 +461,10 @@ BookingNotFound = _error(
     NotFound, "booking_not_found", N_("Booking not found"),
     N_("No booking matches this link. It may have been cancelled; please book again."),
 )
+NoBookingToday = _error(
+    NotFound, "no_booking_today", N_("No booking today"),
+    N_("%(person)s has no booking to check in at this hall today. Book online, or take a number."),
+)
 BadBookingPlan = _error(
     Invalid, "bad_booking_plan", N_("Booking plan not valid"),
     N_("The booking plan is not valid at %(field)s: %(reason)s"),

@@ -22,7 +22,7 @@ SECRET_KEY_FILE = "secret_key"
 # stop a script. HALLQ_RATE_LIMIT_<BUCKET>=N/seconds changes one, `off` removes it (docs/operations.md).
 RATE_LIMITS: dict[str, tuple[int, int]] = {
     "booking": (20, 600),  # POST /halls/{hall}/appointments: a family books a few services, not twenty
-    "booking_change": (30, 600),  # cancel and move of a booking
+    "booking_change": (30, 600),  # cancel, move and check-in (from its page) of a booking
     "remote_ticket": (20, 600),  # POST /halls/{hall}/remote-tickets (线上取号)
 }
 

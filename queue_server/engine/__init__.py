@@ -7,6 +7,7 @@ the runtime, Flask or anything above. It never commits, never reads the wall clo
 sequences, stores and publishes the events it returns.
 """
 
+from queue_server.engine.booking.checkin import check_in_booking
 from queue_server.engine.booking.remote import arrive
 from queue_server.engine.booking.remote import take_remote
 from queue_server.engine.oversight.alerts import evaluate_alerts
@@ -92,5 +93,5 @@ __all__ = [
     "transfer", "update_service", "update_staff",
     "create_department", "create_priority", "update_department", "update_priority", "set_voice", "update_hall",
     "create_service", "create_window", "create_hall", "rename_hall", "retire_hall", "update_window", "issue_once",
-    "reprint_ticket", "take_remote", "arrive",
+    "reprint_ticket", "take_remote", "arrive", "check_in_booking",
 ]

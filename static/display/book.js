@@ -1,5 +1,5 @@
-// 网上预约 on the phone: /book/<hall> books a slot, /book/manage/<token> moves or cancels it. Both pages are
-// rendered by the server; this script only walks the steps and talks to the public booking API.
+// 网上预约 on the phone: /book/<hall> books a slot, /book/manage/<token> moves, cancels or checks it in. Both
+// pages are rendered by the server; this script only walks the steps and talks to the public booking API.
 "use strict";
 (function () {
   const body = document.body;
@@ -116,8 +116,38 @@
     });
   }
 
+  // The phone remembers the bookings it manages at a hall, so the entrance QR's page (/arrive/<hall>, take.js)
+  // can check them in; only the token is kept, in the phone's own storage.
+  const BOOKINGS = "hallq.bookings." + hall;
+  function remember(status) {
+    try {
+      const kept = JSON.parse(localStorage.getItem(BOOKINGS) || "[]").filter((t) => t !== token);
+      localStorage.setItem(BOOKINGS, JSON.stringify(status === "booked" ? kept.concat([token]).slice(-5) : kept));
+    } catch (e) { /* private mode: the typed code still works */ }
+  }
+
+  function checkIn() {
+    const form = $("checkin-form");
+    if (!form) return;
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const go = $("checkin-go");
+      go.disabled = true;
+      const ticket = await call("POST", `/api/v1/appointments/${token}/check-in`,
+        {hall_code: $("hall-code").value.trim()});
+      if (ticket) {
+        remember("checked_in");
+        location.replace(new URL(ticket.track_url).pathname);  // the ticket's phone page, whatever the host
+      } else {
+        go.disabled = false;
+      }
+    });
+  }
+
   function managePage() {
     if (!token) return;
+    remember($("booking").dataset.status);
+    checkIn();
     const cancel = $("cancel");
     if (cancel) {
       cancel.addEventListener("click", () => { $("cancel-confirm").hidden = false; cancel.hidden = true; });

@@ -1,6 +1,6 @@
 // 线上取号 on the phone: /take/<hall> takes a live ticket and opens its phone page; /arrive/<hall> (what the
-// entrance QR opens) confirms the arrival of the tickets this phone took. The phone keeps their track tokens in
-// its own storage, never in an address.
+// entrance QR opens) confirms the arrival of the tickets this phone took and checks in the bookings it manages
+// here. The phone keeps their tokens in its own storage, never in an address.
 "use strict";
 (function () {
   const body = document.body;
@@ -82,9 +82,37 @@
       list.appendChild(item);
     }
     keep(still);
+    // 预约签到: the bookings this phone manages here (book.js keeps their tokens) check in with the same code.
+    const BOOKINGS = "hallq.bookings." + hall;
+    let bookings = [];
+    try { bookings = JSON.parse(localStorage.getItem(BOOKINGS) || "[]"); } catch (e) { /* private mode */ }
+    const waiting = [];
+    let lastTrack = null;
+    for (const manage of bookings) {
+      const res = await post(`/api/v1/appointments/${encodeURIComponent(manage)}/check-in`, {hall_code: code});
+      if (res.status === 404) continue;  // cancelled, checked in elsewhere or gone: nothing left to do here
+      const item = document.createElement("li");
+      const link = document.createElement("a");
+      link.className = "primary";
+      if (res.ok) {
+        confirmed += 1;
+        lastTrack = new URL(res.json.track_url).pathname;
+        link.href = lastTrack;
+        link.textContent = res.json.number + " " + res.json.service_name + " 预约已签到 Checked in ›";
+      } else {
+        waiting.push(manage);
+        link.href = "/book/manage/" + encodeURIComponent(manage);
+        link.textContent = "我的预约 My booking ›";
+        showError(res.json);
+      }
+      item.appendChild(link);
+      list.appendChild(item);
+    }
+    try { localStorage.setItem(BOOKINGS, JSON.stringify(waiting)); } catch (e) { /* private mode */ }
     $("working").hidden = true;
-    $("nothing").hidden = still.length > 0;
+    const shown = list.children.length;
+    $("nothing").hidden = shown > 0;
     body.dataset.confirmed = String(confirmed);
-    if (confirmed === 1 && still.length === 1) location.assign("/t/" + encodeURIComponent(still[0].token));
+    if (confirmed === 1 && shown === 1) location.assign(lastTrack || "/t/" + encodeURIComponent(still[0].token));
   })();
 })();

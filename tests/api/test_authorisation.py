@@ -144,6 +144,8 @@ SAMPLES: dict[str, tuple[str, str, Any]] = {
                          "slot_start": "2026-03-03T10:00:00+08:00", "phone": "13800138000"}),
     "get_appointment": ("GET", "/api/v1/appointments/no-such-booking", None),
     "cancel_appointment": ("POST", "/api/v1/appointments/no-such-booking/cancel", None),
+    "find_todays_booking": ("POST", "/api/v1/halls/t1/appointments/today", {"phone": "13800138000"}),
+    "check_in_appointment": ("POST", "/api/v1/appointments/no-such-booking/check-in", {"hall_code": "000000"}),
     "move_appointment": ("POST", "/api/v1/appointments/no-such-booking/move",
                          {"slot_start": "2026-03-03T10:00:00+08:00"}),
     "get_booking_plan": ("GET", "/api/v1/halls/t1/services/a/booking", None),
@@ -243,7 +245,7 @@ def test_every_operation_has_a_sample_request() -> None:
     assert PUBLIC == {"list_services", "get_notices", "track", "track_cancel", "track_rating", "list_guides",
                       "get_guide", "list_disclosures", "get_disclosure", "track_reprint", "pair_device", "list_slots",
                       "book_appointment", "get_appointment", "cancel_appointment", "move_appointment",
-                      "take_remote_ticket", "track_arrive"}
+                      "take_remote_ticket", "track_arrive", "check_in_appointment"}
 
 
 def test_every_protected_route_without_a_token_is_401_login_required(
@@ -422,7 +424,7 @@ def test_public_routes_need_no_token(client: Any, hall: BasicHall) -> None:
         # and a made-up pairing code is the 422 of a wrong code; the basic hall's services take no bookings (409)
         # and the sample booking links lead nowhere (404).
         expected = ((404,) if op_id in {"get_guide", "get_disclosure", "get_appointment", "cancel_appointment",
-                                        "move_appointment"}
+                                        "move_appointment", "check_in_appointment"}
                     else (409,) if op_id in {"track_reprint", "list_slots", "book_appointment", "track_arrive"}
                     else (422,) if op_id == "pair_device" else (200, 201))
         assert response.status_code in expected, f"{op_id}: {response.get_data(as_text=True)}"

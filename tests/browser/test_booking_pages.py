@@ -4,6 +4,9 @@ number, lands on the booking's page with its code and QR, moves it and cancels i
 
 from __future__ import annotations
 
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 from typing import Any
 
 import requests
@@ -154,6 +157,71 @@ def test_a_person_suspended_for_no_shows_is_told_why_and_until_when(
 
         refusal = page.locator("#error").inner_text()
         assert "爽约 2 次" in refusal and "网上预约暂停至" in refusal and "请到大厅取号" in refusal
+    finally:
+        context.close()
+
+
+def test_in_the_hall_the_citizen_checks_in_from_the_booking_page_with_the_entrance_code(
+        browser: Any, server: Server, tokens: BasicHall, hall: tuple[str, BasicHall]) -> None:
+    _plan(server, tokens)
+    context, page = _phone(browser)
+    try:
+        _book(page, server, "13800138005")
+        manage = page.url.rsplit("/", 1)[1]
+        assert page.locator("#checkin").count() == 0  # tomorrow's booking: nothing to check in yet
+        # The slot comes within the hour, as if the citizen had booked for now (the server runs on the real clock).
+        store = make_store(hall[0])
+        with store.transaction() as s:
+            appt = s.scalars(select(Appointment)).one()
+            appt.slot_start = datetime.now(UTC) + timedelta(minutes=30)
+            appt.slot_end = appt.slot_start + timedelta(hours=1)
+        store.dispose()
+        page.reload()
+        code = requests.get(f"{server.url}/api/v1/halls/t1/entrance-code", headers=bearer(tokens.display),
+                            timeout=30).json()["code"]
+
+        page.locator("#checkin").scroll_into_view_if_needed()
+        screenshot(page, "booking-checkin.png")
+        page.fill("#hall-code", "000000" if code != "000000" else "111111")
+        page.locator("#checkin-go").tap()
+        page.locator("#error").wait_for()
+        assert "进厅码" in page.locator("#error").inner_text()
+        page.fill("#hall-code", code)
+        page.locator("#checkin-go").tap()
+        page.wait_for_url("**/t/**")
+
+        number = page.locator("#number").inner_text()
+        assert number.startswith("A") and number[1:].isdigit()
+        booking = requests.get(f"{server.url}/api/v1/appointments/{manage}", timeout=30).json()
+        assert booking["status"] == "checked_in"
+    finally:
+        context.close()
+
+
+def test_the_door_qr_checks_in_the_booking_this_phone_manages(
+        browser: Any, server: Server, tokens: BasicHall, hall: tuple[str, BasicHall]) -> None:
+    _plan(server, tokens)
+    context, page = _phone(browser)
+    try:
+        _book(page, server, "13800138006")  # opening the booking's page is what lets this phone remember it
+        manage = page.url.rsplit("/", 1)[1]
+        store = make_store(hall[0])
+        with store.transaction() as s:
+            appt = s.scalars(select(Appointment)).one()
+            appt.slot_start = datetime.now(UTC) + timedelta(minutes=30)
+            appt.slot_end = appt.slot_start + timedelta(hours=1)
+        store.dispose()
+        entrance = requests.get(f"{server.url}/api/v1/halls/t1/entrance-code", headers=bearer(tokens.display),
+                                timeout=30).json()
+
+        path = "/arrive/" + entrance["url"].split("/arrive/", 1)[1]  # what the door's QR opens
+        assert path == f"/arrive/t1?code={entrance['code']}"
+        page.goto(server.url + path)
+        page.wait_for_url("**/t/**")  # its one booking checked in: straight to the ticket's page
+
+        assert page.locator("#number").inner_text().startswith("A")
+        booking = requests.get(f"{server.url}/api/v1/appointments/{manage}", timeout=30).json()
+        assert booking["status"] == "checked_in"
     finally:
         context.close()
 

@@ -194,6 +194,50 @@ def test_appointment_check_in_by_code_issues_the_booked_service(page: Page, hall
     expect(page.locator("#ticket [data-number]")).to_have_text("M001")
 
 
+def test_appointment_check_in_by_mobile_number_finds_todays_booking(page: Page,
+                                                                   hall: tuple[ServerProcess, str]) -> None:
+    from datetime import UTC
+    from datetime import datetime
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from queue_server.engine.queue import numbering
+    from queue_server.person_keys import KeySource
+    from queue_server.storage.models import Appointment
+    from queue_server.storage.models import Hall
+    from queue_server.storage.models import Service
+    from queue_server.storage.store import make_store
+
+    server, _ = hall
+    ring = KeySource(server.instance, server.env).ring()  # the server's own key: the booking is this person's
+    store = make_store(server.env["HALLQ_DATABASE_URL"])
+    now = datetime.now(UTC)
+    with store.transaction() as s:
+        cxz = s.scalar(select(Hall).where(Hall.code == "cxz"))
+        assert cxz is not None
+        jzz = s.scalar(select(Service).where(Service.hall_id == cxz.id, Service.code == "jzz"))
+        assert jzz is not None
+        digest = numbering.person_digests(cxz, "13900139000", ring)[ring.current_id]
+        s.add(Appointment(hall_id=cxz.id, service_id=jzz.id, code="880031", slot_start=now + timedelta(minutes=20),
+                          slot_end=now + timedelta(minutes=50), person_hash=digest, person_masked="139****9000"))
+    store.dispose()
+
+    page.click("[data-tile=checkin]")
+    expect(page.locator("#checkin")).to_contain_text("身份证号或手机号")
+    for key in "13900139001":  # a number with no booking: said so, with the number masked
+        page.click(f'.keypad [data-key="{key}"]')
+    page.click("[data-checkin]")
+    expect(page.locator("#refusal [data-title]")).to_have_text("今天没有预约")
+    page.click('#refusal [data-close]')
+    page.click('.keypad [data-key="del"]')
+    page.click('.keypad [data-key="0"]')
+    page.click("[data-checkin]")
+
+    expect(page.locator("#ticket [data-service]")).to_have_text("居住证办理")
+    expect(page.locator("#ticket [data-number]")).to_have_text(re.compile(r"^M\d{3}$"))
+
+
 def test_unknown_appointment_code_is_refused_with_advice(page: Page) -> None:
     page.click("[data-tile=checkin]")
     for key in "999999":

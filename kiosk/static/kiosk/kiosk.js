@@ -393,9 +393,25 @@
           });
         });
     };
+    // An ID or mobile number instead of the code: the server finds that person's booking to check in now.
+    var checkInPerson = function (person) {
+      var hall = checkin.getAttribute("data-hall");
+      var body = person.length === 11 ? { phone: person } : { id_number: person };
+      fetch("/api/v1/halls/" + hall + "/appointments/today", {method: "POST",
+        headers: {"Authorization": "Bearer " + window.hallqKiosk.token(), "Content-Type": "application/json",
+                  "Accept-Language": document.documentElement.lang === "en" ? "en" : "zh-Hans"},
+        body: JSON.stringify(body)})
+        .then(function (r) {
+          return r.json().then(function (found) {
+            if (!r.ok) return k.refuse(found);
+            return k.issue({ service: found.service, appointment_code: found.code }, []);
+          });
+        });
+    };
     checkin.querySelector("[data-checkin]").addEventListener("click", function () {
       var code = document.getElementById("code").value;
       if (!code) return;
+      if (code.length === 11 || code.length === 15 || code.length === 18) { checkInPerson(code); return; }
       var hall = checkin.getAttribute("data-hall");
       fetch("/kiosk/" + hall + "/appointments/" + encodeURIComponent(code),
             { headers: { "Accept-Language": document.documentElement.lang === "en" ? "en" : "zh-Hans" } })

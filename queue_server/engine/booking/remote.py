@@ -59,6 +59,16 @@ def todays_code(key: bytes, hall: Hall, now: datetime) -> tuple[str, date]:
     return entrance_code(key, hall, on), on
 
 
+def check_entrance_code(key: bytes | None, hall: Hall, now: datetime, typed: str | None) -> None:
+    """Presence in the hall, proven by today's entrance code (a remote ticket's arrival, a booking's check-in from
+    its page). Raises entrance_code_wrong."""
+    if key is None:  # a programming error: the adapter hands the server's key in
+        raise RuntimeError("entrance code check without the entrance key")
+    typed = (typed or "").strip()
+    if not hmac.compare_digest(typed.encode(), todays_code(key, hall, now)[0].encode()):
+        raise errors.EntranceCodeWrong(hall_code=typed[:12])
+
+
 def _awaiting(hall: Hall) -> list[object]:
     return [Ticket.hall_id == hall.id, Ticket.status == TicketStatus.WAITING, Ticket.remote.is_(True),
             Ticket.arrived_at.is_(None)]
@@ -100,11 +110,7 @@ def arrive(session: Session, clock: Clock, *, hall: Hall, ticket_id: int, via: s
         return events.Outcome(ticket, ())
     ticket.require("arrived", TicketStatus.WAITING)
     if via == VIA_CODE:
-        if entrance_key is None:  # a programming error: the adapter hands the server's key in
-            raise RuntimeError("arrive by entrance code without the entrance key")
-        typed = (hall_code or "").strip()
-        if not hmac.compare_digest(typed.encode(), todays_code(entrance_key, hall, now)[0].encode()):
-            raise errors.EntranceCodeWrong(hall_code=typed[:12])
+        check_entrance_code(entrance_key, hall, now, hall_code)
     elif via != VIA_KIOSK:
         raise ValueError(via)
     ticket.arrived_at, ticket.arrived_via = now, via

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from queue_server import errors
 from queue_server import events
 from queue_server.clock import Clock
+from queue_server.clock import local_time
 from queue_server.clock import service_day
 from queue_server.engine.queue import calendar
 from queue_server.engine.queue import estimates
@@ -60,8 +61,9 @@ def _appointment(
     if now < appt.slot_start - APPOINTMENT_EARLY:
         raise errors.AppointmentNotCheckable(
             appointment_code=code,
-            earliest=(appt.slot_start - APPOINTMENT_EARLY).isoformat(timespec="minutes"),
-            latest=appt.slot_end.isoformat(timespec="minutes"),
+            # In the hall's time: the citizen reads it on the kiosk or the phone, standing in the hall.
+            earliest=f"{local_time(appt.slot_start - APPOINTMENT_EARLY, hall.timezone):%Y-%m-%d %H:%M}",
+            latest=f"{local_time(appt.slot_end, hall.timezone):%H:%M}",
         )
     on_time = now <= appt.slot_end
     return appt, (appt.slot_start if on_time else now), on_time

@@ -71,3 +71,17 @@ class BookingPlan(Body):
 class BookingPlanOut(BaseModel):
     service: str
     plan: BookingPlan | None  # null: not bookable
+
+
+class PersonRequest(Body):
+    id_number: str | None = Field(default=None, max_length=32)
+    phone: str | None = Field(default=None, max_length=32)
+
+
+class TodaysBookingOut(BaseModel):
+    code: str  # the booking code the kiosk then checks in with (POST /halls/{hall}/tickets, appointment_code)
+    service: str
+    service_name: str
+    slot_start: str  # ISO 8601 with the hall's offset
+    slot_end: str
+    person_masked: str | None
