@@ -100,6 +100,14 @@ def test_an_id_past_64_bits_is_404(served: tuple[LiveServer, BasicHall]) -> None
         assert requests.get(server.url + path, timeout=10).status_code == 404, path
 
 
+def test_a_window_number_past_the_columns_range_in_a_case_filter_is_422(served: tuple[LiveServer, BasicHall]) -> None:
+    server, hall = served
+    for path in ("evaluation-cases", "evaluation-cases/export"):  # schemathesis found the export answering 500
+        resp = requests.get(f"{server.url}/api/v1/halls/t1/{path}", params={"window": "18446744073709551616"},
+                            headers=bearer(hall.manager), timeout=10)
+        assert resp.status_code == 422, (path, resp.status_code)
+
+
 @pytest.mark.parametrize("log_format", ["text", "json"])
 def test_a_url_with_a_line_feed_cannot_forge_a_log_line(database_url: str, tmp_path: Path, log_format: str) -> None:
     server = start_server(database_url, tmp_path / "instance", extra_env={"HALLQ_LOG_FORMAT": log_format})

@@ -396,7 +396,8 @@ class CaseQuery(BaseModel):
     overdue: bool = False
     status: Literal["open", "followed_up", "rectified", "closed", "appealed", "excluded"] | None = None
     service: str | None = Field(default=None, max_length=32)
-    window: int | None = Field(default=None, ge=1)
+    # A window number: past the column's range it is a 422, not an overflow in the database driver (a 500).
+    window: int | None = Field(default=None, ge=1, le=2**31 - 1)
 
 
 class CaseOut(BaseModel):
