@@ -73,7 +73,7 @@ class Gate:
         self.floors: dict[str, int] = {}
         # Set when the process stops: nothing more is delivered. Every client is about to be closed and resumes
         # elsewhere from the last seq it applied, by replay; delivering meanwhile only held the lock that each
-        # closing connection's disconnect needs (1,000 displays under load took 7 s to close instead of 0.2).
+        # closing connection's disconnect needs (1,000 displays, 64 issuing clients: the stop took 8 s, now 3 s).
         self.closing = False
 
 
