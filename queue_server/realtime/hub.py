@@ -52,6 +52,8 @@ from queue_server.realtime.relay import Relay
 from queue_server.storage.store import Store
 from queue_server.web import sessions
 from queue_server.web.api.hall import track_out
+from queue_server.web.api.problems import GENERIC
+from queue_server.web.input_guard import bad_leaves
 
 log = logging.getLogger(__name__)
 
@@ -181,6 +183,14 @@ def refused_at_connect() -> dict[str, Any]:
                                      "detail": gettext("Send a valid bearer token or log in.")}}
 
 
+def invalid_request(found: list[dict[str, str]]) -> dict[str, Any]:
+    """The REST API's 422 invalid_request problem, naming each bad field, for a credential or message refused at
+    the door: a NUL reaching PostgreSQL is an error, not an empty result (web/input_guard.py)."""
+    status, title, detail = GENERIC["invalid_request"]
+    return {"ok": False, "problem": {"type": "/problems/invalid_request", "status": status, "code": "invalid_request",
+                                     "title": gettext(title), "detail": gettext(detail), "errors": found}}
+
+
 class Hub:
     def __init__(self, app: Flask, store: Store, clock: Clock, *, redis_url: str | None = None,
                  redis_channel_name: str | None = None, voice: Voice | None = None) -> None:
@@ -283,7 +293,11 @@ class Hub:
         sio.on_event("sync", self.on_sync, namespace=NAMESPACE)
 
     def on_connect(self, auth: Any = None) -> None:
-        sub = self._authenticate(auth if isinstance(auth, dict) else {})
+        auth = auth if isinstance(auth, dict) else {}
+        found = bad_leaves(auth, "auth")
+        if found:
+            raise ConnectRefused("invalid_request", invalid_request(found))
+        sub = self._authenticate(auth)
         if sub is None:
             # python-socketio's exception, not Python's built-in one: only its second argument travels to the client
             # as connect_error's `data` (the built-in arrives as a bare "Connection refused by server").
@@ -323,6 +337,9 @@ class Hub:
         if sub is None:
             return LOGIN_REQUIRED
         data = data if isinstance(data, dict) else {}
+        found = bad_leaves(data)
+        if found:
+            return invalid_request(found)
         with sub.lock:
             try:
                 rooms = self._join_rules(sub, data)

@@ -81,8 +81,13 @@ def bad_fields() -> list[dict[str, str]]:
             data = json.loads(raw)
         except (ValueError, RecursionError):
             return found  # malformed JSON: the route's own parser answers 400
-        found += [{"field": where or "body", "message": why} for where, why in _walk(data, "")]
+        found += bad_leaves(data)
     return found
+
+
+def bad_leaves(data: Any, where: str = "") -> list[dict[str, str]]:
+    """Every offending leaf of a decoded JSON value (a body, or a Socket.IO message), as `errors` items."""
+    return [{"field": field or "body", "message": why} for field, why in _walk(data, where)]
 
 
 def install(app: Flask) -> None:
