@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from queue_server import engine
 from queue_server.clock import FrozenClock
+from queue_server.engine.oversight import alerts
 from queue_server.queries import snapshots
 from queue_server.realtime.positions import Positions
 from queue_server.storage.models import Hall
@@ -114,3 +115,27 @@ def test_queue_stats_counts_the_callable_queue(store: Store, desk: Desk, publish
 
     stats = [e.data["services"][0]["waiting"] for e in published.envelopes if e.type == "queue.stats"]
     assert stats == [1, 1, 2]  # the wall's count takes the remote ticket in once its citizen is here
+
+
+def test_a_remote_ticket_on_its_way_raises_no_alert_until_its_citizen_arrives(
+        store: Store, clock: FrozenClock, desk: Desk) -> None:
+    with store.transaction() as s:
+        h = factories.hall(s, remote_grace_min=60)
+        a = factories.service(s, h, "a", "A", warning_threshold=1)
+        clerk = factories.staff(s, h, "u1")
+        factories.window(s, h, 1, [a], staff_id=clerk.id)
+    far = _take(desk)
+    clock.advance(minutes=40)  # past the idle window's 5 minutes and the 30-minute wait
+
+    assert _conditions(store, clock) == []  # nobody the clerk could call: not a queue, not an idle window
+
+    desk.do(engine.arrive, ticket_id=far.id, via="kiosk")
+
+    assert _conditions(store, clock) == ["queue_long", "ticket_wait_long", "window_idle"]
+
+
+def _conditions(store: Store, clock: FrozenClock) -> list[str]:
+    with store.read_session() as s:
+        hall = s.scalar(select(Hall).where(Hall.code == "t1"))
+        assert hall is not None
+        return sorted(c.kind for c in alerts.conditions(s, hall, clock.now()))
