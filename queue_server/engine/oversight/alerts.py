@@ -84,7 +84,7 @@ def _minutes(delta: timedelta) -> int:
 _ACTIVE_SERVICES = (select(Service.id, Service.code, Service.name, Service.warning_threshold, Service.daily_cap)
                     .where(Service.hall_id == bindparam("hall_id"), Service.active.is_(True))
                     .order_by(Service.id))
-# Waiting means callable (estimates.CALLABLE): a 线上取号 ticket on its way is neither a queue the hall keeps
+# Waiting means callable (estimates.callable_now): a 线上取号 ticket on its way is neither a queue the hall keeps
 # waiting nor a reason a window sits idle, until its citizen arrives.
 _WAITING_SUMMARY = (select(Ticket.service_id, func.count(), func.min(Ticket.queued_at))
                     .where(Ticket.hall_id == bindparam("hall_id"), Ticket.status == TicketStatus.WAITING,

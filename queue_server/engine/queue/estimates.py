@@ -68,23 +68,31 @@ CACHE_KEY = "hallq_estimates"  # the TTL cache the store puts in Session.info (s
 _MEMO_KEY = "hallq_estimate_memo"
 # 线上取号: a remote ticket whose citizen has not confirmed arrival waits in its queue, but call-next passes over it
 # (routing.py's _ARRIVED), so it is nobody's "ahead" and no window's work: every count below is of the tickets a
-# clerk can call. One condition for all of them, the same as routing's.
-CALLABLE = "(remote = :no OR arrived_at IS NOT NULL)"
-_WAITING_BY_SERVICE = ("SELECT service_id, count(*) FROM tickets WHERE hall_id = :hall_id AND status = 'waiting' "
-                       "AND " + CALLABLE + " GROUP BY service_id")
+# clerk can call. Filtering on the remote columns would read every waiting ticket's row (ix_tickets_queue does not
+# hold them: 1.07x -> 1.59x the call's cost at 3,000 waiting, bench/call_cost.py), so each count is the covering
+# count of ix_tickets_queue minus the same count over ix_tickets_unarrived, which holds only the tickets on their
+# way (migration 0024).
+_WAITING = "FROM tickets WHERE hall_id = :hall_id AND status = 'waiting'"
+_UNARRIVED = " AND remote AND arrived_at IS NULL"  # ix_tickets_unarrived's condition, word for word
+_BEFORE = " AND (priority_weight > :weight OR (priority_weight = :weight AND queued_at <= :queued_at))"
+# Rows of both halves per service (the second negative), summed by _counts.
+_WAITING_BY_SERVICE = (
+    "SELECT service_id, count(*) " + _WAITING + " GROUP BY service_id UNION ALL "
+    "SELECT service_id, -count(*) " + _WAITING + _UNARRIVED + " GROUP BY service_id"
+)
 _WAITING_BEFORE_BY_SERVICE = (
-    "SELECT service_id, count(*) FROM tickets WHERE hall_id = :hall_id AND status = 'waiting' AND " + CALLABLE + " "
-    "AND (priority_weight > :weight OR (priority_weight = :weight AND queued_at <= :queued_at)) "
-    "GROUP BY service_id"
+    "SELECT service_id, count(*) " + _WAITING + _BEFORE + " GROUP BY service_id UNION ALL "
+    "SELECT service_id, -count(*) " + _WAITING + _BEFORE + _UNARRIVED + " GROUP BY service_id"
 )
 _BUSY_WINDOWS = ("SELECT DISTINCT window_id FROM tickets WHERE hall_id = :hall_id "
                  "AND status IN ('called', 'serving')")
-# Runs on every issue (rawsql.py says why it is hand-written); ix_tickets_queue finds the rows (the remote columns
-# are read from the row: the index does not hold them).
+# Runs on every issue (rawsql.py says why it is hand-written); both halves read their index alone.
+_AHEAD = ("coalesce(sum(CASE WHEN priority_weight > :weight OR (priority_weight = :weight AND queued_at <= :queued_at) "
+          "THEN 1 ELSE 0 END), 0)")
 _POSITION = (
-    "SELECT count(*), coalesce(sum(CASE WHEN priority_weight > :weight "
-    "OR (priority_weight = :weight AND queued_at <= :queued_at) THEN 1 ELSE 0 END), 0) "
-    "FROM tickets WHERE hall_id = :hall_id AND status = 'waiting' AND service_id = :service_id AND " + CALLABLE
+    "SELECT sum(n), sum(a) FROM ("
+    "SELECT count(*) AS n, " + _AHEAD + " AS a " + _WAITING + " AND service_id = :service_id UNION ALL "
+    "SELECT -count(*), -" + _AHEAD + " " + _WAITING + " AND service_id = :service_id" + _UNARRIVED + ") AS p"
 )
 
 
@@ -201,7 +209,10 @@ def _per_transaction(session: Session, key: tuple[object, ...], sql: str, params
 
 
 def _counts(rows: Sequence[Any]) -> dict[int, int]:
-    return {int(sid): int(n) for sid, n in rows}
+    out: dict[int, int] = {}
+    for sid, n in rows:
+        out[int(sid)] = out.get(int(sid), 0) + int(n)
+    return out
 
 
 def _waiting_by_service(session: Session, hall: Hall, now: datetime, priority_weight: int | None,
@@ -213,16 +224,14 @@ def _waiting_by_service(session: Session, hall: Hall, now: datetime, priority_we
         priority_weight = queued_at = None  # a normal ticket queued now comes after everyone: a newcomer
     if priority_weight is None or queued_at is None:
         return _all_waiting(session, hall.id)
-    params = {"hall_id": hall.id, "weight": priority_weight, "queued_at": RawSQL.of(session).stamp(queued_at),
-              "no": False}
+    params = {"hall_id": hall.id, "weight": priority_weight, "queued_at": RawSQL.of(session).stamp(queued_at)}
     return _per_transaction(session, ("waiting", hall.id, priority_weight, queued_at), _WAITING_BEFORE_BY_SERVICE,
                             params, _counts)
 
 
 def _all_waiting(session: Session, hall_id: int) -> dict[int, int]:
     """Waiting tickets per service of the hall, remembered for the transaction like _waiting_by_service."""
-    return _per_transaction(session, ("waiting", hall_id), _WAITING_BY_SERVICE, {"hall_id": hall_id, "no": False},
-                            _counts)
+    return _per_transaction(session, ("waiting", hall_id), _WAITING_BY_SERVICE, {"hall_id": hall_id}, _counts)
 
 
 def _water_fill(backlogs: list[float], work: float) -> float:
@@ -298,7 +307,8 @@ def serving_windows(session: Session, service: Service, now: datetime | None = N
 
 
 def callable_now() -> ColumnElement[bool]:
-    """The ORM form of CALLABLE: a waiting ticket a clerk can call (not a remote one still on its way)."""
+    """A waiting ticket a clerk can call (not a remote one still on its way), as a filter: for the reads off the
+    call and issue path (the track page, the phones' positions, the alerts), where reading the rows is fine."""
     return or_(Ticket.remote.is_(False), Ticket.arrived_at.is_not(None))
 
 
@@ -333,10 +343,10 @@ def position_for_new(
     session: Session, hall_id: int, service_id: int, priority_weight: int, queued_at: datetime
 ) -> tuple[int, int]:
     """(people ahead, people waiting) for a ticket about to be added: one query, before the insert. Both count
-    callable tickets only (CALLABLE)."""
+    callable tickets only."""
     raw = RawSQL.of(session)
     waiting, ahead = raw.one(_POSITION, {"weight": priority_weight, "queued_at": raw.stamp(queued_at),
-                                         "hall_id": hall_id, "service_id": service_id, "no": False})
+                                         "hall_id": hall_id, "service_id": service_id})
     return int(ahead), int(waiting)
 
 
