@@ -1,23 +1,29 @@
-"""Read side of the manager's live monitor: per service the queue and today's figures, per window its state and
-current ticket, today's arrivals and waiting by quarter-hour, the alerts and each kiosk's printer. A prefecture
-summary over halls.
+"""Read side of the manager's live monitor: per service the queue and today's figures (网上预约 by status, 线上取号
+tickets not yet arrived), per window its state and current ticket, today's arrivals and waiting by quarter-hour,
+the latest booking activity, the alerts and each kiosk's printer. A prefecture summary over halls.
 Never writes.
 
-No Flask imports. No personal data: tickets appear by number, staff by 工号 and display name only.
+No Flask imports. No personal data: tickets appear by number, staff by 工号 and display name only, citizens of
+bookings by their masked ID or mobile number (as on their own ticket) only.
 """
 
 from __future__ import annotations
 
 from datetime import date
 from datetime import datetime
+from datetime import time
 from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from sqlalchemy import and_
 from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm import selectinload
 
+from queue_server import events
+from queue_server.clock import as_utc
 from queue_server.clock import local_time
 from queue_server.clock import service_day
 from queue_server.engine.oversight.alerts import alert_payload
@@ -28,9 +34,11 @@ from queue_server.storage import alerts as alert_kinds
 from queue_server.storage.alerts import OPEN_STATES
 from queue_server.storage.alerts import Alert
 from queue_server.storage.models import ACTIVE_STATUSES
+from queue_server.storage.models import Appointment
 from queue_server.storage.models import DailyCounter
 from queue_server.storage.models import Device
 from queue_server.storage.models import Hall
+from queue_server.storage.models import HallEvent
 from queue_server.storage.models import Service
 from queue_server.storage.models import Ticket
 from queue_server.storage.models import TicketLeg
@@ -41,6 +49,13 @@ from queue_server.storage.models import WindowService
 BUCKET = timedelta(minutes=15)  # the chart's resolution: a quarter-hour is how hall managers plan staffing
 MAX_BUCKETS = 24 * 4  # one day of quarter-hours
 RESOLVED_SHOWN = 30  # resolved alerts listed under the open ones (today's context, not the archive)
+BOOKING_STATUSES = ("booked", "checked_in", "no_show", "cancelled")
+APPOINTMENT_EVENTS = (events.APPOINTMENT_BOOKED, events.APPOINTMENT_MOVED, events.APPOINTMENT_CANCELLED,
+                      events.APPOINTMENT_CHECKED_IN, events.APPOINTMENT_MISSED)
+# What a line of the booking activity shows; the events carry no code or manage token, and this list keeps it so.
+ACTIVITY_FIELDS = ("service", "service_name", "status", "slot_start", "slot_end", "person_masked")
+ACTIVITY_SHOWN = 8  # a glance, not a log: the audit page has the rest
+ACTIVITY_LOOKBACK = 5000  # hall events read back for it (a busy county hall publishes ~15,000 a day)
 
 
 def _seconds(later: datetime, earlier: datetime | None) -> int | None:
@@ -55,8 +70,20 @@ def services(session: Session, hall: Hall, now: datetime) -> list[dict[str, Any]
     served = dict(session.execute(select(TicketLeg.service_id, func.count()).where(
         TicketLeg.hall_id == hall.id, TicketLeg.service_on == today, TicketLeg.end == "finished")
         .group_by(TicketLeg.service_id)).all())
-    oldest = dict(session.execute(select(Ticket.service_id, func.min(Ticket.queued_at)).where(
-        Ticket.hall_id == hall.id, Ticket.status == TicketStatus.WAITING).group_by(Ticket.service_id)).all())
+    # One read of the waiting tickets split by 线上取号 arrival: the longest wait is of the callable queue (a remote
+    # ticket on its way is not kept waiting by the hall), and the remote tickets still on their way are counted.
+    oldest: dict[int, datetime] = {}
+    on_the_way: dict[int, int] = {}
+    away = and_(Ticket.remote.is_(True), Ticket.arrived_at.is_(None))
+    for service_id, not_here, n, first in session.execute(
+            select(Ticket.service_id, away, func.count(), func.min(Ticket.queued_at))
+            .where(Ticket.hall_id == hall.id, Ticket.status == TicketStatus.WAITING)
+            .group_by(Ticket.service_id, away)):
+        if not_here:
+            on_the_way[service_id] = int(n)
+        else:
+            oldest[service_id] = first
+    booked = bookings_today(session, hall, today)
     out = []
     for service in session.scalars(select(Service).where(Service.hall_id == hall.id).order_by(Service.id)):
         waiting = estimates.waiting_count(session, service)
@@ -68,7 +95,48 @@ def services(session: Session, hall: Hall, now: datetime) -> list[dict[str, Any]
             "issued_today": int(issued.get(service.id, 0)), "served_today": int(served.get(service.id, 0)),
             "warning_threshold": service.warning_threshold, "daily_cap": service.daily_cap,
             "standard_duration_s": service.standard_duration_s,
+            "not_arrived": on_the_way.get(service.id, 0),
+            "bookings": booked.get(service.id, dict.fromkeys(BOOKING_STATUSES, 0)),
         })
+    return out
+
+
+def _day_bounds(hall: Hall, day: date) -> tuple[datetime, datetime]:
+    """A local day as UTC instants: the day a slot belongs to, as numbering.open_bookings counts it."""
+    first = datetime.combine(day, time(0), tzinfo=ZoneInfo(hall.timezone))
+    return as_utc(first), as_utc(first + timedelta(days=1))
+
+
+def bookings_today(session: Session, hall: Hall, today: date) -> dict[int, dict[str, int]]:
+    """网上预约 per service for today's slots: {service id: {booked (still to check in), checked_in, no_show (爽约),
+    cancelled}}. The slot-end bound lets ix_appointments_due (hall, status, slot end) seek past days."""
+    start, end = _day_bounds(hall, today)
+    out: dict[int, dict[str, int]] = {}
+    for service_id, status, n in session.execute(
+            select(Appointment.service_id, Appointment.status, func.count())
+            .where(Appointment.hall_id == hall.id, Appointment.status.in_(BOOKING_STATUSES),
+                   Appointment.slot_end > start, Appointment.slot_start >= start, Appointment.slot_start < end)
+            .group_by(Appointment.service_id, Appointment.status)):
+        out.setdefault(service_id, dict.fromkeys(BOOKING_STATUSES, 0))[status] = int(n)
+    return out
+
+
+def booking_activity(session: Session, hall: Hall, now: datetime) -> list[dict[str, Any]]:
+    """The latest booking changes today, newest first, from the hall's outbox (the events the monitor also gets
+    live): what happened (booked, moved, cancelled, checked in, 爽约), when, the service, the slot and the masked
+    person. Only the last ACTIVITY_LOOKBACK events are read, so the read stays an index range however long the
+    outbox is kept; a quiet morning of bookings in a busy afternoon simply shows fewer lines."""
+    start, _ = _day_bounds(hall, service_day(now, hall.timezone, hall.day_rollover))
+    rows = session.execute(
+        select(HallEvent.seq, HallEvent.type, HallEvent.at, HallEvent.payload)
+        .where(HallEvent.hall_id == hall.id, HallEvent.seq > hall.event_seq - ACTIVITY_LOOKBACK,
+               HallEvent.type.in_(APPOINTMENT_EVENTS), HallEvent.at >= start)
+        .order_by(HallEvent.seq.desc()).limit(ACTIVITY_SHOWN))
+    out = []
+    for seq, kind, at, payload in rows:
+        appt = (payload or {}).get("appointment") or {}
+        out.append({"seq": seq, "type": kind, "at": as_utc(at).isoformat(),
+                    **{k: appt.get(k) for k in ACTIVITY_FIELDS}})
     return out
 
 
@@ -194,7 +262,7 @@ def monitor(session: Session, hall: Hall, now: datetime) -> dict[str, Any]:
     return {"hall": hall.code, "hall_name": hall.name, "now": now.isoformat(), "seq": hall.event_seq,
             "services": services(session, hall, now), "windows": windows(session, hall, now),
             "chart": chart(session, hall, now), "alerts": alerts(session, hall), "kiosks": kiosks(session, hall),
-            "attention": attention(session, hall, now)}
+            "attention": attention(session, hall, now), "bookings": booking_activity(session, hall, now)}
 
 
 def prefecture(session: Session, halls: list[Hall], now: datetime) -> list[dict[str, Any]]:

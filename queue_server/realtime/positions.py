@@ -20,6 +20,7 @@ from collections.abc import Callable
 from collections.abc import Iterable
 from typing import Any
 
+from sqlalchemy import or_
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -125,18 +126,23 @@ class Positions:
     @staticmethod
     def _places(session: Session, hall_id: int, followed: dict[int, Ticket]) -> dict[int, int]:
         """People ahead of each followed ticket: one ordered read of its services' queues in call order
-        (estimates.people_ahead's order), instead of a count per phone."""
+        (estimates.people_ahead's order and count: callable tickets only), instead of a count per phone. A remote
+        ticket not yet arrived is read for its own place but counts for nobody behind it."""
         places: dict[int, int] = {}
         seen: dict[int, int] = {}
         rows = session.execute(
             select(Ticket.id, Ticket.service_id)
             .where(Ticket.hall_id == hall_id, Ticket.status == TicketStatus.WAITING,
-                   Ticket.service_id.in_({t.service_id for t in followed.values()}))
+                   Ticket.service_id.in_({t.service_id for t in followed.values()}),
+                   or_(estimates.callable_now(), Ticket.id.in_(followed)))
             .order_by(Ticket.service_id, Ticket.priority_weight.desc(), Ticket.queued_at, Ticket.id)
         )
         for ticket_id, service_id in rows:
             n = seen.get(service_id, 0)
-            seen[service_id] = n + 1
             if ticket_id in followed:
                 places[ticket_id] = n
+                ticket = followed[ticket_id]
+                if ticket.remote and ticket.arrived_at is None:
+                    continue
+            seen[service_id] = n + 1
         return places

@@ -404,6 +404,11 @@ class Ticket(Base):
               "queued_at",
               sqlite_where=text("target_window_id IS NOT NULL"),
               postgresql_where=text("target_window_id IS NOT NULL")),
+        # 线上取号 tickets not yet arrived, alone: the estimates subtract them from ix_tickets_queue's covering counts
+        # (engine/queue/estimates.py; migration 0024).
+        Index("ix_tickets_unarrived", "hall_id", "status", "service_id", "priority_weight", "queued_at", "id",
+              sqlite_where=text("remote AND arrived_at IS NULL"),
+              postgresql_where=text("remote AND arrived_at IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(ID, primary_key=True)

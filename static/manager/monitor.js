@@ -1,5 +1,5 @@
 /* Manager live monitor of one hall. State comes from GET /api/v1/halls/<hall>/monitor; the hall's events arrive
- * through feed.js (the one realtime client): alert events are applied at once, any other event triggers a
+ * through feed.js (the one realtime client): alert and appointment events are applied at once, any event triggers a
  * debounced re-read of the snapshot, so the page never reloads and never drifts from the server's view.
  * Actions are /api/v1 calls with the session cookie and the X-CSRF-Token header. */
 (function () {
@@ -277,24 +277,90 @@
       (counts.closed || 0);
     var sb = document.getElementById("service-board");
     sb.replaceChildren();
-    var waiting = 0;
+    var waiting = 0, away = 0, booked = 0;
     state.services.forEach(function (s) {
       waiting += s.waiting;
+      away += s.not_arrived || 0;
+      booked += s.bookings ? s.bookings.booked : 0;
       var over = trouble["service:" + s.code];
       sb.appendChild(el("div", {"class": "tile service-tile" + (over ? " trouble" : "") +
                                          (!s.active || s.closed_today ? " off" : ""),
                                 "data-service": s.code}, [
         el("span", {"class": "tile-name", text: s.name}),
         el("span", {"class": "tile-detail", text: s.waiting + " 人" +
-                    (s.longest_wait_s != null ? " · " + minutes(s.longest_wait_s) : "")})
+                    (s.longest_wait_s != null ? " · " + minutes(s.longest_wait_s) : "") +
+                    (s.not_arrived ? " · 线上 " + s.not_arrived : "")})
       ]));
     });
-    document.getElementById("service-summary").textContent = "等候 " + waiting + " 人 waiting";
+    // The queue in the hall, then who is still to come: remote tickets on their way and bookings to check in.
+    document.getElementById("service-summary").textContent = "等候 " + waiting + " 人 waiting" +
+      (away ? " · 线上未到 " + away : "") + (booked ? " · 预约待签到 " + booked : "");
+  }
+
+  var BOOKING_EVENT = {"appointment.booked": "已预约 booked", "appointment.moved": "已改约 moved",
+                       "appointment.cancelled": "已取消 cancelled", "appointment.checked_in": "已签到 checked in",
+                       "appointment.missed": "爽约 no-show"};
+  var ACTIVITY_SHOWN = 8;  // queries/monitor.py's ACTIVITY_SHOWN
+
+  function clock(iso, withDay) {
+    var opts = {hour: "2-digit", minute: "2-digit", timeZone: timeZone};
+    if (withDay) { opts.month = "2-digit"; opts.day = "2-digit"; }
+    return new Date(iso).toLocaleString("zh-CN", opts);
+  }
+
+  function localDay(iso) {
+    return new Date(iso).toLocaleDateString("zh-CN", {timeZone: timeZone});
+  }
+
+  // Per service with anything today: bookings by what became of them and remote tickets on their way; then
+  // the latest booking activity (masked person only, as the events carry it).
+  function renderBookings() {
+    var tbody = document.querySelector("#bookings tbody");
+    tbody.replaceChildren();
+    state.services.forEach(function (s) {
+      var b = s.bookings || {booked: 0, checked_in: 0, no_show: 0, cancelled: 0};
+      if (!(b.booked || b.checked_in || b.no_show || b.cancelled || s.not_arrived)) return;
+      tbody.appendChild(el("tr", {"data-service": s.code}, [
+        el("td", {text: s.name}),
+        el("td", {"class": "booked", text: String(b.booked)}),
+        el("td", {"class": "checked-in", text: String(b.checked_in)}),
+        el("td", {"class": "no-show", text: String(b.no_show)}),
+        el("td", {"class": "cancelled", text: String(b.cancelled)}),
+        el("td", {"class": "not-arrived", text: String(s.not_arrived || 0)})
+      ]));
+    });
+    document.getElementById("bookings-none").hidden = tbody.children.length > 0;
+    var list = document.getElementById("booking-activity");
+    list.replaceChildren();
+    var today = localDay(feed ? new Date(feed.serverNow()).toISOString() : new Date().toISOString());
+    (state.bookings || []).forEach(function (a) {
+      list.appendChild(el("li", {"class": "activity-item " + a.type.replace(".", "-"), "data-type": a.type,
+                                 "data-seq": String(a.seq)}, [
+        el("time", {text: clock(a.at, false)}),
+        el("span", {"class": "what", text: BOOKING_EVENT[a.type] || a.type}),
+        el("span", {"class": "service", text: a.service_name}),
+        el("span", {"class": "slot", title: "预约时段 slot",
+                    text: a.slot_start ? "时段 " + clock(a.slot_start, localDay(a.slot_start) !== today) : ""}),
+        el("span", {"class": "person", text: a.person_masked || ""})
+      ]));
+    });
+    document.getElementById("activity-none").hidden = list.children.length > 0;
+  }
+
+  // An appointment event is the activity line itself: shown at once, the counts follow with the re-read.
+  function addBooking(ev) {
+    if (!state || !ev.appointment) return;
+    if ((state.bookings || []).some(function (a) { return a.seq === ev.seq; })) return;
+    var a = ev.appointment;
+    state.bookings = [{seq: ev.seq, type: ev.type, at: ev.at, service: a.service, service_name: a.service_name,
+                       status: a.status, slot_start: a.slot_start, slot_end: a.slot_end,
+                       person_masked: a.person_masked}].concat(state.bookings || []).slice(0, ACTIVITY_SHOWN);
+    renderBookings();
   }
 
   function render() {
     renderAttention(); renderBoards();
-    renderAlerts(); renderServices(); renderWindows(); renderKiosks(); renderChart();
+    renderAlerts(); renderServices(); renderWindows(); renderBookings(); renderKiosks(); renderChart();
   }
 
   function upsertAlert(alert) {
@@ -421,6 +487,7 @@
       onEvent: function (ev) {
         // An alert row changes the list at once; the attention list is re-read with everything else.
         if (ev.type === "alert.raised" || ev.type === "alert.updated") upsertAlert(ev.alert);
+        if (ev.type.indexOf("appointment.") === 0) addBooking(ev);
         reloadSoon();
       },
       onSnapshot: function () { reloadSoon(); },

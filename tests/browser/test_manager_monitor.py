@@ -1,10 +1,14 @@
 """The manager's live monitor in Chromium against a live server: it follows issue and call without reloading,
-shows an alert the server raised on its own, and a viewer gets no action buttons. Saves
-docs/screenshots/manager-monitor.png."""
+shows an alert the server raised on its own, shows a booking, its cancellation and a remote ticket on its way as
+they happen, and a viewer gets no action buttons. Saves docs/screenshots/manager-monitor.png and
+manager-bookings.png."""
 
 from __future__ import annotations
 
+from datetime import datetime
+from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import requests
 from playwright.sync_api import expect
@@ -13,6 +17,7 @@ from queue_server.queries import snapshots
 from queue_server.storage.models import Role
 from queue_server.storage.store import make_store
 from tests import factories
+from tests.browser.conftest import SCREENSHOTS
 from tests.browser.conftest import load_demo_catalogue
 from tests.browser.conftest import screenshot
 from tests.browser.manager_steps import PASSWORD
@@ -295,3 +300,42 @@ def test_a_kiosk_printers_state_shows_on_the_monitor_as_its_agent_reports_it(
         post(server, "/kiosks/me/printer-status", tokens.kiosk, {"state": state})
         expect(row.locator(".printer-state")).to_have_text(shown, timeout=TIMEOUT_MS)
         expect(row).to_have_class("" if state == "online" else "warn")
+
+
+def test_a_booking_and_its_cancellation_and_a_remote_ticket_appear_live_on_the_monitor(
+    page: Any, server: Server, tokens: BasicHall
+) -> None:
+    plan = {"days": {str(d): [{"start": "08:00", "end": "20:00", "minutes": 60, "capacity": 2}] for d in range(1, 8)},
+            "horizon_days": 5, "cutoff_min": 0}
+    post(server, "/halls/t1/services/a/booking", tokens.manager, plan, method="PUT")
+    sign_in(page, server, "m1")
+    expect(page.locator("#activity-none")).to_be_visible(timeout=TIMEOUT_MS)
+    page.evaluate("window.__notReloaded = true")
+    tomorrow = (datetime.now(ZoneInfo("Asia/Shanghai")) + timedelta(days=1)).date().isoformat()
+    slot = requests.get(f"{server.url}/api/v1/halls/t1/services/a/slots?date={tomorrow}", timeout=5).json()["slots"][0]
+
+    booked = requests.post(f"{server.url}/api/v1/halls/t1/appointments", timeout=5,
+                           json={"service": "a", "slot_start": slot["start"], "phone": "13800138000"})
+    assert booked.status_code == 201, booked.text
+
+    latest = page.locator("#booking-activity li").first
+    expect(latest).to_have_attribute("data-type", "appointment.booked", timeout=TIMEOUT_MS)
+    expect(latest).to_contain_text("已预约")
+    expect(latest).to_contain_text("事项a")
+    expect(latest).to_contain_text("138****8000")
+    assert "13800138000" not in page.content() and booked.json()["code"] not in page.content()
+
+    cancelled = requests.post(f"{server.url}/api/v1/appointments/{booked.json()['manage_token']}/cancel", timeout=5)
+    assert cancelled.status_code == 200, cancelled.text
+    expect(latest).to_have_attribute("data-type", "appointment.cancelled", timeout=TIMEOUT_MS)
+    expect(latest).to_contain_text("已取消")
+    expect(page.locator("#booking-activity li")).to_have_count(2)
+
+    far = requests.post(f"{server.url}/api/v1/halls/t1/remote-tickets", timeout=5,
+                        json={"service": "a", "phone": "13900139000"})
+    assert far.status_code == 201, far.text
+    expect(page.locator('#bookings tr[data-service="a"] .not-arrived')).to_have_text("1", timeout=TIMEOUT_MS)
+    expect(page.locator("#service-summary")).to_contain_text("线上未到 1")
+    expect(page.locator('#services tr[data-service="a"] .waiting')).to_have_text("0")  # nobody to call yet
+    page.locator("#bookings-panel").screenshot(path=str(SCREENSHOTS / "manager-bookings.png"))
+    assert page.evaluate("window.__notReloaded") is True

@@ -24,6 +24,7 @@ from queue_server import events
 from queue_server.clock import Clock
 from queue_server.clock import service_day
 from queue_server.engine.audit import audit
+from queue_server.engine.queue.estimates import callable_now
 from queue_server.storage import alerts
 from queue_server.storage.alerts import Alert
 from queue_server.storage.alerts import AlertLimits
@@ -83,12 +84,15 @@ def _minutes(delta: timedelta) -> int:
 _ACTIVE_SERVICES = (select(Service.id, Service.code, Service.name, Service.warning_threshold, Service.daily_cap)
                     .where(Service.hall_id == bindparam("hall_id"), Service.active.is_(True))
                     .order_by(Service.id))
+# Waiting means callable (estimates.callable_now): a 线上取号 ticket on its way is neither a queue the hall keeps
+# waiting nor a reason a window sits idle, until its citizen arrives.
 _WAITING_SUMMARY = (select(Ticket.service_id, func.count(), func.min(Ticket.queued_at))
-                    .where(Ticket.hall_id == bindparam("hall_id"), Ticket.status == TicketStatus.WAITING)
+                    .where(Ticket.hall_id == bindparam("hall_id"), Ticket.status == TicketStatus.WAITING,
+                           callable_now())
                     .group_by(Ticket.service_id))
 _WAITING_SINCE = select(func.count()).select_from(Ticket).where(
     Ticket.hall_id == bindparam("hall_id"), Ticket.service_id == bindparam("service_id"),
-    Ticket.status == TicketStatus.WAITING, Ticket.queued_at <= bindparam("since"))
+    Ticket.status == TicketStatus.WAITING, callable_now(), Ticket.queued_at <= bindparam("since"))
 _ISSUED_ON = select(DailyCounter.service_id, DailyCounter.issued).join(
     Service, Service.id == DailyCounter.service_id).where(
     Service.hall_id == bindparam("hall_id"), DailyCounter.service_on == bindparam("on"))
@@ -168,7 +172,8 @@ def _window_conditions(session: Session, hall: Hall, now: datetime, limits: Limi
             continue
         service_ids = [ws.service_id for ws in window.profile]
         oldest = session.scalar(select(func.min(Ticket.leg_queued_at)).where(
-            Ticket.hall_id == hall.id, Ticket.status == TicketStatus.WAITING, Ticket.service_id.in_(service_ids)))
+            Ticket.hall_id == hall.id, Ticket.status == TicketStatus.WAITING, Ticket.service_id.in_(service_ids),
+            callable_now()))
         if oldest is None:
             continue
         idle = now - _idle_since(session, window, oldest)

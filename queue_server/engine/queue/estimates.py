@@ -17,6 +17,9 @@ work over the last hour). Without it walk-ins were told too little: in bench/sim
 wrong walk-in estimates were too short, walk-ins waited a median 1.17x their estimate, and 12 % of the work the
 windows did while a walk-in waited went to tickets that joined ahead of it (priority 5 %, transfers, returns from
 park and reactivated no-shows 6 %, late appointments 1 %).
+Only callable tickets count, ahead and in the windows' work: a 线上取号 ticket whose citizen has not confirmed
+arrival is passed over by call-next (routing.py), so it is in nobody's way until it arrives; once it does, it is
+called in its original place, and the jump share below counts that like any other ticket that joined ahead.
 The mean is window time per ticket (first call -> end of every called leg, no-shows included) from the same hour
 of day when there are enough samples, else from all recent samples, else the service's configured standard
 duration.
@@ -32,6 +35,7 @@ from datetime import timedelta
 from typing import Any
 from typing import TypeVar
 
+from sqlalchemy import ColumnElement
 from sqlalchemy import and_
 from sqlalchemy import func
 from sqlalchemy import or_
@@ -62,20 +66,33 @@ CACHE_KEY = "hallq_estimates"  # the TTL cache the store puts in Session.info (s
 # Per-transaction memo of the queries below: they describe the hall at this instant, which an op does not change
 # between its own estimate and its queue.stats event.
 _MEMO_KEY = "hallq_estimate_memo"
-_WAITING_BY_SERVICE = ("SELECT service_id, count(*) FROM tickets WHERE hall_id = :hall_id AND status = 'waiting' "
-                       "GROUP BY service_id")
+# 线上取号: a remote ticket whose citizen has not confirmed arrival waits in its queue, but call-next passes over it
+# (routing.py's _ARRIVED), so it is nobody's "ahead" and no window's work: every count below is of the tickets a
+# clerk can call. Filtering on the remote columns would read every waiting ticket's row (ix_tickets_queue does not
+# hold them: 1.07x -> 1.59x the call's cost at 3,000 waiting, bench/call_cost.py), so each count is the covering
+# count of ix_tickets_queue minus the same count over ix_tickets_unarrived, which holds only the tickets on their
+# way (migration 0024).
+_WAITING = "FROM tickets WHERE hall_id = :hall_id AND status = 'waiting'"
+_UNARRIVED = " AND remote AND arrived_at IS NULL"  # ix_tickets_unarrived's condition, word for word
+_BEFORE = " AND (priority_weight > :weight OR (priority_weight = :weight AND queued_at <= :queued_at))"
+# Rows of both halves per service (the second negative), summed by _counts.
+_WAITING_BY_SERVICE = (
+    "SELECT service_id, count(*) " + _WAITING + " GROUP BY service_id UNION ALL "
+    "SELECT service_id, -count(*) " + _WAITING + _UNARRIVED + " GROUP BY service_id"
+)
 _WAITING_BEFORE_BY_SERVICE = (
-    "SELECT service_id, count(*) FROM tickets WHERE hall_id = :hall_id AND status = 'waiting' "
-    "AND (priority_weight > :weight OR (priority_weight = :weight AND queued_at <= :queued_at)) "
-    "GROUP BY service_id"
+    "SELECT service_id, count(*) " + _WAITING + _BEFORE + " GROUP BY service_id UNION ALL "
+    "SELECT service_id, -count(*) " + _WAITING + _BEFORE + _UNARRIVED + " GROUP BY service_id"
 )
 _BUSY_WINDOWS = ("SELECT DISTINCT window_id FROM tickets WHERE hall_id = :hall_id "
                  "AND status IN ('called', 'serving')")
-# Runs on every issue (rawsql.py says why it is hand-written); ix_tickets_queue covers it.
+# Runs on every issue (rawsql.py says why it is hand-written); both halves read their index alone.
+_AHEAD = ("coalesce(sum(CASE WHEN priority_weight > :weight OR (priority_weight = :weight AND queued_at <= :queued_at) "
+          "THEN 1 ELSE 0 END), 0)")
 _POSITION = (
-    "SELECT count(*), coalesce(sum(CASE WHEN priority_weight > :weight "
-    "OR (priority_weight = :weight AND queued_at <= :queued_at) THEN 1 ELSE 0 END), 0) "
-    "FROM tickets WHERE hall_id = :hall_id AND status = 'waiting' AND service_id = :service_id"
+    "SELECT sum(n), sum(a) FROM ("
+    "SELECT count(*) AS n, " + _AHEAD + " AS a " + _WAITING + " AND service_id = :service_id UNION ALL "
+    "SELECT -count(*), -" + _AHEAD + " " + _WAITING + " AND service_id = :service_id" + _UNARRIVED + ") AS p"
 )
 
 
@@ -192,7 +209,10 @@ def _per_transaction(session: Session, key: tuple[object, ...], sql: str, params
 
 
 def _counts(rows: Sequence[Any]) -> dict[int, int]:
-    return {int(sid): int(n) for sid, n in rows}
+    out: dict[int, int] = {}
+    for sid, n in rows:
+        out[int(sid)] = out.get(int(sid), 0) + int(n)
+    return out
 
 
 def _waiting_by_service(session: Session, hall: Hall, now: datetime, priority_weight: int | None,
@@ -230,7 +250,8 @@ def _water_fill(backlogs: list[float], work: float) -> float:
 def jump_share(session: Session, windows: frozenset[int], now: datetime) -> float:
     """Share of these windows' work (window time) in the last JUMP_LOOKBACK that went to tickets which joined the
     queue ahead of people already waiting: priority tickets, and legs that queued later than their ticket's queue
-    time (a transfer, a return from park, a reactivated no-show, an appointment that came after its slot began).
+    time (a transfer, a return from park, a reactivated no-show, an appointment that came after its slot began, a
+    remote ticket whose citizen confirmed arrival after it was taken).
     Cached like the mean, per set of windows, so the services of one pool share it. Reads only legs of these
     windows (ix_ticket_legs_window_end), so history does not slow it."""
     cache = session.info.get(CACHE_KEY)
@@ -240,14 +261,16 @@ def jump_share(session: Session, windows: frozenset[int], now: datetime) -> floa
     value = 0.0
     if windows:
         rows = session.execute(
-            select(TicketLeg.occupied_s, TicketLeg.queued_at, Ticket.queued_at, Ticket.priority_weight)
+            select(TicketLeg.occupied_s, TicketLeg.queued_at, Ticket.queued_at, Ticket.priority_weight,
+                   Ticket.arrived_at)
             .join(Ticket, Ticket.id == TicketLeg.ticket_id)
             .where(TicketLeg.window_id.in_(sorted(windows)), TicketLeg.ended_at >= now - JUMP_LOOKBACK,
                    TicketLeg.occupied_s.is_not(None))
         ).all()
         total = sum(occupied for occupied, *_ in rows)
-        ahead = sum(occupied for occupied, leg_queued, queued, weight in rows
-                    if weight > 0 or leg_queued - queued > REQUEUE_SLACK)
+        # A remote ticket that arrived after its queue time became callable then, ahead of those who came since.
+        ahead = sum(occupied for occupied, leg_queued, queued, weight, arrived in rows
+                    if weight > 0 or max(leg_queued, arrived or leg_queued) - queued > REQUEUE_SLACK)
         if len(rows) >= JUMP_MIN_LEGS and total > 0:
             value = min(JUMP_MAX_SHARE, ahead / total)
     if cache is not None:
@@ -283,8 +306,16 @@ def serving_windows(session: Session, service: Service, now: datetime | None = N
     return value
 
 
+def callable_now() -> ColumnElement[bool]:
+    """A waiting ticket a clerk can call (not a remote one still on its way), as a filter: for the reads off the
+    call and issue path (the track page, the phones' positions, the alerts), where reading the rows is fine."""
+    return or_(Ticket.remote.is_(False), Ticket.arrived_at.is_not(None))
+
+
 def people_ahead(session: Session, ticket: Ticket) -> int:
-    """Waiting tickets of the same service that will be called before this one (priority first, then FIFO)."""
+    """Waiting tickets of the same service that a clerk can call before this one (priority first, then FIFO).
+    Remote tickets not yet arrived are passed over by call-next, so they are not ahead of anyone; a remote
+    ticket's own figure is the callable tickets before it too, which is what tells its citizen when to set off."""
     if ticket.status != TicketStatus.WAITING:
         return 0
     before = or_(
@@ -300,6 +331,7 @@ def people_ahead(session: Session, ticket: Ticket) -> int:
                 Ticket.hall_id == ticket.hall_id,
                 Ticket.status == TicketStatus.WAITING,
                 Ticket.service_id == ticket.service_id,
+                callable_now(),
                 before,
             )
         )
@@ -310,7 +342,8 @@ def people_ahead(session: Session, ticket: Ticket) -> int:
 def position_for_new(
     session: Session, hall_id: int, service_id: int, priority_weight: int, queued_at: datetime
 ) -> tuple[int, int]:
-    """(people ahead, people waiting) for a ticket about to be added: one query, before the insert."""
+    """(people ahead, people waiting) for a ticket about to be added: one query, before the insert. Both count
+    callable tickets only."""
     raw = RawSQL.of(session)
     waiting, ahead = raw.one(_POSITION, {"weight": priority_weight, "queued_at": raw.stamp(queued_at),
                                          "hall_id": hall_id, "service_id": service_id})
@@ -343,6 +376,7 @@ def estimated_wait_s(session: Session, hall: Hall, service: Service, ahead: int,
 
 
 def waiting_count(session: Session, service: Service) -> int:
-    """From the hall's per-service counts: queue.stats, the estimate after it and a page of every service all
-    read the same query once per transaction."""
+    """The service's callable waiting tickets, from the hall's per-service counts: queue.stats, the estimate after
+    it and a page of every service all read the same query once per transaction. Remote tickets not yet arrived
+    are not in it: it is the queue a newcomer stands behind (the wall, the kiosk, the take page)."""
     return _all_waiting(session, service.hall_id).get(service.id, 0)
