@@ -117,7 +117,7 @@ def test_queue_stats_counts_the_callable_queue(store: Store, desk: Desk, publish
     assert stats == [1, 1, 2]  # the wall's count takes the remote ticket in once its citizen is here
 
 
-def test_a_remote_ticket_on_its_way_raises_no_alert_until_its_citizen_arrives(
+def test_a_remote_ticket_raises_no_alert_on_its_way_and_its_wait_counts_from_arrival(
         store: Store, clock: FrozenClock, desk: Desk) -> None:
     with store.transaction() as s:
         h = factories.hall(s, remote_grace_min=60)
@@ -131,6 +131,11 @@ def test_a_remote_ticket_on_its_way_raises_no_alert_until_its_citizen_arrives(
 
     desk.do(engine.arrive, ticket_id=far.id, via="kiosk")
 
+    # The citizen has just walked in: a queue now, but neither a long wait nor a window idling while they waited.
+    assert _conditions(store, clock) == ["queue_long"]
+    clock.advance(minutes=6)
+    assert _conditions(store, clock) == ["queue_long", "window_idle"]
+    clock.advance(minutes=25)  # 31 minutes in the hall: past the 30-minute wait
     assert _conditions(store, clock) == ["queue_long", "ticket_wait_long", "window_idle"]
 
 

@@ -12,7 +12,9 @@ from datetime import datetime
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import and_
 from sqlalchemy import bindparam
+from sqlalchemy import case as sql_case
 from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -85,14 +87,19 @@ _ACTIVE_SERVICES = (select(Service.id, Service.code, Service.name, Service.warni
                     .where(Service.hall_id == bindparam("hall_id"), Service.active.is_(True))
                     .order_by(Service.id))
 # Waiting means callable (estimates.callable_now): a 线上取号 ticket on its way is neither a queue the hall keeps
-# waiting nor a reason a window sits idle, until its citizen arrives.
-_WAITING_SUMMARY = (select(Ticket.service_id, func.count(), func.min(Ticket.queued_at))
+# waiting nor a reason a window sits idle, until its citizen arrives. Its wait in the hall starts then too: it keeps
+# its place in the queue from the moment it was taken, but an alert must not fire the minute a citizen walks in.
+_IN_HALL_SINCE = sql_case((and_(Ticket.remote.is_(True), Ticket.arrived_at > Ticket.queued_at), Ticket.arrived_at),
+                      else_=Ticket.queued_at)
+_LEG_IN_HALL_SINCE = sql_case((and_(Ticket.remote.is_(True), Ticket.arrived_at > Ticket.leg_queued_at),
+                           Ticket.arrived_at), else_=Ticket.leg_queued_at)
+_WAITING_SUMMARY = (select(Ticket.service_id, func.count(), func.min(_IN_HALL_SINCE))
                     .where(Ticket.hall_id == bindparam("hall_id"), Ticket.status == TicketStatus.WAITING,
                            callable_now())
                     .group_by(Ticket.service_id))
 _WAITING_SINCE = select(func.count()).select_from(Ticket).where(
     Ticket.hall_id == bindparam("hall_id"), Ticket.service_id == bindparam("service_id"),
-    Ticket.status == TicketStatus.WAITING, callable_now(), Ticket.queued_at <= bindparam("since"))
+    Ticket.status == TicketStatus.WAITING, callable_now(), _IN_HALL_SINCE <= bindparam("since"))
 _ISSUED_ON = select(DailyCounter.service_id, DailyCounter.issued).join(
     Service, Service.id == DailyCounter.service_id).where(
     Service.hall_id == bindparam("hall_id"), DailyCounter.service_on == bindparam("on"))
@@ -171,7 +178,7 @@ def _window_conditions(session: Session, hall: Hall, now: datetime, limits: Limi
         if window.state != WindowState.OPEN or window.staff_id is None or window.id in busy:
             continue
         service_ids = [ws.service_id for ws in window.profile]
-        oldest = session.scalar(select(func.min(Ticket.leg_queued_at)).where(
+        oldest = session.scalar(select(func.min(_LEG_IN_HALL_SINCE)).where(
             Ticket.hall_id == hall.id, Ticket.status == TicketStatus.WAITING, Ticket.service_id.in_(service_ids),
             callable_now()))
         if oldest is None:
