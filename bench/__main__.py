@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bench import call_cost
 from bench import issue
+from bench import issue_pair
 from bench import kiosk_bench
 from bench import latency
 from bench import monitor_bench
@@ -16,6 +17,9 @@ from bench import voice_lag
 def main() -> None:
     print("## Issue and call-next over HTTP\n")
     print(issue.run(["sqlite", "postgres"], [0, 1_000_000], 10))
+    print("\n## Issue with 1,000,000 tickets of history against an empty database (alternating rounds)\n")
+    for backend in ("sqlite", "postgres"):
+        print(issue_pair.run(backend, issue_pair.history_sides(backend, 1_000_000, keep=True), 6, 5))
     print("\n## CPU per operation in one process (issue; call-next + finish)\n")
     print(ops_cpu.run(["sqlite", "postgres"], 300, 300))
     print("\n## Call-to-screen latency (call-next -> event at the last display)\n")

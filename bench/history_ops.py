@@ -90,11 +90,11 @@ def retention_seconds(url: str) -> float:
         store.dispose()
 
 
-def reuse(backend: str, size: int) -> tuple[str, BenchHall] | None:
+def reuse(backend: str, size: int, name: str | None = None) -> tuple[str, BenchHall] | None:
     """A history database left by an earlier run (generating 5 million tickets takes ~25 min here), migrated to
     this release, with fresh tokens for its bench hall; None when there is none or its generation did not
     finish (the hall's event_seq is set last)."""
-    name = f"history_ops_{backend}_{size}"
+    name = name or f"history_ops_{backend}_{size}"
     if backend == "sqlite":
         path = WORK / f"{name}.db"
         if not path.exists():
