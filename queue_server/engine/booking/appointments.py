@@ -184,11 +184,14 @@ def book(session: Session, clock: Clock, *, hall: Hall, service_code: str, slot_
         raise RuntimeError("book got an ID or phone number without person_keys to hash it")
     digests = numbering.person_digests(hall, person[0], person_keys)
     digest = digests[person_keys.current_id]
+    if len(digests) > 1:  # a rotation is under way: the person's bookings and tickets move to the current key
+        numbering.rekey_person(session, hall, service_day(now, hall.timezone, hall.day_rollover), digests,
+                               person_keys.current_id)
     _check_person(session, hall, service, list(digests.values()), _day_bounds(hall, slot.start), now)
     appt = Appointment(hall_id=hall.id, service_id=service.id, code=_new_code(session, hall),
                        slot_start=as_utc(slot.start), slot_end=as_utc(slot.end), status="booked",
-                       person_hash=digest, person_masked=person[1], manage_token=secrets.token_urlsafe(32),
-                       booked_at=now)
+                       person_hash=digest, person_key=person_keys.current_id, person_masked=person[1],
+                       manage_token=secrets.token_urlsafe(32), booked_at=now)
     session.add(appt)
     session.flush()
     audit(session, now, hall, f"citizen:{person[1]}", "appointment.book", appt.code,
