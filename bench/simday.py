@@ -30,7 +30,8 @@ remote tickets each on their own row (remote tickets that were held before their
 own: their wait includes the citizen's lateness).
 
     python -m bench.simday [--topology embedded,scaled] [--speed 40] [--tickets 4000] [--hours 8]
-                           [--windows 30] [--services 30] [--displays 20] [--phones 500] [--seed 7] [--quick]
+                           [--windows 30] [--services 30] [--displays 20] [--phones 500] [--seed 7]
+                           [--database sqlite|postgres] [--quick]
 
 embedded: one `hallq serve` on SQLite (the default set-up). scaled: nginx (the shipped site) in front of two
 `hallq serve` processes on PostgreSQL + Redis. The driver runs on the same machine: its own CPU (20 displays
@@ -1230,7 +1231,8 @@ def run(topologies: list[str], *, tickets: int = 4000, hours: float = 8.0, windo
         outcome = run_day(topology, plan, speed=speed, displays=displays, seed=seed, database=database)
         outcomes.append(outcome)
         WORK.mkdir(parents=True, exist_ok=True)
-        (WORK / f"simday-{topology}.json").write_text(json.dumps(asdict(outcome), ensure_ascii=False, indent=1))
+        name = f"simday-{topology}" + (f"-{database}" if database else "")
+        (WORK / f"{name}.json").write_text(json.dumps(asdict(outcome), ensure_ascii=False, indent=1))
     headers = ["topology", "db", "speed", "tickets", "called", "errors", "lost", "doubled", "display missed/twice",
                "phones (peak)", "phone missed/twice", "call-to-screen p50/p99 ms", "server CPU s (cores)",
                "peak RSS MiB", "estimate within ±5 min/±25 %"]
@@ -1276,13 +1278,16 @@ def main() -> None:
     parser.add_argument("--displays", type=int, default=20)
     parser.add_argument("--phones", type=int, default=500)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--database", choices=("sqlite", "postgres"), default=None,
+                        help="the database of every topology (default: sqlite embedded, postgres scaled)")
     parser.add_argument("--quick", action="store_true", help=f"a tiny smoke day: {QUICK}")
     args = parser.parse_args()
     sizes = {k: getattr(args, k) for k in ("tickets", "hours", "windows", "services", "displays", "phones",
                                             "speed")}
     if args.quick:
         sizes |= QUICK
-    text, outcomes = run([t for t in args.topology.split(",") if t], seed=args.seed, **sizes)
+    text, outcomes = run([t for t in args.topology.split(",") if t], seed=args.seed, database=args.database,
+                         **sizes)
     print(text)
     for o in outcomes:
         for example in o.examples:
