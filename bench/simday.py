@@ -722,9 +722,12 @@ class Day:
                 if citizen.arrival == "too_late":  # past the grace time, but before a round expired the ticket
                     self.tally.remote["arrived_after_grace"] += 1
             return
-        if r.status_code == 409 and _code(r) == "invalid_transition" and citizen.arrival == "too_late":
+        if r.status_code == 409 and _code(r) == "invalid_transition" and r.json().get("current_status") == "expired":
+            # 已过期: the citizen needs a new number. Planned for a too-late citizen; one who set off in time can
+            # meet it too, when the queue ran faster than the printed wait and the way was longer than the grace.
+            what = "refused_expired" if citizen.arrival == "too_late" else "refused_expired_in_time"
             with self.tally.lock:
-                self.tally.remote["refused_expired"] += 1  # 已过期: the citizen needs a new number
+                self.tally.remote[what] += 1
             return
         self.tally.error(f"POST /track/{{token}}/arrive {r.status_code} {_code(r)}", r.text)
 

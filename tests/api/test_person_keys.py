@@ -171,7 +171,7 @@ def test_bookings_and_no_shows_keep_counting_across_a_rotation_and_finish_waits_
         factories.service(s, h, "b", "B", booking=check_plan(EVERY_DAY))
         hall_id, service_id = h.id, a.id
     first = KeySource(instance, env={}).ring()
-    booker, missed_twice, before_0023 = "13900000001", "13900000002", "13900000003"
+    booker, missed_twice, before_0023, away = "13900000001", "13900000002", "13900000003", "13900000004"
     for days_ago in (2, 5):
         _missed(store, first, hall_id, service_id, missed_twice, days_ago)
     old_miss = _missed(store, first, hall_id, service_id, missed_twice, 45)  # out of the 30-day window
@@ -193,9 +193,11 @@ def test_bookings_and_no_shows_keep_counting_across_a_rotation_and_finish_waits_
             open_id = s.scalar(select(Appointment.id).where(Appointment.code == made.json()["code"]))
             assert open_id is not None
         assert _booking(store, open_id).person_key == first.current_id
+        not_back = book(away)  # booked before the rotation, and does not book again
+        assert not_back.status_code == 201, not_back.text
         status = _hallq(database_url, instance, "key", "status")
         assert status.returncode == 0, status.stderr
-        assert f"current {first.current_id}: 0 ticket(s) of today, 1 open booking(s), 3 爽约 counted" in status.stderr
+        assert f"current {first.current_id}: 0 ticket(s) of today, 2 open booking(s), 3 爽约 counted" in status.stderr
         assert f"key {UNRECORDED}: 0 ticket(s) of today, 0 open booking(s), 1 爽约 counted" in status.stderr
 
         rotated = _hallq(database_url, instance, "key", "rotate")
@@ -214,7 +216,7 @@ def test_bookings_and_no_shows_keep_counting_across_a_rotation_and_finish_waits_
         assert suspended.status_code == 409 and "爽约 2 次" in suspended.json()["detail"], suspended.text
         status = _hallq(database_url, instance, "key", "status").stderr
         second = key_id(bytes.fromhex(ring["current"]))
-        assert f"retired {first.current_id}: 0 ticket(s) of today, 1 open booking(s), 4 爽约 counted" in status
+        assert f"retired {first.current_id}: 0 ticket(s) of today, 2 open booking(s), 4 爽约 counted" in status
         assert f"current {second}: 0 ticket(s) of today, 0 open booking(s), 0 爽约 counted" in status
 
         refused = _hallq(database_url, instance, "key", "rotate", "--finish")
@@ -227,7 +229,7 @@ def test_bookings_and_no_shows_keep_counting_across_a_rotation_and_finish_waits_
         assert book(booker, at=day_after + timedelta(hours=2)).status_code == 409  # still one per service and day
         status = _hallq(database_url, instance, "key", "status").stderr
         assert f"current {second}: 0 ticket(s) of today, 2 open booking(s), 0 爽约 counted" in status
-        assert f"retired {first.current_id}: 0 ticket(s) of today, 0 open booking(s), 4 爽约 counted" in status
+        assert f"retired {first.current_id}: 0 ticket(s) of today, 1 open booking(s), 4 爽约 counted" in status
 
         forced = _hallq(database_url, instance, "key", "rotate", "--finish", "--force")
         assert forced.returncode == 0, forced.stderr
@@ -235,5 +237,9 @@ def test_bookings_and_no_shows_keep_counting_across_a_rotation_and_finish_waits_
         # The cost, said in the docs: the erased 爽约 no longer suspend; the re-keyed booking still counts.
         assert book(missed_twice).status_code == 201
         assert book(booker, at=day_after + timedelta(hours=2)).status_code == 409
+        # A booking whose hash was erased stays the citizen's: its page still moves it.
+        moved = requests.post(f"{server.url}/api/v1/appointments/{not_back.json()['manage_token']}/move", timeout=10,
+                              json={"slot_start": (day_after + timedelta(hours=1)).isoformat()})
+        assert moved.status_code == 200, moved.text
     finally:
         server.stop()
