@@ -3,24 +3,35 @@
 One central hall: 30 windows in six zones, 30 services with their own service-time distributions, 4,000 tickets
 over an 8-hour day with a morning peak; a share of priority tickets, booked citizens (网上预约: they book a slot
 through the public booking API before the hall opens and check in at the kiosk with the code; some never come, and
-the server's housekeeping marks them 爽约), remote citizens (线上取号: a ticket taken from the phone, channel
-`mobile`, followed on the phone page), no-shows (some come back and are reactivated), transfers and parks; 20 wall
-displays following the hall and phones following their own tickets (500 of the day's other tickets are followed),
-all over Socket.IO /live.
+the server's housekeeping marks them 爽约), remote citizens (线上取号, below), no-shows (some come back and are
+reactivated), transfers and parks; 20 wall displays following the hall and phones following their own tickets (500
+of the day's other tickets are followed), all over Socket.IO /live.
+
+Remote citizens do what a citizen with a phone does (docs/remote-queue.md): at the plan's time they take a number
+from home (`POST /halls/{hall}/remote-tickets`, a mobile number of their own), follow it on the phone page, and
+come in; in the hall they type the entrance code of the day that the wall display shows (`POST
+/track/{token}/arrive`). The driver's wall display reads that code the way wall.js does, with the display's
+credential (`GET /halls/{hall}/entrance-code`), never from the server's secret. Most come after their travel time,
+before their turn; some come only when the phone alerts them that their ticket is held at the head of its queue
+(within the hall's grace time, so it is called), some come after the grace time (refused: expired, unless the
+housekeeping round had not yet expired it), and some never come (expired).
+
+Every citizen's public requests (booking, remote ticket, arrival) come from an address of their own (a loopback
+address 127.x.y.z bound as the source), so the per-address rate limits stay on at the shipped values
+(settings.RATE_LIMITS, passed to the servers explicitly) and judge the day as they would judge a real hall; a
+`429 rate_limited` is an error of the day.
 
 The servers run on a scaled clock (HALLQ_CLOCK_SPEED, bench only: queue_server.clock.clock_from_env), so every
 time the server stores — issue, call, the estimate printed on the ticket — is simulated time, and the driver
 paces itself on the same clock. It reports errors, tickets lost or doubled, events a display missed or got twice,
 call-to-screen latency, the servers' CPU and memory (from /proc), and how often the printed estimate was right
 (the real wait within ±5 minutes or ±25 % of it; target: ≥ 80 % of tickets), walk-in, priority, booked and
-remote tickets each on their own row.
-
-TODO(issue 21): remote citizens take their number through `POST /halls/{hall}/tickets` with channel `mobile` (the
-kiosk's route); once the remote-ticket route (`POST /halls/{hall}/remote-tickets`, arrival confirmed before the
-call) is merged, they should use it and confirm arrival on their way in.
+remote tickets each on their own row (remote tickets that were held before their citizen came on a row of their
+own: their wait includes the citizen's lateness).
 
     python -m bench.simday [--topology embedded,scaled] [--speed 40] [--tickets 4000] [--hours 8]
-                           [--windows 30] [--services 30] [--displays 20] [--phones 500] [--seed 7] [--quick]
+                           [--windows 30] [--services 30] [--displays 20] [--phones 500] [--seed 7]
+                           [--database sqlite|postgres] [--quick]
 
 embedded: one `hallq serve` on SQLite (the default set-up). scaled: nginx (the shipped site) in front of two
 `hallq serve` processes on PostgreSQL + Redis. The driver runs on the same machine: its own CPU (20 displays
@@ -47,6 +58,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from dataclasses import dataclass
 from dataclasses import field
+from dataclasses import replace
 from datetime import UTC
 from datetime import datetime
 from datetime import timedelta
@@ -56,6 +68,7 @@ from zoneinfo import ZoneInfo
 
 import requests
 import socketio
+from requests.adapters import HTTPAdapter
 from sqlalchemy import func
 from sqlalchemy import select
 
@@ -72,6 +85,7 @@ from bench.latency import stop
 from queue_server.access.credentials import mint_token
 from queue_server.clock import ScaledClock
 from queue_server.engine.booking.plans import check_plan
+from queue_server.settings import RATE_LIMITS
 from queue_server.storage.models import Appointment
 from queue_server.storage.models import Hall
 from queue_server.storage.models import HallEvent
@@ -101,6 +115,13 @@ NO_SHOW_WAIT_S = (60.0, 150.0)  # a clerk waits (and would recall) before markin
 SHARES = {"priority": 0.05, "appointment": 0.10, "no_show": 0.04, "reactivate": 0.3, "transfer": 0.05,
           "park": 0.03, "remote": 0.08,
           "absent": 0.10}  # of the booked citizens: never come (爽约; a common rate in halls that publish it)
+# Of the remote citizens (线上取号): how they come. The rest come in time, after their travel.
+REMOTE_FATES = {"late": 0.08,  # come once the phone says the ticket is held, within the grace time: called
+                "too_late": 0.04,  # come after the grace time: refused, the ticket expired
+                "gone": 0.04}  # never come (another errand, a change of mind): the ticket expires
+TRAVEL_S = (300.0, 1500.0)  # from home to the hall; a citizen with a shorter printed wait sets off at once
+REMOTE_GRACE_MIN = 10  # the hall's hold of an unconfirmed ticket at the head of its queue (the shipped default)
+TRAVEL_SHARE = 0.6  # ...and comes by this share of the printed wait at the latest, as the phone page urges
 # The server's clock starts this many real seconds (scaled to simulated time) before opening: the servers start
 # and the bookings are made in that time, before the slots' cut-off; the day waits for the rest.
 BOOK_AHEAD_REAL_S = 30.0
@@ -111,7 +132,7 @@ BOOKERS = 8  # booking requests in flight before the day
 # does); this poll is only the fallback. Polling alone would scale with the speed: at 40x, 30 idle windows
 # polling every 30 simulated seconds are 40 write requests a second that no real hall makes.
 IDLE_POLL_S = 120.0
-QUEUE_JOINS = ("ticket.issued", "ticket.returned", "ticket.reactivated", "ticket.transferred")
+QUEUE_JOINS = ("ticket.issued", "ticket.returned", "ticket.reactivated", "ticket.transferred", "ticket.arrived")
 DRAIN_S = 3 * 3600  # after closing, windows serve who is left for at most this long (simulated)
 HTTP_TIMEOUT_S = 30
 # Below the 5 s after which hallq serve closes an idle keep-alive (queue_server/operations/server.py): see Driver.http.
@@ -119,6 +140,10 @@ IDLE_REUSE_S = 4.0
 PHONE_WORKERS = 8
 KIOSK_WORKERS = 8
 CATCH_UP_S = 60
+ENTRANCE_EVERY_S = 300.0  # the wall display asks for the entrance code this often (static/display/wall.js)
+# After the clerks stop, how long (real seconds) the day waits for the server to expire remote tickets whose
+# citizens never came: its housekeeping round runs at least every 30 real seconds (operations/alert_ticker.py).
+EXPIRY_WAIT_S = 40.0
 
 
 # ---------------------------------------------------------------- the day's plan (pure, seeded)
@@ -147,6 +172,8 @@ class Citizen:
     park_min: int | None = None
     phone: bool = False
     remote: bool = False  # 线上取号: the number is taken from the phone (channel mobile), not at the kiosk
+    arrival: str = ""  # a remote citizen's coming: "in_time", or one of REMOTE_FATES
+    travel_s: float = 0.0  # a remote citizen's way to the hall
     absent: bool = False  # a booked citizen who never comes (爽约)
 
 
@@ -231,6 +258,18 @@ def make_plan(*, tickets: int, hours: float, windows: int, services: int, phones
             park_min=rng.randint(5, 15) if not no_show and rng.random() < SHARES["park"] else None,
             phone=remote or rng.random() < phone_share, remote=remote, absent=absent,
         ))
+    # How remote citizens come, from a generator of its own: the rest of the day stays the day earlier runs had.
+    fates = random.Random(seed * 7919 + 21)
+    shares = list(REMOTE_FATES.items())
+    for i, c in enumerate(citizens):
+        if c.remote:
+            draw, arrival = fates.random(), "in_time"
+            for fate, share in shares:
+                if draw < share:
+                    arrival = fate
+                    break
+                draw -= share
+            citizens[i] = replace(c, arrival=arrival, travel_s=fates.uniform(*TRAVEL_S))
     citizens.sort(key=lambda c: c.at_s)
     return DayPlan(specs, profile, citizens, hours)
 
@@ -258,7 +297,7 @@ def build_sim_hall(url: str, plan: DayPlan, now: datetime) -> SimHall:
     store = make_store(url)
     with store.transaction() as s:
         hall = Hall(code=HALL, name="模拟政务服务中心", timezone=TZ, opening_hours=ALL_DAY, person_salt="sim",
-                    event_seq=0)
+                    event_seq=0, remote_grace_min=REMOTE_GRACE_MIN)
         s.add(hall)
         s.flush()
         s.add(PriorityCategory(hall_id=hall.id, code="elder", name="老年人", weight=1))
@@ -285,16 +324,49 @@ def build_sim_hall(url: str, plan: DayPlan, now: datetime) -> SimHall:
     return SimHall(kiosk, display, staff)
 
 
+class _FromAddress(HTTPAdapter):
+    """Connections from one source address: the citizen's own phone or home, as the server's rate limits see it."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        super().__init__()
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["source_address"] = (self.source, 0)
+        super().init_poolmanager(*args, **kwargs)
+
+
+def citizen_address(n: int) -> str:
+    """The address of the plan's n-th citizen: one of 127.0.0.0/8 (all loopback on Linux), never 127.0.0.1, the
+    address of the kiosk, the displays and the clerks."""
+    return f"127.{1 + n // 65025}.{n // 255 % 255}.{n % 255 + 1}"
+
+
+def citizen_http(n: int) -> requests.Session:
+    """A session of the n-th citizen's own (the public routes it calls are limited per address)."""
+    session = requests.Session()
+    session.mount("http://", _FromAddress(citizen_address(n)))
+    return session
+
+
+def public_limits_env() -> dict[str, str]:
+    """The per-address limits of the public routes, set explicitly at the shipped values: the day runs with the
+    limits a hall runs with, and a change of the defaults shows in the day's command line, not by surprise."""
+    return {f"HALLQ_RATE_LIMIT_{bucket.upper()}": f"{count}/{seconds}"
+            for bucket, (count, seconds) in RATE_LIMITS.items()}
+
+
 def book_ahead(base: str, plan: DayPlan, morning: datetime, tally: Tally) -> dict[str, str]:
     """The booked citizens book their slots through the public booking API (POST /halls/{hall}/appointments, each
-    with a mobile number of their own), before the hall opens. Returns the plan's placeholder -> the code the API
-    answered, which the citizen types at the kiosk."""
+    with a mobile number and an address of their own), before the hall opens. Returns the plan's placeholder ->
+    the code the API answered, which the citizen types at the kiosk."""
 
     def book(n: int, citizen: Citizen) -> tuple[str, str] | None:
         assert citizen.appointment is not None and citizen.slot_start_s is not None
         slot = (morning + timedelta(seconds=citizen.slot_start_s)).isoformat()
         try:
-            r = requests.post(f"{base}/api/v1/halls/{HALL}/appointments", timeout=HTTP_TIMEOUT_S,
+            with citizen_http(n) as http:
+                r = http.post(f"{base}/api/v1/halls/{HALL}/appointments", timeout=HTTP_TIMEOUT_S,
                               json={"service": citizen.service, "slot_start": slot, "phone": f"139{n:08d}"})
         except requests.RequestException as exc:
             tally.error(f"POST /halls/{{hall}}/appointments {type(exc).__name__}", str(exc))
@@ -304,9 +376,9 @@ def book_ahead(base: str, plan: DayPlan, morning: datetime, tally: Tally) -> dic
             return None
         return citizen.appointment, str(r.json()["code"])
 
-    booked = [c for c in plan.citizens if c.appointment is not None]
+    booked = [(n, c) for n, c in enumerate(plan.citizens) if c.appointment is not None]
     with ThreadPoolExecutor(BOOKERS, thread_name_prefix="book") as pool:
-        answers = list(pool.map(book, range(len(booked)), booked))
+        answers = list(pool.map(book, [n for n, _ in booked], [c for _, c in booked]))
     return dict(a for a in answers if a is not None)
 
 
@@ -332,6 +404,10 @@ class Tally:
     # Simulated seconds between a citizen's planned arrival and the server's issue time: a driver (or server)
     # that cannot keep up with the speed shows here, and then the day is not the day that was planned.
     kiosk_lag_s: list[float] = field(default_factory=list)
+    # 线上取号: remote tickets not yet called nor expired, and what their citizens met (taken, arrived, refused...).
+    awaiting: set[int] = field(default_factory=set)
+    remote: Counter[str] = field(default_factory=Counter)
+    alerted: set[int] = field(default_factory=set)  # remote tickets whose held alert reached their citizen
 
     def __post_init__(self) -> None:
         self.fate_ready = threading.Condition(self.lock)
@@ -346,8 +422,10 @@ class Tally:
 class Phone:
     """A citizen's phone on /t/<token>: the ticket's own events only (docs/realtime.md, track scope)."""
 
-    def __init__(self, url: str, track: str, ticket_id: int, tally: Tally, pool: ThreadPoolExecutor) -> None:
+    def __init__(self, url: str, track: str, ticket_id: int, tally: Tally, pool: ThreadPoolExecutor,
+                 on_held: Callable[[], None] | None = None) -> None:
         self.ticket_id = ticket_id
+        self.on_held = on_held  # a remote ticket's citizen acting on the phone's alert (held at the head)
         self.seqs: list[int] = []
         self.snapshot_seq: int | None = None
         self.stop_seq: int | None = None  # the last seq the phone was still expected to receive
@@ -368,7 +446,9 @@ class Phone:
 
     def _event(self, event: dict[str, Any]) -> None:
         self.seqs.append(int(event["seq"]))
-        done = event["type"] in ("ticket.finished", "ticket.cancelled") or (
+        if event["type"] == "ticket.held" and self.on_held is not None:
+            self.on_held()
+        done = event["type"] in ("ticket.finished", "ticket.cancelled", "ticket.expired") or (
             event["type"] == "ticket.no_show" and self.ticket_id not in self.tally.outstanding)
         if done and self.stop_seq is None:
             self.stop_seq = int(event["seq"])
@@ -460,6 +540,7 @@ class Day:
         self.phone_pool = ThreadPoolExecutor(PHONE_WORKERS, thread_name_prefix="phone")
         self.kiosk_pool = ThreadPoolExecutor(KIOSK_WORKERS, thread_name_prefix="kiosk")
         self.codes: dict[str, str] = {}  # a booked citizen's placeholder -> the code the booking API answered
+        self.wall_code: str | None = None  # the entrance code the wall display shows (线上取号 arrivals type it)
         self.timers: list[tuple[datetime, int, Callable[[], None]]] = []  # reactivations, simulated time
         self.timers_lock = threading.Condition()
         self._local = threading.local()
@@ -524,6 +605,10 @@ class Day:
                 arrivals.setdefault(int(event["seq"]), at)
                 if event["type"] == "ticket.called":
                     self.called[int(event["seq"])] = int(event["ticket"]["id"])
+                elif first and event["type"] == "ticket.expired":  # a remote ticket whose citizen did not come
+                    with self.tally.lock:
+                        self.tally.outstanding.discard(int(event["ticket"]["id"]))
+                        self.tally.awaiting.discard(int(event["ticket"]["id"]))
                 elif first and event["type"] in QUEUE_JOINS:
                     for n in self.windows_of.get(str(event["service"]["code"]), []):
                         self.wakes[n].set()
@@ -534,23 +619,129 @@ class Day:
             if not d.wait_subscribed(1, timeout=30):
                 self.tally.error("display did not subscribe")
 
-    def follow(self, track: str, ticket_id: int) -> None:
+    def follow(self, track: str, ticket_id: int, on_held: Callable[[], None] | None = None) -> None:
         with self.tally.lock:
             self.tally.phones_now += 1
             self.tally.phones_peak = max(self.tally.phones_peak, self.tally.phones_now)
         try:
-            self.phones.append(Phone(self.base, track, ticket_id, self.tally, self.phone_pool))
+            self.phones.append(Phone(self.base, track, ticket_id, self.tally, self.phone_pool, on_held))
         except Exception as exc:  # a phone that cannot connect is an error of the day, not of the driver
             self.tally.error(f"phone connect {type(exc).__name__}", str(exc))
             with self.tally.lock:
                 self.tally.phones_now -= 1
+            return
+        if on_held is None:
+            return
+        # As the phone page does on opening: read the ticket, then follow its events. A hold that came before the
+        # subscription shows here; one after it comes as ticket.held.
+        try:
+            r = self.http().get(f"{self.base}/api/v1/track/{track}", timeout=HTTP_TIMEOUT_S)
+            if r.status_code == 200 and r.json().get("held"):
+                on_held()
+        except (requests.RequestException, ValueError) as exc:
+            self.tally.error(f"GET /track/{{token}} {type(exc).__name__}", str(exc))
+
+    # -- the wall display's entrance code (线上取号)
+
+    def read_entrance_code(self) -> None:
+        """What wall.js does: ask for today's code with the display's credential, again every few minutes."""
+        try:
+            r = self.http().get(f"{self.base}/api/v1/halls/{HALL}/entrance-code", timeout=HTTP_TIMEOUT_S,
+                                headers={"Authorization": f"Bearer {self.hall.display}"})
+            if r.status_code != 200:
+                self.tally.error(f"GET /halls/{{hall}}/entrance-code {r.status_code}", r.text)
+            else:
+                self.wall_code = str(r.json()["code"])
+        except (requests.RequestException, ValueError, KeyError) as exc:
+            self.tally.error(f"GET /halls/{{hall}}/entrance-code {type(exc).__name__}", str(exc))
+        if self.clock.now() < self.closing + timedelta(seconds=DRAIN_S):
+            self.later(self.clock.now() + timedelta(seconds=ENTRANCE_EVERY_S), self.read_entrance_code)
+
+    # -- 线上取号: from home, then in the hall
+
+    def take_remote(self, n: int, citizen: Citizen) -> dict[str, Any] | None:
+        """The citizen takes a number from the phone with a mobile number and an address of their own."""
+        path = f"/halls/{HALL}/remote-tickets"
+        try:
+            with citizen_http(n) as http:
+                r = http.post(f"{self.base}/api/v1{path}", timeout=HTTP_TIMEOUT_S,
+                              json={"service": citizen.service, "phone": f"138{n:08d}"})
+        except requests.RequestException as exc:
+            self.tally.error(f"POST {_route(path)} {type(exc).__name__}", str(exc))
+            return None
+        if r.status_code != 201:
+            self.tally.error(f"POST {_route(path)} {r.status_code} {_code(r)}", r.text)
+            return None
+        ticket: dict[str, Any] = r.json()
+        if ticket.get("arrived") is not False or ticket.get("channel") != "mobile":
+            self.tally.error("remote ticket answered as arrived or not mobile", str(ticket))
+        tid = int(ticket["id"])
+        with self.tally.lock:
+            self.tally.remote["taken"] += 1
+            self.tally.awaiting.add(tid)
+            self.tally.outstanding.add(tid)  # the windows wait for it until it is called or expires
+        if citizen.arrival == "in_time":
+            travel = min(citizen.travel_s, TRAVEL_SHARE * float(ticket["estimated_wait_s"] or 0))
+            at = datetime.fromisoformat(ticket["issued_at"]) + timedelta(seconds=travel)
+            self.later(at, lambda: self.arrive(n, ticket, citizen))
+        return ticket
+
+    def held_alert(self, n: int, ticket: dict[str, Any], citizen: Citizen) -> Callable[[], None] | None:
+        """What a late citizen does when the phone says the ticket is held: come, within the grace time or not."""
+        if citizen.arrival not in ("late", "too_late"):
+            return None
+        tid = int(ticket["id"])
+        rng = random.Random(self.seed * 1_000_003 + n)
+        grace_s = REMOTE_GRACE_MIN * 60.0
+
+        def alerted() -> None:
+            with self.tally.lock:
+                if tid in self.tally.alerted:
+                    return
+                self.tally.alerted.add(tid)
+            way = rng.uniform(0.2, 0.8) * grace_s if citizen.arrival == "late" else grace_s + rng.uniform(120, 600)
+            self.later(self.clock.now() + timedelta(seconds=way), lambda: self.arrive(n, ticket, citizen))
+
+        return alerted
+
+    def arrive(self, n: int, ticket: dict[str, Any], citizen: Citizen) -> None:
+        """In the hall: the citizen types the code the wall display shows into the phone page."""
+        path = f"/track/{ticket['track_token']}/arrive"
+        try:
+            with citizen_http(n) as http:
+                r = http.post(f"{self.base}/api/v1{path}", json={"hall_code": self.wall_code or ""},
+                              timeout=HTTP_TIMEOUT_S)
+        except requests.RequestException as exc:
+            self.tally.error(f"POST /track/{{token}}/arrive {type(exc).__name__}", str(exc))
+            return
+        tid = int(ticket["id"])
+        if r.status_code == 200 and r.json().get("arrived") is True:
+            with self.tally.lock:
+                self.tally.awaiting.discard(tid)
+                self.tally.remote["arrived"] += 1
+                if citizen.arrival == "too_late":  # past the grace time, but before a round expired the ticket
+                    self.tally.remote["arrived_after_grace"] += 1
+            return
+        if r.status_code == 409 and _code(r) == "invalid_transition" and r.json().get("current_status") == "expired":
+            # 已过期: the citizen needs a new number. Planned for a too-late citizen; one who set off in time can
+            # meet it too, when the queue ran faster than the printed wait and the way was longer than the grace.
+            what = "refused_expired" if citizen.arrival == "too_late" else "refused_expired_in_time"
+            with self.tally.lock:
+                self.tally.remote[what] += 1
+            return
+        self.tally.error(f"POST /track/{{token}}/arrive {r.status_code} {_code(r)}", r.text)
 
     # -- the kiosk
 
-    def issue(self, citizen: Citizen) -> None:
+    def issue(self, n: int, citizen: Citizen) -> None:
         if self.clock.now() >= self.closing + timedelta(seconds=DRAIN_S):
             return  # queued in the pool while the kiosk was far behind, and the day is over: not issued
         planned = self.opening + timedelta(seconds=citizen.at_s)
+        if citizen.remote:
+            remote = self.take_remote(n, citizen)
+            if remote is not None:
+                self.record(remote, citizen, planned, self.held_alert(n, remote, citizen))
+            return
         body: dict[str, Any] = {"service": citizen.service}
         if citizen.priority:
             body["priority"] = "elder"
@@ -558,12 +749,13 @@ class Day:
             if citizen.appointment not in self.codes:
                 return  # the booking failed (counted as an error then): nothing to check in
             body["appointment_code"] = self.codes[citizen.appointment]
-        if citizen.remote:
-            body["channel"] = "mobile"
         r = self.post(f"/halls/{HALL}/tickets", self.hall.kiosk, body, ok=(201,))
-        if r is None:
-            return
-        ticket = r.json()
+        if r is not None:
+            self.record(r.json(), citizen, planned)
+
+    def record(self, ticket: dict[str, Any], citizen: Citizen, planned: datetime,
+               on_held: Callable[[], None] | None = None) -> None:
+        """A 201 the citizen got (kiosk or phone): counted, and followed on the phone if the citizen does."""
         with self.tally.lock:
             self.tally.kiosk_lag_s.append((datetime.fromisoformat(ticket["issued_at"]) - planned).total_seconds())
             self.tally.acked.append({"id": ticket["id"], "number": ticket["number"],
@@ -571,17 +763,17 @@ class Day:
             self.tally.fates[ticket["id"]] = citizen
             self.tally.fate_ready.notify_all()
         if citizen.phone:
-            self.phone_pool.submit(self.follow, ticket["track_token"], ticket["id"])
+            self.phone_pool.submit(self.follow, ticket["track_token"], ticket["id"], on_held)
 
     def kiosk(self) -> None:
         futures = []
-        for citizen in self.plan.citizens:
+        for n, citizen in enumerate(self.plan.citizens):
             if self.clock.now() >= self.closing + timedelta(seconds=DRAIN_S):
                 break  # so far behind that the day is over: the rest count as not issued
             if citizen.absent:
                 continue  # booked and never came: the housekeeping round marks the booking 爽约
             self.sleep_until(self.opening + timedelta(seconds=citizen.at_s))
-            futures.append(self.kiosk_pool.submit(self.issue, citizen))
+            futures.append(self.kiosk_pool.submit(self.issue, n, citizen))
         for f in futures:
             try:
                 f.result()
@@ -645,6 +837,7 @@ class Day:
             with self.tally.lock:
                 self.tally.calls.setdefault(tid, []).append(t0)
                 self.tally.outstanding.discard(tid)
+                self.tally.awaiting.discard(tid)
                 first = tid not in self.tally.handled
                 self.tally.handled.add(tid)
             citizen = self.fate(tid)
@@ -722,6 +915,22 @@ class Day:
             t.join()
         stop_timers.set()
         threads[1].join()
+        # Remote tickets whose citizens never came expire at the server's next housekeeping round: wait for it,
+        # so the day's expired count is the server's, not a race with its round.
+        deadline = time.monotonic() + EXPIRY_WAIT_S
+        while time.monotonic() < deadline:
+            with self.tally.lock:
+                if not self.tally.awaiting:
+                    break
+            time.sleep(0.2)
+
+
+def _code(r: requests.Response) -> str:
+    """The problem code of an error answer ("" when it has none)."""
+    try:
+        return str(r.json().get("code", "")) if r.headers.get("Content-Type", "").endswith("json") else ""
+    except ValueError:
+        return ""
 
 
 def _route(path: str) -> str:
@@ -765,6 +974,7 @@ class Outcome:
     accuracy_by_kind: dict[str, str]
     accuracy_rows: list[dict[str, Any]]  # per kind: n, within, median estimate and actual
     bookings: dict[str, int]  # 网上预约 at the end of the day by status, and how many were planned
+    remote: dict[str, int]  # 线上取号: the plan's fates, what the citizens met, and what the server recorded
     median_estimate_s: float
     median_actual_s: float
     wall_s: float
@@ -781,7 +991,8 @@ def check(day: Day, url: str) -> dict[str, Any]:
             assert hall is not None
             final_seq = int(hall.event_seq)
             rows = s.execute(select(Ticket.id, Ticket.ticket_no, Ticket.service_id, Ticket.issued_at,
-                                    Ticket.estimated_wait_s, Ticket.channel, Ticket.priority_weight, Ticket.status)
+                                    Ticket.estimated_wait_s, Ticket.channel, Ticket.priority_weight, Ticket.status,
+                                    Ticket.remote, Ticket.held_at, Ticket.arrived_at, Ticket.arrived_via)
                              .where(Ticket.hall_id == hall.id)).all()
             bookings = {str(status): int(n) for status, n in s.execute(
                 select(Appointment.status, func.count()).where(Appointment.hall_id == hall.id)
@@ -843,7 +1054,7 @@ def check(day: Day, url: str) -> dict[str, Any]:
             latencies.append((max(times) - calls[n]) * 1000)
 
     # Estimates: the wait printed on the ticket against the wait it really had (issue to first call).
-    kinds: dict[str, list[bool]] = {"walk-in": [], "priority": [], "appointment": [], "remote": []}
+    kinds: dict[str, list[bool]] = {"walk-in": [], "priority": [], "appointment": [], "remote": [], "remote_held": []}
     by_kind: dict[str, tuple[list[float], list[float]]] = {k: ([], []) for k in kinds}
     estimates, actuals = [], []
     for tid in set(acked_ids):
@@ -853,7 +1064,8 @@ def check(day: Day, url: str) -> dict[str, Any]:
         actual = (_utc(first_call[tid]) - _utc(row.issued_at)).total_seconds()
         estimate = float(row.estimated_wait_s)
         right = abs(actual - estimate) <= max(300.0, 0.25 * estimate)
-        kind = ("appointment" if row.channel == "appointment" else "remote" if row.channel == "mobile"
+        kind = ("appointment" if row.channel == "appointment"
+                else ("remote_held" if row.held_at is not None else "remote") if row.remote
                 else "priority" if row.priority_weight else "walk-in")
         kinds[kind].append(right)
         by_kind[kind][0].append(estimate)
@@ -877,6 +1089,17 @@ def check(day: Day, url: str) -> dict[str, Any]:
                            "median_actual_s": round(statistics.median(by_kind[k][1])) if v else None}
                           for k, v in kinds.items()],
         "bookings": bookings,
+        # 线上取号 as the server recorded it: taken, confirmed (how), held at the head unconfirmed, expired.
+        "remote": {"taken": sum(1 for r in rows if r.remote),
+                   "arrived_by_code": sum(1 for r in rows if r.remote and r.arrived_via == "hall_code"),
+                   "arrived_at_kiosk": sum(1 for r in rows if r.remote and r.arrived_via == "kiosk"),
+                   "held": sum(1 for r in rows if r.remote and r.held_at is not None),
+                   "held_then_arrived": sum(1 for r in rows if r.remote and r.held_at is not None
+                                            and r.arrived_at is not None),
+                   "expired": sum(1 for r in rows if r.remote and r.status.value == "expired"),
+                   "served": sum(1 for r in rows if r.remote and r.id in first_call),
+                   "awaiting_at_end": sum(1 for r in rows if r.remote and r.status.value == "waiting"
+                                          and r.arrived_at is None)},
         "median_estimate_s": statistics.median(estimates) if estimates else float("nan"),
         "median_actual_s": statistics.median(actuals) if actuals else float("nan"),
     }
@@ -926,9 +1149,9 @@ def run_day(topology: str, plan: DayPlan, *, speed: float, displays: int, seed: 
     ahead = timedelta(seconds=BOOK_AHEAD_REAL_S * speed)
     hall = build_sim_hall(url, plan, morning - ahead)
     clock = ScaledClock(morning - ahead, speed, datetime.now(UTC))
-    # Every simulated citizen books and takes numbers from this one machine's address: the per-address limits of
-    # the public routes (web/rate_limit.py) would refuse them as one abuser.
-    env = clock_env(clock) | {f"HALLQ_RATE_LIMIT_{b}": "off" for b in ("BOOKING", "BOOKING_CHANGE", "REMOTE_TICKET")}
+    # The public routes' per-address limits (web/rate_limit.py) stay on: every citizen calls them from an address
+    # of their own (citizen_address), as phones in a real hall do.
+    env = clock_env(clock) | public_limits_env()
     phones = sum(1 for c in plan.citizens if c.phone)
     threads = displays + phones + 64  # one gthread thread per websocket, the margin for API requests
     port = port or PORTS[topology]
@@ -950,6 +1173,7 @@ def run_day(topology: str, plan: DayPlan, *, speed: float, displays: int, seed: 
         day = Day(plan, hall, base, clock, morning, displays, seed)
         day.codes = book_ahead(base, plan, morning, day.tally)
         day.connect_displays()
+        day.read_entrance_code()  # the wall display shows the day's entrance code before the doors open
         # The hall opens at its morning hour, the slots' time, unless the set-up ran past it.
         day.open_at(max(morning, opening_after_set_up(clock)))
         sampler = ResourceSampler([s.process.pid for s in servers])
@@ -988,6 +1212,8 @@ def run_day(topology: str, plan: DayPlan, *, speed: float, displays: int, seed: 
         accuracy_rows=result["accuracy_rows"],
         bookings={"planned": sum(1 for c in plan.citizens if c.appointment), "came": sum(
             1 for c in plan.citizens if c.appointment and not c.absent), **result["bookings"]},
+        remote={**{f"planned_{k}": v for k, v in Counter(c.arrival for c in plan.citizens if c.remote).items()},
+                **{f"driver_{k}": v for k, v in t.remote.items()}, **result["remote"]},
         median_estimate_s=round(result["median_estimate_s"]), median_actual_s=round(result["median_actual_s"]),
         wall_s=round(wall, 1), kiosk_lag_p50_s=round(_quantile(t.kiosk_lag_s, 50), 1),
         kiosk_lag_p99_s=round(_quantile(t.kiosk_lag_s, 99), 1), examples=t.examples,
@@ -1008,7 +1234,8 @@ def run(topologies: list[str], *, tickets: int = 4000, hours: float = 8.0, windo
         outcome = run_day(topology, plan, speed=speed, displays=displays, seed=seed, database=database)
         outcomes.append(outcome)
         WORK.mkdir(parents=True, exist_ok=True)
-        (WORK / f"simday-{topology}.json").write_text(json.dumps(asdict(outcome), ensure_ascii=False, indent=1))
+        name = f"simday-{topology}" + (f"-{database}" if database else "")
+        (WORK / f"{name}.json").write_text(json.dumps(asdict(outcome), ensure_ascii=False, indent=1))
     headers = ["topology", "db", "speed", "tickets", "called", "errors", "lost", "doubled", "display missed/twice",
                "phones (peak)", "phone missed/twice", "call-to-screen p50/p99 ms", "server CPU s (cores)",
                "peak RSS MiB", "estimate within ±5 min/±25 %"]
@@ -1024,7 +1251,8 @@ def run(topologies: list[str], *, tickets: int = 4000, hours: float = 8.0, windo
                f"raw duplicate deliveries {o.display_raw_duplicates}, gap re-subscribes {o.display_resubscribes}; "
                f"errors {o.error_kinds or 'none'}" for o in outcomes]
     kind_names = {"walk-in": "walk-in", "priority": "priority", "appointment": "booked (网上预约, checked in)",
-                  "remote": "remote (线上取号, channel mobile)"}
+                  "remote": "remote (线上取号, came before their turn)",
+                  "remote_held": "remote, held at the head until they came"}
     accuracy = table(["topology", "citizens", "tickets judged", "estimate within ±5 min/±25 %", "median estimate s",
                       "median actual wait s"],
                      [[o.topology, kind_names[r["kind"]], r["n"],
@@ -1035,8 +1263,10 @@ def run(topologies: list[str], *, tickets: int = 4000, hours: float = 8.0, windo
                      f"{o.bookings.get('came', 0)}; at the end checked in {o.bookings.get('checked_in', 0)}, "
                      f"爽约 (no_show) {o.bookings.get('no_show', 0)}, still booked {o.bookings.get('booked', 0)}"
                      for o in outcomes]
+    remote_lines = [f"- {o.topology}: {o.remote}" for o in outcomes]
     text = (f"Machine: {machine()}\n\n{table(headers, rows)}\n\nEstimate accuracy by kind of citizen:\n\n"
-            f"{accuracy}\n\nBookings:\n" + "\n".join(booking_lines) + "\n\n" + "\n".join(details))
+            f"{accuracy}\n\nBookings:\n" + "\n".join(booking_lines) + "\n\nRemote tickets (线上取号):\n"
+            + "\n".join(remote_lines) + "\n\n" + "\n".join(details))
     return text, outcomes
 
 
@@ -1051,13 +1281,16 @@ def main() -> None:
     parser.add_argument("--displays", type=int, default=20)
     parser.add_argument("--phones", type=int, default=500)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--database", choices=("sqlite", "postgres"), default=None,
+                        help="the database of every topology (default: sqlite embedded, postgres scaled)")
     parser.add_argument("--quick", action="store_true", help=f"a tiny smoke day: {QUICK}")
     args = parser.parse_args()
     sizes = {k: getattr(args, k) for k in ("tickets", "hours", "windows", "services", "displays", "phones",
                                             "speed")}
     if args.quick:
         sizes |= QUICK
-    text, outcomes = run([t for t in args.topology.split(",") if t], seed=args.seed, **sizes)
+    text, outcomes = run([t for t in args.topology.split(",") if t], seed=args.seed, database=args.database,
+                         **sizes)
     print(text)
     for o in outcomes:
         for example in o.examples:

@@ -374,6 +374,9 @@ class Appointment(Base):
     slot_end: Mapped[datetime] = mapped_column(UTCDateTime)
     status: Mapped[str] = mapped_column(String(16), default="booked")  # booked|checked_in|no_show|cancelled
     person_hash: Mapped[str | None] = mapped_column(String(64))
+    # The id of the person key that made person_hash (person_keys.key_id), as tickets.person_key; "unrecorded" for
+    # bookings made before migration 0023 (engine/oversight/person_rekey.py).
+    person_key: Mapped[str | None] = mapped_column(String(16))
     person_masked: Mapped[str | None] = mapped_column(String(32))
     # The citizen's own handle on the booking (its page, cancel, move): a secret, so not the short code people read
     # out at the kiosk. None for appointments created before online booking.

@@ -73,7 +73,7 @@ def anonymise(session: Session, clock: Clock, *, hall: Hall, personal_days: int,
         appointments=_count(session.execute(
             update(Appointment).where(Appointment.hall_id == hall.id, Appointment.slot_start < cutoff_at,
                                       Appointment.person_hash.is_not(None))
-            .values(person_hash=None).execution_options(**quiet))),
+            .values(person_hash=None, person_key=None).execution_options(**quiet))),
         ratings=_count(session.execute(
             update(Rating).where(Rating.hall_id == hall.id, Rating.rated_at < cutoff_at,
                                  or_(Rating.rater != ANONYMOUS, Rating.text != ""))

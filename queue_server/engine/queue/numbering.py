@@ -17,6 +17,7 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func
+from sqlalchemy import or_
 from sqlalchemy import select
 from sqlalchemy import update
 from sqlalchemy.orm import Session
@@ -163,12 +164,19 @@ def person_digests(hall: Hall, value: str, keys: KeyRing) -> dict[str, str]:
 
 def rekey_person(session: Session, hall: Hall, on: date, digests: dict[str, str], current_id: str) -> None:
     """The person is here again: their rows of today still under a retired key (or the legacy salt) are re-hashed
-    under the current key, so a rotation completes as people come back, without ever storing the number."""
+    under the current key, so a rotation completes as people come back, without ever storing the number. Their
+    bookings too, of any day (open ones and 爽约 count for limits for weeks), and bookings whose key was not
+    recorded (migration 0023) that turn out to be under the current key get it recorded."""
     old = [d for kid, d in digests.items() if kid != current_id]
     if not old:
         return
     session.execute(
         update(Ticket).where(Ticket.hall_id == hall.id, Ticket.service_on == on, Ticket.person_hash.in_(old))
+        .values(person_hash=digests[current_id], person_key=current_id).execution_options(synchronize_session=False)
+    )
+    session.execute(
+        update(Appointment).where(Appointment.hall_id == hall.id, Appointment.person_hash.in_(list(digests.values())),
+                                  or_(Appointment.person_key.is_(None), Appointment.person_key != current_id))
         .values(person_hash=digests[current_id], person_key=current_id).execution_options(synchronize_session=False)
     )
 
