@@ -1,7 +1,7 @@
 """unarrived index: the 线上取号 tickets whose citizen has not confirmed arrival, as a small partial index
 
 Revision ID: 0024_unarrived_index
-Revises: 0022_remote_tickets
+Revises: 0023_appointment_person_key
 Create Date: 2026-12-06 06:45:00
 
 The estimates count only the tickets a clerk can call (engine/queue/estimates.py): a remote ticket not yet arrived
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0024_unarrived_index'
-down_revision = '0022_remote_tickets'
+down_revision = '0023_appointment_person_key'
 branch_labels = None
 depends_on = None
 
