@@ -90,9 +90,9 @@ _ACTIVE_SERVICES = (select(Service.id, Service.code, Service.name, Service.warni
 # waiting nor a reason a window sits idle, until its citizen arrives. Its wait in the hall starts then too: it keeps
 # its place in the queue from the moment it was taken, but an alert must not fire the minute a citizen walks in.
 _IN_HALL_SINCE = sql_case((and_(Ticket.remote.is_(True), Ticket.arrived_at > Ticket.queued_at), Ticket.arrived_at),
-                      else_=Ticket.queued_at)
+                          else_=Ticket.queued_at)
 _LEG_IN_HALL_SINCE = sql_case((and_(Ticket.remote.is_(True), Ticket.arrived_at > Ticket.leg_queued_at),
-                           Ticket.arrived_at), else_=Ticket.leg_queued_at)
+                               Ticket.arrived_at), else_=Ticket.leg_queued_at)
 _WAITING_SUMMARY = (select(Ticket.service_id, func.count(), func.min(_IN_HALL_SINCE))
                     .where(Ticket.hall_id == bindparam("hall_id"), Ticket.status == TicketStatus.WAITING,
                            callable_now())
