@@ -161,6 +161,17 @@ def test_a_person_suspended_for_no_shows_is_told_why_and_until_when(
         context.close()
 
 
+def _slot_within_the_hour(database_url: str) -> None:
+    """The one booking's slot comes within the hour, as if the citizen had booked for now (the server runs on the
+    real clock)."""
+    store = make_store(database_url)
+    with store.transaction() as s:
+        appt = s.scalars(select(Appointment)).one()
+        appt.slot_start = datetime.now(UTC) + timedelta(minutes=30)
+        appt.slot_end = appt.slot_start + timedelta(hours=1)
+    store.dispose()
+
+
 def test_in_the_hall_the_citizen_checks_in_from_the_booking_page_with_the_entrance_code(
         browser: Any, server: Server, tokens: BasicHall, hall: tuple[str, BasicHall]) -> None:
     _plan(server, tokens)
@@ -169,13 +180,7 @@ def test_in_the_hall_the_citizen_checks_in_from_the_booking_page_with_the_entran
         _book(page, server, "13800138005")
         manage = page.url.rsplit("/", 1)[1]
         assert page.locator("#checkin").count() == 0  # tomorrow's booking: nothing to check in yet
-        # The slot comes within the hour, as if the citizen had booked for now (the server runs on the real clock).
-        store = make_store(hall[0])
-        with store.transaction() as s:
-            appt = s.scalars(select(Appointment)).one()
-            appt.slot_start = datetime.now(UTC) + timedelta(minutes=30)
-            appt.slot_end = appt.slot_start + timedelta(hours=1)
-        store.dispose()
+        _slot_within_the_hour(hall[0])
         page.reload()
         code = requests.get(f"{server.url}/api/v1/halls/t1/entrance-code", headers=bearer(tokens.display),
                             timeout=30).json()["code"]
@@ -205,12 +210,7 @@ def test_the_door_qr_checks_in_the_booking_this_phone_manages(
     try:
         _book(page, server, "13800138006")  # opening the booking's page is what lets this phone remember it
         manage = page.url.rsplit("/", 1)[1]
-        store = make_store(hall[0])
-        with store.transaction() as s:
-            appt = s.scalars(select(Appointment)).one()
-            appt.slot_start = datetime.now(UTC) + timedelta(minutes=30)
-            appt.slot_end = appt.slot_start + timedelta(hours=1)
-        store.dispose()
+        _slot_within_the_hour(hall[0])
         entrance = requests.get(f"{server.url}/api/v1/halls/t1/entrance-code", headers=bearer(tokens.display),
                                 timeout=30).json()
 

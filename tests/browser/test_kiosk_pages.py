@@ -161,41 +161,10 @@ def test_an_unattended_page_returns_home(page: Page, hall: tuple[ServerProcess, 
     page.wait_for_url("**/kiosk/cxz/")
 
 
-def test_appointment_check_in_by_code_issues_the_booked_service(page: Page, hall: tuple[ServerProcess, str]) -> None:
-    from datetime import UTC
-    from datetime import datetime
-    from datetime import timedelta
-
-    from sqlalchemy import select
-
-    from queue_server.storage.models import Appointment
-    from queue_server.storage.models import Hall
-    from queue_server.storage.models import Service
-    from queue_server.storage.store import make_store
-
-    server, _ = hall
-    store = make_store(server.env["HALLQ_DATABASE_URL"])
-    now = datetime.now(UTC)
-    with store.transaction() as s:
-        cxz = s.scalar(select(Hall).where(Hall.code == "cxz"))
-        assert cxz is not None
-        jzz = s.scalar(select(Service).where(Service.hall_id == cxz.id, Service.code == "jzz"))
-        assert jzz is not None
-        s.add(Appointment(hall_id=cxz.id, service_id=jzz.id, code="880021", slot_start=now - timedelta(minutes=5),
-                          slot_end=now + timedelta(minutes=25)))
-    store.dispose()
-
-    page.click("[data-tile=checkin]")
-    for key in "880021":
-        page.click(f'.keypad [data-key="{key}"]')
-    page.click("[data-checkin]")
-
-    expect(page.locator("#ticket [data-service]")).to_have_text("居住证办理")
-    expect(page.locator("#ticket [data-number]")).to_have_text("M001")
-
-
-def test_appointment_check_in_by_mobile_number_finds_todays_booking(page: Page,
-                                                                   hall: tuple[ServerProcess, str]) -> None:
+def _book_jzz(server: ServerProcess, code: str, starts_in_min: int, phone: str | None = None) -> None:
+    """A 30-minute 居住证办理 booking of hall cxz written straight into the server's database, starting
+    `starts_in_min` from now (the server runs on the real clock); with `phone`, hashed with the server's own key,
+    so the kiosk finds it by that number."""
     from datetime import UTC
     from datetime import datetime
     from datetime import timedelta
@@ -209,19 +178,38 @@ def test_appointment_check_in_by_mobile_number_finds_todays_booking(page: Page,
     from queue_server.storage.models import Service
     from queue_server.storage.store import make_store
 
-    server, _ = hall
-    ring = KeySource(server.instance, server.env).ring()  # the server's own key: the booking is this person's
     store = make_store(server.env["HALLQ_DATABASE_URL"])
-    now = datetime.now(UTC)
+    start = datetime.now(UTC) + timedelta(minutes=starts_in_min)
     with store.transaction() as s:
         cxz = s.scalar(select(Hall).where(Hall.code == "cxz"))
         assert cxz is not None
         jzz = s.scalar(select(Service).where(Service.hall_id == cxz.id, Service.code == "jzz"))
         assert jzz is not None
-        digest = numbering.person_digests(cxz, "13900139000", ring)[ring.current_id]
-        s.add(Appointment(hall_id=cxz.id, service_id=jzz.id, code="880031", slot_start=now + timedelta(minutes=20),
-                          slot_end=now + timedelta(minutes=50), person_hash=digest, person_masked="139****9000"))
+        person: dict[str, str] = {}
+        if phone is not None:
+            ring = KeySource(server.instance, server.env).ring()
+            person = {"person_hash": numbering.person_digests(cxz, phone, ring)[ring.current_id],
+                      "person_masked": f"{phone[:3]}****{phone[-4:]}"}
+        s.add(Appointment(hall_id=cxz.id, service_id=jzz.id, code=code, slot_start=start,
+                          slot_end=start + timedelta(minutes=30), **person))
     store.dispose()
+
+
+def test_appointment_check_in_by_code_issues_the_booked_service(page: Page, hall: tuple[ServerProcess, str]) -> None:
+    _book_jzz(hall[0], "880021", starts_in_min=-5)
+
+    page.click("[data-tile=checkin]")
+    for key in "880021":
+        page.click(f'.keypad [data-key="{key}"]')
+    page.click("[data-checkin]")
+
+    expect(page.locator("#ticket [data-service]")).to_have_text("居住证办理")
+    expect(page.locator("#ticket [data-number]")).to_have_text("M001")
+
+
+def test_appointment_check_in_by_mobile_number_finds_todays_booking(page: Page,
+                                                                   hall: tuple[ServerProcess, str]) -> None:
+    _book_jzz(hall[0], "880031", starts_in_min=20, phone="13900139000")
 
     page.click("[data-tile=checkin]")
     expect(page.locator("#checkin")).to_contain_text("身份证号或手机号")
