@@ -21,6 +21,7 @@ from display.views import bp as display_bp
 from kiosk.views import bp as kiosk_bp
 from queue_server import __version__
 from queue_server.access.credentials import PrincipalCache
+from queue_server.access.ticket_halls import TicketHalls
 from queue_server.clock import Clock
 from queue_server.clock import clock_from_env
 from queue_server.events import Envelope
@@ -133,7 +134,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
     app.extensions["hallq.alerts"] = ticker
     app.extensions["hallq.wal"] = checkpointer
     app.extensions["hallq"] = Services(settings=settings, store=store, runtime=runtime,
-                                       principals=PrincipalCache())
+                                       principals=PrincipalCache(), ticket_halls=TicketHalls())
     app.extensions["hallq.hub"] = hub
     # Per-address limits of the public citizen routes, shared through Redis by every process when it is configured.
     app.extensions["hallq.rate_limiter"] = make_limiter(settings.rate_limits, settings.redis_url, clock.now)

@@ -26,6 +26,7 @@ from werkzeug.routing import BaseConverter
 
 from queue_server.access.credentials import Principal
 from queue_server.access.credentials import PrincipalCache
+from queue_server.access.ticket_halls import TicketHalls
 from queue_server.settings import Settings
 from queue_server.storage.runtime import Runtime
 from queue_server.storage.store import Store
@@ -50,6 +51,7 @@ class Services:
     store: Store
     runtime: Runtime
     principals: PrincipalCache
+    ticket_halls: TicketHalls
 
 
 def services() -> Services:

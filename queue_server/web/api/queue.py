@@ -144,6 +144,7 @@ def _call_response(hall: str) -> Callable[[Session, Ticket | None], dict[str, An
             return None
         hall_row = session.get(Hall, ticket.hall_id)
         assert hall_row is not None
+        hq.ticket_halls.remember(ticket.id, hall_row.code)  # the clerk's next action on it needs no lookup
         return {"ticket": staff_ticket(ticket, hall_row, hq.runtime.clock.now())}
 
     return respond
@@ -225,10 +226,13 @@ def _ticket_action(ticket_id: int, op: Callable[..., Any], args: Callable[[], di
     Credentials come first, as on every route: without one the answer is 401 whatever the body holds."""
     who = principal()
     hq = services()
-    with hq.store.read_session() as session:
-        hall = session.execute(_HALL_OF_TICKET, {"id": ticket_id}).scalar()
+    hall = hq.ticket_halls.get(ticket_id)
     if hall is None:
-        raise errors.TicketNotFound(ticket=ticket_id)
+        with hq.store.read_session() as session:
+            hall = session.execute(_HALL_OF_TICKET, {"id": ticket_id}).scalar()
+        if hall is None:
+            raise errors.TicketNotFound(ticket=ticket_id)
+        hq.ticket_halls.remember(ticket_id, hall)
     who.require(hall, *CALLERS)
     kwargs = args() if args is not None else {}
 
