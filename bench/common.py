@@ -100,6 +100,7 @@ def build_hall(url: str) -> BenchHall:
             member = Staff(hall_id=hall.id, user_no=f"b{n}", name=f"b{n}", password_hash="x", role=Role.STAFF)
             s.add_all([window, member])
             s.flush()
+            window.staff_id = member.id  # signed in, as at a hall's open window: call events name the clerk
             staff[n] = mint_token(s, now, role=Role.STAFF, hall=hall, window=window, staff=member)
         kiosk = mint_token(s, now, role=Role.KIOSK, hall=hall)
     store.dispose()

@@ -1,0 +1,78 @@
+"""The clerk's key against the web stack (issue 22, goal 1): call-next + finish at 8 windows, as tickets served per
+second over the `GET /healthz` rate of the same server, and call-next's p99.
+
+Each round starts `hallq serve` on a fresh SQLite database with the bench hall (10 services, 8 windows, a clerk
+signed in at each), measures `GET /healthz` (wrk, 16 keep-alive connections), then queues 2,000 tickets and
+lets 8 windows call-next + finish until the queue is empty (bench/issue.py's call-next row). With --other, this
+checkout's code and another's (e.g. main's) alternate round by round (a, b; b, a; ...), so a comparison holds
+while this shared machine's speed drifts.
+
+    python -m bench.call_pair [--rounds 3] [--seconds 5] [--other /path/to/old-checkout]
+
+Goal: served / healthz >= 0.16, call-next p99 <= 20 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+from pathlib import Path
+
+from bench.common import ROOT
+from bench.common import build_hall
+from bench.common import fresh_database
+from bench.common import machine
+from bench.common import start_server
+from bench.common import table
+from bench.common import wrk
+from bench.issue import PORT
+from bench.issue import STACK_SCRIPT
+from bench.issue import call_next_run
+
+
+def one_round(root: Path, seconds: int) -> tuple[float, float, float, float]:
+    """(healthz/s, served/s, call-next p50 ms, p99 ms) of one fresh server from the checkout at `root`."""
+    hall = build_hall(fresh_database("sqlite", "call_pair"))
+    server = start_server(hall.database_url, PORT, root=root)
+    try:
+        wrk(server.url, STACK_SCRIPT, connections=4, seconds=2, env={})  # warm-up
+        stack = wrk(server.url, STACK_SCRIPT, connections=16, seconds=seconds, env={})
+        served, p50, p99 = call_next_run(server.url, hall)
+    finally:
+        server.stop()
+    return stack.requests_per_s, served, p50, p99
+
+
+def run(rounds: int, seconds: int, other: Path | None) -> str:
+    sides = {"new": ROOT, "old": other.resolve()} if other is not None else {"this": ROOT}
+    names = list(sides)
+    rows = []
+    ratios: dict[str, list[float]] = {name: [] for name in names}
+    p99s: dict[str, list[float]] = {name: [] for name in names}
+    for r in range(rounds):
+        for name in (names if r % 2 == 0 else names[::-1]):
+            stack, served, p50, p99 = one_round(sides[name], seconds)
+            ratios[name].append(served / stack)
+            p99s[name].append(p99)
+            rows.append([r + 1, name, f"{stack:,.0f}", f"{served:,.0f}", f"{served / stack:.3f}", f"{p50:.1f}",
+                         f"{p99:.1f}"])
+            print("  " + " | ".join(map(str, rows[-1])), flush=True)
+    summary = "; ".join(f"{name}: served / healthz median {statistics.median(ratios[name]):.3f} "
+                        f"({min(ratios[name]):.3f}-{max(ratios[name]):.3f}), call-next p99 median "
+                        f"{statistics.median(p99s[name]):.1f} ms" for name in names)
+    headers = ["round", "code", "healthz/s (16 clients)", "served/s (8 windows)", "served / healthz",
+               "call-next p50 ms", "call-next p99 ms"]
+    return f"Machine: {machine()}\n\n{table(headers, rows)}\n\n{summary}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=int, default=5, help="length of the healthz measurement")
+    parser.add_argument("--other", type=Path, help="alternate with another checkout's code (e.g. main's)")
+    args = parser.parse_args()
+    print(run(args.rounds, args.seconds, args.other))
+
+
+if __name__ == "__main__":
+    main()
