@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from datetime import UTC
 from datetime import date
 from datetime import datetime
@@ -24,9 +25,13 @@ from enum import Enum
 from functools import lru_cache
 from typing import Any
 
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import instance_state
+from sqlalchemy.orm.attributes import manager_of_class
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 _PARAM = re.compile(r"(?<![:\w]):(\w+)")
 
@@ -36,6 +41,12 @@ def _pyformat(sql: str) -> str:
     if "%" in sql:
         raise ValueError("a literal % in raw SQL would be read as a psycopg placeholder")
     return _PARAM.sub(r"%(\1)s", sql)
+
+
+@lru_cache(maxsize=64)
+def packed(sql: str, columns: tuple[str, ...]) -> str:
+    """SQLite: the rows of `sql` as one row holding a JSON array of arrays (RawSQL.rows)."""
+    return f"SELECT json_group_array(json_array({', '.join(columns)})) FROM ({sql})"
 
 
 @lru_cache(maxsize=64)
@@ -55,6 +66,98 @@ def attach(session: Session, row: Any) -> Any:
     make_transient_to_detached(row)
     session.add(row)
     return row
+
+
+@lru_cache(maxsize=64)
+def _row_reader(model: type, dialect: Dialect) -> tuple[tuple[str, Any], ...]:
+    """(attribute, the column type's result conversion for this dialect or None) per column: the values the ORM
+    itself would load."""
+    return tuple((c.key, c.type.dialect_impl(dialect).result_processor(dialect, None))
+                 for c in model.__table__.columns)  # type: ignore[attr-defined]
+
+
+@lru_cache(maxsize=32)
+def _id_index(model: type) -> int:
+    return [c.name for c in model.__table__.columns].index("id")  # type: ignore[attr-defined]
+
+
+@lru_cache(maxsize=32)
+def _columns(model: type, alias: str) -> str:
+    return ", ".join(f"{alias}.{c.name}" for c in model.__table__.columns)  # type: ignore[attr-defined]
+
+
+@lru_cache(maxsize=32)
+def _identity(model: type) -> tuple[type, Any]:
+    """The class an identity key names (the mapper's base) and the model's instance manager."""
+    return identity_key(model, 0)[0], manager_of_class(model)
+
+
+def _held_or_built(session: Session, model: type, values: Any) -> Any:
+    """The object `session` holds for this row (as the ORM returns it, unchanged), else one built from it as the
+    ORM's loader builds a row it has not seen (loading.py, `_instance`): a new instance with its values set as
+    loaded (no change history), entered straight into the session's identity map. make_transient_to_detached and
+    Session.add did the same at twice the cost (their cascade and history walks were a fifth of a call-next's
+    held GIL with 8 windows calling, docs/benchmarks.md). These are SQLAlchemy's internals:
+    tests/engine/test_rawsql.py checks what the ORM makes of such an object, and pyproject.toml bounds the version."""
+    reader = _row_reader(model, session.get_bind().dialect)
+    cls, manager = _identity(model)
+    key = (cls, (values[_id_index(model)],), None)
+    identity_map = session.identity_map
+    held = identity_map.get(key)
+    if held is not None:
+        return held
+    obj = manager.new_instance()
+    obj.__dict__.update((name, convert(v) if convert is not None else v)
+                        for (name, convert), v in zip(reader, values, strict=True))
+    state = instance_state(obj)
+    state.key = key
+    state.identity_token = None
+    state.session_id = session.hash_key
+    identity_map._add_unpresent(state, key)  # noqa: SLF001 - see the docstring
+    return obj
+
+
+def load(session: Session, model: type, where: str, params: dict[str, Any]) -> Any | None:
+    """The one `model` row matching `where` (SQL after "FROM <table> AS m": "WHERE m.id = :id", "... FOR
+    UPDATE"), as a persistent object of `session`, as `session.scalars(select(model)...).first()` gives it: an
+    object the session already holds for that row comes back as it is. About a quarter of the ORM's cost for
+    one row; the ORM's loads were a fifth of a call (docs/benchmarks.md, issue 22)."""
+    found = load_joined(session, ((model, "m", ""),), where, params)
+    return None if found is None else found[0]
+
+
+Joins = tuple[tuple[type, str, str], ...]
+
+
+def load_joined(session: Session, joins: Joins, where: str, params: dict[str, Any], extra: str = "",
+                ) -> tuple[Any, ...] | None:
+    """One row of several models in one statement: `joins` is ((model, alias, join clause), ...), the first
+    with an empty clause ("LEFT JOIN windows w ON w.id = t.window_id" for the others); `where` follows the
+    joins. Returns an object per model (None where a LEFT JOIN found no row), then the values of the `extra`
+    select-list expressions ("(SELECT ...) AS busy"), or None when no row matched. One statement, not one per
+    model: each statement run under the hall's lock lets every other request thread take the GIL first."""
+    sql = _joined_sql(joins, extra) + where
+    row = RawSQL.of(session).execute(sql, params).fetchone()
+    if row is None:
+        return None
+    out: list[Any] = []
+    at = 0
+    for model, _alias, _on in joins:
+        width = len(model.__table__.columns)  # type: ignore[attr-defined]
+        values = row[at:at + width]
+        at += width
+        out.append(None if values[_id_index(model)] is None else _held_or_built(session, model, values))
+    out.extend(row[at:])
+    return tuple(out)
+
+
+@lru_cache(maxsize=32)
+def _joined_sql(joins: Joins, extra: str) -> str:
+    columns = ", ".join(_columns(model, alias) for model, alias, _on in joins)
+    first, alias, _on = joins[0]
+    clauses = " ".join(on for _model, _alias, on in joins[1:])
+    return (f"SELECT {columns}{', ' + extra if extra else ''} FROM {first.__table__.name} {alias} "  # type: ignore[attr-defined]
+            f"{clauses + ' ' if clauses else ''}")
 
 
 _SESSION_KEY = "hallq_rawsql"
@@ -96,10 +199,21 @@ class RawSQL:
             return self._dbapi.execute(sql, params)
         return self._dbapi.execute(_pyformat(sql), params)
 
+    def rows(self, sql: str, params: dict[str, Any], columns: tuple[str, ...]) -> list[Sequence[Any]]:
+        """Every row of a SELECT whose result columns are named `columns`. On SQLite they come back packed as one
+        JSON row: one step of the statement, where the sqlite3 module stepped once per row and let go of the GIL
+        at each step (under the hall's lock, with other request threads waiting for it). JSON keeps integers,
+        text and NULL as they are; a stored timestamp is text either way on SQLite."""
+        if not self.sqlite:
+            return self.execute(sql, params).fetchall()  # type: ignore[no-any-return]
+        return json.loads(self.execute(packed(sql, columns), params).fetchone()[0])  # type: ignore[no-any-return]
+
     def sync(self) -> None:
         """Write the session's pending ORM changes now (a no-op when there are none)."""
         session = self._session
-        if session.new or session.dirty or session.deleted:
+        # What session.new, .dirty and .deleted ask, without building the three sets on every statement (a
+        # twentieth of a call's held GIL). Internals, like _held_or_built's.
+        if session.identity_map.check_modified() or session._new or session._deleted:  # noqa: SLF001
             session.flush()
             self.generation += 1
 

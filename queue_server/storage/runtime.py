@@ -18,12 +18,10 @@ from collections.abc import Sequence
 from contextlib import ExitStack
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 from typing import TypeVar
 
 from sqlalchemy import select
-from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -31,17 +29,15 @@ from queue_server import errors
 from queue_server.clock import Clock
 from queue_server.events import Envelope
 from queue_server.events import Outcome
+from queue_server.storage import rawsql
 from queue_server.storage.models import Hall
 from queue_server.storage.rawsql import RawSQL
-from queue_server.storage.rawsql import attach
 from queue_server.storage.store import Store
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 # Built once: building a select per call costs more than running it (docs/benchmarks.md, issue throughput).
-_HALL_COLUMNS = tuple(Hall.__table__.columns)
-_HALL_ROW = f"SELECT {', '.join(c.name for c in _HALL_COLUMNS)} FROM halls WHERE code = :code"
 _ALL_HALLS = select(Hall).order_by(Hall.id)
 _ALL_HALLS_LOCKED = _ALL_HALLS.with_for_update()
 _INSERT_EVENT = ("INSERT INTO hall_events (hall_id, seq, type, at, payload) "
@@ -62,22 +58,11 @@ class Executed:
         return self.outcome.value
 
 
-@lru_cache(maxsize=4)
-def _hall_processors(dialect: Dialect) -> tuple[Callable[[Any], Any] | None, ...]:
-    """Each hall column's own result conversion for this dialect: the values the ORM would load."""
-    return tuple(c.type.dialect_impl(dialect).result_processor(dialect, None) for c in _HALL_COLUMNS)
-
-
 def _load_hall(session: Session, code: str, *, lock: bool) -> Hall | None:
-    """The hall row, read by hand and attached as a persistent object: every write op starts here, and the ORM's
-    load of this one row was a tenth of an issue's and of a call's CPU (rawsql.py says why)."""
-    raw = RawSQL.of(session)
-    row = raw.execute(_HALL_ROW + (" FOR UPDATE" if lock else ""), {"code": code}).fetchone()
-    if row is None:
-        return None
-    processors = _hall_processors(session.get_bind().dialect)
-    values = {c.key: (p(v) if p is not None else v) for c, p, v in zip(_HALL_COLUMNS, processors, row, strict=True)}
-    return attach(session, Hall(**values))  # type: ignore[no-any-return]
+    """The hall row, read by hand: every write op starts here, and the ORM's load of this one row was a tenth of
+    an issue's and of a call's CPU (rawsql.py says why)."""
+    return rawsql.load(session, Hall, "WHERE m.code = :code" + (" FOR UPDATE" if lock else ""),  # type: ignore[no-any-return]
+                       {"code": code})
 
 
 def _no_publish(_: Sequence[Envelope]) -> None:
@@ -115,6 +100,17 @@ class Runtime:
                 stack.enter_context(self._lock_for(code))
             yield
 
+    @contextmanager
+    def _transaction(self) -> Iterator[Session]:
+        """A write session in a transaction, committed on success (SQLite: on the store's held connection)."""
+        held = self.store.held_writer
+        if held is not None:
+            with held.transaction(self.store.write_session) as session:
+                yield session
+            return
+        with self.store.write_session() as session, session.begin():
+            yield session
+
     def _lock_halls(self, session: Session, hall: str, every_hall: bool) -> tuple[Hall, list[Hall]]:
         """The hall row (locked on PostgreSQL) and, for an every-hall op, every hall row, locked in id order."""
         postgres = self.store.dialect == "postgresql"
@@ -136,7 +132,7 @@ class Runtime:
         transaction (to build a response) before commit. With `every_hall`, the op's events are written to and
         published in every hall (shared data: guides, disclosures). Raises HallqError; nothing is written then."""
         with self._locked(hall, every_hall):
-            with self.store.write_session() as session, session.begin():
+            with self._transaction() as session:
                 hall_row, announced_in = self._lock_halls(session, hall, every_hall)
                 outcome = op(session, self.clock, hall=hall_row, **kwargs)
                 envelopes = tuple(e for h in announced_in for e in self._stamp(session, h, outcome))

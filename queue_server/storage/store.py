@@ -9,6 +9,7 @@ No Flask imports.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from sqlalchemy import Engine
 from sqlalchemy import create_engine
 from sqlalchemy import event
 from sqlalchemy import exc as sa_exc
+from sqlalchemy.engine import Connection
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 from sqlalchemy.orm import sessionmaker
@@ -30,6 +32,9 @@ from queue_server.ttlcache import TTLCache
 # the precision is worth.
 ESTIMATE_TTL = timedelta(seconds=60)
 ESTIMATE_CACHE_KEY = "hallq_estimates"
+# {hall id: the service day whose earlier days had nothing left to expire}, shared like the estimate cache
+# (engine/queue/days.py reads it as DAYS_CLOSED_KEY).
+DAYS_CLOSED_KEY = "hallq_days_closed"
 
 # 30 s: a writer waits this long for another process's write lock before SQLite gives up with "locked".
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -98,11 +103,64 @@ def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
         cur.execute(f"PRAGMA wal_autocheckpoint={SQLITE_AUTOCHECKPOINT_PAGES}")
         cur.close()
 
+    begin = "BEGIN IMMEDIATE" if immediate else "BEGIN"
+
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        # Straight to the driver: SQLAlchemy's execution path around this one statement cost more than the
+        # statement, on every transaction (docs/benchmarks.md, issue 22).
+        conn.connection.driver_connection.execute(begin)
 
     return engine
+
+
+class HeldWriter:
+    """SQLite: one connection that the hall ops of this process write through, one op at a time.
+
+    Checking a connection out of the pool and back for every op was a tenth of a call-next's held GIL with 8
+    windows calling (docs/benchmarks.md, issue 22). SQLite has one writer for the whole file anyway, and
+    Runtime serialises this process's ops under one lock; this lock only keeps two Runtimes of one store (tests)
+    from sharing the connection at once. An idle connection holds no lock on the file: checkpoints and backups
+    go on beside it."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._lock = threading.Lock()
+        # (process, connection, session, the session's info as made): the session is closed after every op and
+        # used again, as building one cost as much as a keyed read.
+        self._held: tuple[int, Connection, Session, dict[str, Any]] | None = None
+
+    @contextmanager
+    def transaction(self, make: sessionmaker[Session]) -> Iterator[Session]:
+        """A session of `make` on the held connection, in a transaction committed on success; closed after."""
+        with self._lock:
+            held = self._held
+            if held is None or held[0] != os.getpid() or held[1].closed or held[1].invalidated:
+                # Opened on first use, by the process that writes: never one inherited through a fork.
+                conn = self._engine.connect()
+                session = make(bind=conn)
+                held = self._held = (os.getpid(), conn, session, dict(session.info))
+            conn, session, info = held[1], held[2], held[3]
+            session.info.clear()  # what an op remembered in it (estimates' memo, RawSQL) was for that op only
+            session.info.update(info)
+            try:
+                with session.begin():
+                    yield session
+            except BaseException:
+                # A refused op (window busy, ticket not found) has been rolled back and leaves the connection as
+                # it was; one that broke or kept its transaction is not used again.
+                if conn.invalidated or conn.in_transaction():
+                    self._held = None
+                    conn.close()
+                raise
+            finally:
+                session.close()  # every object leaves it, as when a session of its own ended
+
+    def close(self) -> None:
+        with self._lock:
+            if self._held is not None and self._held[0] == os.getpid():
+                self._held[1].close()
+            self._held = None
 
 
 @dataclass(frozen=True)
@@ -114,6 +172,7 @@ class Store:
     reader: Engine
     write_session: sessionmaker[Session]
     read_session: sessionmaker[Session]
+    held_writer: HeldWriter | None = None  # SQLite only (Runtime.execute)
 
     @property
     def dialect(self) -> str:
@@ -126,6 +185,8 @@ class Store:
             yield session
 
     def dispose(self) -> None:
+        if self.held_writer is not None:
+            self.held_writer.close()
         self.writer.dispose()
         if self.reader is not self.writer:
             self.reader.dispose()
@@ -139,11 +200,12 @@ def make_store(url: str, *, pool_size: int = 10) -> Store:
         writer = create_engine(url, pool_size=pool_size, max_overflow=pool_size * 2, pool_pre_ping=True)
         reader = writer
     # One cache per store, shared by every session through Session.info (the engine reads it there).
-    info = {ESTIMATE_CACHE_KEY: TTLCache(ESTIMATE_TTL)}
+    info: dict[str, Any] = {ESTIMATE_CACHE_KEY: TTLCache(ESTIMATE_TTL), DAYS_CLOSED_KEY: {}}
     return Store(
         url=url,
         writer=writer,
         reader=reader,
         write_session=sessionmaker(writer, expire_on_commit=False, info=info),
         read_session=sessionmaker(reader, expire_on_commit=False, info=info),
+        held_writer=HeldWriter(writer) if url.startswith("sqlite") else None,
     )

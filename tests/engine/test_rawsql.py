@@ -7,13 +7,16 @@ from __future__ import annotations
 from datetime import time
 from datetime import timedelta
 
+from sqlalchemy import inspect
 from sqlalchemy import select
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from queue_server import engine
 from queue_server.clock import FrozenClock
+from queue_server.engine.queue import ledger
 from queue_server.events import Outcome
+from queue_server.storage import rawsql
 from queue_server.storage.models import Device
 from queue_server.storage.models import Hall
 from queue_server.storage.models import HallEvent
@@ -149,6 +152,25 @@ def test_call_next_expires_yesterdays_queue_and_calls_today(
     assert desk.ticket(old.id).ended_at == clock.now()
 
 
+def test_a_day_swept_clean_is_remembered_but_the_next_day_sweeps_again(
+    store: Store, runtime: Runtime, clock: FrozenClock, desk: Desk
+) -> None:
+    """Call-next skips the expiry once a round found nothing to expire that day (days.py). A ticket still waiting
+    when the hall closed must not be called the next morning, in the same process."""
+    one_window_hall(store)
+    first = desk.issue()
+    assert desk.call_no() == first.ticket_no  # nothing to expire: today is remembered as clean
+    desk.finish(desk.ticket(first.id))
+    second = desk.issue()
+    assert desk.call_no() == second.ticket_no  # the memo in use: today's tickets are called as before
+    desk.finish(desk.ticket(second.id))
+    left = desk.issue()  # still waiting at closing time
+
+    clock.advance(days=1)
+    assert desk.call_no() is None
+    assert desk.ticket(left.id).status is TicketStatus.EXPIRED
+
+
 def test_every_op_gets_the_hall_as_the_orm_would_load_it(store: Store, runtime: Runtime) -> None:
     """The runtime reads the hall row by hand for every write: each column, the JSON hours and the local
     rollover time included, must be what the ORM loads, or days, hours and voice would be misread."""
@@ -169,3 +191,43 @@ def test_every_op_gets_the_hall_as_the_orm_would_load_it(store: Store, runtime: 
         assert loaded is not None
         assert seen == {c.key: getattr(loaded, c.key) for c in Hall.__table__.columns}
     assert seen["day_rollover"] == time(3, 30) and seen["opening_hours"]["1"][1] == ["14:00", "17:30"]
+
+
+def test_hand_loaded_rows_are_the_orms_own_objects(store: Store, runtime: Runtime, clock: FrozenClock,
+                                                   desk: Desk) -> None:
+    """Call-next and finish read their ticket, window, service and clerk by hand and build the objects as
+    SQLAlchemy's own loader does, through its internals (rawsql._held_or_built; pyproject.toml bounds the
+    version). Each must be what the ORM would have given: persistent and unchanged, the object session.get
+    returns, its other relations loading lazily, a change flushed as an UPDATE of its row."""
+    with store.transaction() as s:
+        h = factories.hall(s)
+        a = factories.service(s, h, "a", "A")
+        w = factories.window(s, h, 1, [a])
+        w.staff_id = factories.staff(s, h, "clerk1").id
+        factories.priority(s, h)
+    desk.issue(priority_code="laonian")
+    called = desk.call()
+    assert called is not None
+    ticket_id = called.id
+
+    with store.write_session() as s, s.begin():
+        ticket, service, priority, window, clerk = rawsql.load_joined(s, ledger.TICKET_JOINS, "WHERE t.id = :id",
+                                                                      {"id": ticket_id})
+        for obj in (ticket, service, priority, window, clerk):
+            state = inspect(obj)
+            assert state.persistent and not state.modified and not s.dirty, obj
+            assert s.get(type(obj), obj.id) is obj
+        assert rawsql.load(s, Ticket, "WHERE m.id = :id", {"id": ticket_id}) is ticket  # the held one, as the ORM
+        with Session(store.reader) as other:
+            fresh = other.get(Ticket, ticket_id)
+            assert fresh is not None
+            assert {c.key: getattr(ticket, c.key) for c in Ticket.__table__.columns} == \
+                   {c.key: getattr(fresh, c.key) for c in Ticket.__table__.columns}
+            assert (fresh.service.code, fresh.priority.code, fresh.window.number, fresh.window.staff.user_no) == \
+                   (service.code, priority.code, window.number, clerk.user_no)
+        assert service.hall.code == "t1" and [ws.service_id for ws in window.profile] == [service.id]  # lazy loads
+        ticket.call_count = 3
+        assert list(s.dirty) == [ticket]
+        RawSQL.of(s).sync()  # the flush a hand-written statement makes first
+        assert not s.dirty
+    assert desk.ticket(ticket_id).call_count == 3

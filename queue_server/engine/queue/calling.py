@@ -8,7 +8,6 @@ from datetime import timedelta
 from sqlalchemy import bindparam
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from queue_server import errors
@@ -18,15 +17,18 @@ from queue_server.clock import service_day
 from queue_server.engine.audit import audit
 from queue_server.engine.queue import routing
 from queue_server.engine.queue.days import expire_past_days
+from queue_server.engine.queue.ledger import TICKET_JOINS
 from queue_server.engine.queue.ledger import close_leg
 from queue_server.engine.queue.ledger import load_ticket
-from queue_server.engine.queue.ledger import load_window
 from queue_server.engine.queue.ledger import log
 from queue_server.engine.queue.ledger import require_queue_of
 from queue_server.engine.queue.ledger import require_window
 from queue_server.engine.queue.ledger import stats_event
 from queue_server.engine.queue.ledger import ticket_event
+from queue_server.engine.queue.ledger import window_with
+from queue_server.engine.queue.ledger import with_relations
 from queue_server.engine.queue.numbering import TICKET_NO_RE
+from queue_server.storage import rawsql
 from queue_server.storage.models import ACTIVE_STATUSES
 from queue_server.storage.models import Hall
 from queue_server.storage.models import Ticket
@@ -38,24 +40,29 @@ from queue_server.storage.rawsql import RawSQL
 # Hand-written, as every statement call-next runs on each call under the hall's lock (rawsql.py says why).
 # hall_id lets ix_tickets_queue find the few active tickets; window_id alone has no index and scanned every
 # ticket ever issued (1.7 s at 5 million on SQLite; bench/history_ops.py).
-_BUSY = (f"SELECT ticket_no FROM tickets WHERE hall_id = :hall_id AND status IN "
-         f"({', '.join(repr(s.value) for s in ACTIVE_STATUSES)}) AND window_id = :window_id LIMIT 1")
+# Read with the window, in its statement (ledger.window_with).
+_BUSY = (f"(SELECT b.ticket_no FROM tickets b WHERE b.hall_id = w.hall_id AND b.status IN "
+         f"({', '.join(repr(s.value) for s in ACTIVE_STATUSES)}) AND b.window_id = w.id LIMIT 1)")
 _DUE_PARKED = ("SELECT id FROM tickets WHERE hall_id = :hall_id AND status = 'parked' "
                "AND parked_until <= :now ORDER BY id")
 _PARKED_BY_ID = select(Ticket).where(Ticket.id.in_(bindparam("ids", expanding=True))).order_by(Ticket.id)
-# With its service (the call's event names it): one query, not a lazy load after it. Only the ticket row locked.
-_CLAIM = select(Ticket).options(joinedload(Ticket.service, innerjoin=True)) \
-    .where(Ticket.id == bindparam("id"), Ticket.status == TicketStatus.WAITING) \
-    .execution_options(populate_existing=True)
-_CLAIM_SKIP_LOCKED = _CLAIM.with_for_update(skip_locked=True, of=Ticket)
+# The ticket with its service and priority class (the call's event names them). Only the ticket row locked;
+# PostgreSQL skips a row another transaction holds.
+_CLAIM_JOINS = TICKET_JOINS[:3]
+_CLAIM = "WHERE t.id = :id AND t.status = 'waiting'"
+_CLAIM_SKIP_LOCKED = _CLAIM + " FOR UPDATE OF t SKIP LOCKED"
 
 
-def _ready(session: Session, window: Window) -> None:
+def _ready_window(session: Session, hall: Hall, number: int, acting_window_id: int | None) -> Window:
+    """The window, if the caller may call there, it is open and not still busy with a ticket it called."""
+    window, busy = window_with(session, hall, number, _BUSY)
+    if acting_window_id is not None and window.id != acting_window_id:
+        raise errors.WindowNotAssigned()
     if window.state != WindowState.OPEN:
         raise errors.WindowNotOpen(window=window.number, state=window.state.value)
-    busy = RawSQL.of(session).execute(_BUSY, {"hall_id": window.hall_id, "window_id": window.id}).fetchone()
     if busy is not None:
-        raise errors.WindowBusy(window=window.number, ticket_no=busy[0])
+        raise errors.WindowBusy(window=window.number, ticket_no=busy)
+    return window
 
 
 def return_due_parked(session: Session, hall: Hall, now: datetime) -> list[events.Event]:
@@ -92,10 +99,7 @@ def call_next(
 ) -> events.Outcome[Ticket | None]:
     """Raises window_not_found, window_not_assigned, window_not_open, window_busy. None when nobody waits."""
     now = clock.now()
-    window = load_window(session, hall, window_number)
-    if acting_window_id is not None and window.id != acting_window_id:
-        raise errors.WindowNotAssigned()
-    _ready(session, window)
+    window = _ready_window(session, hall, window_number, acting_window_id)
     expire_past_days(session, hall, now)
     returned = return_due_parked(session, hall, now)
     for candidate in routing.candidates(session, hall, window, now):
@@ -111,9 +115,11 @@ def call_next(
 
 
 def _claim(session: Session, ticket_id: int) -> Ticket | None:
-    """Lock the row (PostgreSQL: SKIP LOCKED) and re-check it still waits; None if another window took it."""
-    stmt = _CLAIM_SKIP_LOCKED if session.get_bind().dialect.name == "postgresql" else _CLAIM
-    return session.scalars(stmt, {"id": ticket_id}).first()
+    """Lock the row (PostgreSQL: SKIP LOCKED) and re-check it still waits; None if another window took it. With
+    its service, which the call's event names."""
+    found = rawsql.load_joined(session, _CLAIM_JOINS, _CLAIM if RawSQL.of(session).sqlite else _CLAIM_SKIP_LOCKED,
+                               {"id": ticket_id})
+    return None if found is None else with_relations(*found)
 
 
 def call_specific(
@@ -126,10 +132,7 @@ def call_specific(
     now = clock.now()
     if not TICKET_NO_RE.match(ticket_no.strip().upper()):
         raise errors.BadTicketNo(ticket_no=ticket_no)
-    window = load_window(session, hall, window_number)
-    if acting_window_id is not None and window.id != acting_window_id:
-        raise errors.WindowNotAssigned()
-    _ready(session, window)
+    window = _ready_window(session, hall, window_number, acting_window_id)
     on = service_day(now, hall.timezone, hall.day_rollover)
     ticket = session.scalar(
         select(Ticket)

@@ -1,11 +1,13 @@
 """Closing past service days: tickets still waiting (or parked) from an earlier business day expire.
 
 Nobody comes back for yesterday's number, and a stale ticket must not be called or counted as "ahead" today.
-Run lazily by the first issue of a service each day and by every call-next (one UPDATE that seeks its rows).
+Run lazily by the first issue of a service each day and by call-next (one UPDATE that seeks its rows), until a
+round finds nothing left to expire that day.
 """
 
 from __future__ import annotations
 
+from datetime import date
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -14,6 +16,8 @@ from queue_server.clock import service_day
 from queue_server.storage.models import Hall
 from queue_server.storage.models import TicketStatus
 from queue_server.storage.rawsql import RawSQL
+
+DAYS_CLOSED_KEY = "hallq_days_closed"  # the store's memo in Session.info (store.DAYS_CLOSED_KEY)
 
 # Hand-written (rawsql.py says why): every call-next runs it under the hall's lock. It seeks ix_tickets_open_day
 # (hall, status, service day; migration 0021): only the past days' open tickets are read, none on most calls.
@@ -28,8 +32,20 @@ _EXPIRE = (f"UPDATE tickets SET status = '{TicketStatus.EXPIRED.value}', ended_a
 def expire_past_days(session: Session, hall: Hall, now: datetime) -> int:
     """Expire the hall's waiting and parked tickets of earlier service days; returns how many. A ticket at a
     window is left alone: in a hall open around midnight its citizen is standing there. Like a bulk UPDATE with
-    synchronize_session=False, ORM objects already loaded in the session keep their old status."""
+    synchronize_session=False, ORM objects already loaded in the session keep their old status.
+
+    Once a round found nothing to expire, the process remembers it for the hall's day and skips the statement:
+    every call-next ran it, a fortieth of the clerk's cycle (docs/benchmarks.md, issue 22). Only an empty round is
+    remembered, so a rolled-back op cannot leave a day's expiry undone. Nothing makes an earlier day's ticket wait
+    again, except a no-show reactivated within its minutes of tolerance across the rollover: that citizen is then
+    called, not expired."""
     today = service_day(now, hall.timezone, hall.day_rollover)
+    closed: dict[int, date] | None = session.info.get(DAYS_CLOSED_KEY)
+    if closed is not None and closed.get(hall.id) == today:
+        return 0
     raw = RawSQL.of(session)
     cursor = raw.execute(_EXPIRE, {"now": raw.stamp(now), "hall_id": hall.id, "today": raw.day(today)})
-    return max(int(cursor.rowcount or 0), 0)
+    expired = max(int(cursor.rowcount or 0), 0)
+    if not expired and closed is not None:
+        closed[hall.id] = today
+    return expired

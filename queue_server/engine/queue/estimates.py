@@ -77,11 +77,11 @@ _UNARRIVED = " AND remote AND arrived_at IS NULL"  # ix_tickets_unarrived's cond
 _BEFORE = " AND (priority_weight > :weight OR (priority_weight = :weight AND queued_at <= :queued_at))"
 # Rows of both halves per service (the second negative), summed by _counts.
 _WAITING_BY_SERVICE = (
-    "SELECT service_id, count(*) " + _WAITING + " GROUP BY service_id UNION ALL "
+    "SELECT service_id, count(*) AS n " + _WAITING + " GROUP BY service_id UNION ALL "
     "SELECT service_id, -count(*) " + _WAITING + _UNARRIVED + " GROUP BY service_id"
 )
 _WAITING_BEFORE_BY_SERVICE = (
-    "SELECT service_id, count(*) " + _WAITING + _BEFORE + " GROUP BY service_id UNION ALL "
+    "SELECT service_id, count(*) AS n " + _WAITING + _BEFORE + " GROUP BY service_id UNION ALL "
     "SELECT service_id, -count(*) " + _WAITING + _BEFORE + _UNARRIVED + " GROUP BY service_id"
 )
 _BUSY_WINDOWS = ("SELECT DISTINCT window_id FROM tickets WHERE hall_id = :hall_id "
@@ -196,7 +196,7 @@ def _backlogs(session: Session, hall: Hall, shared: Pool, now: datetime, priorit
 
 
 def _per_transaction(session: Session, key: tuple[object, ...], sql: str, params: dict[str, object],
-                     build: Callable[[Sequence[Any]], T]) -> T:
+                     build: Callable[[Sequence[Any]], T], columns: tuple[str, ...] = ("service_id", "n")) -> T:
     """`build` of the rows of `sql`, remembered for the transaction until its next write (the memo's key holds
     RawSQL's write generation): an op asks the same question for its estimate and for its queue.stats."""
     raw = RawSQL.of(session)
@@ -204,7 +204,7 @@ def _per_transaction(session: Session, key: tuple[object, ...], sql: str, params
     memo: dict[tuple[object, ...], Any] = session.info.setdefault(_MEMO_KEY, {})
     key = (*key, raw.generation)
     if key not in memo:
-        memo[key] = build(raw.execute(sql, params).fetchall())
+        memo[key] = build(raw.rows(sql, params, columns))
     return memo[key]  # type: ignore[no-any-return]
 
 
@@ -283,7 +283,7 @@ def _all_busy(session: Session, hall: Hall, windows: frozenset[int]) -> bool:
     if not windows:
         return False
     busy = _per_transaction(session, ("busy", hall.id), _BUSY_WINDOWS, {"hall_id": hall.id},
-                            lambda rows: frozenset(int(w) for (w,) in rows if w is not None))
+                            lambda rows: frozenset(int(w) for (w,) in rows if w is not None), ("window_id",))
     return windows <= busy
 
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import bindparam
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from queue_server import errors
 from queue_server import events
@@ -16,33 +17,68 @@ from queue_server.engine.queue import estimates
 from queue_server.engine.queue.payloads import service_payload
 from queue_server.engine.queue.payloads import ticket_payload
 from queue_server.engine.queue.payloads import window_payload
+from queue_server.storage import rawsql
 from queue_server.storage.models import Hall
+from queue_server.storage.models import PriorityCategory
 from queue_server.storage.models import Service
+from queue_server.storage.models import Staff
 from queue_server.storage.models import Ticket
 from queue_server.storage.models import Window
 from queue_server.storage.models import WindowService
 from queue_server.storage.rawsql import RawSQL
 
-# With the service and window every ticket event names: one query, where lazy loads would make three.
-_TICKET_BY_ID = select(Ticket).options(joinedload(Ticket.service, innerjoin=True), joinedload(Ticket.window)) \
-    .where(Ticket.id == bindparam("id"))
+# A ticket with what every ticket event names (its service, window and the clerk signed in there, its priority
+# class), in one hand-written statement (rawsql.load_joined says why).
+TICKET_JOINS: rawsql.Joins = (
+    (Ticket, "t", ""),
+    (Service, "s", "JOIN services s ON s.id = t.service_id"),
+    (PriorityCategory, "p", "LEFT JOIN priority_categories p ON p.id = t.priority_id"),
+    (Window, "w", "LEFT JOIN windows w ON w.id = t.window_id"),
+    (Staff, "c", "LEFT JOIN staff c ON c.id = w.staff_id"),
+)
+WINDOW_JOINS: rawsql.Joins = ((Window, "w", ""), (Staff, "c", "LEFT JOIN staff c ON c.id = w.staff_id"))
+_WINDOW_WHERE = "WHERE w.hall_id = :hall_id AND w.number = :number"
 
 
 def load_ticket(session: Session, hall: Hall, ticket_id: int) -> Ticket:
-    ticket = session.scalars(_TICKET_BY_ID, {"id": ticket_id}).first()
-    if ticket is None or ticket.hall_id != hall.id:
+    found = rawsql.load_joined(session, TICKET_JOINS, "WHERE t.id = :id", {"id": ticket_id})
+    if found is None or found[0].hall_id != hall.id:
         raise errors.TicketNotFound(ticket=ticket_id)
+    return with_relations(*found[:5])
+
+
+def with_relations(ticket: Ticket, service: Service, priority: PriorityCategory | None,
+                   *window_and_clerk: Window | Staff | None) -> Ticket:
+    """Give `ticket` the rows read with it as its relations, as the ORM's eager load would (a relation the
+    session has already loaded or changed stays as it is). Without the window, `ticket.window` stays unread."""
+    loaded = ticket.__dict__
+    if "service" not in loaded:
+        set_committed_value(ticket, "service", service)
+    if "priority" not in loaded:
+        set_committed_value(ticket, "priority", priority)
+    if window_and_clerk:
+        window, clerk = window_and_clerk
+        if "window" not in loaded:
+            set_committed_value(ticket, "window", window)
+        if window is not None and "staff" not in window.__dict__:
+            set_committed_value(window, "staff", clerk)
     return ticket
 
 
-_WINDOW_BY_NUMBER = select(Window).where(Window.hall_id == bindparam("hall_id"), Window.number == bindparam("number"))
-
-
 def load_window(session: Session, hall: Hall, number: int) -> Window:
-    window = session.scalars(_WINDOW_BY_NUMBER, {"hall_id": hall.id, "number": number}).first()
-    if window is None:
+    """The window with the clerk signed in there, whom window events name."""
+    return window_with(session, hall, number)[0]
+
+
+def window_with(session: Session, hall: Hall, number: int, extra: str = "") -> tuple[Window, Any]:
+    """load_window, and in the same statement the value of `extra`, a select-list expression over `w`."""
+    found = rawsql.load_joined(session, WINDOW_JOINS, _WINDOW_WHERE, {"hall_id": hall.id, "number": number}, extra)
+    if found is None:
         raise errors.WindowNotFound(hall=hall.code, window=number)
-    return window
+    window, clerk = found[0], found[1]
+    if "staff" not in window.__dict__:
+        set_committed_value(window, "staff", clerk)
+    return window, (found[2] if extra else None)
 
 
 _SERVICE_BY_CODE = select(Service).where(Service.hall_id == bindparam("hall_id"), Service.code == bindparam("code"))

@@ -109,8 +109,10 @@ HEADS = {
                   "CROSS JOIN LATERAL (SELECT t.id, t.service_id, t.priority_weight, t.target_window_id, t.queued_at"
                   + _GROUP_HEAD + ") h WHERE g.priority_weight IS NOT NULL" + _SENT,
 }
-_PROFILE = "SELECT service_id, position, weight FROM window_services WHERE window_id = :window_id"
-_GREEN = "SELECT id FROM services WHERE hall_id = :hall_id AND green_channel = :yes"
+# The window's profile, then the hall's green-channel services (position NULL): one statement, not two.
+HEAD_COLUMNS = ("id", "service_id", "priority_weight", "target_window_id", "queued_at")
+_PROFILE_AND_GREEN = ("SELECT service_id, position, weight FROM window_services WHERE window_id = :window_id "
+                      "UNION ALL SELECT id, NULL, NULL FROM services WHERE hall_id = :hall_id AND green_channel = :yes")
 
 
 def waiting_for_window(session: Session, hall: Hall, window: Window) -> list[Head]:
@@ -118,7 +120,7 @@ def waiting_for_window(session: Session, hall: Hall, window: Window) -> list[Hea
     first."""
     raw = RawSQL.of(session)
     sql = HEADS["sqlite" if raw.sqlite else "postgresql"]
-    rows = raw.execute(sql, {"hall_id": hall.id, "window_id": window.id, "no": False}).fetchall()
+    rows = raw.rows(sql, {"hall_id": hall.id, "window_id": window.id, "no": False}, HEAD_COLUMNS)
     return [Head(r[0], r[1], r[2], r[3], raw.instant(r[4])) for r in rows]
 
 
@@ -164,12 +166,13 @@ def rank(
 
 
 def candidates(session: Session, hall: Hall, window: Window, now: datetime) -> list[Head]:
-    """The queue heads this window may call, best first. Read with three small hand-written queries: the window's
-    profile and the hall's green-channel services as rows, not ORM objects."""
+    """The queue heads this window may call, best first. Read with two hand-written queries: the heads, then the
+    window's profile with the hall's green-channel services, as rows, not ORM objects."""
     heads = waiting_for_window(session, hall, window)
     if not heads:
         return []
-    raw = RawSQL.of(session)
-    profile = {r[0]: Placement(r[1], r[2]) for r in raw.execute(_PROFILE, {"window_id": window.id}).fetchall()}
-    green = frozenset(r[0] for r in raw.execute(_GREEN, {"hall_id": hall.id, "yes": True}).fetchall())
+    rows = RawSQL.of(session).rows(_PROFILE_AND_GREEN, {"window_id": window.id, "hall_id": hall.id, "yes": True},
+                                   ("service_id", "position", "weight"))
+    profile = {r[0]: Placement(r[1], r[2]) for r in rows if r[1] is not None}
+    green = frozenset(r[0] for r in rows if r[1] is None)
     return rank(hall, window, heads, green, profile, now)
