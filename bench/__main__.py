@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bench import call_cost
+from bench import call_pair
 from bench import issue
 from bench import issue_pair
 from bench import kiosk_bench
@@ -24,6 +25,8 @@ def main() -> None:
     print(ops_cpu.run(["sqlite", "postgres"], 300, 300))
     print("\n## Call-to-screen latency (call-next -> event at the last display)\n")
     print(latency.run([10, 100, 1_000], [2_000], 50))
+    print("\n## Call-next + finish at 8 windows against GET /healthz (issue 22, goal 1)\n")
+    print(call_pair.run(3, 5, None))
     print("\n## Call-next with 30 and 3,000 waiting (alternating rounds)\n")
     print(call_cost.run(["sqlite", "postgres"], [30, 3_000]))
     print("\n## Kiosk: touch to ticket and ticket rendering\n")
