@@ -135,24 +135,18 @@ class HeldWriter:
         """A session of `make` on the held connection, in a transaction committed on success; closed after."""
         with self._lock:
             held = self._held
-            if held is None or held[0] != os.getpid() or held[1].closed or held[1].invalidated:
-                # Opened on first use, by the process that writes: never one inherited through a fork.
+            if held is None or held[0] != os.getpid() or held[1].closed:
+                # Opened on first use, by the process that writes: never one inherited through a fork. One that
+                # broke under an op is invalidated by SQLAlchemy and reconnects by itself on the next.
                 conn = self._engine.connect()
                 session = make(bind=conn)
                 held = self._held = (os.getpid(), conn, session, dict(session.info))
-            conn, session, info = held[1], held[2], held[3]
+            session, info = held[2], held[3]
             session.info.clear()  # what an op remembered in it (estimates' memo, RawSQL) was for that op only
             session.info.update(info)
             try:
-                with session.begin():
+                with session.begin():  # a refused op (window busy, ticket not found) is rolled back here
                     yield session
-            except BaseException:
-                # A refused op (window busy, ticket not found) has been rolled back and leaves the connection as
-                # it was; one that broke or kept its transaction is not used again.
-                if conn.invalidated or conn.in_transaction():
-                    self._held = None
-                    conn.close()
-                raise
             finally:
                 session.close()  # every object leaves it, as when a session of its own ended
 

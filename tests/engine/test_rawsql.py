@@ -4,15 +4,19 @@ written it, on SQLite (timestamps as text) and PostgreSQL alike, or other ops an
 
 from __future__ import annotations
 
+import shutil
 from datetime import time
 from datetime import timedelta
+from pathlib import Path
 
+import pytest
 from sqlalchemy import inspect
 from sqlalchemy import select
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from queue_server import engine
+from queue_server import errors
 from queue_server.clock import FrozenClock
 from queue_server.engine.queue import ledger
 from queue_server.events import Outcome
@@ -28,6 +32,7 @@ from queue_server.storage.models import Window
 from queue_server.storage.rawsql import RawSQL
 from queue_server.storage.runtime import Runtime
 from queue_server.storage.store import Store
+from queue_server.storage.store import make_store
 from tests import factories
 from tests.engine.desk import TEST_PERSON_KEYS
 from tests.engine.desk import Desk
@@ -231,3 +236,32 @@ def test_hand_loaded_rows_are_the_orms_own_objects(store: Store, runtime: Runtim
         RawSQL.of(s).sync()  # the flush a hand-written statement makes first
         assert not s.dirty
     assert desk.ticket(ticket_id).call_count == 3
+
+
+def test_a_broken_writer_connection_is_replaced_by_the_next_op(sqlite_template: Path, tmp_path: Path,
+                                                                clock: FrozenClock) -> None:
+    """SQLite hall ops write through one held connection (store.HeldWriter). A refused op keeps it; one whose
+    connection broke must not leave the hall unable to write: the next op gets a fresh connection."""
+    path = tmp_path / "hallq.db"
+    shutil.copy(sqlite_template, path)
+    store = make_store(f"sqlite:///{path}")
+    try:
+        one_window_hall(store)
+        runtime = Runtime(store, clock)
+        desk = Desk(runtime)
+        first = desk.issue()
+        assert desk.call_no() == first.ticket_no
+        with pytest.raises(errors.WindowBusy):  # refused: rolled back, the connection stays
+            desk.call_no()
+
+        def breaks(session: Session, clock: FrozenClock, *, hall: Hall) -> Outcome[None]:
+            session.connection().invalidate()  # as when the database file or the driver failed under it
+            raise RuntimeError("connection lost")
+
+        with pytest.raises(RuntimeError):
+            runtime.execute(breaks, hall="t1")
+        desk.finish(desk.ticket(first.id))
+        second = desk.issue()
+        assert desk.call_no() == second.ticket_no
+    finally:
+        store.dispose()

@@ -60,9 +60,14 @@ def with_relations(ticket: Ticket, service: Service, priority: PriorityCategory 
         window, clerk = window_and_clerk
         if "window" not in loaded:
             set_committed_value(ticket, "window", window)
-        if window is not None and "staff" not in window.__dict__:
-            set_committed_value(window, "staff", clerk)
+        if window is not None:
+            _with_clerk(window, clerk)
     return ticket
+
+
+def _with_clerk(window: Window, clerk: Staff | None) -> None:
+    if "staff" not in window.__dict__:
+        set_committed_value(window, "staff", clerk)
 
 
 def load_window(session: Session, hall: Hall, number: int) -> Window:
@@ -75,9 +80,8 @@ def window_with(session: Session, hall: Hall, number: int, extra: str = "") -> t
     found = rawsql.load_joined(session, WINDOW_JOINS, _WINDOW_WHERE, {"hall_id": hall.id, "number": number}, extra)
     if found is None:
         raise errors.WindowNotFound(hall=hall.code, window=number)
-    window, clerk = found[0], found[1]
-    if "staff" not in window.__dict__:
-        set_committed_value(window, "staff", clerk)
+    window = found[0]
+    _with_clerk(window, found[1])
     return window, (found[2] if extra else None)
 
 
