@@ -217,13 +217,6 @@ class RawSQL:
             session.flush()
             self.generation += 1
 
-    def executemany(self, sql: str, rows: list[dict[str, Any]]) -> None:
-        self.generation += 1
-        if self.sqlite:
-            self._dbapi.executemany(sql, rows)
-        else:
-            self._dbapi.cursor().executemany(_pyformat(sql), rows)
-
     def insert(self, table: str, params: dict[str, Any]) -> int:
         """INSERT one row (values already in stored form) and return its id."""
         return int(self.one(_insert_sql(table, tuple(params)), params)[0])

@@ -1,5 +1,5 @@
 """Call-next seeks each queue group's head instead of reading the window's whole queue (issue 22): each database's
-own statement (routing.HEADS) is planned as index seeks, so a long queue costs a call no more than a short one
+own statement (routing.WINDOW_VIEW) is planned as index seeks, so a long queue costs a call no more than a short one
 (bench/call_cost.py times it). The plans are read, not timed: the correctness of the order is test_routing.py's."""
 
 from __future__ import annotations
@@ -28,7 +28,8 @@ def queue_of(store: Store, desk: Desk, n: int = 60) -> dict[str, object]:
         s.execute(text("UPDATE tickets SET target_window_id = :w WHERE id = (SELECT max(id) FROM tickets)"),
                   {"w": window_id(store, 2)})
         s.commit()
-    return {"hall_id": hall_id, "window_id": window_id(store, 1), "today": desk.today(), "now": None, "no": False}
+    return {"hall_id": hall_id, "window_id": window_id(store, 1), "today": desk.today(), "now": None, "no": False,
+            "yes": True}
 
 
 def sqlite_plan(store: Store, sql: str, params: dict[str, object]) -> list[str]:
@@ -49,10 +50,10 @@ def postgres_plan(store: Store, sql: str, params: dict[str, object]) -> str:
 def test_each_queue_head_is_an_index_seek(store: Store, desk: Desk) -> None:
     params = queue_of(store, desk)
     dialect = store.writer.dialect.name
-    sql = routing.HEADS[dialect]
+    sql = routing.WINDOW_VIEW[dialect]
     if dialect == "sqlite":
         # As call-next runs it: packed into one row (RawSQL.rows), which must not turn the seeks into scans.
-        for statement in (sql, rawsql.packed(sql, routing.HEAD_COLUMNS)):
+        for statement in (sql, rawsql.packed(sql, routing.VIEW_COLUMNS)):
             plan = sqlite_plan(store, statement, params)
             assert not [step for step in plan if re.match(r"SCAN (t|h|tickets)\b", step)], plan
             assert any("ix_tickets_queue" in step and "priority_weight=?" in step for step in plan), plan

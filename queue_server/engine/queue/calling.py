@@ -68,7 +68,11 @@ def _ready_window(session: Session, hall: Hall, number: int, acting_window_id: i
 def return_due_parked(session: Session, hall: Hall, now: datetime) -> list[events.Event]:
     """Parked tickets whose return time has come go back to the queue with their original queue time."""
     raw = RawSQL.of(session)
-    ids = [r[0] for r in raw.execute(_DUE_PARKED, {"hall_id": hall.id, "now": raw.stamp(now)}).fetchall()]
+    return _return_parked(session, [r[0] for r in raw.execute(_DUE_PARKED, {"hall_id": hall.id,
+                                                                              "now": raw.stamp(now)}).fetchall()], now)
+
+
+def _return_parked(session: Session, ids: list[int], now: datetime) -> list[events.Event]:
     due = session.scalars(_PARKED_BY_ID, {"ids": ids}).all() if ids else []
     out = []
     for ticket in due:
@@ -101,8 +105,11 @@ def call_next(
     now = clock.now()
     window = _ready_window(session, hall, window_number, acting_window_id)
     expire_past_days(session, hall, now)
-    returned = return_due_parked(session, hall, now)
-    for candidate in routing.candidates(session, hall, window, now):
+    view = routing.window_view(session, hall, window, now)
+    returned = _return_parked(session, view.due_parked, now)
+    if returned:  # waiting again, with their queue time: heads now
+        view = routing.window_view(session, hall, window, now)
+    for candidate in routing.rank(hall, window, view.heads, view.green, view.profile, now):
         ticket = _claim(session, candidate.id)
         if ticket is None:
             continue

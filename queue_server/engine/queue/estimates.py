@@ -75,17 +75,19 @@ _MEMO_KEY = "hallq_estimate_memo"
 _WAITING = "FROM tickets WHERE hall_id = :hall_id AND status = 'waiting'"
 _UNARRIVED = " AND remote AND arrived_at IS NULL"  # ix_tickets_unarrived's condition, word for word
 _BEFORE = " AND (priority_weight > :weight OR (priority_weight = :weight AND queued_at <= :queued_at))"
-# Rows of both halves per service (the second negative), summed by _counts.
-_WAITING_BY_SERVICE = (
-    "SELECT service_id, count(*) AS n " + _WAITING + " GROUP BY service_id UNION ALL "
-    "SELECT service_id, -count(*) " + _WAITING + _UNARRIVED + " GROUP BY service_id"
+# The hall at this instant, in one statement (each statement under the hall's lock lets the other request threads
+# run first: docs/benchmarks.md, goal 1): rows (0, service, n) of both halves of the waiting count per service (the
+# second negative), summed by _HallNow; rows (1, window, 0) of the windows with a ticket called or being served
+# (hall + status: ix_tickets_queue).
+_HALL_NOW = (
+    "SELECT 0 AS k, service_id AS id, count(*) AS n " + _WAITING + " GROUP BY service_id UNION ALL "
+    "SELECT 0, service_id, -count(*) " + _WAITING + _UNARRIVED + " GROUP BY service_id UNION ALL "
+    "SELECT DISTINCT 1, window_id, 0 FROM tickets WHERE hall_id = :hall_id AND status IN ('called', 'serving')"
 )
 _WAITING_BEFORE_BY_SERVICE = (
     "SELECT service_id, count(*) AS n " + _WAITING + _BEFORE + " GROUP BY service_id UNION ALL "
     "SELECT service_id, -count(*) " + _WAITING + _BEFORE + _UNARRIVED + " GROUP BY service_id"
 )
-_BUSY_WINDOWS = ("SELECT DISTINCT window_id FROM tickets WHERE hall_id = :hall_id "
-                 "AND status IN ('called', 'serving')")
 # Runs on every issue (rawsql.py says why it is hand-written); both halves read their index alone.
 _AHEAD = ("coalesce(sum(CASE WHEN priority_weight > :weight OR (priority_weight = :weight AND queued_at <= :queued_at) "
           "THEN 1 ELSE 0 END), 0)")
@@ -229,9 +231,25 @@ def _waiting_by_service(session: Session, hall: Hall, now: datetime, priority_we
                             params, _counts)
 
 
+@dataclass(frozen=True)
+class _HallNow:
+    waiting: dict[int, int]  # callable waiting tickets per service
+    busy: frozenset[int]  # windows with a ticket called or being served
+
+
+def _hall_now(rows: Sequence[Any]) -> _HallNow:
+    busy = frozenset(int(i) for k, i, _ in rows if k == 1 and i is not None)
+    return _HallNow(_counts([(i, n) for k, i, n in rows if k == 0]), busy)
+
+
+def _now(session: Session, hall_id: int) -> _HallNow:
+    """Waiting tickets per service and busy windows of the hall, remembered for the transaction like
+    _waiting_by_service."""
+    return _per_transaction(session, ("now", hall_id), _HALL_NOW, {"hall_id": hall_id}, _hall_now, ("k", "id", "n"))
+
+
 def _all_waiting(session: Session, hall_id: int) -> dict[int, int]:
-    """Waiting tickets per service of the hall, remembered for the transaction like _waiting_by_service."""
-    return _per_transaction(session, ("waiting", hall_id), _WAITING_BY_SERVICE, {"hall_id": hall_id}, _counts)
+    return _now(session, hall_id).waiting
 
 
 def _water_fill(backlogs: list[float], work: float) -> float:
@@ -282,9 +300,7 @@ def _all_busy(session: Session, hall: Hall, windows: frozenset[int]) -> bool:
     """Every one of these windows has a ticket called or being served (hall + status: ix_tickets_queue)."""
     if not windows:
         return False
-    busy = _per_transaction(session, ("busy", hall.id), _BUSY_WINDOWS, {"hall_id": hall.id},
-                            lambda rows: frozenset(int(w) for (w,) in rows if w is not None), ("window_id",))
-    return windows <= busy
+    return windows <= _now(session, hall.id).busy
 
 
 def serving_windows(session: Session, service: Service, now: datetime | None = None) -> int:

@@ -95,33 +95,51 @@ _GROUP_HEAD = (" FROM tickets t WHERE " + _UNTARGETED + " AND " + _ARRIVED + " "
                "LIMIT 1")
 _SENT = (
     " UNION ALL "
-    "SELECT id, service_id, priority_weight, target_window_id, queued_at FROM ("
+    "SELECT 0, id, service_id, priority_weight, target_window_id, queued_at FROM ("
     "SELECT id, service_id, priority_weight, target_window_id, queued_at, row_number() OVER ("
     "PARTITION BY service_id, priority_weight ORDER BY queued_at, id) AS place "
     "FROM tickets t WHERE hall_id = :hall_id AND status = 'waiting' AND target_window_id = :window_id AND "
-    + _ARRIVED + ") AS sent WHERE place = 1 "
-    "ORDER BY 5, 1"
+    + _ARRIVED + ") AS sent WHERE place = 1"
 )
-HEADS = {
-    "sqlite": _GROUPS + "SELECT h.id, h.service_id, h.priority_weight, h.target_window_id, h.queued_at FROM grp g "
-              "JOIN tickets h ON h.id = (SELECT t.id" + _GROUP_HEAD + ")" + _SENT,
-    "postgresql": _GROUPS + "SELECT h.id, h.service_id, h.priority_weight, h.target_window_id, h.queued_at FROM grp g "
-                  "CROSS JOIN LATERAL (SELECT t.id, t.service_id, t.priority_weight, t.target_window_id, t.queued_at"
-                  + _GROUP_HEAD + ") h WHERE g.priority_weight IS NOT NULL" + _SENT,
+# With the heads, in the same statement (each statement under the hall's lock lets the other request threads run
+# first: docs/benchmarks.md, goal 1), rows tagged by their first column: 0 a head (id, service, weight, target,
+# queue time), 1 the window's profile (service, position, weight), 2 a green-channel service of the hall, 3 a
+# parked ticket whose return time has come (ix_tickets_queue: hall, status; a handful of rows).
+_REST = (
+    " UNION ALL SELECT 1, service_id, position, weight, NULL, NULL FROM window_services WHERE window_id = :window_id"
+    " UNION ALL SELECT 2, id, NULL, NULL, NULL, NULL FROM services WHERE hall_id = :hall_id AND green_channel = :yes"
+    " UNION ALL SELECT 3, id, NULL, NULL, NULL, NULL FROM tickets WHERE hall_id = :hall_id AND status = 'parked'"
+    " AND parked_until <= :now"
+)
+WINDOW_VIEW = {
+    "sqlite": _GROUPS + "SELECT 0 AS k, h.id, h.service_id, h.priority_weight, h.target_window_id, h.queued_at "
+              "FROM grp g JOIN tickets h ON h.id = (SELECT t.id" + _GROUP_HEAD + ")" + _SENT + _REST,
+    "postgresql": _GROUPS + "SELECT 0 AS k, h.id, h.service_id, h.priority_weight, h.target_window_id, h.queued_at "
+                  "FROM grp g CROSS JOIN LATERAL (SELECT t.id, t.service_id, t.priority_weight, t.target_window_id, "
+                  "t.queued_at" + _GROUP_HEAD + ") h WHERE g.priority_weight IS NOT NULL" + _SENT + _REST,
 }
-# The window's profile, then the hall's green-channel services (position NULL): one statement, not two.
-HEAD_COLUMNS = ("id", "service_id", "priority_weight", "target_window_id", "queued_at")
-_PROFILE_AND_GREEN = ("SELECT service_id, position, weight FROM window_services WHERE window_id = :window_id "
-                      "UNION ALL SELECT id, NULL, NULL FROM services WHERE hall_id = :hall_id AND green_channel = :yes")
+VIEW_COLUMNS = ("k", "id", "service_id", "priority_weight", "target_window_id", "queued_at")
 
 
-def waiting_for_window(session: Session, hall: Hall, window: Window) -> list[Head]:
-    """The head of every queue this window may call (its profile's services, and tickets sent to it), oldest
-    first."""
+@dataclass(frozen=True)
+class WindowView:
+    """What call-next reads of the hall for one window, in one statement."""
+
+    heads: list[Head]  # the head of every queue the window may call (its profile's, and tickets sent to it)
+    profile: dict[int, Placement]  # by service
+    green: frozenset[int]  # the hall's green-channel services
+    due_parked: list[int]  # parked tickets whose return time has come, by id
+
+
+def window_view(session: Session, hall: Hall, window: Window, now: datetime) -> WindowView:
     raw = RawSQL.of(session)
-    sql = HEADS["sqlite" if raw.sqlite else "postgresql"]
-    rows = raw.rows(sql, {"hall_id": hall.id, "window_id": window.id, "no": False}, HEAD_COLUMNS)
-    return [Head(r[0], r[1], r[2], r[3], raw.instant(r[4])) for r in rows]
+    rows = raw.rows(WINDOW_VIEW["sqlite" if raw.sqlite else "postgresql"],
+                    {"hall_id": hall.id, "window_id": window.id, "no": False, "yes": True, "now": raw.stamp(now)},
+                    VIEW_COLUMNS)
+    heads = sorted((Head(r[1], r[2], r[3], r[4], raw.instant(r[5])) for r in rows if r[0] == 0),
+                   key=lambda h: (h.queued_at, h.id))
+    return WindowView(heads, {r[1]: Placement(r[2], r[3]) for r in rows if r[0] == 1},
+                      frozenset(r[1] for r in rows if r[0] == 2), sorted(r[1] for r in rows if r[0] == 3))
 
 
 def rank(
@@ -163,16 +181,3 @@ def rank(
     first, second = (priority, normal) if priority and (not normal or window.normal_streak >= ratio) else (
         normal, priority)
     return first + second + last
-
-
-def candidates(session: Session, hall: Hall, window: Window, now: datetime) -> list[Head]:
-    """The queue heads this window may call, best first. Read with two hand-written queries: the heads, then the
-    window's profile with the hall's green-channel services, as rows, not ORM objects."""
-    heads = waiting_for_window(session, hall, window)
-    if not heads:
-        return []
-    rows = RawSQL.of(session).rows(_PROFILE_AND_GREEN, {"window_id": window.id, "hall_id": hall.id, "yes": True},
-                                   ("service_id", "position", "weight"))
-    profile = {r[0]: Placement(r[1], r[2]) for r in rows if r[1] is not None}
-    green = frozenset(r[0] for r in rows if r[1] is None)
-    return rank(hall, window, heads, green, profile, now)
