@@ -142,3 +142,21 @@ def test_a_database_of_the_first_release_upgrades_to_head_keeping_its_data(empty
         assert [e.seq for e in done.envelopes][0] == 8
     finally:
         store.dispose()
+
+
+@pytest.mark.postgres
+def test_postgres_vacuums_the_tickets_table_after_a_thousand_changes_however_long_its_history() -> None:
+    """The waiting counts of every call are index-only scans, which read the table wherever VACUUM has not been:
+    with PostgreSQL's default (a fifth of the table), a year of history would leave today's queue unvacuumed."""
+    url = postgres_url()
+    if url is None:
+        pytest.skip(reason="PostgreSQL suite off: set HALLQ_TEST_POSTGRES_URL (the .ci/run script does)")
+    store = make_store(url)
+    try:
+        migrate.upgrade(store.writer)
+        with store.writer.connect() as conn:
+            options = conn.execute(text("SELECT reloptions FROM pg_class WHERE relname = 'tickets'")).scalar_one()
+    finally:
+        store.dispose()
+    assert set(options) == {"autovacuum_vacuum_scale_factor=0", "autovacuum_vacuum_threshold=1000",
+                            "autovacuum_vacuum_insert_scale_factor=0", "autovacuum_vacuum_insert_threshold=1000"}
