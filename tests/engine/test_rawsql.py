@@ -19,6 +19,7 @@ from queue_server import engine
 from queue_server import errors
 from queue_server.clock import FrozenClock
 from queue_server.engine.queue import ledger
+from queue_server.events import Event
 from queue_server.events import Outcome
 from queue_server.storage import rawsql
 from queue_server.storage.models import Device
@@ -265,3 +266,24 @@ def test_a_broken_writer_connection_is_replaced_by_the_next_op(sqlite_template: 
         assert desk.call_no() == second.ticket_no
     finally:
         store.dispose()
+
+
+def test_an_op_with_more_events_than_one_insert_holds_writes_every_one_in_order(store: Store,
+                                                                                runtime: Runtime) -> None:
+    """An op's outbox rows go in multi-row INSERTs of at most 500: a day's close with more tickets than that loses
+    none, and the displays replay them by their numbers."""
+    with store.transaction() as s:
+        factories.hall(s)
+
+    def many(session: Session, clock: FrozenClock, *, hall: Hall) -> Outcome[None]:
+        return Outcome(None, tuple(Event("ticket.expired", {"n": i}) for i in range(1201)))
+
+    before = runtime.execute(lambda session, clock, *, hall: Outcome(None), hall="t1")
+    assert before.envelopes == ()
+    stamped = runtime.execute(many, hall="t1").envelopes
+    with store.read_session() as s:
+        rows = s.execute(select(HallEvent.seq, HallEvent.payload).where(HallEvent.hall_id == select(Hall.id)
+                         .where(Hall.code == "t1").scalar_subquery()).order_by(HallEvent.seq)).all()
+        seq = s.scalar(select(Hall.event_seq).where(Hall.code == "t1"))
+    assert [e.seq for e in stamped] == [r.seq for r in rows] == list(range(1, 1202))
+    assert [r.payload["n"] for r in rows] == list(range(1201)) and seq == 1201

@@ -77,7 +77,7 @@ _UNARRIVED = " AND remote AND arrived_at IS NULL"  # ix_tickets_unarrived's cond
 _BEFORE = " AND (priority_weight > :weight OR (priority_weight = :weight AND queued_at <= :queued_at))"
 # The hall at this instant, in one statement (each statement under the hall's lock lets the other request threads
 # run first: docs/benchmarks.md, goal 1): rows (0, service, n) of both halves of the waiting count per service (the
-# second negative), summed by _HallNow; rows (1, window, 0) of the windows with a ticket called or being served
+# second negative), summed by _hall_now; rows (1, window, 0) of the windows with a ticket called or being served
 # (hall + status: ix_tickets_queue).
 _HALL_NOW = (
     "SELECT 0 AS k, service_id AS id, count(*) AS n " + _WAITING + " GROUP BY service_id UNION ALL "
