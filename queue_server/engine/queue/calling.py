@@ -43,8 +43,7 @@ from queue_server.storage.rawsql import RawSQL
 # Read with the window, in its statement (ledger.window_with).
 _BUSY = (f"(SELECT b.ticket_no FROM tickets b WHERE b.hall_id = w.hall_id AND b.status IN "
          f"({', '.join(repr(s.value) for s in ACTIVE_STATUSES)}) AND b.window_id = w.id LIMIT 1)")
-_DUE_PARKED = ("SELECT id FROM tickets WHERE hall_id = :hall_id AND status = 'parked' "
-               "AND parked_until <= :now ORDER BY id")
+_DUE_PARKED = "SELECT id FROM tickets WHERE " + routing.DUE_PARKED + " ORDER BY id"
 _PARKED_BY_ID = select(Ticket).where(Ticket.id.in_(bindparam("ids", expanding=True))).order_by(Ticket.id)
 # The ticket with its service and priority class (the call's event names them). Only the ticket row locked;
 # PostgreSQL skips a row another transaction holds.

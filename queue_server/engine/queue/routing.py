@@ -105,11 +105,11 @@ _SENT = (
 # first: docs/benchmarks.md, goal 1), rows tagged by their first column: 0 a head (id, service, weight, target,
 # queue time), 1 the window's profile (service, position, weight), 2 a green-channel service of the hall, 3 a
 # parked ticket whose return time has come (ix_tickets_queue: hall, status; a handful of rows).
+DUE_PARKED = "hall_id = :hall_id AND status = 'parked' AND parked_until <= :now"  # housekeeping's too (calling.py)
 _REST = (
     " UNION ALL SELECT 1, service_id, position, weight, NULL, NULL FROM window_services WHERE window_id = :window_id"
     " UNION ALL SELECT 2, id, NULL, NULL, NULL, NULL FROM services WHERE hall_id = :hall_id AND green_channel = :yes"
-    " UNION ALL SELECT 3, id, NULL, NULL, NULL, NULL FROM tickets WHERE hall_id = :hall_id AND status = 'parked'"
-    " AND parked_until <= :now"
+    " UNION ALL SELECT 3, id, NULL, NULL, NULL, NULL FROM tickets WHERE " + DUE_PARKED
 )
 WINDOW_VIEW = {
     "sqlite": _GROUPS + "SELECT 0 AS k, h.id, h.service_id, h.priority_weight, h.target_window_id, h.queued_at "
@@ -136,8 +136,7 @@ def window_view(session: Session, hall: Hall, window: Window, now: datetime) -> 
     rows = raw.rows(WINDOW_VIEW["sqlite" if raw.sqlite else "postgresql"],
                     {"hall_id": hall.id, "window_id": window.id, "no": False, "yes": True, "now": raw.stamp(now)},
                     VIEW_COLUMNS)
-    heads = sorted((Head(r[1], r[2], r[3], r[4], raw.instant(r[5])) for r in rows if r[0] == 0),
-                   key=lambda h: (h.queued_at, h.id))
+    heads = [Head(r[1], r[2], r[3], r[4], raw.instant(r[5])) for r in rows if r[0] == 0]  # rank() orders them
     return WindowView(heads, {r[1]: Placement(r[2], r[3]) for r in rows if r[0] == 1},
                       frozenset(r[1] for r in rows if r[0] == 2), sorted(r[1] for r in rows if r[0] == 3))
 
