@@ -22,6 +22,8 @@ from flask import g
 from flask import has_request_context
 from flask import request
 
+from queue_server.operations.buffered_log import BufferedStreamHandler
+
 HEADER = "X-Request-Id"
 # Accept the proxy's id only if it looks like one (nginx's $request_id is 32 hex digits): a client-chosen id must
 # not inject text into log lines.
@@ -94,12 +96,13 @@ TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s"
 
 
 def configure(*, json_format: bool, level: int = logging.INFO) -> None:
-    """Route the root logger to stderr in the chosen format. Like logging.basicConfig, it leaves a root logger
-    that someone else configured alone (pytest's capture, a program embedding the CLI)."""
+    """Route the root logger to stderr in the chosen format, in batches (buffered_log.py). Like
+    logging.basicConfig, it leaves a root logger that someone else configured alone (pytest's capture, a program
+    embedding the CLI)."""
     root = logging.getLogger()
     if root.handlers:
         return
-    handler = logging.StreamHandler()
+    handler = BufferedStreamHandler()
     handler.addFilter(RequestIdFilter())
     handler.setFormatter(JsonFormatter() if json_format else TextFormatter(TEXT_FORMAT))
     root.addHandler(handler)

@@ -11,6 +11,7 @@ import json
 import os
 import signal
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -126,7 +127,11 @@ def test_nginx_serves_static_itself_spreads_the_api_and_adds_request_ids_and_hea
     assert all(r.status_code == 200 for r in answers)
     ids = {r.headers["X-Request-Id"] for r in answers}
     assert len(ids) == 8 and all(len(i) == 32 for i in ids)  # nginx's $request_id, echoed by the app
-    assert ids & request_ids(t.a) and ids & request_ids(t.b)  # both processes answered, and logged the id
+    # Both processes answered, and logged the id (access lines reach the log within a second: buffered_log.py).
+    deadline = time.monotonic() + 10
+    while not (ids & request_ids(t.a) and ids & request_ids(t.b)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert ids & request_ids(t.a) and ids & request_ids(t.b)
     assert static.status_code == 200 and "X-Request-Id" not in static.headers  # from disk, not from Python
     assert static.headers["Server"] == "nginx"  # server_tokens off: no version
     assert "max-age=3600" in static.headers["Cache-Control"]
