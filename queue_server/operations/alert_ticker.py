@@ -35,6 +35,10 @@ PERIOD_S = 30.0  # a wait limit is in minutes; half a minute late is well inside
 # costs a few index counts per hall when nothing changed, keeps month reports fast soon after any change.
 KEEP_REPORTS_EVERY_S = 300.0
 SETTLE_S = 0.5  # a burst of writes (issue, call, finish) is evaluated once, after it settles
+# While writes keep coming, a round at most this often: a round holds the hall's write lock for a few ms, and every
+# call waiting behind it waits that long (at 0.5 s, one call in ten at 8 busy windows; docs/benchmarks.md, goal 1).
+# Alerts then come within a few seconds of their cause, well inside what a manager notices.
+BUSY_GAP_S = 2.0
 
 
 class AlertTicker:
@@ -69,12 +73,13 @@ class AlertTicker:
 
     def _run(self) -> None:
         swept = time.monotonic()
+        last_round = -BUSY_GAP_S
         while not self._stop.is_set():
             poked = self._wake.wait(self.period_s)
             if self._stop.is_set():
                 return
             if poked:
-                self._stop.wait(SETTLE_S)
+                self._stop.wait(max(SETTLE_S, last_round + BUSY_GAP_S - time.monotonic()))
             self._wake.clear()
             with self._lock:
                 halls, self._poked = self._poked, set()
@@ -85,6 +90,7 @@ class AlertTicker:
                 self.evaluate(self._all_halls())
             else:
                 self.evaluate(sorted(halls))
+            last_round = time.monotonic()
             self.keep_report_days()
 
     def keep_report_days(self, halls: Sequence[str] | None = None) -> None:

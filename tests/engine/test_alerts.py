@@ -121,6 +121,26 @@ def test_an_idle_window_with_people_waiting_raises_an_alert_until_it_calls(
     assert evaluate(desk) == [("window_idle", "window:1", "resolved")]
 
 
+def test_a_window_that_finished_a_ticket_lately_is_not_idle_however_long_the_queue_has_waited(
+    hall: None, desk: Desk, clock: FrozenClock
+) -> None:
+    first = desk.issue("a")
+    desk.issue("a")
+    clock.advance(minutes=2)
+    assert desk.call(1) is not None
+    clock.advance(minutes=2)
+    desk.finish(first, outcome="done")  # the second ticket has waited 4 minutes; the window is free from now
+
+    clock.advance(minutes=1)
+    assert evaluate(desk) == []  # the queue has waited 5 minutes, the window has been free for 1
+
+    clock.advance(minutes=4)
+    assert evaluate(desk) == [("window_idle", "window:1", "new")]
+    with desk.runtime.store.read_session() as s:
+        [alert] = s.scalars(select(Alert).where(Alert.kind == "window_idle"))
+        assert alert.data["minutes"] == 5  # counted from the finish, not from the oldest ticket's arrival
+
+
 def test_a_window_paused_too_long_raises_an_alert_until_it_resumes(hall: None, desk: Desk, clock: FrozenClock) -> None:
     desk.do(engine.pause_window, window_number=2, reason="会议")
     clock.advance(minutes=20)

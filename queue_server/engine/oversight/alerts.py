@@ -93,7 +93,9 @@ _IN_HALL_SINCE = sql_case((and_(Ticket.remote.is_(True), Ticket.arrived_at > Tic
                           else_=Ticket.queued_at)
 _LEG_IN_HALL_SINCE = sql_case((and_(Ticket.remote.is_(True), Ticket.arrived_at > Ticket.leg_queued_at),
                                Ticket.arrived_at), else_=Ticket.leg_queued_at)
-_WAITING_SUMMARY = (select(Ticket.service_id, func.count(), func.min(_IN_HALL_SINCE))
+# Per service: how many wait, since when the longest has waited in the hall, and since when the longest has
+# waited for its present leg (the windows' idle condition; a transferred ticket's leg starts at the transfer).
+_WAITING_SUMMARY = (select(Ticket.service_id, func.count(), func.min(_IN_HALL_SINCE), func.min(_LEG_IN_HALL_SINCE))
                     .where(Ticket.hall_id == bindparam("hall_id"), Ticket.status == TicketStatus.WAITING,
                            callable_now())
                     .group_by(Ticket.service_id))
@@ -105,14 +107,28 @@ _ISSUED_ON = select(DailyCounter.service_id, DailyCounter.issued).join(
     Service.hall_id == bindparam("hall_id"), DailyCounter.service_on == bindparam("on"))
 
 
-def _service_conditions(session: Session, hall: Hall, now: datetime, limits: Limits) -> list[Condition]:
+@dataclass(frozen=True)
+class _Waiting:
+    count: int
+    oldest: datetime  # in the hall
+    oldest_leg: datetime  # in its present leg
+
+
+def _waiting(session: Session, hall: Hall) -> dict[int, _Waiting]:
+    """The callable waiting tickets of the hall by service id, in one pass over the queue."""
+    return {sid: _Waiting(int(n), oldest, oldest_leg)
+            for sid, n, oldest, oldest_leg in session.execute(_WAITING_SUMMARY, {"hall_id": hall.id})}
+
+
+def _service_conditions(session: Session, hall: Hall, now: datetime, limits: Limits,
+                        waiting: dict[int, _Waiting]) -> list[Condition]:
     out = []
-    waiting = {sid: (int(n), oldest) for sid, n, oldest in session.execute(_WAITING_SUMMARY, {"hall_id": hall.id})}
     issued: dict[int, int] | None = None  # read once, and only in a hall with a capped service
     for sid, code, service_name, warning_threshold, daily_cap in session.execute(_ACTIVE_SERVICES,
                                                                                  {"hall_id": hall.id}):
         name = {"service": code, "service_name": service_name}
-        count, oldest = waiting.get(sid, (0, None))
+        summary = waiting.get(sid)
+        count, oldest = (summary.count, summary.oldest) if summary is not None else (0, None)
         threshold = warning_threshold or limits.of("queue_length")
         if count >= threshold:
             out.append(Condition(alerts.QUEUE_LONG, f"service:{code}",
@@ -155,15 +171,26 @@ def _serving_conditions(session: Session, hall: Hall, now: datetime, limits: Lim
     return out
 
 
-def _idle_since(session: Session, window: Window, oldest_waiting: datetime) -> datetime:
+_LAST_LEG_END = select(func.max(TicketLeg.ended_at)).where(TicketLeg.window_id == bindparam("window_id"))
+
+
+def _idle_since(session: Session, window: Window, oldest_waiting: datetime, idle_from: datetime) -> datetime | None:
     """Idle means people waited for this window the whole time: from the latest of its state change, its last
-    finished leg and the oldest waiting ticket's arrival."""
-    last_end = session.scalar(select(func.max(TicketLeg.ended_at)).where(TicketLeg.window_id == window.id))
-    return max(t for t in (window.state_since, last_end, oldest_waiting) if t is not None)
+    finished leg and the oldest waiting ticket's arrival. None when that is after `idle_from` (not idle long): the
+    last leg's end is only read when the other two say the window has been idle long enough, as it is in few of a
+    busy hall's rounds (the round holds the hall's write lock; docs/benchmarks.md, goal 1)."""
+    since = max(t for t in (window.state_since, oldest_waiting) if t is not None)
+    if since > idle_from:
+        return None
+    last_end = session.scalar(_LAST_LEG_END, {"window_id": window.id})
+    since = max(since, last_end) if last_end is not None else since
+    return since if since <= idle_from else None
 
 
-def _window_conditions(session: Session, hall: Hall, now: datetime, limits: Limits) -> list[Condition]:
+def _window_conditions(session: Session, hall: Hall, now: datetime, limits: Limits,
+                       waiting: dict[int, _Waiting]) -> list[Condition]:
     out = []
+    idle_limit = timedelta(minutes=limits.of("window_idle_min"))
     busy = set(session.scalars(select(Ticket.window_id).where(Ticket.hall_id == hall.id,
                                                              Ticket.status.in_(ACTIVE_STATUSES))))
     for window in session.scalars(_WINDOWS, {"hall_id": hall.id}):
@@ -177,15 +204,12 @@ def _window_conditions(session: Session, hall: Hall, now: datetime, limits: Limi
             continue
         if window.state != WindowState.OPEN or window.staff_id is None or window.id in busy:
             continue
-        service_ids = [ws.service_id for ws in window.profile]
-        oldest = session.scalar(select(func.min(_LEG_IN_HALL_SINCE)).where(
-            Ticket.hall_id == hall.id, Ticket.status == TicketStatus.WAITING, Ticket.service_id.in_(service_ids),
-            callable_now()))
-        if oldest is None:
+        legs = [waiting[ws.service_id].oldest_leg for ws in window.profile if ws.service_id in waiting]
+        if not legs:
             continue
-        idle = now - _idle_since(session, window, oldest)
-        if idle >= timedelta(minutes=limits.of("window_idle_min")):
-            out.append(Condition(alerts.WINDOW_IDLE, subject, {**name, "minutes": _minutes(idle),
+        since = _idle_since(session, window, min(legs), now - idle_limit)
+        if since is not None:
+            out.append(Condition(alerts.WINDOW_IDLE, subject, {**name, "minutes": _minutes(now - since),
                                                                  "limit": limits.of("window_idle_min")}))
     return out
 
@@ -233,8 +257,9 @@ def _device_and_case_conditions(session: Session, hall: Hall, now: datetime) -> 
 def conditions(session: Session, hall: Hall, now: datetime) -> list[Condition]:
     """Every alert condition that holds in the hall right now."""
     limits = hall_limits(session, hall)
-    return [*_service_conditions(session, hall, now, limits), *_serving_conditions(session, hall, now, limits),
-            *_window_conditions(session, hall, now, limits), *_device_and_case_conditions(session, hall, now)]
+    waiting = _waiting(session, hall)
+    return [*_service_conditions(session, hall, now, limits, waiting), *_serving_conditions(session, hall, now, limits),
+            *_window_conditions(session, hall, now, limits, waiting), *_device_and_case_conditions(session, hall, now)]
 
 
 def evaluate_alerts(session: Session, clock: Clock, *, hall: Hall) -> events.Outcome[list[Alert]]:
