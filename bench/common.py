@@ -59,8 +59,9 @@ def machine() -> str:
     return f"{os.cpu_count()} cores ({cpu}), {mem:.0f} GiB, Python {platform.python_version()}"
 
 
-def fresh_database(kind: str, name: str, work: Path = WORK) -> str:
-    """An empty, migrated database: a SQLite file under bench/results (or `work`), or a PostgreSQL database."""
+def fresh_database(kind: str, name: str, work: Path = WORK, pg_url: str = PG_URL) -> str:
+    """An empty, migrated database: a SQLite file under bench/results (or `work`), or a PostgreSQL database (in
+    the cluster of `pg_url`)."""
     work.mkdir(parents=True, exist_ok=True)
     if kind == "sqlite":
         path = work / f"{name}.db"
@@ -68,12 +69,12 @@ def fresh_database(kind: str, name: str, work: Path = WORK) -> str:
             Path(f"{path}{suffix}").unlink(missing_ok=True)
         url = f"sqlite:///{path}"
     else:
-        admin = create_engine(normalise_database_url(PG_URL), isolation_level="AUTOCOMMIT")
+        admin = create_engine(normalise_database_url(pg_url), isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             conn.execute(text(f'CREATE DATABASE "{name}"'))
         admin.dispose()
-        url = make_url(normalise_database_url(PG_URL)).set(database=name).render_as_string(hide_password=False)
+        url = make_url(normalise_database_url(pg_url)).set(database=name).render_as_string(hide_password=False)
     store = make_store(url)
     migrate.upgrade(store.writer)
     store.dispose()
