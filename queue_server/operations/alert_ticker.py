@@ -42,9 +42,10 @@ BUSY_GAP_S = 2.0
 
 
 class AlertTicker:
-    def __init__(self, runtime: Runtime, period_s: float = PERIOD_S) -> None:
+    def __init__(self, runtime: Runtime, period_s: float = PERIOD_S, busy_gap_s: float = BUSY_GAP_S) -> None:
         self.runtime = runtime
         self.period_s = period_s
+        self.busy_gap_s = busy_gap_s
         self._poked: set[str] = set()
         self._lock = threading.Lock()
         self._wake = threading.Event()
@@ -73,13 +74,13 @@ class AlertTicker:
 
     def _run(self) -> None:
         swept = time.monotonic()
-        last_round = -BUSY_GAP_S
+        last_round = -self.busy_gap_s
         while not self._stop.is_set():
             poked = self._wake.wait(self.period_s)
             if self._stop.is_set():
                 return
             if poked:
-                self._stop.wait(max(SETTLE_S, last_round + BUSY_GAP_S - time.monotonic()))
+                self._stop.wait(max(SETTLE_S, last_round + self.busy_gap_s - time.monotonic()))
             self._wake.clear()
             with self._lock:
                 halls, self._poked = self._poked, set()
