@@ -357,6 +357,20 @@ class DailyCounter(Base):
     issued: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class QueueCount(Base):
+    """How many tickets of a service wait now, and how many of those are 线上取号 ones not yet arrived: kept by the
+    database's own triggers on `tickets` (migration 0026), so a call reads one row per service instead of counting
+    the queue (issue 22: a call's cost independent of the queue's length). Never written by the code."""
+
+    __tablename__ = "queue_counts"
+    __table_args__ = (Index("ix_queue_counts_hall", "hall_id"),)
+
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id", ondelete="CASCADE"), primary_key=True)
+    hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id", ondelete="CASCADE"))
+    waiting: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    unarrived: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
 class Appointment(Base):
     __tablename__ = "appointments"
     __table_args__ = (

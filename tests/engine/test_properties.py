@@ -27,6 +27,7 @@ from hypothesis import HealthCheck
 from hypothesis import given
 from hypothesis import settings
 from hypothesis import strategies as st
+from sqlalchemy import text
 
 from queue_server import engine
 from queue_server.clock import FrozenClock
@@ -184,6 +185,15 @@ def test_numbers_stay_unique_and_gap_free_and_nobody_is_called_twice(
     for t in tickets:
         assert (t.ticket_no, t.queued_at) == model.issued[t.id], "a transfer changed the number or queue time"
     assert {t.id for t in tickets if t.status == "waiting"} == set(model.waiting)
+    # The counts the database keeps (migration 0026's triggers) are the queue's, whatever the ops did.
+    with prop_store.read_session() as s:
+        hall = {"c": desk.code}
+        kept = {int(sid): int(n) for sid, n in s.execute(text(
+            "SELECT q.service_id, q.waiting FROM queue_counts q JOIN halls h ON h.id = q.hall_id WHERE h.code = :c"),
+            hall)}
+        services = [int(sid) for sid in s.scalars(text(
+            "SELECT s.id FROM services s JOIN halls h ON h.id = s.hall_id WHERE h.code = :c"), hall)]
+    assert kept == {sid: sum(1 for t in tickets if t.status == "waiting" and t.service_id == sid) for sid in services}
 
 
 @SETTINGS

@@ -76,12 +76,11 @@ _WAITING = "FROM tickets WHERE hall_id = :hall_id AND status = 'waiting'"
 _UNARRIVED = " AND remote AND arrived_at IS NULL"  # ix_tickets_unarrived's condition, word for word
 _BEFORE = " AND (priority_weight > :weight OR (priority_weight = :weight AND queued_at <= :queued_at))"
 # The hall at this instant, in one statement (each statement under the hall's lock lets the other request threads
-# run first: docs/benchmarks.md, goal 1): rows (0, service, n) of both halves of the waiting count per service (the
-# second negative), summed by _hall_now; rows (1, window, 0) of the windows with a ticket called or being served
-# (hall + status: ix_tickets_queue).
+# run first: docs/benchmarks.md, goal 1): rows (0, service, n) of the callable waiting tickets per service, from the
+# counts the database keeps (migration 0026: one row per service, however long the queue); rows (1, window, 0) of
+# the windows with a ticket called or being served (hall + status: ix_tickets_queue).
 _HALL_NOW = (
-    "SELECT 0 AS k, service_id AS id, count(*) AS n " + _WAITING + " GROUP BY service_id UNION ALL "
-    "SELECT 0, service_id, -count(*) " + _WAITING + _UNARRIVED + " GROUP BY service_id UNION ALL "
+    "SELECT 0 AS k, service_id AS id, waiting - unarrived AS n FROM queue_counts WHERE hall_id = :hall_id UNION ALL "
     "SELECT DISTINCT 1, window_id, 0 FROM tickets WHERE hall_id = :hall_id AND status IN ('called', 'serving')"
 )
 _WAITING_BEFORE_BY_SERVICE = (
