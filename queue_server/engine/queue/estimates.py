@@ -69,9 +69,10 @@ _MEMO_KEY = "hallq_estimate_memo"
 # 线上取号: a remote ticket whose citizen has not confirmed arrival waits in its queue, but call-next passes over it
 # (routing.py's _ARRIVED), so it is nobody's "ahead" and no window's work: every count below is of the tickets a
 # clerk can call. Filtering on the remote columns would read every waiting ticket's row (ix_tickets_queue does not
-# hold them: 1.07x -> 1.59x the call's cost at 3,000 waiting, bench/call_cost.py), so each count is the covering
-# count of ix_tickets_queue minus the same count over ix_tickets_unarrived, which holds only the tickets on their
-# way (migration 0024).
+# hold them: 1.07x -> 1.59x the call's cost at 3,000 waiting, bench/call_cost.py), so a count of part of a queue
+# (the people ahead) is the covering count of ix_tickets_queue minus the same count over ix_tickets_unarrived,
+# which holds only the tickets on their way (migration 0024); whole queues are counted by the database itself as
+# tickets change (queue_counts, migration 0026).
 _WAITING = "FROM tickets WHERE hall_id = :hall_id AND status = 'waiting'"
 _UNARRIVED = " AND remote AND arrived_at IS NULL"  # ix_tickets_unarrived's condition, word for word
 _BEFORE = " AND (priority_weight > :weight OR (priority_weight = :weight AND queued_at <= :queued_at))"
