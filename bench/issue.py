@@ -80,13 +80,19 @@ def call_next_run(base: str, hall: BenchHall, queue: int = QUEUE) -> tuple[float
 
 def expire_waiting(url: str) -> None:
     """Between runs: the issue runs leave tens of thousands waiting, which no hall ever has."""
+    from sqlalchemy import select
     from sqlalchemy import update
 
+    from queue_server.storage.models import Hall
     from queue_server.storage.models import Ticket
     from queue_server.storage.store import make_store
 
     store = make_store(url)
     with store.transaction() as s:
+        # The halls' rows first, in id order, as every write of the server takes its hall's: the server is still up,
+        # and a change of waiting tickets also changes the kept queue counts (migration 0026), which the server's
+        # own ops lock after their hall's row. Without it, PostgreSQL found a deadlock here.
+        s.execute(select(Hall.id).order_by(Hall.id).with_for_update()).all()
         s.execute(update(Ticket).where(Ticket.status == "waiting").values(status="expired"))
     store.dispose()
 
