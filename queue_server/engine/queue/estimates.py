@@ -182,7 +182,7 @@ def _backlogs(session: Session, hall: Hall, shared: Pool, now: datetime, priorit
     if not shared.others:
         return backlog
     for service_id, n in _waiting_by_service(session, hall, now, priority_weight, queued_at).items():
-        if service_id not in shared.others:
+        if not n or service_id not in shared.others:  # the kept counts list every service, empty queues too
             continue
         mean = _cached_mean(session, service_id, now)
         if mean is None:  # loading the service costs more than the rest of the estimate: only on a cache miss
