@@ -10,6 +10,8 @@ from typing import Any
 
 from flask import Flask
 from flask import Response
+from flask import copy_current_request_context
+from flask import has_request_context
 from flask import request
 from flask_babel import Babel
 
@@ -35,6 +37,7 @@ from queue_server.realtime.hall_voice import HallVoice
 from queue_server.realtime.hub import Hub
 from queue_server.settings import Settings
 from queue_server.settings import load_settings
+from queue_server.storage.runtime import After
 from queue_server.storage.runtime import Publish
 from queue_server.storage.runtime import Runtime
 from queue_server.storage.store import make_store
@@ -69,6 +72,11 @@ def select_locale() -> str:
         return wanted
     return request.accept_languages.best_match(["zh_Hans", "zh", "en"], default="zh_Hans").replace(
         "zh", "zh_Hans").replace("zh_Hans_Hans", "zh_Hans")
+
+
+def _carry_request(after: After) -> After:
+    """A batched op's `after` may run in another request's thread (storage/runtime.py): with its own request."""
+    return copy_current_request_context(after) if has_request_context() else after
 
 
 def _with_print_signal(publish: Publish | None) -> Publish:
@@ -129,7 +137,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
 
     # Every committed batch wakes this process's long-polling print agents, then reaches the hub, then asks for
     # an alert evaluation (run by the ticker's thread once `hallq serve` starts it).
-    runtime = Runtime(store, clock, _with_print_signal(publish_all))
+    runtime = Runtime(store, clock, _with_print_signal(publish_all), carry=_carry_request)
     ticker = AlertTicker(runtime)
     app.extensions["hallq.alerts"] = ticker
     app.extensions["hallq.wal"] = checkpointer

@@ -126,9 +126,10 @@ def issue_ticket(hall: str) -> Any:
     if req.id_number or req.phone:  # hashed with the key outside the database (queue_server/person_keys.py)
         request_args["person_keys"] = current_app.extensions["hallq.person_keys"].ring()
     if key is None:
-        done = hq.runtime.execute(op, hall=hall, after=respond, **request_args)
+        done = hq.runtime.execute(op, hall=hall, after=respond, batch=True, **request_args)
         return jsonify(done.value), 201
-    done = hq.runtime.execute(engine.issue_once, hall=hall, after=respond, key=key, scope=_issuer_scope(who),
+    done = hq.runtime.execute(engine.issue_once, hall=hall, after=respond, batch=True, key=key,
+                              scope=_issuer_scope(who),
                               fingerprint=_fingerprint(req, channel), issue=op, **request_args)
     resp = jsonify(done.value)
     if not done.envelopes:  # nothing happened: the key's ticket was issued by an earlier attempt
@@ -157,7 +158,7 @@ def call_next(hall: str, number: int) -> Any:
     who.require(hall, *CALLERS)
     body(EmptyBody, optional=True)
     done = services().runtime.execute(
-        engine.call_next, hall=hall, after=_call_response(hall), window_number=number,
+        engine.call_next, hall=hall, after=_call_response(hall), batch=True, window_number=number,
         acting_window_id=_acting_window(who), **_caller(who),
     )
     if done.value is None:
@@ -241,7 +242,7 @@ def _ticket_action(ticket_id: int, op: Callable[..., Any], args: Callable[[], di
         assert hall_row is not None
         return {"ticket": staff_ticket(ticket, hall_row, hq.runtime.clock.now())}
 
-    done = hq.runtime.execute(op, hall=hall, after=respond, ticket_id=ticket_id,
+    done = hq.runtime.execute(op, hall=hall, after=respond, batch=True, ticket_id=ticket_id,
                               acting_window_id=_acting_window(who), **kwargs)
     return jsonify(done.value)
 
