@@ -75,7 +75,9 @@ def select_locale() -> str:
 
 
 def _carry_request(after: After) -> After:
-    """A batched op's `after` may run in another request's thread (storage/runtime.py): with its own request."""
+    """A batched op's `after` may run in another request's thread (storage/runtime.py): with its own request and
+    session. Flask's `g` there is the writing request's; the batched routes' callbacks read neither `g` nor the
+    locale, only the app and the transaction."""
     return copy_current_request_context(after) if has_request_context() else after
 
 
