@@ -113,7 +113,7 @@ class _Queued:
     after: After | None
     kwargs: dict[str, Any]
     carried: After | None = None  # `after` bound to the caller's context, for the writing thread
-    done: threading.Event = field(default_factory=threading.Event)
+    done: threading.Event | None = None  # made only when the op waits: most ops in a quiet hall never do
     lead: bool = False  # the caller writes the next batch itself
     retry: bool = False
     result: Executed | None = None
@@ -203,10 +203,11 @@ class Runtime:
         with batcher.mutex:
             if batcher.writing:
                 item.carried = self.carry(after) if after is not None else None
+                item.done = threading.Event()
                 batcher.queue.append(item)
             else:
                 batcher.writing = item.lead = True
-        if not item.lead:
+        if item.done is not None:
             item.done.wait()
         if item.lead:
             self._write_batches(batcher, item)
@@ -256,6 +257,7 @@ class Runtime:
             held = self._write_batch(batcher, first)
         finally:
             for item in held:
+                assert item.done is not None
                 item.done.set()
             with batcher.mutex:
                 successor = batcher.queue.pop(0) if batcher.queue else None
@@ -264,6 +266,7 @@ class Runtime:
                 else:
                     successor.lead = True
             if successor is not None:
+                assert successor.done is not None
                 successor.done.set()
 
     def _take(self, batcher: _Batcher, hall: str) -> _Queued | None:
@@ -283,7 +286,7 @@ class Runtime:
             try:
                 with self._transaction() as session:
                     hall_row, _ = self._lock_halls(session, first.hall, False)
-                    fresh = dict(session.info)
+                    fresh = dict(session.info)  # as each op of the batch starts (below)
                     while True:
                         after = item.after if item is first else item.carried
                         if item is first:
