@@ -26,21 +26,28 @@ from bench.common import start_server
 from bench.common import table
 from bench.common import wrk
 from bench.issue import PORT
+from bench.issue import QUEUE
 from bench.issue import STACK_SCRIPT
-from bench.issue import call_next_run
+from bench.issue import drain
+from bench.issue import fill_queue
 
 
-def one_round(root: Path, seconds: int) -> tuple[float, float, float, float]:
-    """(healthz/s, served/s, call-next p50 ms, p99 ms) of one fresh server from the checkout at `root`."""
+def one_round(root: Path, seconds: int) -> tuple[float, float, float, float, float]:
+    """(healthz/s, served/s, call-next p50 ms, p99 ms, server CPU ms per call + finish) of one fresh server from
+    the checkout at `root`. The CPU is the server process's own accounting over the drain: steadier than a rate
+    on this machine, whose speed moves by a fifth within seconds."""
     hall = build_hall(fresh_database("sqlite", "call_pair"))
     server = start_server(hall.database_url, PORT, root=root)
     try:
         wrk(server.url, STACK_SCRIPT, connections=4, seconds=2, env={})  # warm-up
         stack = wrk(server.url, STACK_SCRIPT, connections=16, seconds=seconds, env={})
-        served, p50, p99 = call_next_run(server.url, hall)
+        fill_queue(server.url, hall, QUEUE)
+        before = server.cpu_s()
+        served, p50, p99 = drain(server.url, hall, QUEUE)
+        cpu_ms = (server.cpu_s() - before) * 1000 / QUEUE
     finally:
         server.stop()
-    return stack.requests_per_s, served, p50, p99
+    return stack.requests_per_s, served, p50, p99, cpu_ms
 
 
 def run(rounds: int, seconds: int, other: Path | None) -> str:
@@ -49,19 +56,22 @@ def run(rounds: int, seconds: int, other: Path | None) -> str:
     rows = []
     ratios: dict[str, list[float]] = {name: [] for name in names}
     p99s: dict[str, list[float]] = {name: [] for name in names}
+    cpus: dict[str, list[float]] = {name: [] for name in names}
     for r in range(rounds):
         for name in (names if r % 2 == 0 else names[::-1]):
-            stack, served, p50, p99 = one_round(sides[name], seconds)
+            stack, served, p50, p99, cpu_ms = one_round(sides[name], seconds)
             ratios[name].append(served / stack)
             p99s[name].append(p99)
+            cpus[name].append(cpu_ms)
             rows.append([r + 1, name, f"{stack:,.0f}", f"{served:,.0f}", f"{served / stack:.3f}", f"{p50:.1f}",
-                         f"{p99:.1f}"])
+                         f"{p99:.1f}", f"{cpu_ms:.2f}"])
             print("  " + " | ".join(map(str, rows[-1])), flush=True)
     summary = "; ".join(f"{name}: served / healthz median {statistics.median(ratios[name]):.3f} "
                         f"({min(ratios[name]):.3f}-{max(ratios[name]):.3f}), call-next p99 median "
-                        f"{statistics.median(p99s[name]):.1f} ms" for name in names)
+                        f"{statistics.median(p99s[name]):.1f} ms, server CPU per call + finish median "
+                        f"{statistics.median(cpus[name]):.2f} ms" for name in names)
     headers = ["round", "code", "healthz/s (16 clients)", "served/s (8 windows)", "served / healthz",
-               "call-next p50 ms", "call-next p99 ms"]
+               "call-next p50 ms", "call-next p99 ms", "server CPU ms per call + finish"]
     return f"Machine: {machine()}\n\n{table(headers, rows)}\n\n{summary}"
 
 

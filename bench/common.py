@@ -113,6 +113,21 @@ class Server:
     url: str
     process: subprocess.Popen[bytes]
 
+    def cpu_s(self) -> float:
+        """CPU seconds (user + system) used so far by the server: gunicorn's arbiter and its workers (Linux)."""
+        tick = os.sysconf("SC_CLK_TCK")
+        pids = [self.process.pid]
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        pids += [int(p) for p in children.read_text().split()] if children.exists() else []
+        total = 0.0
+        for pid in pids:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except FileNotFoundError:  # a worker that exited between the two reads
+                continue
+            total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime: fields 14 and 15 of stat(5)
+        return total
+
     def stop(self) -> None:
         self.process.terminate()
         try:

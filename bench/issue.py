@@ -36,16 +36,25 @@ QUEUE = 2_000  # tickets waiting before the call-next run: a very busy hall's mo
 
 def call_next_run(base: str, hall: BenchHall, queue: int = QUEUE) -> tuple[float, float, float]:
     """Fill a queue of `queue` tickets, then 8 windows call-next + finish until it is empty.
-    Returns (call-next per second, p50 ms, p99 ms) of the call-next requests.
+    Returns (call-next per second, p50 ms, p99 ms) of the call-next requests (`drain`)."""
+    fill_queue(base, hall, queue)
+    return drain(base, hall, queue)
+
+
+def fill_queue(base: str, hall: BenchHall, queue: int = QUEUE) -> None:
+    with requests.Session() as kiosk:
+        kiosk.headers["Authorization"] = f"Bearer {hall.kiosk}"
+        for i in range(queue):
+            kiosk.post(f"{base}/api/v1/halls/bench/tickets", json={"service": hall.services[i % len(hall.services)]})
+
+
+def drain(base: str, hall: BenchHall, queue: int = QUEUE) -> tuple[float, float, float]:
+    """8 windows call-next + finish until nobody waits; (`queue` / seconds, call-next p50 ms, p99 ms).
 
     Each window is a thread with one keep-alive http.client connection: the clerks' browsers are other machines,
     so the client should take as little of this one's two cores as wrk does for the `GET /healthz` row it is
     compared with. `requests` cost 1.1 ms of CPU per call + finish here, http.client 0.3 ms; with `requests`
     the same server measured about 15 % fewer tickets served per second (docs/benchmarks.md)."""
-    with requests.Session() as kiosk:
-        kiosk.headers["Authorization"] = f"Bearer {hall.kiosk}"
-        for i in range(queue):
-            kiosk.post(f"{base}/api/v1/halls/bench/tickets", json={"service": hall.services[i % len(hall.services)]})
     address = urlsplit(base)
 
     def window(n: int) -> list[float]:
