@@ -7,13 +7,14 @@ An op on data every hall shares (guides, disclosures) runs with every_hall=True:
 so two such ops cannot deadlock, and its events go into each hall's outbox with that hall's own seq.
 Ops a caller marks `batch=True` (the clerks' and kiosks' ticket ops) are written in batches: while one thread
 writes, the ops that arrive for the same hall wait in a queue, and that thread runs them after its own in the same
-transaction, each in a savepoint, up to BATCH_MAX, then commits once and publishes the batch's events in seq
-order. One BEGIN, hall row read and commit (and the pages they write) then serve several ops, and the waiting
-threads sleep until their op is done instead of each taking the lock, the GIL and SQLite's file locks in turn: with
-8 windows calling, about a quarter more tickets served per second (docs/benchmarks.md, issue 22). An op refused
-inside a batch is rolled back to its savepoint alone; any other failure rolls the batch back and every op in it
-runs again alone, in its own thread, as if it had never waited. A batched op's `after` runs in the writing thread,
-so the composition root hands in `carry`, which binds a callable to its caller's context (Flask's request).
+transaction, each in a savepoint, up to BATCH_MAX, then commits once and publishes the batch's events in seq order.
+One BEGIN, hall row read and commit (and the pages they write) then serve several ops, and the waiting threads sleep
+until their op is done instead of each taking the lock, the GIL and SQLite's file locks in turn: with 8 windows
+calling, about an eighth more tickets served per second at a sixth less server CPU each (docs/benchmarks.md, issue
+22). An op refused inside a batch is rolled back to its savepoint alone; any other failure rolls the batch back and
+every op in it runs again alone, in its own thread, as if it had never waited. A batched op's `after` runs in the
+writing thread, so the composition root hands in `carry`, which binds a callable to its caller's context (Flask's
+request).
 No Flask imports: `publish` and `carry` are callables handed in by the composition root.
 """
 
