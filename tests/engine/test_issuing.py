@@ -348,3 +348,26 @@ def test_tickets_left_waiting_yesterday_expire_and_are_neither_ahead_nor_called_
     assert desk.ticket(yesterday.id).status == "expired"
     assert desk.call_no(1) == "A001"
     assert desk.ticket(today.id).status == "called"
+
+
+def test_a_ticket_sent_back_to_a_queue_after_its_day_ended_expires_however_the_day_began(
+    store: Store, desk: Desk, clock: FrozenClock
+) -> None:
+    """Called yesterday, still at the window after the rollover, then transferred: it waits again with yesterday's
+    number, and the next call expires it, as it would have had nobody called in between. (Found by
+    test_properties: the day's remembered empty round had made it callable only when a call came first.)"""
+    with store.transaction() as s:
+        h = factories.hall(s)
+        a = factories.service(s, h, "a", "A")
+        b = factories.service(s, h, "b", "B")
+        factories.window(s, h, 1, [a, b])
+        factories.window(s, h, 2, [b])
+    at_window = desk.issue("a")
+    assert desk.call_no(1) == "A001"
+    clock.advance(hours=15)
+    assert desk.call(2) is None  # today's first round: nothing of yesterday waits
+
+    desk.do(engine.transfer, ticket_id=at_window.id, service_code="b")
+
+    assert desk.call(2) is None
+    assert desk.ticket(at_window.id).status == "expired"

@@ -38,7 +38,8 @@ def expire_past_days(session: Session, hall: Hall, now: datetime) -> int:
     every call-next ran it, a fortieth of the clerk's cycle (docs/benchmarks.md, issue 22). Only an empty round is
     remembered, so a rolled-back op cannot leave a day's expiry undone. Nothing makes an earlier day's ticket wait
     again, except a no-show reactivated within its minutes of tolerance across the rollover: that citizen is then
-    called, not expired."""
+    called, not expired. A ticket at a window across the rollover that is transferred or parked waits again too:
+    `reopen_past_days` forgets the empty round then, so the next round looks again, as it would have without it."""
     today = service_day(now, hall.timezone, hall.day_rollover)
     closed: dict[int, date] | None = session.info.get(DAYS_CLOSED_KEY)
     if closed is not None and closed.get(hall.id) == today:
@@ -49,3 +50,11 @@ def expire_past_days(session: Session, hall: Hall, now: datetime) -> int:
     if not expired and closed is not None:
         closed[hall.id] = today
     return expired
+
+
+def reopen_past_days(session: Session, hall: Hall, service_on: date, now: datetime) -> None:
+    """A ticket of `service_on` waits (or is parked) again: if that day is over, the hall's remembered empty round
+    no longer holds, and the next round expires the ticket, as every round did before it was remembered."""
+    closed: dict[int, date] | None = session.info.get(DAYS_CLOSED_KEY)
+    if closed is not None and service_on < service_day(now, hall.timezone, hall.day_rollover):
+        closed.pop(hall.id, None)

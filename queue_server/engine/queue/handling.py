@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from queue_server import errors
 from queue_server import events
 from queue_server.clock import Clock
+from queue_server.engine.queue.days import reopen_past_days
 from queue_server.engine.queue.ledger import close_leg
 from queue_server.engine.queue.ledger import load_service
 from queue_server.engine.queue.ledger import load_ticket
@@ -80,6 +81,7 @@ def park(
     ticket.parked_until = now + min(timedelta(minutes=minutes), MAX_PARK) if minutes else None
     # The ticket comes back to the window that parked it: the clerk already knows the case.
     ticket.target_window_id = ticket.window_id
+    reopen_past_days(session, hall, ticket.service_on, now)
     log(session, ticket, "parked", now, f"{minutes or 0} min")
     return events.Outcome(ticket, (ticket_event(events.TICKET_PARKED, ticket, minutes=minutes),))
 
@@ -125,6 +127,7 @@ def transfer(
     left = ticket.window  # the window it leaves: its screens must drop the number
     ticket.window_id, ticket.window, ticket.staff_id = None, None, None
     ticket.called_at, ticket.started_at, ticket.call_count, ticket.leg_queued_at = None, None, 0, now
+    reopen_past_days(session, hall, ticket.service_on, now)
     log(session, ticket, "transferred", now,
         f"to service {target_service.code}" + (f" window {target_window.number}" if target_window else ""))
     left_window = {"window": window_payload(left)} if left is not None else {}
