@@ -224,9 +224,7 @@ class Runtime:
         with self._locked(hall, every_hall):
             with self._transaction() as session:
                 hall_row, announced_in = self._lock_halls(session, hall, every_hall)
-                outcome = op(session, self.clock, hall=hall_row, **kwargs)
-                envelopes = tuple(e for h in announced_in for e in self._stamp(session, h, outcome))
-                extra = after(session, outcome.value) if after is not None else None
+                outcome, envelopes, extra = self._run(session, hall_row, announced_in, op, after, kwargs)
             self._publish(envelopes)
         return _executed(outcome, envelopes, after is not None, extra)
 
@@ -286,22 +284,24 @@ class Runtime:
         with self._lock_for(first.hall):
             try:
                 with self._transaction() as session:
-                    hall_row, _ = self._lock_halls(session, first.hall, False)
+                    hall_row, announced_in = self._lock_halls(session, first.hall, False)
                     fresh = dict(session.info)  # as each op of the batch starts (below)
                     while True:
                         after = item.after if item is first else item.carried
-                        if item is first:
-                            written.append((item, *self._run(session, hall_row, item.op, after, item.kwargs)))
-                        else:
-                            savepoint = session.begin_nested()
-                            try:
-                                written.append((item, *self._run(session, hall_row, item.op, after, item.kwargs)))
+                        # The first op needs no savepoint: its refusal rolls back the whole transaction.
+                        savepoint = None if item is first else session.begin_nested()
+                        try:
+                            ran = self._run(session, hall_row, announced_in, item.op, after, item.kwargs)
+                            written.append((item, *ran))
+                            if savepoint is not None:
                                 savepoint.commit()
-                            except errors.HallqError as refusal:
-                                savepoint.rollback()
-                                session.expire(hall_row)  # its event_seq as the database has it again
-                                item.error = refusal
-                                refused.append(item)
+                        except errors.HallqError as refusal:
+                            if savepoint is None:
+                                raise
+                            savepoint.rollback()
+                            session.expire(hall_row)  # its event_seq as the database has it again
+                            item.error = refusal
+                            refused.append(item)
                         if len(written) + len(refused) >= BATCH_MAX:
                             break
                         following = self._take(batcher, first.hall)
@@ -329,10 +329,11 @@ class Runtime:
             queued.result = _executed(outcome, envelopes, queued.after is not None, extra)
         return [w[0] for w in written if w[0] is not first] + refused
 
-    def _run(self, session: Session, hall_row: Hall, op: Op[Any], after: After | None,
+    def _run(self, session: Session, hall_row: Hall, announced_in: list[Hall], op: Op[Any], after: After | None,
              kwargs: dict[str, Any]) -> tuple[Outcome[Any], tuple[Envelope, ...], Any]:
+        """The op, its events in the outbox of each hall it is announced in, then its `after`."""
         outcome = op(session, self.clock, hall=hall_row, **kwargs)
-        envelopes = self._stamp(session, hall_row, outcome)
+        envelopes = tuple(e for h in announced_in for e in self._stamp(session, h, outcome))
         extra = after(session, outcome.value) if after is not None else None
         RawSQL.of(session).sync()  # written before the next op forgets its objects
         return outcome, envelopes, extra

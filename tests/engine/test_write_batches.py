@@ -76,15 +76,19 @@ class Writer:
         self.start("first", held)
         assert self._entered.wait(30)
 
+    def enqueue(self, name: str, op: Callable[..., Outcome[Any]], after: Any = None) -> None:
+        """Start the op and wait until it waits behind the writer."""
+        before = self.runtime.waiting(HALL)
+        self.start(name, op, after)
+        deadline = time.monotonic() + 30
+        while self.runtime.waiting(HALL) == before:
+            assert time.monotonic() < deadline, f"{name} never queued"
+            time.sleep(0.001)
+
     def queue(self, ops: dict[str, Callable[..., Outcome[Any]]]) -> None:
         """Start each op and wait until all of them wait behind the writer, in this order."""
         for name, op in ops.items():
-            before = self.runtime.waiting(HALL)
-            self.start(name, op)
-            deadline = time.monotonic() + 30
-            while self.runtime.waiting(HALL) == before:
-                assert time.monotonic() < deadline, f"{name} never queued"
-                time.sleep(0.001)
+            self.enqueue(name, op)
 
     def release(self) -> dict[str, Any]:
         self._open.set()
@@ -168,11 +172,7 @@ def test_a_refusal_after_an_ops_events_were_numbered_leaves_no_gap(store: Store,
 
     writer = Writer(runtime)
     writer.hold()
-    writer.start("refused", issue, after=refuse)
-    deadline = time.monotonic() + 30
-    while runtime.waiting(HALL) < 1:
-        assert time.monotonic() < deadline
-        time.sleep(0.001)
+    writer.enqueue("refused", issue, after=refuse)
     writer.queue({"after": issue})
     results = writer.release()
 
@@ -251,11 +251,7 @@ def test_a_batched_response_is_built_in_its_own_callers_context(
     writer = Writer(Runtime(store, clock, published, carry=carry))
     writer.hold()
     for name in ("second", "third"):
-        writer.start(name, issue, after=answer)
-        deadline = time.monotonic() + 30
-        while writer.runtime.waiting(HALL) < (2 if name == "third" else 1):
-            assert time.monotonic() < deadline
-            time.sleep(0.001)
+        writer.enqueue(name, issue, after=answer)
     results = writer.release()
 
     assert results["second"].value == ("second", "A002")

@@ -36,10 +36,10 @@ def expire_past_days(session: Session, hall: Hall, now: datetime) -> int:
 
     Once a round found nothing to expire, the process remembers it for the hall's day and skips the statement:
     every call-next ran it, a fortieth of the clerk's cycle (docs/benchmarks.md, issue 22). Only an empty round is
-    remembered, so a rolled-back op cannot leave a day's expiry undone. Nothing makes an earlier day's ticket wait
-    again, except a no-show reactivated within its minutes of tolerance across the rollover: that citizen is then
-    called, not expired. A ticket at a window across the rollover that is transferred or parked waits again too:
-    `reopen_past_days` forgets the empty round then, so the next round looks again, as it would have without it."""
+    remembered, so a rolled-back op cannot leave a day's expiry undone. A ticket at a window across the rollover
+    that is transferred or parked waits again with its ended day: `reopen_past_days` forgets the empty round then,
+    so the next round expires it, as it would have without the memo. A no-show reactivated within its minutes of
+    tolerance across the rollover is the one exception: that citizen is then called, not expired."""
     today = service_day(now, hall.timezone, hall.day_rollover)
     closed: dict[int, date] | None = session.info.get(DAYS_CLOSED_KEY)
     if closed is not None and closed.get(hall.id) == today:
