@@ -33,7 +33,7 @@ from queue_server.storage.store import Store
 from queue_server.web import sessions
 from queue_server.web.api.openapi import OPERATIONS
 from queue_server.web.api.openapi import Operation
-from queue_server.web.api.openapi import document
+from queue_server.web.api.openapi import published
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 M = TypeVar("M", bound=BaseModel)
@@ -149,7 +149,7 @@ def body(model: type[M], *, optional: bool = False) -> M:
 
 @bp.get("/openapi.json")
 def openapi_json() -> Any:
-    return jsonify(document())
+    return jsonify(published())
 
 
 def _register_modules() -> None:
