@@ -62,6 +62,19 @@ def hash_password(password: str) -> str:
     return generate_password_hash(password)
 
 
+# Checked against when the 工号 is unknown, so a wrong 工号 costs the same time as a wrong password. A constant (the
+# hash of a random password nobody kept), not a hash made at import: scrypt cost every process start, CLI commands
+# included, ~0.15 s per console. tests/staff/test_login.py checks it uses the method generate_password_hash uses.
+ABSENT_HASH = ("scrypt:32768:8:1$Xe5X44isPQAWFd2h$0b8c8f24d9bd111f324da1956b83df3f88543c26589f9a6a86ec5d5f974ae534"
+               "c944bbeddcecc6f105f7d2f71ec344b2eca15094a0fca6039b1a3a0546e12edb")
+
+
+def check_absent(password: str) -> bool:
+    """Spend what a password check spends, for a 工号 that does not exist; always False."""
+    check_password_hash(ABSENT_HASH, password)
+    return False
+
+
 def hash_new_password(password: str) -> str:
     """The hash of a password someone chose (console, API, CLI): refused when shorter than PASSWORD_MIN."""
     if len(password) < PASSWORD_MIN:

@@ -19,14 +19,13 @@ from flask import url_for
 from flask_babel import gettext
 from markupsafe import Markup
 from sqlalchemy import select
-from werkzeug.security import check_password_hash
 from werkzeug.wrappers import Response
 
 from queue_server import engine
 from queue_server import errors
 from queue_server.access.credentials import Principal
+from queue_server.access.credentials import check_absent
 from queue_server.access.credentials import check_password
-from queue_server.access.credentials import hash_password
 from queue_server.access.sessions import end_account
 from queue_server.clock import local_time
 from queue_server.storage.catalogue import DISCLOSURE_CATEGORIES
@@ -40,8 +39,6 @@ from queue_server.web.api.citizens.remote import entrance_code_of
 
 bp = Blueprint("manager", __name__)
 
-# Compared against when the 工号 is unknown, so a wrong 工号 costs the same time as a wrong password.
-_DUMMY_HASH = hash_password("hallq-no-such-manager")
 CONFIGURERS = (Role.MANAGER, Role.ADMIN)
 
 
@@ -72,7 +69,7 @@ def _sign_in() -> Response:
     with hq.store.read_session() as session:
         staff = session.scalar(select(Staff).where(Staff.user_no == user_no))
         if staff is None:
-            check_password_hash(_DUMMY_HASH, password)
+            check_absent(password)
         ok = (staff is not None and staff.active and staff.role in sessions.CONSOLE_ROLES
               and check_password(staff, password))
         staff_id = staff.id if staff is not None else None

@@ -17,13 +17,12 @@ from flask import request
 from flask import url_for
 from flask_babel import gettext
 from sqlalchemy import select
-from werkzeug.security import check_password_hash
 from werkzeug.wrappers import Response
 
 from queue_server import engine
 from queue_server import errors
+from queue_server.access.credentials import check_absent
 from queue_server.access.credentials import check_password
-from queue_server.access.credentials import hash_password
 from queue_server.clock import local_time
 from queue_server.queries import snapshots
 from queue_server.storage.models import Hall
@@ -36,8 +35,6 @@ from queue_server.web.api import services
 
 bp = Blueprint("staff", __name__)
 
-# Compared against when the 工号 is unknown, so a wrong 工号 costs the same time as a wrong password.
-_DUMMY_HASH = hash_password("hallq-no-such-user")
 
 
 def _halls_and_windows(hall_code: str | None) -> tuple[Hall | None, list[Window]]:
@@ -67,7 +64,7 @@ def login_form() -> Any:
 
 def _password_ok(staff: Staff | None, hall: Hall, password: str) -> bool:
     if staff is None:
-        check_password_hash(_DUMMY_HASH, password)
+        check_absent(password)
         return False
     return staff.active and staff.hall_id in (hall.id, None) and check_password(staff, password)
 

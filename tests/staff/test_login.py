@@ -131,3 +131,15 @@ def test_sign_out_from_a_stale_page_does_not_sign_anyone_out(store: Store, clock
 
     assert resp.status_code == 302 and resp.headers["Location"].endswith("/staff")
     assert console.state().get_json()["window"]["staff"] == "u1"
+
+
+def test_an_unknown_staff_number_is_checked_with_the_same_hash_method_as_a_real_password() -> None:
+    """A wrong 工号 must cost what a wrong password costs, or the answer's time tells which 工号 exist: the constant
+    compared against carries the method and work factors generate_password_hash uses for real passwords today."""
+    from werkzeug.security import generate_password_hash
+
+    from queue_server.access.credentials import ABSENT_HASH
+    from queue_server.access.credentials import check_absent
+
+    assert ABSENT_HASH.split("$")[0] == generate_password_hash("any password at all").split("$")[0]
+    assert check_absent("hallq-no-such-user") is False
