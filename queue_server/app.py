@@ -24,6 +24,7 @@ from kiosk.views import bp as kiosk_bp
 from queue_server import __version__
 from queue_server.access.credentials import PrincipalCache
 from queue_server.access.ticket_halls import TicketHalls
+from queue_server.catalogue.index import syllables
 from queue_server.clock import Clock
 from queue_server.clock import clock_from_env
 from queue_server.events import Envelope
@@ -114,6 +115,10 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     Babel(app, locale_selector=select_locale)
     store = make_store(settings.database_url)
+    # pypinyin loads on first use (catalogue/index.py), so CLI commands skip it; a server loads it here, while it
+    # starts: the tables then lie in the heap frozen before serving (operations/heap.py), shared by forked workers,
+    # and a citizen's first search does not wait for them.
+    syllables("")
     # The system clock unless a simulation asked for a scaled one (HALLQ_CLOCK_SPEED, bench only).
     clock = clock or clock_from_env(os.environ)
     voice = HallVoice(display_voice.annotate, store, clock, template=settings.voice_template,

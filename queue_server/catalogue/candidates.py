@@ -14,11 +14,11 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from pypinyin import lazy_pinyin
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from queue_server.catalogue.index import SYNONYMS
+from queue_server.catalogue.index import syllables
 from queue_server.storage.catalogue import DisclosureDocument
 from queue_server.storage.catalogue import GuideItem
 
@@ -45,15 +45,15 @@ class Vocabulary:
         whole = {w for w in words if HANZI_RUN.fullmatch(w or "") and len(w) <= MAX_GRAM}
         for text in [*texts, *whole]:
             for run in HANZI_RUN.findall(text or ""):
-                syllables = lazy_pinyin(run, errors="default")
-                if len(syllables) != len(run):  # a character pypinyin cannot split: skip the run
+                spelled_run = syllables(run)
+                if len(spelled_run) != len(run):  # a character pypinyin cannot split: skip the run
                     continue
                 for size in range(1, min(MAX_GRAM, len(run)) + 1):
                     for start in range(len(run) - size + 1):
                         gram = run[start:start + size]
                         counts[gram] += 1
                         if gram not in spelled:
-                            part = syllables[start:start + size]
+                            part = spelled_run[start:start + size]
                             spelled[gram] = ("".join(part), "".join(p[0] for p in part if p))
         self._entries = [Candidate(w, spelled[w][0], spelled[w][1], n, w in whole) for w, n in counts.items()]
 

@@ -16,8 +16,6 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from pypinyin import Style
-from pypinyin import lazy_pinyin
 from sqlalchemy import and_
 from sqlalchemy import or_
 from sqlalchemy import select
@@ -46,15 +44,25 @@ def normalise(text: str) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text).lower())
 
 
+def syllables(text: str, *, first_letters: bool = False) -> list[str]:
+    """Toneless pinyin of each Chinese character in `text` (or its first letter); other runs kept as they are.
+
+    pypinyin is imported here, on first use: its dictionaries cost ~0.4 s at import, which every process start paid
+    (each CLI command, each server worker) though most never search, and a server only from its first search on."""
+    from pypinyin import Style
+    from pypinyin import lazy_pinyin
+
+    return lazy_pinyin(text, style=Style.FIRST_LETTER if first_letters else Style.NORMAL, errors="default")
+
+
 def initials(text: str) -> str:
     """Pinyin initials of the Chinese characters in `text` (不动产登记 -> bdcdj); other letters and digits kept."""
-    letters = lazy_pinyin(text, style=Style.FIRST_LETTER, errors="default")
-    return re.sub(r"[^a-z0-9]", "", "".join(letters).lower())
+    return re.sub(r"[^a-z0-9]", "", "".join(syllables(text, first_letters=True)).lower())
 
 
 def full_pinyin(text: str) -> str:
     """Full pinyin, toneless, of `text` (不动产登记 -> budongchandengji); other letters and digits kept."""
-    return re.sub(r"[^a-z0-9]", "", "".join(lazy_pinyin(text, errors="default")).lower())
+    return re.sub(r"[^a-z0-9]", "", "".join(syllables(text)).lower())
 
 
 def _initials_index(names: Iterable[str]) -> str:

@@ -15,8 +15,6 @@ import re
 
 import sqlalchemy as sa
 from alembic import op
-from pypinyin import Style
-from pypinyin import lazy_pinyin
 
 revision = '0014_pinyin_search'
 down_revision = '0012_print_truth'
@@ -25,10 +23,16 @@ depends_on = None
 
 
 def _initials(text: str) -> str:
+    # pypinyin imported where used: alembic loads every revision to run any, and its tables cost ~0.4 s to load.
+    from pypinyin import Style
+    from pypinyin import lazy_pinyin
+
     return re.sub(r"[^a-z0-9]", "", "".join(lazy_pinyin(text, style=Style.FIRST_LETTER, errors="default")).lower())
 
 
 def _full(text: str) -> str:
+    from pypinyin import lazy_pinyin
+
     return re.sub(r"[^a-z0-9]", "", "".join(lazy_pinyin(text, errors="default")).lower())
 
 
