@@ -7,6 +7,7 @@ server fails the run instead of skipping, so CI can never go green without the P
 
 from __future__ import annotations
 
+import compileall
 import logging
 import os
 import shutil
@@ -42,6 +43,16 @@ ON_CI = os.environ.get("CI", "").lower() == "true"
 # fail, or a machine without it would go green without ever rendering an announcement.
 needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None and not ON_CI,
                                   reason="espeak-ng is not installed (apt install espeak-ng)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Byte-compile the project once per run, before any test starts a process of it. Where the environment forbids
+    writing bytecode (PYTHONDONTWRITEBYTECODE is set on the CI machine) every server, CLI command and print agent the
+    tests start otherwise compiled the project's ~150 modules from source again: ~0.8 s of CPU per process, of
+    ~3.5 s. Python still reads bytecode it did not write, and recompiles a module whose source changed."""
+    root = Path(__file__).resolve().parent.parent
+    for package in ("queue_server", "kiosk", "display", "bench"):
+        compileall.compile_dir(root / package, quiet=1)
 
 
 @pytest.fixture(autouse=True)
