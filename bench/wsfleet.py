@@ -153,46 +153,66 @@ def recv_some(sock: socket.socket) -> bytes:
     return data
 
 
-def serve(socks: dict[int, socket.socket], pending: dict[int, bytes], arrivals: Arrivals) -> None:
-    """The receive loop, until stdin closes."""
-    poller = select.epoll()
-    for fd in socks:
-        poller.register(fd, select.EPOLLIN)
-    stdin = sys.stdin.fileno()
-    poller.register(stdin, select.EPOLLIN)
-    monotonic = time.monotonic
-    pong = frame(PONG)
-    # One receive buffer for every socket: `recv(262144)` allocates a fresh 256 KiB object per call, which glibc
-    # serves with mmap, so each receipt paid page faults, an munmap and a TLB shootdown that also interrupts the
-    # server's core: half of this process's CPU at 1,000 clients (docs/benchmarks.md). `recv_into` fills this one
-    # buffer and only the bytes that came are copied out.
-    buffer = bytearray(RECV_BYTES)
-    view = memoryview(buffer)
-    for fd, rest in list(pending.items()):  # frames that arrived with the subscribe ack
-        if rest:
-            pending[fd] = handle(socks[fd], rest, monotonic(), arrivals, pong)
-    while True:
-        for fd, _ in poller.poll():
+class Loop:
+    """The receive loop over this process's clients. Clients join one at a time as their handshakes finish, and
+    the loop already answers the joined ones' pings while the rest connect: at 500 clients per process a slow
+    machine takes longer than Engine.IO's ping interval + timeout (25 + 20 s) to connect them all, and the server
+    then closed the first clients, which had not answered their first ping."""
+
+    def __init__(self, arrivals: Arrivals) -> None:
+        self.poller = select.epoll()
+        self.socks: dict[int, socket.socket] = {}
+        self.pending: dict[int, bytes] = {}
+        self.arrivals = arrivals
+        self.pong = frame(PONG)
+        # One receive buffer for every socket: `recv(262144)` allocates a fresh 256 KiB object per call, which glibc
+        # serves with mmap, so each receipt paid page faults, an munmap and a TLB shootdown that also interrupts the
+        # server's core: half of this process's CPU at 1,000 clients (docs/benchmarks.md). `recv_into` fills this
+        # one buffer and only the bytes that came are copied out.
+        self.buffer = bytearray(RECV_BYTES)
+        self.view = memoryview(self.buffer)
+
+    def add(self, sock: socket.socket, rest: bytes) -> None:
+        """A subscribed client, with the frames that came with its subscribe ack."""
+        self.socks[sock.fileno()] = sock
+        self.pending[sock.fileno()] = handle(sock, rest, time.monotonic(), self.arrivals, self.pong) if rest else b""
+        self.poller.register(sock.fileno(), select.EPOLLIN)
+
+    def once(self, timeout: float, stdin: int | None = None) -> bool:
+        """Read every ready socket; False once stdin (registered by `serve`) has closed."""
+        for fd, _ in self.poller.poll(timeout):
             if fd == stdin:
                 if not os.read(stdin, 4096):
-                    poller.close()
-                    return
+                    return False
                 continue
-            sock = socks[fd]
+            sock = self.socks[fd]
             try:
-                size = sock.recv_into(buffer)
+                size = sock.recv_into(self.buffer)
             except BlockingIOError:
                 continue
-            at = monotonic()  # the receipt time of every frame in this chunk, before any parsing
-            data = bytes(view[:size])
+            at = time.monotonic()  # the receipt time of every frame in this chunk, before any parsing
+            data = bytes(self.view[:size])
             if not data:
                 sys.stderr.write("wsfleet: a subscribed client lost its connection\n")
-                poller.unregister(fd)
+                self.poller.unregister(fd)
                 continue
-            rest = pending.get(fd)
+            rest = self.pending.get(fd)
             if rest:
                 data = rest + data
-            pending[fd] = handle(sock, data, at, arrivals, pong)
+            self.pending[fd] = handle(sock, data, at, self.arrivals, self.pong)
+        return True
+
+    def serve(self) -> None:
+        """Until stdin closes."""
+        stdin = sys.stdin.fileno()
+        self.poller.register(stdin, select.EPOLLIN)
+        while self.once(-1, stdin):
+            pass
+        self.poller.close()
+
+    def close(self) -> None:
+        for sock in self.socks.values():
+            sock.close()
 
 
 def handle(sock: socket.socket, data: bytes, at: float, arrivals: Arrivals, pong: bytes) -> bytes:
@@ -216,19 +236,16 @@ def main() -> None:
     hall = sys.argv[4] if len(sys.argv) > 4 else "bench"
     parsed = urlparse(url)
     host, port = parsed.hostname or "127.0.0.1", parsed.port or 80
-    socks: dict[int, socket.socket] = {}
-    pending: dict[int, bytes] = {}
-    for _ in range(n):
-        sock, rest = handshake(host, port, token, hall)
-        socks[sock.fileno()] = sock
-        pending[sock.fileno()] = rest
-    sys.stdout.write("ready\n")
-    sys.stdout.flush()
+    loop = Loop(Arrivals(n))
     try:
-        serve(socks, pending, Arrivals(n))
+        for _ in range(n):
+            loop.add(*handshake(host, port, token, hall))
+            loop.once(0)  # pings of the clients already connected
+        sys.stdout.write("ready\n")
+        sys.stdout.flush()
+        loop.serve()
     finally:
-        for sock in socks.values():
-            sock.close()
+        loop.close()
 
 
 if __name__ == "__main__":

@@ -77,7 +77,7 @@ def test_1500_displays_connect_through_the_shipped_nginx_files_and_all_get_a_cal
         finally:
             await fleet.close()
 
-    # A browser test earlier in this xdist worker leaves Playwright's loop set on the main thread, where
+    # A browser test earlier in this process leaves Playwright's loop set on the main thread, where
     # asyncio.run() refuses to start: the fleet gets a thread (and a loop) of its own.
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
         first, last = pool.submit(asyncio.run, scenario()).result()
