@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -59,8 +60,15 @@ def priority(session: Session, h: Hall, code: str = "laonian", weight: int = 3) 
     return row
 
 
+@functools.cache
+def password_hash(password: str = "pw-12345678") -> str:
+    """A real scrypt hash, made once per process: each costs ~0.16 s of CPU, and nearly every test's hall has three
+    or more staff, all with this password (before, the suite spent ~10 minutes hashing it)."""
+    return hash_password(password)
+
+
 def staff(session: Session, h: Hall | None, user_no: str, role: Role = Role.STAFF) -> Staff:
-    row = Staff(hall_id=h.id if h else None, user_no=user_no, name=user_no, password_hash=hash_password("pw-12345678"),
+    row = Staff(hall_id=h.id if h else None, user_no=user_no, name=user_no, password_hash=password_hash(),
                 role=role)
     session.add(row)
     session.flush()
