@@ -36,7 +36,6 @@ from queue_server.web.api import services
 bp = Blueprint("staff", __name__)
 
 
-
 def _halls_and_windows(hall_code: str | None) -> tuple[Hall | None, list[Window]]:
     with services().store.read_session() as session:
         stmt = select(Hall).order_by(Hall.id)
