@@ -47,8 +47,8 @@ def normalise(text: str) -> str:
 def syllables(text: str, *, first_letters: bool = False) -> list[str]:
     """Toneless pinyin of each Chinese character in `text` (or its first letter); other runs kept as they are.
 
-    pypinyin is imported here, on first use: its dictionaries cost ~0.4 s at import, which every process start paid
-    (each CLI command, each server worker) though most never search, and a server only from its first search on."""
+    pypinyin is imported here, on first use: its tables cost ~0.4 s to load, which every `hallq` command paid at
+    import though few of them spell anything; a server loads them while it starts (create_app says why)."""
     from pypinyin import Style
     from pypinyin import lazy_pinyin
 
