@@ -12,6 +12,7 @@ from bench import monitor_bench
 from bench import ops_cpu
 from bench import report
 from bench import simday
+from bench import startup
 from bench import voice_lag
 
 
@@ -39,6 +40,8 @@ def main() -> None:
     print(monitor_bench.run(3_800))
     print("\n## A simulated busy day (4,000 tickets, 30 windows, 20 displays, 500 phones) at 40x\n")
     print(simday.run(["embedded", "scaled"], speed=40.0)[0])
+    print("\n## Process start-up: serve to first healthz, hallq --help\n")
+    print(startup.run(8, None))
     print("\n## Voice lag: call to first spoken word on the wall display, 24 windows (new code only)\n")
     print(voice_lag.render(voice_lag.run(24)))
 
