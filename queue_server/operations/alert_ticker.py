@@ -27,6 +27,7 @@ from queue_server.events import Envelope
 from queue_server.reports import keeper
 from queue_server.storage.models import Hall
 from queue_server.storage.runtime import Runtime
+from queue_server.storage.store import log_failed_round
 
 log = logging.getLogger(__name__)
 
@@ -84,15 +85,18 @@ class AlertTicker:
             self._wake.clear()
             with self._lock:
                 halls, self._poked = self._poked, set()
-            # Every hall at least once a period, even while a steady stream of writes in one busy hall keeps
-            # waking the thread: a quiet county hall's wait limit is crossed by time alone.
-            if not poked or time.monotonic() - swept >= self.period_s:
-                swept = time.monotonic()
-                self.evaluate(self._all_halls())
-            else:
-                self.evaluate(sorted(halls))
-            last_round = time.monotonic()
-            self.keep_report_days()
+            try:
+                # Every hall at least once a period, even while a steady stream of writes in one busy hall keeps
+                # waking the thread: a quiet county hall's wait limit is crossed by time alone.
+                if not poked or time.monotonic() - swept >= self.period_s:
+                    swept = time.monotonic()
+                    self.evaluate(self._all_halls())
+                else:
+                    self.evaluate(sorted(halls))
+                last_round = time.monotonic()
+                self.keep_report_days()
+            except Exception as exc:  # listing the halls failed: the thread must outlive a database restart
+                log_failed_round(log, exc, "housekeeping round failed")
 
     def keep_report_days(self, halls: Sequence[str] | None = None) -> None:
         """Every KEEP_REPORTS_EVERY_S: keep the recent closed days of these halls (default: all) for the reports
@@ -104,8 +108,8 @@ class AlertTicker:
         for code in halls if halls is not None else self._all_halls():
             try:
                 keeper.keep_recent(self.runtime.store, self.runtime.clock, code)
-            except Exception:  # the thread must outlive a database hiccup; the next round retries
-                log.exception("report days not kept for hall %s", code)
+            except Exception as exc:  # the thread must outlive a database hiccup; the next round retries
+                log_failed_round(log, exc, "report days not kept for hall %s", code)
 
     def _all_halls(self) -> list[str]:
         with self.runtime.store.read_session() as session:
@@ -117,5 +121,5 @@ class AlertTicker:
                 self.runtime.execute(engine.housekeep, hall=code)
             except HallqError:  # the hall was deleted meanwhile
                 log.warning("alert evaluation skipped for hall %s", code)
-            except Exception:  # the thread must outlive a database hiccup; the next round retries
-                log.exception("alert evaluation failed for hall %s", code)
+            except Exception as exc:  # the thread must outlive a database hiccup; the next round retries
+                log_failed_round(log, exc, "alert evaluation failed for hall %s", code)

@@ -31,6 +31,7 @@ from queue_server.storage.models import Service
 from queue_server.storage.models import Ticket
 from queue_server.storage.models import TicketStatus
 from queue_server.storage.store import Store
+from queue_server.storage.store import log_failed_round
 
 log = logging.getLogger(__name__)
 
@@ -85,8 +86,8 @@ class Positions:
             for hall, codes in dirty.items():
                 try:
                     self.refresh(hall, codes)
-                except Exception:  # a failed read must not end live positions for the rest of the day
-                    log.exception("refreshing phone positions of hall %s failed", hall)
+                except Exception as exc:  # a failed read must not end live positions for the rest of the day
+                    log_failed_round(log, exc, "refreshing phone positions of hall %s failed", hall)
             self._closed.wait(self.min_interval_s)
 
     def refresh(self, hall: str, codes: set[str]) -> int:

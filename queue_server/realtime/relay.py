@@ -36,6 +36,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from queue_server.events import Envelope
+from queue_server.storage.store import log_failed_round
 
 log = logging.getLogger(__name__)
 
@@ -254,8 +255,8 @@ class Relay:
             time.sleep(TAIL_INTERVAL_S)  # the tailer's period
             try:
                 self.tail_once()
-            except Exception:  # the database restarting: try again next round
-                log.warning("outbox tailer: round failed", exc_info=True)
+            except Exception as exc:  # the database restarting: try again next round
+                log_failed_round(log, exc, "outbox tailer: round failed")
 
     def tail_once(self) -> None:
         """Fill every followed hall's gap older than the grace from the outbox; forget halls nobody follows."""

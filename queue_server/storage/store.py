@@ -8,6 +8,7 @@ No Flask imports.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections.abc import Iterator
@@ -61,6 +62,19 @@ def unavailable(error: BaseException) -> bool:
         return True
     text = str(orig).lower()
     return "locked" in text or "busy" in text
+
+
+def log_failed_round(logger: logging.Logger, error: BaseException, message: str, *args: object) -> None:
+    """Log why a background thread's round (outbox tailer, housekeeping, phone positions) failed; the thread goes
+    on and its next round retries. A database out of reach is what a restart looks like and is expected: one
+    warning line, so an operator's log shows the outage without a traceback that reads like a bug. Anything else
+    is a bug and logs its traceback."""
+    if unavailable(error):
+        reason = str(getattr(error, "orig", None) or error).strip().splitlines()
+        logger.warning(message + ": database unavailable, retrying next round (%s)", *args,
+                       reason[0] if reason else type(error).__name__)
+    else:
+        logger.error(message, *args, exc_info=error)
 
 
 def sqlite_path(database_url: str) -> Path | None:
