@@ -49,6 +49,7 @@ from queue_server.queries import snapshots
 from queue_server.realtime import fanout
 from queue_server.realtime.positions import Positions
 from queue_server.realtime.relay import Relay
+from queue_server.realtime.stopping import RefuseNewSessionsWhileStopping
 from queue_server.storage.store import Store
 from queue_server.web import sessions
 from queue_server.web.api.hall import track_out
@@ -211,6 +212,8 @@ class Hub:
                                  engineio_logger=False)
         # One send() per client per broadcast instead of a writer-thread wake-up each (queue_server/realtime/fanout.py).
         fanout.install(self.socketio.server.eio)
+        app.wsgi_app = RefuseNewSessionsWhileStopping(  # type: ignore[method-assign]
+            app, app.wsgi_app, "socket.io", stopping=lambda: self.gate.closing)  # Flask-SocketIO's default path
         self._subs: dict[str, Subscriber] = {}
         self._subs_lock = threading.Lock()
         self._phones = 0  # connected track (phone) subscribers among _subs

@@ -48,3 +48,6 @@ def test_the_wall_display_goes_offline_and_catches_up_after_a_restart_without_re
     assert page.evaluate("window.loadedOnce") is True  # caught up in place, no full-page reload
     assert page.locator("#recent .number").all_text_contents() == ["B001", "A001"]
     assert announced == ["请 B001 号到 2 号窗口办理"]  # the two-minute-old call is shown, not announced
+    # The display's reconnect during the stop (long-polling on a kept-alive connection) was refused, not given a
+    # session that held the stop until gunicorn killed the worker at its graceful timeout.
+    assert "SIGKILL" not in server.log()
