@@ -18,6 +18,7 @@ from datetime import UTC
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from typing import Protocol
 
 import pytest
 from sqlalchemy import create_engine
@@ -204,6 +205,19 @@ def client(app: Any) -> Any:
 
 
 CHROMIUM = os.environ.get("HALLQ_TEST_CHROMIUM", "/usr/bin/chromium")
+
+
+class _Stoppable(Protocol):
+    def stop(self) -> None: ...
+
+
+def stop_after_pages(browser: Any, server: _Stoppable) -> None:
+    """A browser test's teardown: close its pages, then stop its server. Pages are fixtures too and would close
+    after the server; one still open keeps kept-alive connections, which a stopping server serves for gunicorn's
+    2 s linger: 2 s of each browser test. A test about stopping under open pages stops the server itself."""
+    for context in browser.contexts:
+        context.close()
+    server.stop()
 
 
 @pytest.fixture(scope="session")

@@ -28,6 +28,7 @@ from queue_server.storage.models import HallNotice
 from queue_server.storage.models import Staff
 from queue_server.storage.store import make_store
 from tests import factories
+from tests.conftest import stop_after_pages
 from tests.realtime.server import Server
 from tests.realtime.server import make_server
 
@@ -56,10 +57,10 @@ def hall(sqlite_template: Path, tmp_path: Path) -> tuple[str, factories.BasicHal
 
 
 @pytest.fixture
-def server(hall: tuple[str, factories.BasicHall], tmp_path: Path) -> Iterator[Server]:
+def server(hall: tuple[str, factories.BasicHall], tmp_path: Path, browser: Any) -> Iterator[Server]:
     srv = make_server(hall[0], tmp_path / "instance").start()
     yield srv
-    srv.stop()
+    stop_after_pages(browser, srv)
 
 
 @pytest.fixture

@@ -22,6 +22,7 @@ from tests import factories
 from tests.browser.conftest import screenshot
 from tests.browser.manager_steps import PASSWORD
 from tests.browser.manager_steps import sign_in
+from tests.conftest import stop_after_pages
 from tests.factories import BasicHall
 from tests.realtime.server import Server
 from tests.realtime.server import make_server
@@ -60,7 +61,7 @@ class Watched:
 
 
 @pytest.fixture
-def csp_server(hall: tuple[str, BasicHall], tmp_path: Path) -> Iterator[Server]:
+def csp_server(hall: tuple[str, BasicHall], tmp_path: Path, browser: Any) -> Iterator[Server]:
     """The browser tests' hall t1, plus an admin account (the prefecture overview is theirs)."""
     store = make_store(hall[0])
     with store.transaction() as s:
@@ -68,7 +69,7 @@ def csp_server(hall: tuple[str, BasicHall], tmp_path: Path) -> Iterator[Server]:
     store.dispose()
     srv = make_server(hall[0], tmp_path / "instance").start()
     yield srv
-    srv.stop()
+    stop_after_pages(browser, srv)
 
 
 @pytest.fixture

@@ -24,6 +24,7 @@ from queue_server.storage.models import Staff
 from queue_server.storage.store import Store
 from tests.browser.conftest import screenshot
 from tests.browser.sight import seen
+from tests.conftest import stop_after_pages
 from tests.halls.workbooks import edit
 from tests.realtime.server import Server
 from tests.realtime.server import make_server
@@ -34,7 +35,7 @@ SIZES = [(1366, 768), (1920, 1080), (1080, 1920), (3840, 2160)]
 
 
 @pytest.fixture
-def site(database_url: str, store: Store, tmp_path: Path) -> Iterator[Server]:
+def site(database_url: str, store: Store, tmp_path: Path, browser: Any) -> Iterator[Server]:
     """The demo halls and a site admin of our own, served."""
     with store.transaction() as s:
         load_demo(s, SystemClock().now())
@@ -42,7 +43,7 @@ def site(database_url: str, store: Store, tmp_path: Path) -> Iterator[Server]:
                     password_hash=hash_password(PASSWORD)))
     server = make_server(database_url, tmp_path / "instance").start()
     yield server
-    server.stop()
+    stop_after_pages(browser, server)
 
 
 def _upload(page: Any, hall: str, book: Path, *, dry_run: bool = False) -> None:

@@ -20,6 +20,7 @@ from tests.browser.conftest import FullHall
 from tests.browser.conftest import screenshot
 from tests.browser.conftest import start_full_hall
 from tests.browser.sight import seen
+from tests.conftest import stop_after_pages
 from tests.factories import bearer
 
 SIZES = [(1366, 768), (1920, 1080)]
@@ -27,10 +28,10 @@ TIMEOUT_MS = 10_000
 
 
 @pytest.fixture
-def demo(sqlite_template: Path, tmp_path: Path) -> Iterator[FullHall]:
+def demo(sqlite_template: Path, tmp_path: Path, browser: Any) -> Iterator[FullHall]:
     hall = start_full_hall(sqlite_template, tmp_path)
     yield hall
-    hall.server.stop()
+    stop_after_pages(browser, hall.server)
 
 
 def new_page(browser: Any, width: int, height: int) -> Any:

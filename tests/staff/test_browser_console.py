@@ -26,6 +26,7 @@ from queue_server.storage.models import Window
 from queue_server.storage.store import make_store
 from tests import factories
 from tests.conftest import ON_CI
+from tests.conftest import stop_after_pages
 from tests.device_pairing import pair_rater
 from tests.live import ROOT
 from tests.live import LiveServer
@@ -73,14 +74,14 @@ def _hall(url: str) -> tuple[str, str, str]:
 
 
 @pytest.fixture
-def live(tmp_path: Path, sqlite_template: Path) -> Iterator[Live]:
+def live(tmp_path: Path, sqlite_template: Path, browser: Any) -> Iterator[Live]:
     db = tmp_path / "browser.db"
     shutil.copy(sqlite_template, db)
     url = f"sqlite:///{db}"
     kiosk, rater, manager = _hall(url)
     server = start_server(url, tmp_path / "instance")
     yield Live(server, kiosk, rater, manager)
-    server.stop()
+    stop_after_pages(browser, server)
 
 
 @pytest.fixture
