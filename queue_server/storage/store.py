@@ -64,15 +64,20 @@ def unavailable(error: BaseException) -> bool:
     return "locked" in text or "busy" in text
 
 
+def unavailable_reason(error: BaseException) -> str:
+    """The driver's first line for an `unavailable` error ("connection refused", "database is locked"): what a log
+    line needs, without SQLAlchemy's statement and background link."""
+    lines = str(getattr(error, "orig", None) or error).strip().splitlines()
+    return lines[0] if lines else type(error).__name__
+
+
 def log_failed_round(logger: logging.Logger, error: BaseException, message: str, *args: object) -> None:
     """Log why a background thread's round (outbox tailer, housekeeping, phone positions) failed; the thread goes
     on and its next round retries. A database out of reach is what a restart looks like and is expected: one
     warning line, so an operator's log shows the outage without a traceback that reads like a bug. Anything else
     is a bug and logs its traceback."""
     if unavailable(error):
-        reason = str(getattr(error, "orig", None) or error).strip().splitlines()
-        logger.warning(message + ": database unavailable, retrying next round (%s)", *args,
-                       reason[0] if reason else type(error).__name__)
+        logger.warning(message + ": database unavailable, retrying next round (%s)", *args, unavailable_reason(error))
     else:
         logger.error(message, *args, exc_info=error)
 

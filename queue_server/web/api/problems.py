@@ -23,6 +23,7 @@ from queue_server import errors
 from queue_server.errors import N_
 from queue_server.operations.request_log import current_request_id
 from queue_server.storage.store import unavailable
+from queue_server.storage.store import unavailable_reason
 
 log = logging.getLogger(__name__)
 
@@ -129,8 +130,7 @@ def register(app: Flask) -> None:
         request_id = current_request_id() or uuid.uuid4().hex
         if unavailable(exc):
             # Expected while the database restarts: one line each, no traceback, and the client is told to retry.
-            log.warning("database unavailable, answered 503 (request_id=%s): %s", request_id,
-                        str(getattr(exc, "orig", exc)).splitlines()[0] if str(exc) else type(exc).__name__)
+            log.warning("database unavailable, answered 503 (request_id=%s): %s", request_id, unavailable_reason(exc))
             response = error_page(503, "service_unavailable") or generic("service_unavailable",
                                                                             request_id=request_id)
             response.headers["Retry-After"] = str(RETRY_AFTER_S)
